@@ -1,0 +1,38 @@
+# Maillon: `make run` serves the demo, `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint bench messages clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[dev]"
+	touch $(STAMP)
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+messages: install
+	cd hds_platform && ../$(PY) ../manage.py makemessages -l en -l fr --no-obsolete
+	cd hds_platform && ../$(PY) ../manage.py compilemessages
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var/static

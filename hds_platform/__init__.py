@@ -1,0 +1,3 @@
+from hds_platform.celery import app as celery_app
+
+__all__ = ["celery_app"]

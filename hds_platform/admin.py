@@ -1,0 +1,78 @@
+"""The Django admin, for platform staff only (``is_staff``). It reads across organisations on purpose."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation, User
+
+
+class TenantAdmin(admin.ModelAdmin):
+    """Admin base for tenant-owned models: staff see every organisation."""
+
+    list_select_related = ["organisation"]
+
+    def get_queryset(self, request):
+        qs = self.model.all_organisations.all()
+        ordering = self.get_ordering(request)
+        return qs.order_by(*ordering) if ordering else qs
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profil"), {"fields": ["full_name", "language"]}),
+        (_("Droits"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "siren", "created_at"]
+    search_fields = ["name", "slug", "siren"]
+    list_filter = ["kind"]
+    readonly_fields = ["audit_head_seq", "audit_head_hash"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantAdmin):
+    list_display = ["user", "organisation", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "organisation__name"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TenantAdmin):
+    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    exclude = ["token_digest"]
+    readonly_fields = ["invited_by", "accepted_by", "accepted_at"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TenantAdmin):
+    list_display = ["name", "organisation", "prefix", "scope", "expires_at", "last_used_at", "revoked_at"]
+    exclude = ["digest"]
+    readonly_fields = ["prefix", "created_by", "last_used_at"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(TenantAdmin):
+    list_display = ["organisation", "seq", "created_at", "actor_label", "action", "target_type", "target_id"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "action", "target_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

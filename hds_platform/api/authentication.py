@@ -1,0 +1,71 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from hds_platform import crossing
+from hds_platform.tokens import secret_matches, split_token
+
+
+class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
+    default_code = "invalid_token"
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer mln_…``: an organisation's API token.
+
+    ``request.user`` becomes an anonymous-like principal bound to the token's
+    organisation; ``request.auth`` is the :class:`~hds_platform.models.ApiToken`.
+    """
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        keyword, _sep, raw = header.partition(" ")
+        if keyword != self.keyword:
+            return None
+        parts = split_token(raw.strip())
+        if parts is None:
+            raise TokenAuthenticationFailed(_("Jeton d'API mal formé."), code="invalid_token")
+        prefix, secret = parts
+        token = crossing.find_api_token(prefix)
+        if token is None or not secret_matches(secret, token.digest):
+            raise TokenAuthenticationFailed(_("Jeton d'API inconnu."), code="invalid_token")
+        if token.revoked_at is not None:
+            raise TokenAuthenticationFailed(_("Ce jeton d'API a été révoqué."), code="token_revoked")
+        if token.expires_at is not None and token.expires_at <= timezone.now():
+            raise TokenAuthenticationFailed(_("Ce jeton d'API a expiré."), code="token_expired")
+        return TokenPrincipal(token), token
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class TokenPrincipal:
+    """The caller when authenticated by a token: no person, one organisation."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+    is_active = True
+    pk = None
+    id = None
+
+    def __init__(self, token):
+        self.token = token
+        self.email = ""
+
+    def __str__(self):
+        return f"token:{self.token.prefix}"
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "hds_platform.api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "An organisation's API token (mln_…)."}

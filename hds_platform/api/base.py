@@ -1,0 +1,139 @@
+"""The base of every tenant API view: it alone decides which organisation a request works for.
+
+``/api/v1/orgs/{org}/…`` views inherit :class:`OrganisationViewMixin` (or the
+ready-made viewsets below). The mixin authenticates, resolves ``{org}``
+against the caller's membership or token, enters the organisation context
+(one transaction, row-level security setting included) for the whole request,
+checks the role table, and owns ``get_queryset``/``get_object`` so that no
+subclass can forget the tenant. Another organisation's object, a missing
+object and an organisation the caller does not belong to all answer 404.
+"""
+
+from contextlib import ExitStack
+
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.permissions import SAFE_METHODS
+
+from hds_platform.audit import Actor
+from hds_platform.models import ApiToken, Membership, Organisation
+from hds_platform.roles import ROLE_PERMISSIONS, SCOPE_PERMISSIONS, Perm
+from hds_platform.services import api_token_touch
+from hds_platform.tenancy import organisation_context
+
+ORG_PARAMETER = OpenApiParameter(
+    "org", OpenApiTypes.STR, OpenApiParameter.PATH, description="The organisation's slug."
+)
+
+
+class Forbidden(exceptions.PermissionDenied):
+    default_detail = _("Votre rôle ne permet pas cette action.")
+    default_code = "permission_denied"
+
+
+class OrganisationViewMixin:
+    """Resolves the organisation, enters its context, checks the role table."""
+
+    #: permission needed per viewset action (or HTTP method); default: read for
+    #: safe methods, write otherwise.
+    action_permissions: dict[str, str] = {}
+    organisation: Organisation
+    membership: Membership | None
+    permissions: frozenset[str]
+
+    def dispatch(self, request, *args, **kwargs):
+        self._tenant_stack = ExitStack()
+        self._in_tenant_transaction = False
+        with self._tenant_stack:
+            response = super().dispatch(request, *args, **kwargs)
+            if self._in_tenant_transaction and response.status_code >= 400:
+                # The request failed: none of its writes may stay.
+                transaction.set_rollback(True)
+            return response
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._enter_organisation(request, kwargs.get("org"))
+        needed = self.required_permission(request)
+        if needed not in self.permissions:
+            raise Forbidden()
+
+    def _enter_organisation(self, request, slug):
+        if slug is None:
+            raise Http404
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        if token is not None:
+            if token.organisation.slug != slug:
+                raise Http404
+            self.organisation = token.organisation
+            self._tenant_stack.enter_context(organisation_context(self.organisation))
+            self._in_tenant_transaction = True
+            api_token_touch(token)
+            self.membership = None
+            self.permissions = SCOPE_PERMISSIONS[token.scope]
+            return
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None:
+            raise Http404
+        self._tenant_stack.enter_context(organisation_context(organisation))
+        self._in_tenant_transaction = True
+        membership = Membership.objects.filter(user_id=request.user.pk).first()
+        if membership is None:
+            raise Http404
+        self.organisation = organisation
+        self.membership = membership
+        self.permissions = ROLE_PERMISSIONS[membership.role]
+
+    def required_permission(self, request) -> str:
+        action = getattr(self, "action", None)
+        if action in self.action_permissions:
+            return self.action_permissions[action]
+        if request.method in self.action_permissions:
+            return self.action_permissions[request.method]
+        return Perm.READ if request.method in SAFE_METHODS else Perm.WRITE
+
+    @property
+    def actor(self) -> Actor:
+        token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
+        if token is not None:
+            return Actor(token_id=token.pk, label=f"token:{token.prefix} {token.name}")
+        return Actor.for_user(self.request.user)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["organisation"] = getattr(self, "organisation", None)
+        return context
+
+
+@extend_schema(parameters=[ORG_PARAMETER])
+class OrganisationGenericViewSet(OrganisationViewMixin, viewsets.GenericViewSet):
+    """Tenant viewset: subclasses name a ``model`` and may refine ``scope_queryset``."""
+
+    model = None
+    lookup_value_regex = r"\d+"
+
+    def scope_queryset(self, queryset):
+        """Hook for select_related/prefetch/annotations; the tenant filter is already applied."""
+        return queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.all_organisations.none()
+        return self.scope_queryset(self.model.objects.filter(organisation_id=self.organisation.pk))
+
+
+class OrganisationReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganisationGenericViewSet):
+    pass
+
+
+class OrganisationModelViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    OrganisationReadOnlyViewSet,
+):
+    pass

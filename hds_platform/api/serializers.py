@@ -1,0 +1,84 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation
+from hds_platform.roles import ROLE_PERMISSIONS, Role, TokenScope
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "slug", "name", "kind", "siren", "siret"]
+
+
+class MyMembershipSerializer(serializers.ModelSerializer):
+    organisation = OrganisationSerializer(read_only=True)
+    permissions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "role", "permissions"]
+
+    def get_permissions(self, obj) -> list[str]:
+        return sorted(ROLE_PERMISSIONS[obj.role])
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text=_("Null when the caller is an API token."))
+    email = serializers.EmailField(allow_blank=True)
+    full_name = serializers.CharField(allow_blank=True)
+    language = serializers.CharField()
+    memberships = MyMembershipSerializer(many=True)
+    token = serializers.DictField(allow_null=True, help_text=_("The token used, when the caller is a token."))
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "full_name", "role", "created_at"]
+        read_only_fields = ["id", "email", "full_name", "created_at"]
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "status", "created_at", "expires_at"]
+        read_only_fields = ["id", "status", "created_at", "expires_at"]
+
+
+class InvitationAcceptSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    scope = serializers.ChoiceField(choices=TokenScope.choices)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at",
+                  "is_active"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at", "is_active"]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text=_("The secret, shown only in this response."))
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["seq", "created_at", "actor", "action", "target_type", "target_id", "changes", "ip",
+                  "request_id", "prev_hash", "hash"]

@@ -1,0 +1,154 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hds_platform import crossing, services
+from hds_platform.api.authentication import TokenPrincipal
+from hds_platform.api.base import Forbidden, OrganisationGenericViewSet, OrganisationReadOnlyViewSet
+from hds_platform.api.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenSerializer,
+    AuditEventSerializer,
+    InvitationAcceptSerializer,
+    InvitationSerializer,
+    MemberSerializer,
+    MeSerializer,
+    MyMembershipSerializer,
+)
+from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership
+from hds_platform.roles import Perm
+
+
+class MeView(APIView):
+    """Who is calling: the person (and their organisations) or the API token."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        if isinstance(user, TokenPrincipal):
+            token = user.token
+            data = {
+                "id": None, "email": "", "full_name": "", "language": "fr",
+                "memberships": [],
+                "token": {"name": token.name, "prefix": token.prefix, "scope": token.scope,
+                          "organisation": token.organisation.slug, "expires_at": token.expires_at},
+            }
+        else:
+            data = {
+                "id": user.pk, "email": user.email, "full_name": user.full_name, "language": user.language,
+                "memberships": MyMembershipSerializer(crossing.memberships_of(user), many=True).data,
+                "token": None,
+            }
+        return Response(MeSerializer(data).data)
+
+
+class InvitationAcceptView(APIView):
+    """Accept an invitation as the logged-in person (the token comes from the e-mailed link)."""
+
+    @extend_schema(request=InvitationAcceptSerializer, responses={201: MyMembershipSerializer})
+    def post(self, request):
+        if isinstance(request.user, TokenPrincipal):
+            return Response({"code": "person_required", "message": "Une invitation s'accepte en personne."},
+                            status=status.HTTP_403_FORBIDDEN)
+        serializer = InvitationAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.invitation_accept(raw_token=serializer.validated_data["token"], user=request.user)
+        return Response(MyMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, OrganisationReadOnlyViewSet):
+    """Members of the organisation and their roles."""
+
+    model = Membership
+    serializer_class = MemberSerializer
+    action_permissions = {"update": Perm.MEMBERS, "partial_update": Perm.MEMBERS, "destroy": Perm.MEMBERS}
+    ordering_fields = ["id", "role"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("user").order_by("id")
+
+    def perform_update(self, serializer):
+        role = serializer.validated_data.get("role", serializer.instance.role)
+        if "owner" in (role, serializer.instance.role) and Perm.OWNERSHIP not in self.permissions:
+            raise Forbidden()
+        serializer.instance = services.membership_change_role(
+            membership=serializer.instance, role=role, actor=self.actor
+        )
+
+    def perform_destroy(self, instance):
+        if instance.role == "owner" and Perm.OWNERSHIP not in self.permissions:
+            raise Forbidden()
+        services.membership_remove(membership=instance, actor=self.actor)
+
+
+class InvitationViewSet(mixins.CreateModelMixin, OrganisationReadOnlyViewSet):
+    """Invitations by e-mail; the link is single-use and expires."""
+
+    model = Invitation
+    serializer_class = InvitationSerializer
+    action_permissions = {"list": Perm.MEMBERS, "retrieve": Perm.MEMBERS, "create": Perm.MEMBERS,
+                          "revoke": Perm.MEMBERS}
+
+    def scope_queryset(self, queryset):
+        return queryset.order_by("-id")
+
+    def perform_create(self, serializer):
+        role = serializer.validated_data["role"]
+        if role == "owner" and Perm.OWNERSHIP not in self.permissions:
+            raise Forbidden()
+        invitation, _raw = services.invitation_create(
+            email=serializer.validated_data["email"], role=role, actor=self.actor
+        )
+        serializer.instance = invitation
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, *args, **kwargs):
+        invitation = services.invitation_revoke(invitation=self.get_object(), actor=self.actor)
+        return Response(InvitationSerializer(invitation).data)
+
+
+class ApiTokenViewSet(mixins.CreateModelMixin, OrganisationReadOnlyViewSet):
+    """API tokens of the organisation. The secret appears once, in the creation response."""
+
+    model = ApiToken
+    serializer_class = ApiTokenSerializer
+    action_permissions = {"list": Perm.TOKENS, "retrieve": Perm.TOKENS, "create": Perm.TOKENS,
+                          "revoke": Perm.TOKENS}
+
+    def scope_queryset(self, queryset):
+        return queryset.order_by("-id")
+
+    @extend_schema(request=ApiTokenSerializer, responses={201: ApiTokenCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ApiTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, raw = services.api_token_create(actor=self.actor, **serializer.validated_data)
+        token.token = raw
+        return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ApiTokenSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, *args, **kwargs):
+        token = services.api_token_revoke(token=self.get_object(), actor=self.actor)
+        return Response(ApiTokenSerializer(token).data)
+
+
+class AuditEventViewSet(OrganisationReadOnlyViewSet):
+    """The organisation's audit log, newest first (admins and auditors)."""
+
+    model = AuditEvent
+    serializer_class = AuditEventSerializer
+    action_permissions = {"list": Perm.AUDIT, "retrieve": Perm.AUDIT}
+    filterset_fields = ["action", "target_type", "target_id"]
+    lookup_field = "seq"
+
+    def scope_queryset(self, queryset):
+        return queryset.order_by("-seq")
+
+
+__all__ = ["ApiTokenViewSet", "AuditEventViewSet", "InvitationAcceptView", "InvitationViewSet", "MeView",
+           "MemberViewSet", "OrganisationGenericViewSet"]

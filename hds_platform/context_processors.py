@@ -1,0 +1,13 @@
+from hds_platform import crossing
+
+
+def organisation(request):
+    """The current organisation and the switcher's list, for the shell template."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "current_organisation": getattr(request, "organisation", None),
+        "current_membership": getattr(request, "membership", None),
+        "my_memberships": crossing.memberships_of(user),
+    }

@@ -1,0 +1,237 @@
+"""Tenancy: users, organisations, memberships, invitations, API tokens, audit log."""
+
+import hashlib
+import json
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
+
+from hds_platform.roles import Role, TokenScope
+from hds_platform.tenancy import TenantModel
+
+
+def validate_siren(value: str) -> None:
+    if value and not stdnum_siren.is_valid(value):
+        raise ValidationError(_("%(value)s n'est pas un SIREN valide (9 chiffres, clé de Luhn)."),
+                              code="invalid_siren", params={"value": value})
+
+
+def validate_siret(value: str) -> None:
+    if value and not stdnum_siret.is_valid(value):
+        raise ValidationError(_("%(value)s n'est pas un SIRET valide (14 chiffres, clé de Luhn)."),
+                              code="invalid_siret", params={"value": value})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Logs in with an e-mail address; belongs to organisations through memberships."""
+
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    full_name = models.CharField(_("nom complet"), max_length=200, blank=True)
+    language = models.CharField(
+        _("langue"), max_length=8, default="fr", choices=[("fr", "Français"), ("en", "English")]
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(_("équipe de la plateforme"), default=False)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self):
+        return self.email
+
+
+class OrganisationKind(models.TextChoices):
+    HEALTH_PROFESSIONAL = "health_professional", _("Professionnel de santé")
+    HEALTH_ESTABLISHMENT = "health_establishment", _("Établissement de santé")
+    SOFTWARE_EDITOR = "software_editor", _("Éditeur de logiciel")
+    HOSTING_PROVIDER = "hosting_provider", _("Hébergeur")
+    OTHER = "other", _("Autre")
+
+
+class Organisation(models.Model):
+    """A tenant: everything it owns carries its id."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
+    kind = models.CharField(_("type"), max_length=32, choices=OrganisationKind.choices)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, validators=[validate_siren])
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    # Head of the audit chain: lets verify_audit notice that the latest events were deleted.
+    audit_head_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    audit_head_hash = models.CharField(max_length=64, default="0" * 64, editable=False)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.siren and self.siret and not self.siret.startswith(self.siren):
+            raise ValidationError({"siret": _("Le SIRET doit commencer par le SIREN de l'organisation.")})
+
+
+class Membership(TenantModel):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="membership_unique_user"),
+        ]
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.user_id}@{self.organisation_id}:{self.role}"
+
+
+class Invitation(TenantModel):
+    """A single-use link, sent by e-mail, to join an organisation with a role."""
+
+    email = models.EmailField(_("adresse e-mail"))
+    role = models.CharField(_("rôle"), max_length=16, choices=Role.choices)
+    token_digest = models.CharField(max_length=64)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("invitation")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "token_digest"], name="invitation_unique_digest"),
+        ]
+        indexes = [models.Index(fields=["token_digest"])]
+        ordering = ["-id"]
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class ApiToken(TenantModel):
+    """An organisation's API token. Only a prefix and a digest of the secret are stored."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    scope = models.CharField(_("portée"), max_length=16, choices=TokenScope.choices)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="apitoken_unique_name"),
+        ]
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class AuditEvent(TenantModel):
+    """An append-only, hash-chained record of a write. ``seq`` runs 1, 2, 3… per organisation."""
+
+    seq = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=80)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("journal d'audit")
+        constraints = [models.UniqueConstraint(fields=["organisation", "seq"], name="auditevent_unique_seq")]
+        ordering = ["-seq"]
+
+    def canonical(self) -> bytes:
+        payload = {
+            "organisation": self.organisation_id,
+            "seq": self.seq,
+            "created_at": self.created_at.isoformat(),
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "changes": self.changes,
+            "ip": self.ip,
+            "request_id": self.request_id,
+            "prev_hash": self.prev_hash,
+        }
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit events are append-only.")

@@ -1,0 +1,226 @@
+"""Writes of the tenancy core. Each runs in a transaction and writes its audit event in it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from hds_platform import audit, crossing
+from hds_platform.audit import Actor
+from hds_platform.errors import Conflict, ServiceError
+from hds_platform.models import ApiToken, Invitation, Membership, Organisation, User
+from hds_platform.roles import Role, TokenScope
+from hds_platform.tenancy import organisation_context, require_organisation
+from hds_platform.tokens import digest_secret, new_link_token, new_token
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:60] or "organisation"
+    slug, n = base, 1
+    while Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def organisation_create(
+    *, name: str, kind: str, owner: User, actor: Actor, siren: str = "", siret: str = "", slug: str = ""
+) -> Organisation:
+    """Create an organisation with ``owner`` as its first member."""
+    with transaction.atomic():
+        organisation = Organisation(
+            name=name.strip(), kind=kind, siren=siren.replace(" ", ""), siret=siret.replace(" ", ""),
+            slug=slug or _unique_slug(name),
+        )
+        organisation.full_clean()
+        organisation.save()
+        with organisation_context(organisation):
+            membership = Membership(organisation=organisation, user=owner, role=Role.OWNER)
+            membership.full_clean(exclude=["organisation"])
+            membership.save()
+            audit.record(organisation=organisation, actor=actor, action="organisation.created", target=organisation,
+                         changes={"name": organisation.name, "kind": kind, "siren": organisation.siren})
+            audit.record(organisation=organisation, actor=actor, action="membership.created", target=membership,
+                         changes={"user": owner.email, "role": Role.OWNER})
+    return organisation
+
+
+def organisation_update(*, organisation: Organisation, actor: Actor, **fields) -> Organisation:
+    allowed = {"name", "kind", "siren", "siret"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ServiceError(_("Champs non modifiables : %s") % ", ".join(sorted(unknown)))
+    with transaction.atomic():
+        changes = {}
+        for key, value in fields.items():
+            if getattr(organisation, key) != value:
+                setattr(organisation, key, value)
+                changes[key] = value
+        organisation.full_clean()
+        organisation.save()
+        if changes:
+            audit.record(organisation=organisation, actor=actor, action="organisation.updated",
+                         target=organisation, changes=changes)
+    return organisation
+
+
+def _owner_count() -> int:
+    return Membership.objects.filter(role=Role.OWNER).count()
+
+
+def membership_change_role(*, membership: Membership, role: str, actor: Actor) -> Membership:
+    if role not in Role.values:
+        raise ServiceError(_("Rôle inconnu : %s") % role, code="invalid_role", field="role")
+    with transaction.atomic():
+        organisation = require_organisation()
+        if membership.role == Role.OWNER and role != Role.OWNER and _owner_count() == 1:
+            raise Conflict(_("L'organisation doit garder au moins un propriétaire."), code="last_owner")
+        before = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit.record(organisation=organisation, actor=actor, action="membership.role_changed", target=membership,
+                     changes={"role": [before, role], "user": membership.user.email})
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: Actor) -> None:
+    with transaction.atomic():
+        organisation = require_organisation()
+        if membership.role == Role.OWNER and _owner_count() == 1:
+            raise Conflict(_("L'organisation doit garder au moins un propriétaire."), code="last_owner")
+        audit.record(organisation=organisation, actor=actor, action="membership.removed", target=membership,
+                     changes={"user": membership.user.email, "role": membership.role})
+        membership.delete()
+
+
+def invitation_create(*, email: str, role: str, actor: Actor) -> tuple[Invitation, str]:
+    """Invite ``email``; the link is e-mailed after commit and returned once."""
+    organisation = require_organisation()
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ServiceError(_("Rôle inconnu : %s") % role, code="invalid_role", field="role")
+    with transaction.atomic():
+        if Membership.objects.filter(user__email=email).exists():
+            raise Conflict(_("%s est déjà membre de l'organisation.") % email, code="already_member", field="email")
+        raw, digest = new_link_token()
+        invitation = Invitation(
+            organisation=organisation, email=email, role=role, token_digest=digest, invited_by=actor.user,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
+        )
+        invitation.full_clean(exclude=["organisation"])
+        invitation.save()
+        audit.record(organisation=organisation, actor=actor, action="invitation.created", target=invitation,
+                     changes={"email": email, "role": role})
+        link = f"{settings.SITE_URL}/invitations/{raw}/"
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        transaction.on_commit(lambda: _send_invitation(invitation.pk, email, organisation.name, link, language))
+    return invitation, raw
+
+
+def _send_invitation(invitation_id: int, email: str, organisation_name: str, link: str, language: str) -> None:
+    with translation.override(language):
+        body = render_to_string(
+            "hds_platform/email/invitation.txt", {"organisation": organisation_name, "link": link}
+        )
+        send_mail(
+            _("Invitation à rejoindre %s sur Maillon") % organisation_name, body,
+            settings.DEFAULT_FROM_EMAIL, [email],
+        )
+
+
+def invitation_revoke(*, invitation: Invitation, actor: Actor) -> Invitation:
+    with transaction.atomic():
+        if invitation.status != "pending":
+            raise Conflict(_("Cette invitation n'est plus en attente."), code="invitation_not_pending")
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit.record(organisation=invitation.organisation, actor=actor, action="invitation.revoked",
+                     target=invitation, changes={"email": invitation.email})
+    return invitation
+
+
+class InvalidInvitation(ServiceError):
+    status_code = 404
+    code = "invitation_invalid"
+
+
+def invitation_accept(*, raw_token: str, user: User) -> Membership:
+    """Join the organisation of a pending invitation. Single use; the e-mail must match."""
+    found = crossing.find_invitation(digest_secret(raw_token))
+    if found is None:
+        raise InvalidInvitation(_("Ce lien d'invitation n'existe pas."))
+    with organisation_context(found.organisation):
+        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+        if invitation.status != "pending":
+            raise InvalidInvitation(_("Ce lien d'invitation a expiré ou a déjà servi."), code="invitation_used")
+        if invitation.email != user.email.lower():
+            raise InvalidInvitation(
+                _("Cette invitation a été envoyée à une autre adresse e-mail."), code="invitation_other_email"
+            )
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    organisation=invitation.organisation, user=user, role=invitation.role
+                )
+        except IntegrityError:
+            raise Conflict(_("Vous êtes déjà membre de cette organisation."), code="already_member") from None
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        actor = Actor.for_user(user)
+        audit.record(organisation=invitation.organisation, actor=actor, action="invitation.accepted",
+                     target=invitation, changes={"email": invitation.email})
+        audit.record(organisation=invitation.organisation, actor=actor, action="membership.created",
+                     target=membership, changes={"user": user.email, "role": invitation.role})
+    return membership
+
+
+def api_token_create(
+    *, name: str, scope: str, actor: Actor, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and never stored."""
+    organisation = require_organisation()
+    if scope not in TokenScope.values:
+        raise ServiceError(_("Portée inconnue : %s") % scope, code="invalid_scope", field="scope")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ServiceError(_("La date d'expiration doit être dans le futur."), code="invalid_expiry",
+                           field="expires_at")
+    with transaction.atomic():
+        if ApiToken.objects.filter(name=name).exists():
+            raise Conflict(_("Un jeton porte déjà ce nom."), code="duplicate_name", field="name")
+        raw, prefix, digest = new_token()
+        token = ApiToken(organisation=organisation, name=name, prefix=prefix, digest=digest, scope=scope,
+                         created_by=actor.user, expires_at=expires_at)
+        token.full_clean(exclude=["organisation"])
+        token.save()
+        audit.record(organisation=organisation, actor=actor, action="api_token.created", target=token,
+                     changes={"name": name, "scope": scope, "prefix": prefix, "expires_at": expires_at})
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
+    with transaction.atomic():
+        if token.revoked_at is not None:
+            return token
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(organisation=token.organisation, actor=actor, action="api_token.revoked", target=token,
+                     changes={"name": token.name, "prefix": token.prefix})
+    return token
+
+
+def api_token_touch(token: ApiToken) -> None:
+    """Record use at most once per resolution window, with a conditional update (no read-modify-write)."""
+    now = timezone.now()
+    window = settings.API_TOKEN_LAST_USED_RESOLUTION_SECONDS
+    if token.last_used_at is not None and (now - token.last_used_at).total_seconds() < window:
+        return
+    ApiToken.all_organisations.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now

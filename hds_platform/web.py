@@ -1,0 +1,45 @@
+"""Web views of an organisation: the decorator that resolves it, like the API base view does."""
+
+import functools
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from hds_platform.models import Membership, Organisation
+from hds_platform.roles import ROLE_PERMISSIONS, Perm
+from hds_platform.tenancy import organisation_context
+
+
+def organisation_view(perm: str = Perm.READ, *, write_perm: str | None = Perm.WRITE):
+    """Run a view for ``/o/<org>/…`` inside its organisation's context.
+
+    A person who is not a member gets 404, as for a missing organisation;
+    a member whose role lacks ``perm`` (or ``write_perm`` for POST) gets 403.
+    The view must render eagerly (``render``), inside the context.
+    """
+
+    def decorator(view):
+        @login_required
+        @functools.wraps(view)
+        def wrapper(request, org, *args, **kwargs):
+            organisation = Organisation.objects.filter(slug=org).first()
+            if organisation is None:
+                raise Http404
+            with organisation_context(organisation):
+                membership = Membership.objects.filter(user_id=request.user.pk).first()
+                if membership is None:
+                    raise Http404
+                allowed = ROLE_PERMISSIONS[membership.role]
+                if perm not in allowed or (
+                    request.method == "POST" and write_perm is not None and write_perm not in allowed
+                ):
+                    raise PermissionDenied
+                request.organisation = organisation
+                request.membership = membership
+                request.permissions = allowed
+                return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
