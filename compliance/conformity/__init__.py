@@ -1,0 +1,63 @@
+"""Maillon's conformity engine: plain Python over plain data, no Django.
+
+`evaluate(EvaluationInput) -> EvaluationResult` takes one processing with its hosting chain, the
+certificates of the actors involved and the evaluation date, and returns a status with ordered
+findings. The finding catalogue is documented in `findings`, the status logic in `engine`, each
+rule family in `rules/`.
+"""
+
+from .engine import EvaluationResult, Status, evaluate
+from .findings import CATALOGUE, RULE_CODES, Finding, FindingSpec, Severity
+from .inputs import (
+    SELF,
+    ActorFacts,
+    ActorKey,
+    CertificateFacts,
+    CertificateKind,
+    CertificateSource,
+    CertificateStatus,
+    EvaluationInput,
+    HostingMode,
+    Identifiability,
+    LinkFacts,
+    OrganisationFacts,
+    OrganisationKind,
+    ProcessingFacts,
+    RegistryMatch,
+    RegistryView,
+    RemoteAccess,
+    Role,
+    Transfer,
+    TransferBasis,
+)
+
+__all__ = [
+    "CATALOGUE",
+    "RULE_CODES",
+    "SELF",
+    "ActorFacts",
+    "ActorKey",
+    "CertificateFacts",
+    "CertificateKind",
+    "CertificateSource",
+    "CertificateStatus",
+    "EvaluationInput",
+    "EvaluationResult",
+    "Finding",
+    "FindingSpec",
+    "HostingMode",
+    "Identifiability",
+    "LinkFacts",
+    "OrganisationFacts",
+    "OrganisationKind",
+    "ProcessingFacts",
+    "RegistryMatch",
+    "RegistryView",
+    "RemoteAccess",
+    "Role",
+    "Severity",
+    "Status",
+    "Transfer",
+    "TransferBasis",
+    "evaluate",
+]

@@ -1,0 +1,662 @@
+"""Findings and their catalogue.
+
+Every finding code is `family.snake_case_name` and is stable: the API, stored results, alerts and
+webhooks carry it. Messages are `str.format` templates in French and English filled with named
+fields; `{activity_label}` is filled from the finding's activity in the matching language.
+"Inc." marks findings that mean information is missing: they make a result `incomplete`
+(unless an error makes it `non_compliant`). Why a finding is an error rather than a warning is
+argued in the docstring of its rule module (`rules/<family>.py`; `self.*` lives in
+`rules/own_certificate.py`).
+
+========================================  ========  ====  ======================================
+code                                      severity  inc.  when
+========================================  ========  ====  ======================================
+scope.anonymised                          info            anonymised data: neither HDS nor GDPR
+scope.not_health_data                     info            personal data that are not health data
+scope.self_hosted_own_patients            info            professional/establishment self-hosting
+scope.self_hosting_security               info            GDPR duty kept when self-hosting
+scope.self_hosting_register               info            GDPR duty kept when self-hosting
+scope.self_hosting_patient_rights         info            GDPR duty kept when self-hosting
+scope.self_hosting_privacy_notice         info            GDPR duty kept when self-hosting
+scope.self_hosting_backups                info            GDPR duty kept when self-hosting
+scope.pseudonymised_in_scope              info            pseudonymised data remain in scope
+scope.hosting_mode_unknown                warning   yes   health data, hosting mode not recorded
+scope.chain_empty                         warning   yes   HDS applies and the chain has no link
+scope.outsourced_without_supplier         warning   yes   outsourced but no supplier in the chain
+coverage.activity_not_covered             error           supplier activity without valid cert.
+coverage.exemption_unproven               error           exempt under parent, no evidence
+coverage.exempt_under_parent              info            exemption under parent, with evidence
+coverage.link_activities_missing          warning   yes   in-scope link without activities
+self.activity_not_covered                 error           own activity for others, no own cert.
+backup.activity_6_missing                 warning         backup link without activity 6
+backup.none_recorded                      info            no link performs activity 6
+validity.certificate_expired              error           expired before the evaluation date
+validity.certificate_not_yet_valid        error           issued after the evaluation date
+validity.certificate_suspended            error           suspended
+validity.certificate_withdrawn            error           withdrawn
+validity.certificate_v1_obsolete          error           referential v1 after 2026-05-16
+validity.certifier_missing                warning   yes   certificate used, certifier not named
+registry.not_found                        warning         claimed cert., no registry match
+registry.match_suggested                  info      yes   registry match awaiting confirmation
+registry.host_absent                      warning         confirmed host absent from latest list
+registry.host_removed                     error           confirmed host removed from the list
+registry.activities_narrower              warning         list lacks a claimed activity
+registry.expired_in_list                  warning         list shows an earlier expiry
+sovereignty.storage_location_unknown      warning   yes   health data stored, countries unknown
+sovereignty.storage_outside_eea           error           health data stored outside the EEA
+sovereignty.remote_access_without_basis   error           non-EEA access, no legal basis
+sovereignty.remote_access_no_adequacy     error           adequacy claimed, country has none
+sovereignty.remote_access_dpf_check       info            US adequacy relies on the DPF
+sovereignty.non_eu_law_unnamed            warning         non-EU law exposure, laws not named
+sovereignty.non_eu_law_unmitigated        warning         non-EU law named, no mitigations
+evidence.hosting_contract_missing         error           direct host, no hosting contract
+evidence.dpa_missing                      error           direct processor, no DPA
+evidence.certificate_document_missing     warning         cert. used, not from registry, no copy
+evidence.certificate_expiring             warning         cert. used expires within 90 days
+register.purposes_missing                 warning   yes   art. 30 field empty
+register.data_subject_categories_missing  warning   yes   art. 30 field empty
+register.data_categories_missing          warning   yes   art. 30 field empty
+register.recipients_missing               warning   yes   art. 30 field empty
+register.retention_missing                warning   yes   art. 30 field empty
+register.security_measures_missing        warning   yes   art. 30 field empty
+register.contact_missing                  warning   yes   art. 30 field empty
+register.controllers_served_missing       warning   yes   processor: controllers not listed
+register.legal_basis_missing              warning   yes   no art. 6 legal basis recorded
+register.art9_condition_missing           error           health data without art. 9(2) condition
+register.transfer_safeguard_missing       error           listed transfer without basis
+register.transfer_not_listed              warning   yes   chain transfer absent from the register
+register.dpia_missing                     error           DPIA required and not done
+register.dpia_unknown                     warning   yes   DPIA need not assessed
+========================================  ========  ====  ======================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .inputs import ActorKey
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+ACTIVITY_LABELS_FR = {
+    1: "hébergement des sites physiques",
+    2: "infrastructure matérielle",
+    3: "infrastructure virtuelle",
+    4: "plateforme d'hébergement d'applications",
+    5: "administration et exploitation du système d'information",
+    6: "sauvegarde des données de santé",
+}
+ACTIVITY_LABELS_EN = {
+    1: "physical site hosting",
+    2: "hardware infrastructure",
+    3: "virtual infrastructure",
+    4: "application hosting platform",
+    5: "administration and operation of the information system",
+    6: "backup of health data",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FindingSpec:
+    """A catalogue entry: what a code means, how bad it is and what it cites."""
+
+    code: str
+    severity: Severity
+    message_fr: str
+    message_en: str
+    legal_reference: str
+    incomplete: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the engine has to say about a processing, a link, an activity or a supplier.
+
+    `supplier` is the supplier id the finding concerns; it is None for the organisation itself.
+    """
+
+    code: str
+    severity: Severity
+    message_fr: str
+    message_en: str
+    legal_reference: str
+    activity: int | None = None
+    link: int | None = None
+    supplier: ActorKey | None = None
+
+    @property
+    def incomplete(self) -> bool:
+        return CATALOGUE[self.code].incomplete
+
+    def sort_key(self) -> tuple:
+        return (
+            SEVERITY_RANK[self.severity],
+            -1 if self.link is None else self.link,
+            0 if self.activity is None else self.activity,
+            self.code,
+            self.message_en,
+        )
+
+    def as_dict(self, lang: str = "fr") -> dict:
+        """The finding with its message in one language ("fr" or "en")."""
+        if lang not in ("fr", "en"):
+            raise ValueError(f"unsupported language {lang!r}")
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message_fr if lang == "fr" else self.message_en,
+            "activity": self.activity,
+            "link": self.link,
+            "supplier": self.supplier,
+            "legal_reference": self.legal_reference,
+        }
+
+    def to_json(self) -> dict:
+        """The stored and API form: French message plus `message_en`."""
+        data = self.as_dict("fr")
+        data["message_en"] = self.message_en
+        return data
+
+
+def make_finding(
+    code: str,
+    *,
+    link: int | None = None,
+    activity: int | None = None,
+    supplier: ActorKey | None = None,
+    **params,
+) -> Finding:
+    """Build the finding `code` with its messages filled from `params`."""
+    spec = CATALOGUE[code]
+    if activity is not None:
+        params["activity"] = activity
+        params["activity_label"] = ACTIVITY_LABELS_FR[activity]
+    message_fr = spec.message_fr.format_map(params)
+    if activity is not None:
+        params["activity_label"] = ACTIVITY_LABELS_EN[activity]
+    message_en = spec.message_en.format_map(params)
+    return Finding(
+        code=code,
+        severity=spec.severity,
+        message_fr=message_fr,
+        message_en=message_en,
+        legal_reference=spec.legal_reference,
+        activity=activity,
+        link=link,
+        supplier=supplier,
+    )
+
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+_ENTRIES = (
+    # Scope (rule 1)
+    FindingSpec(
+        "scope.anonymised", INFO,
+        "Les données sont anonymisées : ce ne sont plus des données personnelles, ni le RGPD ni "
+        "la certification HDS ne s'appliquent. Vérifiez que la ré-identification est "
+        "raisonnablement impossible.",
+        "The data are anonymised: they are no longer personal data, so neither the GDPR nor HDS "
+        "certification applies. Check that re-identification is reasonably impossible.",
+        "RGPD considérant 26",
+    ),
+    FindingSpec(
+        "scope.not_health_data", INFO,
+        "Le traitement ne porte pas sur des données de santé : la certification HDS ne "
+        "s'applique pas, le RGPD reste applicable.",
+        "The processing holds no health data: HDS certification does not apply, the GDPR still "
+        "does.",
+        "CSP art. L.1111-8",
+    ),
+    FindingSpec(
+        "scope.self_hosted_own_patients", INFO,
+        "Les données de vos propres patients sont hébergées sur vos équipements : aucun "
+        "certificat HDS n'est exigé pour cet auto-hébergement. Tout prestataire externe "
+        "(cloud, infogérance, sauvegarde externalisée) relèverait en revanche de la "
+        "certification.",
+        "Your own patients' data are hosted on your own equipment: no HDS certificate is "
+        "required for this self-hosting. Any outside provider (cloud, managed services, "
+        "external backup) would need one.",
+        "CSP art. L.1111-8",
+    ),
+    FindingSpec(
+        "scope.self_hosting_security", INFO,
+        "Auto-hébergement : assurez la sécurité des données (contrôle d'accès, chiffrement, "
+        "mises à jour, journalisation).",
+        "Self-hosting: secure the data (access control, encryption, updates, logging).",
+        "RGPD art. 32",
+    ),
+    FindingSpec(
+        "scope.self_hosting_register", INFO,
+        "Auto-hébergement : tenez ce traitement à jour dans votre registre des activités de "
+        "traitement.",
+        "Self-hosting: keep this processing up to date in your record of processing activities.",
+        "RGPD art. 30",
+    ),
+    FindingSpec(
+        "scope.self_hosting_patient_rights", INFO,
+        "Auto-hébergement : organisez l'exercice des droits des patients (accès, rectification, "
+        "limitation, opposition).",
+        "Self-hosting: make sure patients can exercise their rights (access, rectification, "
+        "restriction, objection).",
+        "RGPD art. 15 à 22",
+    ),
+    FindingSpec(
+        "scope.self_hosting_privacy_notice", INFO,
+        "Auto-hébergement : informez les patients du traitement de leurs données (mention "
+        "d'information).",
+        "Self-hosting: inform patients about the processing of their data (privacy notice).",
+        "RGPD art. 13 et 14",
+    ),
+    FindingSpec(
+        "scope.self_hosting_backups", INFO,
+        "Auto-hébergement : sauvegardez régulièrement les données et testez leur restauration. "
+        "Une sauvegarde confiée à un prestataire externe relève de l'activité HDS 6.",
+        "Self-hosting: back the data up regularly and test restoring them. A backup entrusted "
+        "to an outside provider is HDS activity 6.",
+        "RGPD art. 32(1)(c)",
+    ),
+    FindingSpec(
+        "scope.pseudonymised_in_scope", INFO,
+        "Les données pseudonymisées restent des données personnelles de santé : leur "
+        "hébergement relève de la certification HDS.",
+        "Pseudonymised data remain personal health data: hosting them requires HDS "
+        "certification.",
+        "RGPD art. 4(5) et considérant 26",
+    ),
+    FindingSpec(
+        "scope.hosting_mode_unknown", WARNING,
+        "Le mode d'hébergement (auto-hébergé ou externalisé) n'est pas renseigné : impossible "
+        "de dire si la certification HDS s'applique.",
+        "The hosting mode (self-hosted or outsourced) is not recorded: whether HDS "
+        "certification applies cannot be decided.",
+        "CSP art. L.1111-8",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "scope.chain_empty", WARNING,
+        "L'hébergement de ces données de santé relève de la certification HDS, mais la chaîne "
+        "d'hébergement est vide : indiquez qui héberge, exploite et sauvegarde les données.",
+        "Hosting these health data requires HDS certification, but the hosting chain is empty: "
+        "record who hosts, operates and backs up the data.",
+        "CSP art. R.1111-8-8 II",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "scope.outsourced_without_supplier", WARNING,
+        "L'hébergement est déclaré externalisé, mais aucun prestataire n'est renseigné dans la "
+        "chaîne.",
+        "Hosting is declared outsourced, but no supplier is recorded in the chain.",
+        "CSP art. R.1111-8-8 II",
+        incomplete=True,
+    ),
+    # Coverage (rule 2)
+    FindingSpec(
+        "coverage.activity_not_covered", ERROR,
+        "{actor} réalise l'activité {activity} ({activity_label}) sans certificat HDS valide "
+        "qui la couvre. La certification n'est pas transitive : le certificat d'un autre "
+        "maillon ne la couvre pas.",
+        "{actor} performs activity {activity} ({activity_label}) without a valid HDS "
+        "certificate covering it. Certification is not transitive: another link's certificate "
+        "does not cover it.",
+        "CSP art. L.1111-8 et R.1111-9",
+    ),
+    FindingSpec(
+        "coverage.exemption_unproven", ERROR,
+        "L'exemption de {actor} sous la certification de {parent} pour l'activité {activity} "
+        "({activity_label}) n'est prouvée par aucun document au dossier (tableau de garanties "
+        "ou attestation de l'hébergeur certifié).",
+        "{actor} is declared exempt under {parent}'s certification for activity {activity} "
+        "({activity_label}), but no evidence of the exemption is on file (guarantee table or "
+        "statement from the certified host).",
+        "CSP art. L.1111-8 ; référentiel HDS v2",
+    ),
+    FindingSpec(
+        "coverage.exempt_under_parent", INFO,
+        "L'audit de certification de {parent} couvre {actor} (exemption documentée).",
+        "{actor} is covered by {parent}'s certification audit (documented exemption).",
+        "CSP art. L.1111-8 ; référentiel HDS v2",
+    ),
+    FindingSpec(
+        "coverage.link_activities_missing", WARNING,
+        "Les activités HDS réalisées par {actor} ne sont pas renseignées : impossible de "
+        "vérifier sa certification.",
+        "The HDS activities performed by {actor} are not recorded: its certification cannot be "
+        "checked.",
+        "CSP art. R.1111-9",
+        incomplete=True,
+    ),
+    # The organisation's own certification (rule 3)
+    FindingSpec(
+        "self.activity_not_covered", ERROR,
+        "Votre organisation réalise l'activité {activity} ({activity_label}) pour le compte de "
+        "tiers sans certificat HDS valide qui la couvre. Un éditeur qui a accès aux données doit "
+        "être lui-même certifié (CA Montpellier, 13 juin 2024).",
+        "Your organisation performs activity {activity} ({activity_label}) on behalf of others "
+        "without a valid HDS certificate covering it. An editor with access to the data must be "
+        "certified itself (Montpellier Court of Appeal, 13 June 2024).",
+        "CSP art. L.1111-8 et R.1111-9",
+    ),
+    # External backup (rule 4)
+    FindingSpec(
+        "backup.activity_6_missing", WARNING,
+        "{actor} assure une sauvegarde externalisée, mais l'activité 6 ne figure pas parmi ses "
+        "activités ; elle est vérifiée comme si elle y figurait.",
+        "{actor} is declared an external backup provider, but activity 6 is not among its "
+        "activities; it is checked as if it were.",
+        "CSP art. R.1111-9 (6°)",
+    ),
+    FindingSpec(
+        "backup.none_recorded", INFO,
+        "Aucune sauvegarde n'est renseignée dans la chaîne. Si les sauvegardes sont "
+        "externalisées, leur prestataire réalise l'activité 6 et doit être certifié pour elle.",
+        "No backup is recorded in the chain. If backups are outsourced, their provider performs "
+        "activity 6 and must be certified for it.",
+        "CSP art. R.1111-9 (6°) ; RGPD art. 32(1)(c)",
+    ),
+    # Validity (rule 5)
+    FindingSpec(
+        "validity.certificate_expired", ERROR,
+        "Le certificat HDS n° {number} de {actor} a expiré le {expires_on:%d/%m/%Y}.",
+        "HDS certificate no. {number} of {actor} expired on {expires_on:%Y-%m-%d}.",
+        "CSP art. L.1111-8",
+    ),
+    FindingSpec(
+        "validity.certificate_not_yet_valid", ERROR,
+        "Le certificat HDS n° {number} de {actor} ne prend effet que le "
+        "{issued_on:%d/%m/%Y}.",
+        "HDS certificate no. {number} of {actor} only takes effect on {issued_on:%Y-%m-%d}.",
+        "CSP art. L.1111-8",
+    ),
+    FindingSpec(
+        "validity.certificate_suspended", ERROR,
+        "Le certificat HDS n° {number} de {actor} est suspendu.",
+        "HDS certificate no. {number} of {actor} is suspended.",
+        "CSP art. L.1111-8",
+    ),
+    FindingSpec(
+        "validity.certificate_withdrawn", ERROR,
+        "Le certificat HDS n° {number} de {actor} a été retiré.",
+        "HDS certificate no. {number} of {actor} has been withdrawn.",
+        "CSP art. L.1111-8",
+    ),
+    FindingSpec(
+        "validity.certificate_v1_obsolete", ERROR,
+        "Le certificat HDS n° {number} de {actor} relève du référentiel v1, accepté jusqu'au "
+        "16/05/2026 seulement : un certificat selon le référentiel v2 est exigé.",
+        "HDS certificate no. {number} of {actor} follows referential v1, accepted only up to "
+        "2026-05-16: a certificate under referential v2 is required.",
+        "Arrêté du 26 avril 2024 (référentiel HDS v2)",
+    ),
+    FindingSpec(
+        "validity.certifier_missing", WARNING,
+        "L'organisme certificateur du certificat HDS n° {number} de {actor} n'est pas "
+        "renseigné : il doit s'agir d'un organisme accrédité (COFRAC ou équivalent européen).",
+        "The certification body of HDS certificate no. {number} of {actor} is not recorded: it "
+        "must be an accredited body (COFRAC or a European equivalent).",
+        "CSP art. L.1111-8",
+        incomplete=True,
+    ),
+    # Registry agreement (rule 6)
+    FindingSpec(
+        "registry.not_found", WARNING,
+        "{actor} déclare un certificat HDS mais ne figure pas dans la liste officielle des "
+        "hébergeurs certifiés publiée par l'ANS.",
+        "{actor} claims an HDS certificate but was not found in the official list of certified "
+        "hosts published by the ANS.",
+        "CSP art. R.1111-8-8 II",
+    ),
+    FindingSpec(
+        "registry.match_suggested", INFO,
+        "Une correspondance entre {actor} et la liste officielle de l'ANS est seulement "
+        "suggérée : confirmez-la ou rejetez-la.",
+        "A match between {actor} and the official ANS list is only suggested: confirm or "
+        "reject it.",
+        "CSP art. R.1111-8-8 II",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "registry.host_absent", WARNING,
+        "{actor} ne figure pas dans la dernière liste officielle de l'ANS, alors qu'un "
+        "certificat HDS est déclaré pour lui.",
+        "{actor} is not in the latest official ANS list, although an HDS certificate is claimed "
+        "for it.",
+        "CSP art. R.1111-8-8 II",
+    ),
+    FindingSpec(
+        "registry.host_removed", ERROR,
+        "{actor} ne figure plus dans la liste officielle des hébergeurs certifiés de l'ANS : "
+        "son certificat a pu être suspendu, retiré ou ne pas être renouvelé.",
+        "{actor} has been removed from the official ANS list of certified hosts: its "
+        "certificate may have been suspended, withdrawn or not renewed.",
+        "CSP art. L.1111-8 et R.1111-8-8 II",
+    ),
+    FindingSpec(
+        "registry.activities_narrower", WARNING,
+        "La liste officielle de l'ANS ne mentionne pas l'activité {activity} ({activity_label}) "
+        "pour {actor}, alors que le certificat déclaré la couvre.",
+        "The official ANS list does not show activity {activity} ({activity_label}) for "
+        "{actor}, although the claimed certificate covers it.",
+        "CSP art. R.1111-8-8 II",
+    ),
+    FindingSpec(
+        "registry.expired_in_list", WARNING,
+        "Selon la liste officielle de l'ANS, la certification de {actor} a expiré le "
+        "{registry_expires_on:%d/%m/%Y}, alors que le certificat déclaré court jusqu'au "
+        "{expires_on:%d/%m/%Y}.",
+        "According to the official ANS list, {actor}'s certification expired on "
+        "{registry_expires_on:%Y-%m-%d}, although the claimed certificate runs until "
+        "{expires_on:%Y-%m-%d}.",
+        "CSP art. R.1111-8-8 II",
+    ),
+    # Sovereignty (rule 7)
+    FindingSpec(
+        "sovereignty.storage_location_unknown", WARNING,
+        "Les pays où {actor} stocke les données de santé ne sont pas renseignés.",
+        "The countries where {actor} stores the health data are not recorded.",
+        "Référentiel HDS v2 EXI 28",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "sovereignty.storage_outside_eea", ERROR,
+        "{actor} stocke des données de santé hors de l'Espace économique européen "
+        "({countries}) : le référentiel HDS v2 impose un stockage dans l'EEE.",
+        "{actor} stores health data outside the European Economic Area ({countries}): HDS "
+        "referential v2 requires storage within the EEA.",
+        "Référentiel HDS v2 EXI 28",
+    ),
+    FindingSpec(
+        "sovereignty.remote_access_without_basis", ERROR,
+        "{actor} accède aux données depuis un pays hors EEE ({countries}) sans décision "
+        "d'adéquation ni garanties appropriées documentées.",
+        "{actor} accesses the data from outside the EEA ({countries}) with neither an adequacy "
+        "decision nor documented appropriate safeguards.",
+        "Référentiel HDS v2 EXI 29 ; RGPD art. 45 et 46",
+    ),
+    FindingSpec(
+        "sovereignty.remote_access_no_adequacy", ERROR,
+        "Une décision d'adéquation est invoquée pour l'accès de {actor} depuis un pays tiers "
+        "({countries}) qui n'en bénéficie pas : des garanties appropriées (article 46) sont "
+        "nécessaires.",
+        "An adequacy decision is relied on for {actor}'s access from a third country "
+        "({countries}) that has none: appropriate safeguards (Article 46) are needed.",
+        "Référentiel HDS v2 EXI 29 ; RGPD art. 45 et 46",
+    ),
+    FindingSpec(
+        "sovereignty.remote_access_dpf_check", INFO,
+        "L'adéquation invoquée pour l'accès de {actor} depuis un pays tiers ({countries}) ne "
+        "vaut que pour les organisations certifiées au Data Privacy Framework UE–États-Unis : "
+        "vérifiez la certification de {actor}.",
+        "The adequacy relied on for {actor}'s access from a third country ({countries}) only "
+        "covers organisations certified under the EU–US Data Privacy Framework: check "
+        "{actor}'s certification.",
+        "RGPD art. 45 ; décision (UE) 2023/1795",
+    ),
+    FindingSpec(
+        "sovereignty.non_eu_law_unnamed", WARNING,
+        "{actor} relève d'un droit extra-européen, mais les lois concernées ne sont pas "
+        "identifiées.",
+        "{actor} is exposed to non-EU law, but the laws concerned are not identified.",
+        "Référentiel HDS v2 EXI 30",
+    ),
+    FindingSpec(
+        "sovereignty.non_eu_law_unmitigated", WARNING,
+        "{actor} relève d'un droit extra-européen ({laws}) : les mesures d'atténuation et le "
+        "risque résiduel ne sont pas documentés.",
+        "{actor} is subject to non-EU law ({laws}): mitigations and residual risk are not "
+        "documented.",
+        "Référentiel HDS v2 EXI 30",
+    ),
+    # Evidence (rule 8)
+    FindingSpec(
+        "evidence.hosting_contract_missing", ERROR,
+        "Aucun contrat d'hébergement de données de santé avec {actor} n'est au dossier.",
+        "No health data hosting contract with {actor} is on file.",
+        "CSP art. L.1111-8 et R.1111-11",
+    ),
+    FindingSpec(
+        "evidence.dpa_missing", ERROR,
+        "Aucun contrat de sous-traitance de données personnelles avec {actor} n'est au dossier.",
+        "No data processing agreement with {actor} is on file.",
+        "RGPD art. 28(3)",
+    ),
+    FindingSpec(
+        "evidence.certificate_document_missing", WARNING,
+        "Le certificat HDS n° {number} de {actor} n'est pas au dossier : demandez-en une copie "
+        "à l'hébergeur.",
+        "HDS certificate no. {number} of {actor} is not on file: ask the host for a copy.",
+        "CSP art. R.1111-8-8 II ; référentiel HDS v2 EXI 12",
+    ),
+    FindingSpec(
+        "evidence.certificate_expiring", WARNING,
+        "Le certificat HDS n° {number} de {actor} expire le {expires_on:%d/%m/%Y} (jours "
+        "restants : {days}) : demandez le certificat renouvelé.",
+        "HDS certificate no. {number} of {actor} expires on {expires_on:%Y-%m-%d} (days left: "
+        "{days}): ask for the renewed certificate.",
+        "CSP art. L.1111-8",
+    ),
+    # Register completeness (rule 9)
+    FindingSpec(
+        "register.purposes_missing", WARNING,
+        "Les finalités du traitement (ou, pour un sous-traitant, les catégories de traitements) "
+        "ne sont pas renseignées.",
+        "The purposes of the processing (or, for a processor, the categories of processing) are "
+        "not recorded.",
+        "RGPD art. 30(1)(b) et 30(2)(b)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.data_subject_categories_missing", WARNING,
+        "Les catégories de personnes concernées ne sont pas renseignées.",
+        "The categories of data subjects are not recorded.",
+        "RGPD art. 30(1)(c)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.data_categories_missing", WARNING,
+        "Les catégories de données personnelles ne sont pas renseignées.",
+        "The categories of personal data are not recorded.",
+        "RGPD art. 30(1)(c)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.recipients_missing", WARNING,
+        "Les catégories de destinataires ne sont pas renseignées.",
+        "The categories of recipients are not recorded.",
+        "RGPD art. 30(1)(d)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.retention_missing", WARNING,
+        "Les durées de conservation ne sont pas renseignées.",
+        "The retention periods are not recorded.",
+        "RGPD art. 30(1)(f)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.security_measures_missing", WARNING,
+        "Les mesures de sécurité techniques et organisationnelles ne sont pas décrites.",
+        "The technical and organisational security measures are not described.",
+        "RGPD art. 30(1)(g) et 30(2)(d)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.contact_missing", WARNING,
+        "Le nom et les coordonnées du responsable du traitement (ou du sous-traitant) ne sont "
+        "pas renseignés.",
+        "The name and contact details of the controller (or processor) are not recorded.",
+        "RGPD art. 30(1)(a) et 30(2)(a)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.controllers_served_missing", WARNING,
+        "En tant que sous-traitant, indiquez chaque responsable du traitement pour le compte "
+        "duquel vous agissez.",
+        "As a processor, record each controller on whose behalf you act.",
+        "RGPD art. 30(2)(a)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.legal_basis_missing", WARNING,
+        "La base légale du traitement (article 6) n'est pas renseignée.",
+        "The legal basis of the processing (Article 6) is not recorded.",
+        "RGPD art. 6(1)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.art9_condition_missing", ERROR,
+        "Le traitement porte sur des données de santé sans exception de l'article 9(2) "
+        "identifiée (par exemple 9(2)(h) pour les soins, sous secret professionnel) : il est "
+        "interdit en l'état.",
+        "The processing holds health data with no Article 9(2) condition identified (for "
+        "instance 9(2)(h) for care, under professional secrecy): as it stands it is prohibited.",
+        "RGPD art. 9(2)",
+    ),
+    FindingSpec(
+        "register.transfer_safeguard_missing", ERROR,
+        "Le registre mentionne un transfert vers un pays tiers ({countries}) sans décision "
+        "d'adéquation ni garanties appropriées.",
+        "The register lists a transfer to a third country ({countries}) with neither an "
+        "adequacy decision nor appropriate safeguards.",
+        "RGPD art. 30(1)(e), 45 et 46",
+    ),
+    FindingSpec(
+        "register.transfer_not_listed", WARNING,
+        "Par {actor}, les données sont stockées ou accessibles depuis un pays tiers "
+        "({countries}), mais ce transfert ne figure pas au registre.",
+        "Through {actor}, the data are stored in or accessible from a third country "
+        "({countries}), but this transfer is not in the register.",
+        "RGPD art. 30(1)(e) et 30(2)(c)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "register.dpia_missing", ERROR,
+        "Une analyse d'impact relative à la protection des données (AIPD) est requise pour ce "
+        "traitement mais n'a pas été réalisée.",
+        "A data protection impact assessment (DPIA) is required for this processing but has "
+        "not been carried out.",
+        "RGPD art. 35",
+    ),
+    FindingSpec(
+        "register.dpia_unknown", WARNING,
+        "La nécessité d'une analyse d'impact (AIPD) n'a pas été évaluée. La liste de la CNIL "
+        "l'impose notamment pour les soins dispensés par les établissements ; un professionnel "
+        "exerçant seul en est dispensé.",
+        "Whether a data protection impact assessment (DPIA) is needed has not been assessed. "
+        "The CNIL list requires one notably for patient care by establishments; a professional "
+        "practising alone is exempt.",
+        "RGPD art. 35",
+        incomplete=True,
+    ),
+)
+
+CATALOGUE: dict[str, FindingSpec] = {spec.code: spec for spec in _ENTRIES}
+RULE_CODES = frozenset(CATALOGUE)

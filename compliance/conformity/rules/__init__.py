@@ -1,0 +1,1 @@
+"""The nine rule families. Each module exposes `check(chain)` yielding findings."""

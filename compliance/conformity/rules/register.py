@@ -1,0 +1,90 @@
+"""Rule 9, completeness of the GDPR art. 30 register entry (personal data only).
+
+Controller role: art. 30(1) fields (contact, purposes, categories of data subjects and data,
+recipients, retention, security measures), the art. 6 legal basis, the art. 9(2) condition for
+health data, and the DPIA (art. 35). Processor role: art. 30(2) fields (contact, controllers
+served, categories of processing, security measures); the legal basis, art. 9 condition and
+DPIA are the controller's.
+
+A missing field is a warning marking missing information (the processing may be fine, the
+register does not show it). Two gaps are errors because they show the processing itself is not
+lawful as recorded: health data without an art. 9(2) condition (art. 9(1) prohibits it
+otherwise) and a DPIA required but not done. A transfer listed to a third country that has
+neither an adequacy decision nor a safeguard is an error (art. 44 to 46). Conversely a supplier
+storing data in, or accessing them from, a third country that the register does not list is
+missing information.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..findings import Finding, make_finding
+from ..geography import ADEQUACY_COUNTRIES, EEA
+from ..inputs import Role
+
+if TYPE_CHECKING:
+    from ..chain import Chain
+
+CONTROLLER_FIELDS = (
+    ("controller_contact", "register.contact_missing"),
+    ("purposes", "register.purposes_missing"),
+    ("data_subject_categories", "register.data_subject_categories_missing"),
+    ("data_categories", "register.data_categories_missing"),
+    ("recipients", "register.recipients_missing"),
+    ("retention", "register.retention_missing"),
+    ("security_measures", "register.security_measures_missing"),
+    ("legal_basis", "register.legal_basis_missing"),
+)
+PROCESSOR_FIELDS = (
+    ("controller_contact", "register.contact_missing"),
+    ("controllers_served", "register.controllers_served_missing"),
+    ("purposes", "register.purposes_missing"),
+    ("security_measures", "register.security_measures_missing"),
+)
+
+
+def check(chain: Chain) -> Iterator[Finding]:
+    if not chain.personal:
+        return
+    processing = chain.processing
+    controller = processing.role is Role.CONTROLLER
+    for name, code in CONTROLLER_FIELDS if controller else PROCESSOR_FIELDS:
+        if _is_blank(getattr(processing, name)):
+            yield make_finding(code)
+    if controller:
+        if processing.health_data and not processing.art9_condition.strip():
+            yield make_finding("register.art9_condition_missing")
+        if processing.dpia_required is None:
+            yield make_finding("register.dpia_unknown")
+        elif processing.dpia_required and not processing.dpia_done:
+            yield make_finding("register.dpia_missing")
+
+    unprotected = sorted({
+        transfer.country
+        for transfer in processing.transfers
+        if transfer.country not in EEA
+        and transfer.country not in ADEQUACY_COUNTRIES
+        and not transfer.safeguard.strip()
+    })
+    if unprotected:
+        yield make_finding("register.transfer_safeguard_missing", countries=", ".join(unprotected))
+
+    listed = {transfer.country for transfer in processing.transfers}
+    for view in chain.supplier_views:
+        link = view.link
+        countries = set(link.storage_countries)
+        countries.update(access.country for access in link.remote_access)
+        unlisted = sorted(countries - EEA - listed)
+        if unlisted:
+            yield make_finding(
+                "register.transfer_not_listed", link=link.id, supplier=view.supplier,
+                actor=view.actor.name, countries=", ".join(unlisted),
+            )
+
+
+def _is_blank(value: str | tuple[str, ...]) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return not any(item.strip() for item in value)

@@ -1,0 +1,643 @@
+"""Scenario table of the conformity engine: for each case, the status and the exact set of codes.
+
+The reference chain is a software editor (activity 5, certified) over an IaaS certified 1–4 and
+a backup provider certified 6, with contracts, DPAs and a complete register: compliant with no
+finding. Most cases change one thing in it.
+"""
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from compliance.conformity import (
+    SELF,
+    ActorFacts,
+    CertificateFacts,
+    EvaluationInput,
+    LinkFacts,
+    OrganisationFacts,
+    ProcessingFacts,
+    RegistryView,
+    RemoteAccess,
+    Status,
+    Transfer,
+    evaluate,
+)
+
+ON = date(2025, 6, 2)
+DAY = timedelta(days=1)
+ALL_ACTIVITIES = frozenset(range(1, 7))
+
+EDITOR = OrganisationFacts(name="Médilog SAS", kind="software_editor")
+PROFESSIONAL = OrganisationFacts(name="Cabinet du Dr Lefèvre", kind="health_professional")
+ESTABLISHMENT = OrganisationFacts(name="Clinique des Tilleuls", kind="health_establishment")
+HOSTING_PROVIDER = OrganisationFacts(name="Hébergement Santé SA", kind="hosting_provider")
+
+DATACENTER, IAAS, BACKUP, MANAGED_DATABASE, HOST = 1, 2, 3, 4, 5
+SUPPLIER_NAMES = {
+    DATACENTER: "DataCentre Nord",
+    IAAS: "Nuage Souverain",
+    BACKUP: "Sauvegarde Sûre",
+    MANAGED_DATABASE: "BaseGérée",
+    HOST: "Hébergeur Régional",
+}
+
+
+def processing(**changes) -> ProcessingFacts:
+    """A complete controller register entry for outsourced, identified health data."""
+    fields = {
+        "id": 1,
+        "name": "Dossier patient informatisé",
+        "health_data": True,
+        "identifiability": "identified",
+        "hosting_mode": "outsourced",
+        "role": "controller",
+        "purposes": ("Suivi des patients",),
+        "legal_basis": "Art. 6(1)(c) obligation légale",
+        "art9_condition": "Art. 9(2)(h) soins, sous secret professionnel",
+        "data_subject_categories": ("Patients",),
+        "data_categories": ("Identité", "Données de santé"),
+        "recipients": ("Professionnels de santé de l'équipe de soins",),
+        "retention": "20 ans après le dernier passage",
+        "security_measures": "Chiffrement au repos, authentification forte, journalisation",
+        "controller_contact": "dpo@medilog.example",
+        "dpia_required": False,
+        "dpia_done": False,
+    }
+    fields.update(changes)
+    return ProcessingFacts(**fields)
+
+
+def processor_processing(**changes) -> ProcessingFacts:
+    """A complete processor (art. 30(2)) register entry."""
+    fields = {
+        "role": "processor",
+        "controllers_served": ("Clinique des Tilleuls",),
+        "legal_basis": "",
+        "art9_condition": "",
+        "data_subject_categories": (),
+        "data_categories": (),
+        "recipients": (),
+        "retention": "",
+        "dpia_required": None,
+    }
+    fields.update(changes)
+    return processing(**fields)
+
+
+def supplier(key, *, match="confirmed", present=True, removed=False, listed=ALL_ACTIVITIES,
+             list_expires_on=None, **changes) -> ActorFacts:
+    """A French supplier; by default confirmed in the ANS list for every activity."""
+    view = RegistryView(present, removed, frozenset(listed), list_expires_on) if match == "confirmed" else None
+    fields = {"key": key, "name": SUPPLIER_NAMES[key], "country": "FR", "registry_match": match,
+              "registry": view}
+    fields.update(changes)
+    return ActorFacts(**fields)
+
+
+def certificate(id, actor, activities, **changes) -> CertificateFacts:
+    """A valid HDS v2 certificate taken from the registry."""
+    fields = {
+        "id": id,
+        "actor": actor,
+        "kind": "hds",
+        "activities": frozenset(activities),
+        "number": f"HDS-{id:04d}",
+        "certifier": "LNE",
+        "referential_version": "v2",
+        "issued_on": date(2024, 12, 2),
+        "expires_on": date(2027, 12, 1),
+        "status": "valid",
+        "source": "registry",
+        "has_document": False,
+    }
+    fields.update(changes)
+    return CertificateFacts(**fields)
+
+
+def link(id, actor, activities, **changes) -> LinkFacts:
+    """A link storing health data in France, with hosting contract and DPA on file."""
+    fields = {
+        "id": id,
+        "actor": actor,
+        "activities": frozenset(activities),
+        "storage_countries": ("FR",),
+        "has_hosting_contract": True,
+        "has_dpa": True,
+    }
+    fields.update(changes)
+    return LinkFacts(**fields)
+
+
+def case(organisation, *, processing_facts=None, links=(), certificates=(), actors=(), on=ON):
+    """An evaluation input; suppliers used by links and not given get `supplier(key)`."""
+    by_key = {actor.key: actor for actor in actors}
+    for chain_link in links:
+        if chain_link.actor != SELF and chain_link.actor not in by_key:
+            by_key[chain_link.actor] = supplier(chain_link.actor)
+    return EvaluationInput(
+        organisation=organisation,
+        processing=processing_facts or processing(),
+        on=on,
+        links=tuple(links),
+        actors=by_key,
+        certificates=tuple(certificates),
+    )
+
+
+# The reference chain of the software editor.
+OPERATION_LINK = link(1, SELF, {5}, stores_health_data=False, storage_countries=())
+IAAS_LINK = link(2, IAAS, {1, 2, 3, 4})
+BACKUP_LINK = link(3, BACKUP, {6}, is_backup=True)
+OWN_CERTIFICATE = certificate(1, SELF, {5}, source="document", has_document=True)
+IAAS_CERTIFICATE = certificate(2, IAAS, {1, 2, 3, 4})
+BACKUP_CERTIFICATE = certificate(3, BACKUP, {6})
+
+
+def iaas_link(**changes) -> LinkFacts:
+    return replace(IAAS_LINK, **changes)
+
+
+def iaas_certificate(**changes) -> CertificateFacts:
+    return replace(IAAS_CERTIFICATE, **changes)
+
+
+def editor_case(*, operation=OPERATION_LINK, iaas=IAAS_LINK, backup=BACKUP_LINK, extra_links=(),
+                own_certificates=(OWN_CERTIFICATE,), iaas_certificates=(IAAS_CERTIFICATE,),
+                backup_certificates=(BACKUP_CERTIFICATE,), extra_certificates=(), actors=(),
+                processing_facts=None, on=ON) -> EvaluationInput:
+    """The reference editor chain with the given parts replaced (None drops a link)."""
+    links = [chain_link for chain_link in (operation, iaas, backup) if chain_link is not None]
+    return case(
+        EDITOR,
+        processing_facts=processing_facts,
+        links=[*links, *extra_links],
+        certificates=[*own_certificates, *iaas_certificates, *backup_certificates, *extra_certificates],
+        actors=actors,
+        on=on,
+    )
+
+
+SELF_HOSTING_DUTIES = {
+    "scope.self_hosting_security",
+    "scope.self_hosting_register",
+    "scope.self_hosting_patient_rights",
+    "scope.self_hosting_privacy_notice",
+    "scope.self_hosting_backups",
+}
+V1_DEADLINE = date(2026, 5, 16)
+SELF_HOSTED = processing(hosting_mode="self_hosted")
+MANAGED_DATABASE_LINK = link(4, MANAGED_DATABASE, {4}, parent_id=2, exempt_under_parent=True,
+                             has_hosting_contract=False, has_dpa=False)
+ALL_REGISTER_FIELDS_MISSING = processing(
+    purposes=(), data_subject_categories=(), data_categories=(" ",), recipients=(), retention="",
+    security_measures=" ", controller_contact="", legal_basis="",
+)
+
+NON_COMPLIANT, COMPLIANT = Status.NON_COMPLIANT, Status.COMPLIANT
+INCOMPLETE, NOT_APPLICABLE = Status.INCOMPLETE, Status.NOT_APPLICABLE
+
+SCENARIOS = [
+    # Scope
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=SELF_HOSTED),
+        NOT_APPLICABLE, {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES},
+        id="professional-self-hosting",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=SELF_HOSTED, links=[link(1, SELF, {1, 2, 5, 6})]),
+        NOT_APPLICABLE, {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES},
+        id="professional-self-hosting-own-link-needs-no-certificate",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=processing(hosting_mode="self_hosted", dpia_required=True,
+                                                         dpia_done=True)),
+        NOT_APPLICABLE, {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES},
+        id="establishment-self-hosting",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(hosting_mode="self_hosted", art9_condition="")),
+        NOT_APPLICABLE,
+        {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES, "register.art9_condition_missing"},
+        id="professional-self-hosting-register-gap-keeps-not-applicable",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=SELF_HOSTED,
+             links=[link(1, SELF, {1, 2, 5}), link(3, BACKUP, {6})],
+             certificates=[BACKUP_CERTIFICATE]),
+        COMPLIANT, SELF_HOSTING_DUTIES,
+        id="professional-self-hosting-with-certified-external-backup",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=SELF_HOSTED, links=[link(3, BACKUP, {6})]),
+        NON_COMPLIANT, {*SELF_HOSTING_DUTIES, "coverage.activity_not_covered"},
+        id="professional-self-hosting-with-uncertified-external-backup",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)]),
+        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        id="professional-outsourcing-to-uncertified-host",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)],
+             certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        COMPLIANT, set(),
+        id="professional-outsourcing-to-certified-host",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(identifiability="pseudonymised"),
+             links=[link(1, HOST, ALL_ACTIVITIES)]),
+        NON_COMPLIANT, {"scope.pseudonymised_in_scope", "coverage.activity_not_covered"},
+        id="pseudonymised-outsourced-to-uncertified-host",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised", art9_condition=""),
+             links=[link(1, HOST, ALL_ACTIVITIES, has_dpa=False)]),
+        NOT_APPLICABLE, {"scope.anonymised"},
+        id="anonymised",
+    ),
+    pytest.param(
+        case(EDITOR, processing_facts=processing(health_data=False, art9_condition=""),
+             links=[link(1, HOST, ALL_ACTIVITIES, has_hosting_contract=False)]),
+        NOT_APPLICABLE, {"scope.not_health_data"},
+        id="not-health-data",
+    ),
+    pytest.param(
+        case(EDITOR, processing_facts=processing(health_data=False),
+             links=[link(1, HOST, ALL_ACTIVITIES, has_dpa=False)]),
+        NOT_APPLICABLE, {"scope.not_health_data", "evidence.dpa_missing"},
+        id="not-health-data-dpa-still-required",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(hosting_mode=None)),
+        INCOMPLETE, {"scope.hosting_mode_unknown"},
+        id="hosting-mode-unknown",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(hosting_mode=""),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        INCOMPLETE, {"scope.hosting_mode_unknown"},
+        id="hosting-mode-unknown-with-certified-host",
+    ),
+    pytest.param(
+        case(PROFESSIONAL),
+        INCOMPLETE, {"scope.chain_empty"},
+        id="outsourced-chain-empty",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(1, SELF, {5})]),
+        INCOMPLETE, {"scope.outsourced_without_supplier"},
+        id="outsourced-with-only-own-link",
+    ),
+    pytest.param(
+        case(EDITOR, processing_facts=SELF_HOSTED),
+        INCOMPLETE, {"scope.chain_empty"},
+        id="editor-self-hosting-for-customers-chain-empty",
+    ),
+    # Coverage and the organisation's own certificate
+    pytest.param(
+        editor_case(),
+        COMPLIANT, set(),
+        id="editor-certified-5-over-iaas-1-4-and-backup-6",
+    ),
+    pytest.param(
+        case(EDITOR, links=[OPERATION_LINK, link(2, DATACENTER, {1, 2})],
+             certificates=[certificate(2, DATACENTER, {1, 2})]),
+        NON_COMPLIANT, {"self.activity_not_covered", "backup.none_recorded"},
+        id="editor-operating-on-certified-datacenter-not-certified-itself",
+    ),
+    pytest.param(
+        case(HOSTING_PROVIDER, processing_facts=SELF_HOSTED, links=[link(1, SELF, ALL_ACTIVITIES)],
+             certificates=[certificate(1, SELF, ALL_ACTIVITIES)]),
+        COMPLIANT, set(),
+        id="hosting-provider-certified-itself",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processor_processing(hosting_mode="self_hosted"),
+             links=[link(1, SELF, ALL_ACTIVITIES)]),
+        NON_COMPLIANT, {"self.activity_not_covered"},
+        id="professional-hosting-as-processor-needs-own-certificate",
+    ),
+    pytest.param(
+        editor_case(iaas=None, extra_links=[link(2, DATACENTER, {1, 2}), link(4, IAAS, {3, 4}, parent_id=2)],
+                    iaas_certificates=[certificate(2, DATACENTER, {1, 2})]),
+        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        id="datacenter-certificate-does-not-cover-iaas-above-it",
+    ),
+    pytest.param(
+        editor_case(backup_certificates=[certificate(3, BACKUP, {1, 2, 3, 4})]),
+        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        id="backup-provider-not-certified-for-6",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(kind="iso27001")]),
+        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        id="iso27001-certificate-does-not-cover",
+    ),
+    pytest.param(
+        editor_case(extra_links=[MANAGED_DATABASE_LINK]),
+        NON_COMPLIANT, {"coverage.exemption_unproven"},
+        id="subcontractor-exempt-under-parent-without-evidence",
+    ),
+    pytest.param(
+        editor_case(extra_links=[replace(MANAGED_DATABASE_LINK, exemption_evidence=True)]),
+        COMPLIANT, {"coverage.exempt_under_parent"},
+        id="subcontractor-exempt-under-parent-with-evidence",
+    ),
+    pytest.param(
+        editor_case(extra_links=[replace(MANAGED_DATABASE_LINK, activities=frozenset({5}),
+                                         exemption_evidence=True)]),
+        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        id="exemption-useless-when-parent-not-certified-for-the-activity",
+    ),
+    pytest.param(
+        editor_case(extra_links=[replace(MANAGED_DATABASE_LINK, exempt_under_parent=False)],
+                    extra_certificates=[certificate(4, MANAGED_DATABASE, {4})]),
+        COMPLIANT, set(),
+        id="certified-subcontractor-needs-no-contract-with-the-organisation",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(activities=frozenset())),
+        INCOMPLETE, {"coverage.link_activities_missing"},
+        id="link-activities-missing",
+    ),
+    # External backup
+    pytest.param(
+        editor_case(backup=replace(BACKUP_LINK, activities=frozenset())),
+        COMPLIANT, {"backup.activity_6_missing"},
+        id="backup-link-without-activity-6-checked-as-6",
+    ),
+    pytest.param(
+        editor_case(backup=replace(BACKUP_LINK, activities=frozenset({1, 2})),
+                    backup_certificates=[certificate(3, BACKUP, {1, 2})]),
+        NON_COMPLIANT, {"backup.activity_6_missing", "coverage.activity_not_covered"},
+        id="backup-link-without-activity-6-not-certified-for-6",
+    ),
+    pytest.param(
+        editor_case(backup=None, backup_certificates=()),
+        COMPLIANT, {"backup.none_recorded"},
+        id="no-backup-in-chain",
+    ),
+    # Validity
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(expires_on=ON - DAY)]),
+        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_expired"},
+        id="certificate-expired-yesterday",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(expires_on=ON)]),
+        COMPLIANT, {"evidence.certificate_expiring"},
+        id="certificate-expiring-today-still-valid",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(id=20, expires_on=ON - DAY), IAAS_CERTIFICATE]),
+        COMPLIANT, set(),
+        id="expired-certificate-replaced-by-renewal",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(issued_on=ON + DAY)]),
+        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_not_yet_valid"},
+        id="certificate-not-yet-valid",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(status="suspended")]),
+        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_suspended"},
+        id="certificate-suspended",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(status="withdrawn")]),
+        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_withdrawn"},
+        id="certificate-withdrawn",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="v1")], on=V1_DEADLINE + DAY),
+        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_v1_obsolete"},
+        id="hds-v1-after-2026-05-16",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="v1")], on=V1_DEADLINE),
+        COMPLIANT, set(),
+        id="hds-v1-on-2026-05-16",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(certifier=" ")]),
+        INCOMPLETE, {"validity.certifier_missing"},
+        id="certifier-missing",
+    ),
+    # Registry agreement
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, present=False, removed=True)]),
+        NON_COMPLIANT, {"registry.host_removed"},
+        id="registry-host-removed",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, present=False)],
+                    iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
+        COMPLIANT, {"registry.host_absent"},
+        id="registry-host-absent-from-latest-list",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, listed={1, 2, 3})],
+                    iaas_certificates=[iaas_certificate(source="manual", has_document=True)]),
+        COMPLIANT, {"registry.activities_narrower"},
+        id="registry-lists-narrower-activities",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, list_expires_on=ON - DAY)],
+                    iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
+        COMPLIANT, {"registry.expired_in_list"},
+        id="registry-shows-earlier-expiry",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, match="none")],
+                    iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
+        COMPLIANT, {"registry.not_found"},
+        id="registry-no-match-for-claimed-certificate",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, match="suggested")],
+                    iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
+        INCOMPLETE, {"registry.match_suggested"},
+        id="registry-match-only-suggested",
+    ),
+    # Sovereignty
+    pytest.param(
+        editor_case(iaas=iaas_link(storage_countries=("FR", "US")),
+                    processing_facts=processing(transfers=(Transfer("US", "CCT 2021/914"),))),
+        NON_COMPLIANT, {"sovereignty.storage_outside_eea"},
+        id="health-data-stored-outside-eea",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(storage_countries=("RE", "NO"))),
+        COMPLIANT, set(),
+        id="health-data-stored-in-reunion-and-norway",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(storage_countries=())),
+        INCOMPLETE, {"sovereignty.storage_location_unknown"},
+        id="storage-countries-unknown",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN"),)),
+                    processing_facts=processing(transfers=(Transfer("IN", "CCT 2021/914"),))),
+        NON_COMPLIANT, {"sovereignty.remote_access_without_basis"},
+        id="remote-access-without-basis",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "adequacy"),)),
+                    processing_facts=processing(transfers=(Transfer("IN", "CCT 2021/914"),))),
+        NON_COMPLIANT, {"sovereignty.remote_access_no_adequacy"},
+        id="remote-access-adequacy-claimed-without-decision",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("CH", "adequacy"), RemoteAccess("DE"))),
+                    processing_facts=processing(transfers=(Transfer("CH"),))),
+        COMPLIANT, set(),
+        id="remote-access-under-adequacy",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "safeguards"),)),
+                    processing_facts=processing(transfers=(Transfer("IN", "CCT 2021/914"),))),
+        COMPLIANT, set(),
+        id="remote-access-under-safeguards",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("US", "adequacy"),)),
+                    processing_facts=processing(transfers=(Transfer("US"),))),
+        COMPLIANT, {"sovereignty.remote_access_dpf_check"},
+        id="remote-access-from-us-under-dpf",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, subject_to_non_eu_law=True)]),
+        COMPLIANT, {"sovereignty.non_eu_law_unnamed"},
+        id="non-eu-law-not-named",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, subject_to_non_eu_law=True, non_eu_laws=("CLOUD Act",))]),
+        COMPLIANT, {"sovereignty.non_eu_law_unmitigated"},
+        id="non-eu-law-without-mitigations",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, subject_to_non_eu_law=True, non_eu_laws=("CLOUD Act",),
+                                     non_eu_law_mitigations=True)]),
+        COMPLIANT, set(),
+        id="non-eu-law-documented",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, country="US")]),
+        COMPLIANT, {"sovereignty.non_eu_law_unnamed"},
+        id="supplier-seated-outside-eea-is-exposed-to-non-eu-law",
+    ),
+    # Evidence
+    pytest.param(
+        editor_case(iaas=iaas_link(has_hosting_contract=False)),
+        NON_COMPLIANT, {"evidence.hosting_contract_missing"},
+        id="hosting-contract-missing",
+    ),
+    pytest.param(
+        editor_case(backup=replace(BACKUP_LINK, has_dpa=False)),
+        NON_COMPLIANT, {"evidence.dpa_missing"},
+        id="dpa-missing",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(parent_id=1, has_hosting_contract=False)),
+        NON_COMPLIANT, {"evidence.hosting_contract_missing"},
+        id="supplier-under-own-link-is-a-direct-contractor",
+    ),
+    pytest.param(
+        editor_case(own_certificates=[replace(OWN_CERTIFICATE, has_document=False)]),
+        COMPLIANT, {"evidence.certificate_document_missing"},
+        id="own-certificate-document-missing",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(expires_on=ON + 90 * DAY)]),
+        COMPLIANT, {"evidence.certificate_expiring"},
+        id="certificate-expiring-in-90-days",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(expires_on=ON + 91 * DAY)]),
+        COMPLIANT, set(),
+        id="certificate-expiring-in-91-days",
+    ),
+    # Register
+    pytest.param(
+        editor_case(processing_facts=processing(art9_condition="")),
+        NON_COMPLIANT, {"register.art9_condition_missing"},
+        id="art9-condition-missing",
+    ),
+    pytest.param(
+        editor_case(processing_facts=processing(dpia_required=True, dpia_done=False)),
+        NON_COMPLIANT, {"register.dpia_missing"},
+        id="dpia-required-not-done",
+    ),
+    pytest.param(
+        editor_case(processing_facts=processing(dpia_required=True, dpia_done=True)),
+        COMPLIANT, set(),
+        id="dpia-required-and-done",
+    ),
+    pytest.param(
+        editor_case(processing_facts=processing(dpia_required=None)),
+        INCOMPLETE, {"register.dpia_unknown"},
+        id="dpia-need-unknown",
+    ),
+    pytest.param(
+        editor_case(processing_facts=ALL_REGISTER_FIELDS_MISSING),
+        INCOMPLETE,
+        {
+            "register.purposes_missing",
+            "register.data_subject_categories_missing",
+            "register.data_categories_missing",
+            "register.recipients_missing",
+            "register.retention_missing",
+            "register.security_measures_missing",
+            "register.contact_missing",
+            "register.legal_basis_missing",
+        },
+        id="controller-register-fields-missing",
+    ),
+    pytest.param(
+        editor_case(processing_facts=processor_processing()),
+        COMPLIANT, set(),
+        id="processor-register-complete",
+    ),
+    pytest.param(
+        editor_case(processing_facts=processor_processing(
+            controllers_served=(), purposes=(), security_measures="", controller_contact="")),
+        INCOMPLETE,
+        {
+            "register.controllers_served_missing",
+            "register.purposes_missing",
+            "register.security_measures_missing",
+            "register.contact_missing",
+        },
+        id="processor-register-fields-missing",
+    ),
+    pytest.param(
+        editor_case(processing_facts=processing(transfers=(Transfer("IN"), Transfer("CH")))),
+        NON_COMPLIANT, {"register.transfer_safeguard_missing"},
+        id="transfer-listed-without-safeguard",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "safeguards"),))),
+        INCOMPLETE, {"register.transfer_not_listed"},
+        id="transfer-through-supplier-not-in-register",
+    ),
+    # Combined
+    pytest.param(
+        editor_case(iaas=iaas_link(storage_countries=(), has_hosting_contract=False)),
+        NON_COMPLIANT, {"sovereignty.storage_location_unknown", "evidence.hosting_contract_missing"},
+        id="error-wins-over-missing-information",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "status", "codes"), SCENARIOS)
+def test_scenario(data, status, codes):
+    result = evaluate(data)
+
+    assert {finding.code for finding in result.findings} == codes
+    assert result.status == status
+    for finding in result.findings:
+        assert "{" not in finding.message_fr and "{" not in finding.message_en
+
