@@ -1,0 +1,51 @@
+"""The house Celery task decorator: tasks of one organisation run inside its context.
+
+A tenant task takes ``organisation_id`` as its first argument (ids only, never
+model instances), re-reads the organisation, and runs its body inside
+:func:`~hds_platform.tenancy.organisation_context` — one transaction, the
+row-level security setting included — which is always reset afterwards.
+An organisation deleted in the meantime makes the task a no-op.
+"""
+
+import functools
+import logging
+
+from celery import shared_task
+from django.db import transaction
+
+from hds_platform.models import Organisation
+from hds_platform.tenancy import organisation_context
+
+logger = logging.getLogger(__name__)
+
+
+def tenant_task(*task_args, **task_options):
+    """``@tenant_task(queue="default", acks_late=True)`` on ``def body(organisation, *args)``.
+
+    The Celery task is called with ``organisation_id`` first:
+    ``body.delay(organisation.pk, …)``; the body receives the organisation.
+    Use ``acks_late=True`` only when the body is idempotent.
+    """
+
+    def decorator(body):
+        @shared_task(name=task_options.pop("name", f"{body.__module__}.{body.__name__}"), **task_options)
+        @functools.wraps(body)
+        def task(organisation_id: int, *args, **kwargs):
+            organisation = Organisation.objects.filter(pk=organisation_id).first()
+            if organisation is None:
+                logger.info("task %s: organisation %s no longer exists", body.__name__, organisation_id)
+                return None
+            with organisation_context(organisation):
+                return body(organisation, *args, **kwargs)
+
+        return task
+
+    if task_args and callable(task_args[0]):
+        return decorator(task_args[0])
+    return decorator
+
+
+def dispatch_on_commit(task, *args, **kwargs) -> None:
+    """Enqueue ``task`` once the current transaction commits (never before: the
+    worker must see the committed rows)."""
+    transaction.on_commit(lambda: task.delay(*args, **kwargs))
