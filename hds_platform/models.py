@@ -262,7 +262,9 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("messages en attente d'envoi")
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["available_at"], name="outbox_pending_idx", condition=models.Q(dispatched_at__isnull=True)),
+            models.Index(
+                fields=["available_at"], name="outbox_pending_idx", condition=models.Q(dispatched_at__isnull=True)
+            ),
         ]
 
     def __str__(self):
