@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation, User
+from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation, OutboxMessage, User
 
 
 class TenantAdmin(admin.ModelAdmin):
@@ -76,3 +76,11 @@ class AuditEventAdmin(TenantAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "task_name", "created_at", "attempts", "dispatched_at", "last_error"]
+    list_filter = [("dispatched_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["task_name", "args", "kwargs", "created_at", "claimed_at", "dispatched_at", "attempts",
+                       "last_error"]

@@ -235,3 +235,37 @@ class AuditEvent(TenantModel):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit events are append-only.")
+
+
+class OutboxMessage(models.Model):
+    """Follow-up work recorded in the writer's transaction, relayed to Celery afterwards.
+
+    Holds only a task name and ids (no tenant data), so it is shared
+    infrastructure outside row-level security: the relay runs with no
+    organisation context. A row is claimed with a conditional UPDATE before it
+    is sent, so two relays never send it twice.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    queue = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    available_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("message en attente d'envoi")
+        verbose_name_plural = _("messages en attente d'envoi")
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["available_at"], name="outbox_pending_idx", condition=models.Q(dispatched_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task_name}{tuple(self.args)}"

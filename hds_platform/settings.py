@@ -213,6 +213,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimu
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # set per task, only where the task is idempotent
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+MAILLON_QUEUES = ("default", "registry", "reports", "webhooks")
+# Queues are chosen here by task name, not on the tasks themselves.
+CELERY_TASK_ROUTES = {
+    "registry.*": {"queue": "registry"},
+    "compliance.tasks.render_*": {"queue": "reports"},
+    "compliance.tasks.*webhook*": {"queue": "webhooks"},
+}
+CELERY_TASK_CREATE_MISSING_QUEUES = True
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_TASK_IGNORE_RESULT = True
+OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 10, minimum=0)
 CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {
@@ -291,3 +305,9 @@ LOGGING = {
 REGISTRY_SOURCE_URL = env_str("REGISTRY_SOURCE_URL")
 REGISTRY_MAX_REMOVED_SHARE = env_float("REGISTRY_MAX_REMOVED_SHARE", 0.20)
 REGISTRY_ENRICHMENT_ENABLED = env_bool("REGISTRY_ENRICHMENT_ENABLED", default=False)
+
+# Webhooks -----------------------------------------------------------------
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)

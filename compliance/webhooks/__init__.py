@@ -1,0 +1,1 @@
+"""Webhooks for practice software: signing, URL safety and delivery."""

@@ -1,0 +1,113 @@
+"""Follow-up work that is never lost: the transactional outbox.
+
+A service that triggers background work calls :func:`enqueue` inside its
+transaction. The message row commits (or rolls back) with the write itself.
+After commit we try to send it to Celery at once; if the broker is down the
+row stays pending and a relay (``manage.py outbox_relay --loop`` or the
+periodic ``hds_platform.relay_outbox`` task) sends it once the broker is back.
+Tasks sent this way must be idempotent: a message can be delivered twice if
+a relay dies between sending and recording the send.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from celery import current_app, shared_task
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from hds_platform.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = timedelta(seconds=60)
+_broker_down_until = 0.0  # monotonic time: skip the after-commit fast path while the broker is known down
+
+
+def enqueue(task, *args, **kwargs) -> OutboxMessage:
+    """Record ``task(*args, **kwargs)`` in the current transaction; send it after commit."""
+    message = OutboxMessage.objects.create(
+        task_name=task.name, args=list(args), kwargs=kwargs
+    )
+    transaction.on_commit(lambda: _send_after_commit(message.pk), robust=True)
+    return message
+
+
+def _send_after_commit(message_id: int) -> None:
+    if time.monotonic() < _broker_down_until:
+        return
+    relay_one(message_id)
+
+
+def _claim(message_id: int) -> bool:
+    now = timezone.now()
+    claimed = OutboxMessage.objects.filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT),
+        pk=message_id, dispatched_at__isnull=True,
+    ).update(claimed_at=now, attempts=F("attempts") + 1)
+    return claimed == 1
+
+
+def relay_one(message_id: int) -> bool:
+    """Send one pending message if this caller wins the claim. True when sent."""
+    global _broker_down_until
+    if not _claim(message_id):
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    task = current_app.tasks[message.task_name]
+    options = {"queue": message.queue} if message.queue else {}
+    eager = current_app.conf.task_always_eager
+    if eager:
+        # In-process mode: the task runs now; its own failure is not a delivery failure.
+        OutboxMessage.objects.filter(pk=message_id).update(dispatched_at=timezone.now())
+        task.apply_async(args=message.args, kwargs=message.kwargs, **options)
+        return True
+    try:
+        task.apply_async(args=message.args, kwargs=message.kwargs, retry=False, **options)
+    except Exception as exc:  # the broker is unreachable or refused the message: keep it for the relay
+        _broker_down_until = time.monotonic() + settings.OUTBOX_BROKER_BACKOFF_SECONDS
+        delay = min(300, 2 ** min(message.attempts, 8))
+        OutboxMessage.objects.filter(pk=message_id).update(
+            claimed_at=None, last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            available_at=timezone.now() + timedelta(seconds=delay),
+        )
+        logger.warning("outbox: message %s (%s) not sent: %s", message_id, message.task_name, exc)
+        return False
+    _broker_down_until = 0.0
+    OutboxMessage.objects.filter(pk=message_id).update(dispatched_at=timezone.now(), last_error="")
+    return True
+
+
+def relay_pending(limit: int = 500, *, ignore_backoff: bool = False) -> int:
+    """Send pending messages in order; returns how many were sent."""
+    global _broker_down_until
+    if ignore_backoff:
+        _broker_down_until = 0.0
+    due = OutboxMessage.objects.filter(dispatched_at__isnull=True)
+    if not ignore_backoff:
+        due = due.filter(available_at__lte=timezone.now())
+    sent = 0
+    for message_id in due.order_by("id").values_list("pk", flat=True)[:limit]:
+        if relay_one(message_id):
+            sent += 1
+        elif time.monotonic() < _broker_down_until:
+            break
+    return sent
+
+
+def purge_dispatched(older_than: timedelta = timedelta(days=7)) -> int:
+    deleted, _ = OutboxMessage.objects.filter(dispatched_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+@shared_task(name="hds_platform.relay_outbox", time_limit=120, soft_time_limit=100)
+def relay_outbox_task() -> int:
+    """Periodic safety net (beat): sends what the after-commit path could not."""
+    sent = relay_pending()
+    purge_dispatched()
+    return sent

@@ -1,0 +1,35 @@
+"""The periodic dispatchers, created in django-celery-beat once and then editable in the admin.
+
+Each entry is a dispatcher: it fans out one task per organisation (or per
+due item) rather than doing the work itself. Entries are created when
+missing and never overwritten, so changes made in the admin stay.
+"""
+
+import json
+
+SCHEDULES = [
+    # name, task, crontab (minute, hour) or interval seconds, queue, expires seconds
+    ("Registre ANS : rafraîchissement quotidien", "registry.tasks.refresh_registry", ("30", "5"), "registry", 3600),
+    ("Échéances : scan quotidien", "compliance.tasks.expiry_scan_dispatch", ("0", "6"), "default", 3600),
+    ("Webhooks : relances", "compliance.tasks.webhook_retry_dispatch", 60, "webhooks", 50),
+    ("Outbox : relais de secours", "hds_platform.relay_outbox", 60, "default", 50),
+]
+
+
+def ensure_schedules(sender=None, **kwargs) -> None:
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    for name, task, when, queue, expires in SCHEDULES:
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        entry = PeriodicTask(name=name, task=task, queue=queue, expire_seconds=expires,
+                             args=json.dumps([]), kwargs=json.dumps({}))
+        if isinstance(when, int):
+            entry.interval, _ = IntervalSchedule.objects.get_or_create(every=when, period=IntervalSchedule.SECONDS)
+        else:
+            minute, hour = when
+            entry.crontab, _ = CrontabSchedule.objects.get_or_create(
+                minute=minute, hour=hour, day_of_week="*", day_of_month="*", month_of_year="*",
+                timezone="Europe/Paris",
+            )
+        entry.save()
