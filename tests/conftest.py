@@ -126,3 +126,13 @@ def client_for():
         return client
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from tests.reporting import SUMMARY_LINES
+
+    lines = config.stash.get(SUMMARY_LINES, [])
+    if lines:
+        terminalreporter.section("isolation")
+        for line in lines:
+            terminalreporter.write_line(line)
