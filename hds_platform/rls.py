@@ -98,11 +98,12 @@ def _role_exists(cursor, role: str) -> bool:
     return cursor.fetchone()[0]
 
 
-def install(connection) -> list[str]:
+def install(connection, models_to_cover=None) -> list[str]:
     """Apply the policy to every tenant table missing it and grant the roles.
 
-    Returns the tables that were changed. Does nothing off PostgreSQL, or
-    before the migration that installs the SQL function has run.
+    ``models_to_cover`` defaults to :func:`tenant_models`. Returns the tables
+    that were changed. Does nothing off PostgreSQL, or before the migration
+    that installs the SQL function has run.
     """
     if connection.vendor != "postgresql":
         return []
@@ -111,7 +112,7 @@ def install(connection) -> list[str]:
         if not _function_exists(cursor, APPLY_FUNCTION):
             return []
         existing = set(connection.introspection.table_names(cursor))
-        for model in tenant_models():
+        for model in tenant_models() if models_to_cover is None else models_to_cover:
             table = model._meta.db_table
             if table not in existing:
                 continue

@@ -7,10 +7,12 @@ connection switched to the runtime role.
 """
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, transaction
 from psycopg import errors
 
@@ -216,15 +218,30 @@ def test_the_check_reports_a_missing_forced_flag_and_a_widening_policy(db):
     ]
 
 
-def test_install_puts_back_a_dropped_policy(db):
+def test_every_migrate_puts_back_a_dropped_policy(db):
     require_roles()
     with connection.cursor() as cursor:
         cursor.execute("DROP POLICY tenant_isolation ON hds_platform_membership")
     assert [m.msg for m in check_row_level_security(connection)] == [
         "Tenant table hds_platform_membership: it has no tenant_isolation policy."]
-    assert rls.install(connection) == ["hds_platform_membership"]
-    assert rls.install(connection) == []
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     assert check_row_level_security(connection) == []
+    assert rls.install(connection) == []
+
+
+def test_a_new_tenant_table_gets_its_policy_from_the_same_step(db):
+    """What post_migrate does for the table of a model added later (here, a table made by hand)."""
+    require_roles()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE tests_new_supplier (id bigserial PRIMARY KEY, organisation_id bigint NOT NULL)")
+    new_model = SimpleNamespace(_meta=SimpleNamespace(db_table="tests_new_supplier"))
+    state = rls.table_security(connection, ["tests_new_supplier"])["tests_new_supplier"]
+    assert state.problems() == ["row-level security is not enabled",
+                                "row-level security is not forced (the owner would bypass it)",
+                                "it has no tenant_isolation policy"]
+    assert rls.install(connection, [new_model]) == ["tests_new_supplier"]
+    assert rls.table_security(connection, ["tests_new_supplier"])["tests_new_supplier"].problems() == []
+    assert rls.install(connection, [new_model]) == []
 
 
 def test_the_check_warns_when_the_app_connects_as_a_bypassing_role(db):
