@@ -29,7 +29,8 @@ How the policies get there, so that nobody has to remember:
 :func:`install` also grants the runtime role (``DATABASE_RUNTIME_ROLE``, by
 default the user of ``DATABASE_URL``) what it needs and no more: data
 privileges on the tables, none of UPDATE/DELETE/TRUNCATE on audit events (they
-are append-only), and EXECUTE on the three lookup functions of
+are append-only), only SELECT on the migration history, and EXECUTE on the
+three lookup functions of
 :mod:`hds_platform.crossing`. The cross-tenant reader
 (``DATABASE_CROSS_TENANT_ROLE``) gets SELECT only.
 
@@ -71,8 +72,10 @@ LOOKUP_FUNCTIONS = {
     "hds_platform_membership": ("maillon_memberships_of", "bigint", "membership"),
 }
 
-#: The only table the runtime role may not change once written.
+#: Tables the runtime role may add to but never change or empty.
 APPEND_ONLY_TABLES = ("hds_platform_auditevent",)
+#: Tables the runtime role may only read (the schema's history belongs to the owner).
+READ_ONLY_TABLES = ("django_migrations",)
 
 
 def tenant_models() -> list[type[models.Model]]:
@@ -140,6 +143,9 @@ def grant_privileges(connection, cursor) -> None:
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema_q} TO {role_q}")
         for table in APPEND_ONLY_TABLES:
             cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {schema_q}.{_quote(connection, table)} FROM {role_q}")
+        for table in READ_ONLY_TABLES:
+            cursor.execute(
+                f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {schema_q}.{_quote(connection, table)} FROM {role_q}")
         for function, argument_type, _key in LOOKUP_FUNCTIONS.values():
             if _function_exists(cursor, function):
                 cursor.execute(f"GRANT EXECUTE ON FUNCTION {schema_q}.{function}({argument_type}) TO {role_q}")

@@ -153,6 +153,15 @@ def test_the_runtime_role_cannot_change_or_delete_audit_events(runtime, tenant):
     runtime.rollback()
 
 
+def test_the_runtime_role_cannot_rewrite_the_migration_history(runtime):
+    with runtime.cursor() as cursor:
+        cursor.execute("SELECT count(*) > 0 FROM django_migrations WHERE app = 'hds_platform'")
+        assert cursor.fetchone() == (True,)
+        with pytest.raises(errors.InsufficientPrivilege, match="permission denied"):
+            cursor.execute("DELETE FROM django_migrations WHERE app = 'hds_platform'")
+    runtime.rollback()
+
+
 def test_lookup_functions_find_exactly_one_key_and_nothing_else(runtime, tenant, other_tenant):
     token_b = ApiToken.all_organisations.get(organisation=other_tenant.organisation)
     with runtime.cursor() as cursor:
