@@ -11,8 +11,10 @@ organisations of ``--members`` members each, then loads
 (4 connections; a Python load generator when wrk is not installed), in rounds
 that alternate the same data with the policies on and with row-level security
 disabled on every tenant table. Prints requests/s, p50 and p99 per mode and
-the ratio of throughputs (target: under 1.15). Results also go to
-bench/results/rls.json.
+the ratio of throughputs (target: under 1.15), then the same two queries timed
+in the database alone, as the runtime role and as the BYPASSRLS reader,
+alternating batch by batch (less sensitive to other load on the machine).
+Results also go to bench/results/rls.json.
 
 Needs PostgreSQL on 127.0.0.1:5432 with the superuser ``postgres`` (PGHOST,
 PGPORT, PGUSER override) reachable without a password, as in .ci/run.
@@ -211,6 +213,48 @@ def run_python_load(url: str, token: str, seconds: int, connections: int) -> dic
             "p99": latencies[int(len(latencies) * 0.99)], "errors": errors}
 
 
+PAGE_QUERIES = [
+    'SELECT COUNT(*) AS "__count" FROM "hds_platform_membership" WHERE ("hds_platform_membership"."organisation_id" = '
+    '%(org)s AND "hds_platform_membership"."organisation_id" = %(org)s)',
+    'SELECT m.*, u.* FROM "hds_platform_membership" m INNER JOIN "hds_platform_user" u ON (m."user_id" = u."id") '
+    'WHERE (m."organisation_id" = %(org)s AND m."organisation_id" = %(org)s) ORDER BY m."id" ASC LIMIT 25',
+]
+
+
+def measure_queries(organisation_id: int, batches: int, per_batch: int) -> dict[str, float]:
+    """The list's two queries, in the transaction shape of a request, with and without the policies.
+
+    The same statements run as the runtime role (policies apply) and as the
+    cross-tenant reader (BYPASSRLS, same data, same plan inputs), alternating
+    batch by batch so that other load on the machine weighs on both alike.
+    Returns the median microseconds per request-transaction for each.
+    """
+    import psycopg
+
+    sessions = {
+        "policies on": psycopg.connect(host=PGHOST, port=PGPORT, dbname=DATABASE, user="maillon_app"),
+        "RLS bypassed": psycopg.connect(host=PGHOST, port=PGPORT, dbname=DATABASE, user="maillon_crossing"),
+    }
+    timings: dict[str, list[float]] = {mode: [] for mode in sessions}
+    try:
+        for batch in range(batches + 1):
+            for mode, session in sessions.items():
+                started = time.perf_counter()
+                for _ in range(per_batch):
+                    with session.transaction(), session.cursor() as cursor:
+                        cursor.execute("SELECT set_config('app.organisation_id', %s, true)", [str(organisation_id)])
+                        for sql in PAGE_QUERIES:
+                            cursor.execute(sql, {"org": organisation_id})
+                            rows = cursor.fetchall()
+                        assert len(rows) == 25
+                if batch:  # the first batch warms caches and plans
+                    timings[mode].append((time.perf_counter() - started) / per_batch * 1e6)
+    finally:
+        for session in sessions.values():
+            session.close()
+    return {mode: statistics.median(values) for mode, values in timings.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="length of one measurement")
@@ -241,6 +285,9 @@ def main() -> None:
                     load(url, token, 2, args.connections)  # warm-up
                     runs[mode].append(load(url, token, args.seconds, args.connections))
             set_row_level_security(True)
+            organisation_id = int(psql("SELECT id FROM hds_platform_organisation WHERE slug = 'bench-1'",
+                                       database=DATABASE))
+            queries = measure_queries(organisation_id, batches=args.rounds * 4, per_batch=200)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -259,12 +306,17 @@ def main() -> None:
         row = summary[mode]
         print(f"{mode:<14}{row['rps']:>10.0f}{row['p50']:>10.2f}{row['p99']:>10.2f}")
     print(f"ratio (req/s without RLS ÷ with RLS): {ratio:.3f}  (target < 1.15)  non-2xx responses: {errors}")
+    query_ratio = queries["policies on"] / queries["RLS bypassed"]
+    print(f"database only (set_config + count + page, one transaction, median µs): "
+          f"bypassed {queries['RLS bypassed']:.0f}, policies on {queries['policies on']:.0f}, "
+          f"ratio {query_ratio:.3f}")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores "
           f"(other processes skew both modes alike only when they are steady: compare rounds)")
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     (results_dir / "rls.json").write_text(json.dumps(
-        {"summary": summary, "runs": runs, "ratio": ratio, "errors": errors, "members": args.members,
+        {"summary": summary, "runs": runs, "ratio": ratio, "queries_us": queries, "query_ratio": query_ratio,
+         "errors": errors, "members": args.members,
          "seconds": args.seconds, "rounds": args.rounds, "load": load.__name__}, indent=2))
     if errors:
         raise SystemExit("some requests failed")
