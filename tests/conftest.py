@@ -38,6 +38,10 @@ def _migrate_as_owner(sender, using, **kwargs):
         cursor.execute("SELECT current_user")
         if cursor.fetchone()[0] == TEST_DB_OWNER:
             return
+        # As deploy/postgres-roles.sh does in production: the owner owns the
+        # database (trusted extensions) and its schema.
+        database = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"ALTER DATABASE {database} OWNER TO {owner}")
         cursor.execute(f"ALTER SCHEMA public OWNER TO {owner}")
         cursor.execute(f"SET ROLE {owner}")
 
