@@ -213,6 +213,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimu
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # set per task, only where the task is idempotent
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Queues by task name (the ``queue`` task attribute is deprecated since Celery 5.x).
+CELERY_TASK_ROUTES = {
+    "registry.tasks.refresh_registry": {"queue": "registry"},
+    "registry.tasks.after_import": {"queue": "registry"},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {
@@ -291,3 +296,8 @@ LOGGING = {
 REGISTRY_SOURCE_URL = env_str("REGISTRY_SOURCE_URL")
 REGISTRY_MAX_REMOVED_SHARE = env_float("REGISTRY_MAX_REMOVED_SHARE", 0.20)
 REGISTRY_ENRICHMENT_ENABLED = env_bool("REGISTRY_ENRICHMENT_ENABLED", default=False)
+REGISTRY_MAX_FILE_BYTES = env_int("REGISTRY_MAX_FILE_BYTES", 50 * 1024 * 1024, minimum=1024)
+# Extension points for the organisation side (dotted paths, see registry/fanout.py): which
+# organisations depend on hosts that an import changed, and how one organisation is re-checked.
+REGISTRY_AFFECTED_ORGANISATIONS = None
+REGISTRY_RECHECK_ORGANISATION = None
