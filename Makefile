@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench messages clean
+.PHONY: install run test lint bench bench-registry messages clean
 
 install: $(STAMP)
 
@@ -33,6 +33,9 @@ messages: install
 
 bench: install
 	$(PY) bench/run.py
+
+bench-registry: install
+	$(PY) bench/registry_import.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static
