@@ -167,3 +167,14 @@ def organisations_depending_on_hosts(host_ids: Iterable[int]) -> list[int]:
             registry_match_status__in=[RegistryMatchStatus.CONFIRMED, RegistryMatchStatus.SUGGESTED],
         ).values_list("organisation_id", flat=True)
     ))
+
+
+def recheck_after_registry_change(organisation_id: int, host_ids: list[int]) -> None:
+    """Re-match and re-evaluate one organisation after an import changed hosts it relies on.
+
+    Runs the organisation's re-check task body in place (the caller is already
+    the per-organisation task of the registry fan-out).
+    """
+    from compliance.tasks import recheck_organisation
+
+    recheck_organisation(organisation_id)
