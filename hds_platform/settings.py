@@ -277,6 +277,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        "CertificateKindEnum": "compliance.models.CertificateKind",
+        "CertificateStatusEnum": "compliance.models.CertificateStatus",
+        "EvidenceKindEnum": "compliance.models.EvidenceKind",
+        "ConformityStatusEnum": "compliance.models.ConformityStatus",
+        "ProcessingRoleEnum": "compliance.models.ProcessingRole",
+        "RoleEnum": "hds_platform.roles.Role",
+        "SupplierRegistryMatchStatusEnum": "compliance.models.RegistryMatchStatus",
+        "RegistryMatchStatusEnum": ["none", "suggested", "confirmed"],
         "AlertKindEnum": "compliance.models_alerts.AlertKind",
     },
 }
