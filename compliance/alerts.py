@@ -113,6 +113,8 @@ def on_status_changes(organisation: Organisation, changes: Iterable[ConformitySt
     changes = [c for c in changes if c.from_status and c.from_status != c.to_status]
     if not changes:
         return []
+    if any(change.pk is None for change in changes):
+        raise ValueError("on_status_changes() needs saved status changes (their id is the dedupe key).")
     names = dict(Processing.objects.filter(pk__in={c.processing_id for c in changes}).values_list("pk", "name"))
     alerts = [
         Alert(

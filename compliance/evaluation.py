@@ -19,6 +19,7 @@ from enum import Enum
 
 from django.utils import timezone
 
+from compliance import alerts
 from compliance.conformity import EvaluationInput, evaluate
 from compliance.loader import load_inputs
 from compliance.models import ConformityResult, ConformityStatusChange, Processing
@@ -111,6 +112,7 @@ def evaluate_processings(
             ConformityResult.objects.bulk_update(updated, RESULT_FIELDS)
         if changes:
             ConformityStatusChange.objects.bulk_create(changes)
+            alerts.on_status_changes(organisation, changes)
     return results
 
 
