@@ -16,7 +16,7 @@ from hds_platform.roles import Role
 from hds_platform.tenancy import organisation_context
 from tests.factories import UserFactory, make_organisation
 
-pytest_plugins = ["tests.realworker", "tests.browser"]
+pytest_plugins = ["tests.realworker", "tests.browser", "tests.compliance.alerting"]
 
 
 @dataclass

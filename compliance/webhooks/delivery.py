@@ -136,7 +136,7 @@ def send(endpoint: WebhookEndpoint, delivery: WebhookDelivery, *,
 def _read_some(response: httpx.Response) -> str:
     """The start of the response body (never the whole of it: the receiver is not trusted)."""
     data = b""
-    for chunk in response.iter_raw():
+    for chunk in response.iter_bytes():
         data += chunk
         if len(data) >= RESPONSE_SNIPPET_BYTES:
             break
