@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from hds_platform import crossing
 
 
@@ -9,5 +11,6 @@ def organisation(request):
     return {
         "current_organisation": getattr(request, "organisation", None),
         "current_membership": getattr(request, "membership", None),
-        "my_memberships": crossing.memberships_of(user),
+        # Read only when a template shows the switcher, once.
+        "my_memberships": SimpleLazyObject(lambda: crossing.memberships_of(user)),
     }

@@ -12,10 +12,10 @@ from hds_platform.web import organisation_view
 @login_required
 def home(request):
     """Send a person to their first organisation's dashboard."""
-    first = crossing.memberships_of(request.user).first()
-    if first is None:
+    memberships = crossing.memberships_of(request.user)
+    if not memberships:
         return render(request, "hds_platform/no_organisation.html")
-    return redirect("dashboard", org=first.organisation.slug)
+    return redirect("dashboard", org=memberships[0].organisation.slug)
 
 
 @organisation_view(Perm.READ)
