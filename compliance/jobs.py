@@ -17,6 +17,7 @@ from django.utils import timezone
 from compliance import alerts, expiry, notifications
 from compliance.models import WebhookDelivery
 from compliance.webhooks import delivery
+from hds_platform.crossing import cross_tenant_alias
 from hds_platform.models import Organisation
 from hds_platform.tasks import tenant_task
 from hds_platform.tenancy import organisation_context
@@ -73,9 +74,11 @@ def deliver_webhook(organisation, delivery_id: int) -> str | None:
 @shared_task(name="compliance.jobs.webhook_retry_dispatch", soft_time_limit=40, time_limit=50)
 def webhook_retry_dispatch() -> int:
     """Every minute: one retry task per organisation with overdue deliveries."""
-    # Crossing organisations on purpose: only organisation ids leave this query.
+    # Crossing organisations on purpose (a named reader, past row-level security): only
+    # organisation ids leave this query; each organisation's work runs in its own context.
     ids = list(
-        WebhookDelivery.all_organisations.filter(delivery.overdue(timezone.now()))
+        WebhookDelivery.all_organisations.using(cross_tenant_alias("webhook_retry"))
+        .filter(delivery.overdue(timezone.now()))
         .order_by().values_list("organisation_id", flat=True).distinct()
     )
     for organisation_id in ids:

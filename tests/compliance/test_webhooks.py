@@ -392,3 +392,21 @@ def test_uploading_evidence_emits_evidence_uploaded(tenant, evidence_storage):
         "size": evidence.size, "content_type": "application/pdf", "issued_on": None, "valid_until": None,
         "supplier": supplier.pk, "processing": None, "certificate": None, "version": 1, "supersedes": None,
     }}
+
+
+def test_the_retry_dispatcher_reads_across_organisations_only_through_its_named_reader(tenant, frozen,
+                                                                                      monkeypatch):
+    from compliance import jobs
+    from hds_platform import crossing
+
+    readers = []
+    monkeypatch.setattr(jobs, "cross_tenant_alias", lambda reader: readers.append(reader)
+                        or crossing.cross_tenant_alias(reader))
+    monkeypatch.setattr(webhook_retry, "delay", lambda organisation_id: None)
+    with tenant.context():
+        endpoint = make_endpoint(f"https://{PUBLIC_IP}/h")
+    failed = _pending(tenant, endpoint)
+    WebhookDelivery.all_organisations.filter(pk=failed.pk).update(status="failed", next_attempt_at=NOW)
+    assert webhook_retry_dispatch() == 1
+    assert readers == ["webhook_retry"]
+    assert "webhook_retry" in crossing.CROSS_TENANT_READERS
