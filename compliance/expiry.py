@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from compliance.alerts import OPEN_STATES, raise_alerts
@@ -62,7 +61,7 @@ def scan(organisation: Organisation, today: date | None = None) -> ScanResult:
     horizon = today + timedelta(days=HORIZON_DAYS)
     alerts = [*_certificate_alerts(today, horizon), *_evidence_alerts(today, horizon)]
     created = raise_alerts(organisation, alerts)
-    resolved = _resolve_stale(created)
+    resolved = _resolve_stale()
     events.emit_events(organisation, [
         (events.CERTIFICATE_EXPIRED if alert.threshold == 0 else events.CERTIFICATE_EXPIRING,
          {**alert.data, "alert": alert.pk})
@@ -133,25 +132,44 @@ def _evidence_alerts(today: date, horizon: date) -> list[Alert]:
     return alerts
 
 
-def _resolve_stale(created: list[Alert]) -> int:
-    """Resolve the open expiry alerts that no longer hold; return how many."""
+def _resolve_stale() -> int:
+    """Resolve the open expiry alerts that no longer hold; return how many.
+
+    One read of the open expiry alerts with the current date of their object, then one update per
+    resolution that applies (none on most days).
+    """
+    rows = list(
+        Alert.objects.filter(status__in=OPEN_STATES, kind__in=(*CERTIFICATE_KINDS, *EVIDENCE_KINDS))
+        .values("id", "kind", "due_on", "threshold", "certificate_id", "certificate__expires_on", "evidence_id",
+                "evidence__valid_until", "evidence__superseded_by")
+    )
+    resolutions: dict[str, list[int]] = {AlertResolution.GONE: [], AlertResolution.RENEWED: [],
+                                         AlertResolution.SUPERSEDED: []}
+    nearest: dict[tuple, int] = {}
+    standing = []
+    for row in rows:
+        if row["kind"] in CERTIFICATE_KINDS:
+            key = ("certificate", row["certificate_id"])
+            gone = row["certificate_id"] is None
+            current = row["certificate__expires_on"]
+        else:
+            key = ("evidence", row["evidence_id"])
+            gone = row["evidence_id"] is None or row["evidence__superseded_by"] is not None
+            current = row["evidence__valid_until"]
+        if gone:
+            resolutions[AlertResolution.GONE].append(row["id"])
+        elif current != row["due_on"]:
+            resolutions[AlertResolution.RENEWED].append(row["id"])
+        else:
+            key = (*key, row["due_on"])
+            nearest[key] = min(nearest.get(key, row["threshold"]), row["threshold"])
+            standing.append((key, row))
+    # A nearer threshold replaces the farther ones about the same object and date.
+    resolutions[AlertResolution.SUPERSEDED] = [row["id"] for key, row in standing if row["threshold"] > nearest[key]]
     now = timezone.now()
-    still_open = Alert.objects.filter(status__in=OPEN_STATES)
-
-    def close(queryset, resolution) -> int:
-        return queryset.update(status=AlertStatus.RESOLVED, resolved_at=now, resolution=resolution)
-
-    certificates = still_open.filter(kind__in=CERTIFICATE_KINDS)
-    evidence = still_open.filter(kind__in=EVIDENCE_KINDS)
-    resolved = close(certificates.filter(certificate__isnull=True), AlertResolution.GONE)
-    resolved += close(certificates.exclude(certificate__expires_on=F("due_on")), AlertResolution.RENEWED)
-    resolved += close(evidence.filter(Q(evidence__isnull=True) | Q(evidence__superseded_by__isnull=False)),
-                      AlertResolution.GONE)
-    resolved += close(evidence.exclude(evidence__valid_until=F("due_on")), AlertResolution.RENEWED)
-    if created:
-        # Nearer thresholds replace farther ones about the same object and date.
-        for kinds, field in ((CERTIFICATE_KINDS, "certificate_id"), (EVIDENCE_KINDS, "evidence_id")):
-            nearer = Alert.objects.filter(kind__in=kinds, due_on=OuterRef("due_on"),
-                                          threshold__lt=OuterRef("threshold"), **{field: OuterRef(field)})
-            resolved += close(still_open.filter(kind__in=kinds).filter(Exists(nearer)), AlertResolution.SUPERSEDED)
+    resolved = 0
+    for resolution, ids in resolutions.items():
+        if ids:
+            resolved += Alert.objects.filter(pk__in=ids).update(status=AlertStatus.RESOLVED, resolved_at=now,
+                                                                 resolution=resolution)
     return resolved

@@ -163,9 +163,9 @@ def test_the_scan_costs_the_same_queries_for_few_or_many_certificates(tenant, ot
 
     seed(tenant, 2)
     seed(other_tenant, 40)
-    with tenant.context(), django_assert_num_queries(12):
+    with tenant.context(), django_assert_num_queries(7):
         expiry.scan(tenant.organisation)
-    with other_tenant.context(), django_assert_num_queries(12):
+    with other_tenant.context(), django_assert_num_queries(7):
         expiry.scan(other_tenant.organisation)
 
 
