@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-rls messages clean
+.PHONY: install run test lint bench bench-rls bench-expiry messages clean
 
 install: $(STAMP)
 
@@ -36,6 +36,9 @@ bench: install
 
 bench-rls: install
 	$(PY) bench/rls.py $(BENCH_ARGS)
+
+bench-expiry: install
+	$(PY) bench/expiry_scan.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static
