@@ -410,3 +410,24 @@ def test_the_retry_dispatcher_reads_across_organisations_only_through_its_named_
     assert webhook_retry_dispatch() == 1
     assert readers == ["webhook_retry"]
     assert "webhook_retry" in crossing.CROSS_TENANT_READERS
+
+
+def test_the_verification_snippet_of_the_readme_accepts_our_signature_and_nothing_else():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Webhooks", 1)[1].split("\n## ", 1)[0]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # our own documentation
+    verify = namespace["verify_maillon_signature"]
+    secret, body = signing.new_secret(), b'{"id":"1","type":"test.ping"}'
+
+    verify(secret, signing.signature_header(secret, body), body)
+    for header, forged_body, reason in (
+        (signing.signature_header(secret, body), body + b" ", "signature mismatch"),
+        (signing.signature_header("whsec_other", body), body, "signature mismatch"),
+        (signing.signature_header(secret, body, timestamp=1), body, "timestamp outside the tolerance window"),
+    ):
+        with pytest.raises(ValueError, match=reason):
+            verify(secret, header, forged_body)
