@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-rls bench-registry messages clean
+.PHONY: install run test lint bench bench-rls bench-registry bench-expiry messages clean
 
 install: $(STAMP)
 
@@ -39,6 +39,9 @@ bench-rls: install
 
 bench-registry: install
 	$(PY) bench/registry_import.py $(BENCH_ARGS)
+
+bench-expiry: install
+	$(PY) bench/expiry_scan.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static

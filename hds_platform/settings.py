@@ -226,11 +226,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # set per task, only where the task is idempotent
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 MAILLON_QUEUES = ("default", "registry", "reports", "webhooks")
+# Task modules a worker imports besides each app's tasks.py (autodiscovered).
+CELERY_IMPORTS = ("hds_platform.outbox", "compliance.jobs")
 # Queues are chosen here by task name, not on the tasks themselves.
 CELERY_TASK_ROUTES = {
     "registry.*": {"queue": "registry"},
     "compliance.tasks.render_*": {"queue": "reports"},
     "compliance.tasks.*webhook*": {"queue": "webhooks"},
+    "compliance.jobs.*webhook*": {"queue": "webhooks"},
 }
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
@@ -295,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "SupplierRegistryMatchStatusEnum": "compliance.models.RegistryMatchStatus",
         "RegistryMatchStatusEnum": ["none", "suggested", "confirmed"],
         "RegistryChangeKindEnum": "registry.models.Change.Kind",
+        "AlertKindEnum": "compliance.models_alerts.AlertKind",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
