@@ -163,9 +163,13 @@ class Supplier(TenantModel):
         verbose_name_plural = _("fournisseurs")
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="supplier_unique_name"),
+            models.UniqueConstraint(fields=["organisation", "name"], name="supplier_unique_name",
+                                    violation_error_code="duplicate_name",
+                                    violation_error_message=_("Un fournisseur porte déjà ce nom.")),
             models.UniqueConstraint(fields=["organisation", "siren"], condition=~Q(siren=""),
-                                    name="supplier_unique_siren"),
+                                    name="supplier_unique_siren",
+                                    violation_error_code="duplicate_siren",
+                                    violation_error_message=_("Un fournisseur a déjà ce SIREN.")),
         ]
         indexes = [models.Index(fields=["organisation", "registry_host"], name="supplier_registry_host")]
 
@@ -248,16 +252,21 @@ class Certificate(TenantModel):
                 fields=["organisation", "supplier", "kind", "certificate_number"],
                 condition=Q(supplier__isnull=False) & ~Q(certificate_number=""),
                 name="certificate_unique_supplier_number",
+                violation_error_code="duplicate_certificate",
+                violation_error_message=_("Ce certificat est déjà enregistré pour ce fournisseur."),
             ),
             models.UniqueConstraint(
                 fields=["organisation", "kind", "certificate_number"],
                 condition=Q(supplier__isnull=True) & ~Q(certificate_number=""),
                 name="certificate_unique_own_number",
+                violation_error_code="duplicate_certificate",
+                violation_error_message=_("Ce certificat est déjà enregistré."),
             ),
             models.UniqueConstraint(
                 fields=["organisation", "supplier", "registry_certificate"],
                 condition=Q(registry_certificate__isnull=False),
                 name="certificate_unique_registry_copy",
+                violation_error_code="duplicate_certificate",
             ),
         ]
         indexes = [models.Index(fields=["organisation", "expires_on"], name="certificate_expiry")]
@@ -339,7 +348,9 @@ class Processing(TenantModel):
         verbose_name = _("traitement")
         verbose_name_plural = _("traitements")
         ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="processing_unique_name")]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="processing_unique_name",
+                                               violation_error_code="duplicate_name",
+                                               violation_error_message=_("Un traitement porte déjà ce nom."))]
 
     def __str__(self):
         return self.name

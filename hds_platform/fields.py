@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Lookup
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 ACTIVITY_NUMBERS = range(1, 7)
@@ -37,6 +38,12 @@ class ActivitySetField(models.PositiveSmallIntegerField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("default", 0)
         super().__init__(*args, **kwargs)
+
+    @cached_property
+    def validators(self):
+        # The parent's integer range validators would compare a frozenset with numbers;
+        # validate() checks the set itself.
+        return list(self._validators)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()

@@ -1,0 +1,167 @@
+"""Where suppliers meet the official ANS list of certified hosts.
+
+- Matching: an exact certificate number confirms a supplier's host automatically; a SIREN, an
+  exact normalised name or a close name only suggests it, until a member confirms or rejects
+  it. A rejected host is never suggested again for that supplier.
+- Copies: a confirmed supplier gets a certificate row (source ``registry``) for each current
+  published certificate of its host; :func:`refresh_registry_certificates` keeps them in step
+  after each import.
+- Fan-out: :func:`organisations_depending_on_hosts` tells the registry import which
+  organisations to re-check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from compliance.models import Certificate, CertificateKind, CertificateSource, RegistryMatchStatus, Supplier
+from registry.matching import normalise_certificate_number, normalise_name, rank_names
+from registry.models import CertifiedHost, HostCertificate
+
+CONFIRMING_METHODS = frozenset({"certificate_number"})
+
+
+@dataclass(frozen=True)
+class HostCandidate:
+    host: CertifiedHost
+    certificate: HostCertificate | None
+    method: str  # certificate_number, siren, name_exact, name_fuzzy
+    score: int  # 0 to 100
+
+
+def find_host_candidates(*, name: str, siren: str = "", certificate_number: str = "",
+                         limit: int = 5) -> list[HostCandidate]:
+    """Hosts of the list that may be this supplier, best first.
+
+    The ANS list publishes no SIREN, so ``siren`` finds nothing today; it is accepted for the
+    day it does.
+    """
+    candidates: list[HostCandidate] = []
+    number = normalise_certificate_number(certificate_number) if certificate_number else ""
+    if number:
+        for certificate in (HostCertificate.objects.select_related("host").filter(normalised_number=number)
+                            .order_by("-current", "-expires_on")):
+            candidates.append(HostCandidate(certificate.host, certificate, "certificate_number", 100))
+    normalised = normalise_name(name) if name else ""
+    if normalised:
+        hosts = list(CertifiedHost.objects.only("id", "name", "normalised_name"))
+        by_id = {host.pk: host for host in hosts}
+        for match in rank_names(name, [(host.pk, host.normalised_name) for host in hosts], limit=limit):
+            method = "name_exact" if match.name == normalised else "name_fuzzy"
+            candidates.append(HostCandidate(by_id[match.key], None, method, round(match.score)))
+    unique: dict[int, HostCandidate] = {}
+    for candidate in candidates:
+        unique.setdefault(candidate.host.pk, candidate)
+    return list(unique.values())[:limit]
+
+
+def apply_best_candidate(supplier: Supplier, *, certificate_numbers: Iterable[str] = ()) -> bool:
+    """Set the supplier's match from the best candidate not rejected before; True if it changed.
+
+    A confirmed match is left alone: only a member undoes it (by rejecting it).
+    """
+    if supplier.registry_match_status == RegistryMatchStatus.CONFIRMED:
+        return False
+    rejected = set(supplier.registry_rejected_hosts)
+    best = None
+    for number in [*certificate_numbers, ""]:
+        found = [candidate for candidate in find_host_candidates(
+            name=supplier.name, siren=supplier.siren, certificate_number=number,
+        ) if candidate.host.pk not in rejected]
+        if found:
+            best = found[0]
+            break
+    before = (supplier.registry_match_status, supplier.registry_host_id, supplier.registry_match_score,
+              supplier.registry_match_method)
+    if best is not None:
+        confirmed = best.method in CONFIRMING_METHODS
+        supplier.registry_match_status = RegistryMatchStatus.CONFIRMED if confirmed else RegistryMatchStatus.SUGGESTED
+        supplier.registry_host = best.host
+        supplier.registry_match_score = best.score
+        supplier.registry_match_method = best.method
+    elif supplier.registry_match_status == RegistryMatchStatus.SUGGESTED:
+        # The name changed and the old suggestion no longer holds.
+        supplier.registry_match_status = RegistryMatchStatus.NONE
+        supplier.registry_host = None
+        supplier.registry_match_score = None
+        supplier.registry_match_method = ""
+    after = (supplier.registry_match_status, supplier.registry_host_id, supplier.registry_match_score,
+             supplier.registry_match_method)
+    if after == before:
+        return False
+    supplier.save(update_fields=["registry_match_status", "registry_host", "registry_match_score",
+                                 "registry_match_method", "updated_at"])
+    if supplier.registry_match_status == RegistryMatchStatus.CONFIRMED:
+        refresh_registry_certificates([supplier])
+    return True
+
+
+def refresh_registry_certificates(suppliers: Iterable[Supplier]) -> dict[str, int]:
+    """Bring the registry copies of these suppliers' certificates in step with the list.
+
+    A confirmed supplier gets one row per current published certificate of its host (unless the
+    organisation already recorded that number itself); copies of certificates no longer current,
+    or of a host no longer confirmed, are deleted. Returns the counts added, updated, removed.
+    """
+    suppliers = list(suppliers)
+    hosts = {supplier.pk: supplier.registry_host_id for supplier in suppliers
+             if supplier.registry_match_status == RegistryMatchStatus.CONFIRMED and supplier.registry_host_id}
+    published: dict[int, list[HostCertificate]] = {}
+    for certificate in HostCertificate.objects.filter(host_id__in=set(hosts.values()), current=True).order_by("id"):
+        published.setdefault(certificate.host_id, []).append(certificate)
+    existing = list(Certificate.objects.filter(supplier_id__in=[supplier.pk for supplier in suppliers]))
+    copies = {(row.supplier_id, row.registry_certificate_id): row for row in existing
+              if row.source == CertificateSource.REGISTRY and row.registry_certificate_id is not None}
+    recorded = {(row.supplier_id, normalise_certificate_number(row.certificate_number)) for row in existing
+                if row.source != CertificateSource.REGISTRY}
+    counts = {"added": 0, "updated": 0, "removed": 0}
+    wanted = set()
+    for supplier_id, host_id in hosts.items():
+        for published_certificate in published.get(host_id, []):
+            values = {
+                "kind": CertificateKind.HDS,
+                "activities": published_certificate.activities,
+                "certificate_number": published_certificate.certificate_number,
+                "certifier": published_certificate.certifier,
+                "referential_version": published_certificate.referential_version,
+                "issued_on": published_certificate.issued_on,
+                "expires_on": published_certificate.expires_on,
+            }
+            copy = copies.get((supplier_id, published_certificate.pk))
+            if copy is not None:
+                wanted.add(copy.pk)
+                if any(getattr(copy, key) != value for key, value in values.items()):
+                    for key, value in values.items():
+                        setattr(copy, key, value)
+                    copy.save()
+                    counts["updated"] += 1
+                continue
+            number = normalise_certificate_number(published_certificate.certificate_number)
+            if (supplier_id, number) in recorded or published_certificate.expires_on is None:
+                continue
+            copy = Certificate.objects.create(
+                supplier_id=supplier_id, source=CertificateSource.REGISTRY,
+                registry_certificate=published_certificate, **values,
+            )
+            wanted.add(copy.pk)
+            counts["added"] += 1
+    stale = [row.pk for row in copies.values() if row.pk not in wanted]
+    if stale:
+        counts["removed"] = Certificate.objects.filter(pk__in=stale).delete()[1].get("compliance.Certificate", 0)
+    return counts
+
+
+def organisations_depending_on_hosts(host_ids: Iterable[int]) -> list[int]:
+    """Organisations with a supplier whose confirmed or suggested host is among ``host_ids``.
+
+    Called by the registry import to fan out one re-check per organisation.
+    """
+    # Crossing organisations is the point here: the registry is shared and its import must
+    # find every tenant that relies on a changed host. Only organisation ids leave this function.
+    return sorted(set(
+        Supplier.all_organisations.filter(
+            registry_host_id__in=list(host_ids),
+            registry_match_status__in=[RegistryMatchStatus.CONFIRMED, RegistryMatchStatus.SUGGESTED],
+        ).values_list("organisation_id", flat=True)
+    ))

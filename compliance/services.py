@@ -1,0 +1,611 @@
+"""Every write of the compliance app.
+
+Each service takes keyword arguments, runs in a transaction inside the current organisation's
+context, validates with ``full_clean()``, records its audit event in the same transaction and,
+after commit, dispatches the re-evaluation of exactly the processings it may have changed:
+
+- a processing or a chain link: that processing;
+- a supplier: the processings whose chain includes it;
+- a certificate: its supplier's processings, or, for the organisation's own certificate, the
+  processings in which the organisation itself is a link;
+- evidence: the processings of its supplier, its processing, its certificate's supplier and the
+  links that cite it as exemption evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compliance import evidence_files
+from compliance.models import (
+    Certificate,
+    ChainLink,
+    Evidence,
+    EvidenceKind,
+    Processing,
+    RegistryMatchMethod,
+    RegistryMatchStatus,
+    Supplier,
+    evidence_storage_name,
+)
+from hds_platform import audit, outbox
+from hds_platform.audit import Actor
+from hds_platform.errors import Conflict, ServiceError
+from hds_platform.tenancy import require_organisation
+
+SUPPLIER_FIELDS = frozenset({
+    "name", "siren", "siret", "vat_number", "country", "subject_to_non_eu_law", "non_eu_laws",
+    "non_eu_law_mitigations", "transparency_url",
+})
+CERTIFICATE_FIELDS = frozenset({
+    "supplier", "kind", "activities", "certificate_number", "certifier", "referential_version", "issued_on",
+    "expires_on", "status", "source", "evidence",
+})
+PROCESSING_FIELDS = frozenset({
+    "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories", "data_categories",
+    "recipients", "transfers", "retention", "security_measures", "controller_contact", "dpo_contact",
+    "dpia_required", "dpia_done", "role", "controllers_served", "health_data", "identifiability", "hosting_mode",
+})
+CHAIN_LINK_FIELDS = frozenset({
+    "supplier", "parent", "activities", "stores_health_data", "storage_countries", "remote_access",
+    "exempt_under_parent", "exemption_evidence", "is_backup",
+})
+EVIDENCE_FIELDS = frozenset({"kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate"})
+CERTIFICATE_DOCUMENT_KINDS = frozenset({EvidenceKind.HDS_CERTIFICATE, EvidenceKind.ISO27001_CERTIFICATE})
+
+
+# Shared helpers ------------------------------------------------------------------------------
+
+
+def _check_fields(fields: dict, allowed: frozenset[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ServiceError(_("Champs inconnus : %s") % ", ".join(sorted(unknown)), code="unknown_fields")
+
+
+def _check_same_organisation(organisation, **related) -> None:
+    """Refuse a related row of another organisation (the API's scoped fields already do; a
+    service may be called from elsewhere)."""
+    for name, value in related.items():
+        if value is not None and value.organisation_id != organisation.pk:
+            raise ServiceError(_("Objet introuvable."), code="does_not_exist", field=name)
+
+
+def _assign(instance: models.Model, fields: dict) -> dict:
+    """Set ``fields`` on ``instance``; return the changes as {field: [before, after]}.
+
+    Related rows are compared by id, so that no related row is fetched just to compare it.
+    """
+    changes = {}
+    for name, value in fields.items():
+        field = instance._meta.get_field(name)
+        if field.is_relation:
+            before = getattr(instance, field.attname)
+            after = value.pk if value is not None else None
+        else:
+            if name == "activities":
+                value = frozenset(value or ())
+            before, after = getattr(instance, name), value
+        if before != after:
+            setattr(instance, name, value)
+            changes[name] = [audit.serialise_value(before), audit.serialise_value(after)]
+    return changes
+
+
+def _validate(instance: models.Model) -> None:
+    instance.full_clean()
+
+
+def _compact(value: str) -> str:
+    return "".join((value or "").split())
+
+
+def _reevaluate(organisation, processing_ids: Iterable[int]) -> None:
+    """Re-evaluate after commit. The outbox row commits with the write, so a broker outage
+    delays the re-evaluation instead of losing it."""
+    from compliance.tasks import evaluate_processings_task
+
+    ids = sorted(set(processing_ids))
+    if ids:
+        outbox.enqueue(evaluate_processings_task, organisation.pk, ids)
+
+
+def processings_using_suppliers(supplier_ids: Iterable[int]) -> set[int]:
+    return set(ChainLink.objects.filter(supplier_id__in=list(supplier_ids)).values_list("processing_id", flat=True))
+
+
+def processings_with_own_links() -> set[int]:
+    return set(ChainLink.objects.filter(supplier__isnull=True).values_list("processing_id", flat=True))
+
+
+def _processings_of_certificate(certificate: Certificate) -> set[int]:
+    if certificate.supplier_id is None:
+        return processings_with_own_links()
+    return processings_using_suppliers([certificate.supplier_id])
+
+
+def _processings_of_evidence(evidence: Evidence) -> set[int]:
+    affected: set[int] = set()
+    if evidence.supplier_id is not None:
+        affected |= processings_using_suppliers([evidence.supplier_id])
+    if evidence.processing_id is not None:
+        affected.add(evidence.processing_id)
+    certificate_ids = set(Certificate.objects.filter(evidence=evidence).values_list("id", flat=True))
+    if evidence.certificate_id is not None:
+        certificate_ids.add(evidence.certificate_id)
+    for certificate in Certificate.objects.filter(id__in=certificate_ids):
+        affected |= _processings_of_certificate(certificate)
+    affected |= set(ChainLink.objects.filter(exemption_evidence=evidence).values_list("processing_id", flat=True))
+    return affected
+
+
+def _discard_files_on_commit(names: Iterable[str]) -> None:
+    names = [name for name in names if name]
+    if names:
+        transaction.on_commit(lambda: [evidence_files.discard(name) for name in names])
+
+
+# Suppliers -----------------------------------------------------------------------------------
+
+
+def _normalise_supplier_fields(fields: dict) -> dict:
+    fields = dict(fields)
+    for key in ("siren", "siret"):
+        if key in fields:
+            fields[key] = _compact(fields[key])
+    if "vat_number" in fields:
+        fields["vat_number"] = _compact(fields["vat_number"]).upper()
+    if "country" in fields:
+        fields["country"] = (fields["country"] or "").strip().upper()
+    if "name" in fields:
+        fields["name"] = " ".join((fields["name"] or "").split())
+    return fields
+
+
+def supplier_create(*, actor: Actor, **fields) -> Supplier:
+    _check_fields(fields, SUPPLIER_FIELDS)
+    organisation = require_organisation()
+    with transaction.atomic():
+        supplier = Supplier(organisation=organisation)
+        _assign(supplier, _normalise_supplier_fields(fields))
+        _validate(supplier)
+        supplier.save()
+        _match_registry(supplier)
+        audit.record(organisation=organisation, actor=actor, action="supplier.created", target=supplier,
+                     changes={"name": supplier.name, "siren": supplier.siren, "country": supplier.country,
+                              "registry_match": supplier.registry_match_status})
+    return supplier
+
+
+def supplier_update(*, supplier: Supplier, actor: Actor, **fields) -> Supplier:
+    _check_fields(fields, SUPPLIER_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=supplier)
+    with transaction.atomic():
+        changes = _assign(supplier, _normalise_supplier_fields(fields))
+        if not changes:
+            return supplier
+        _validate(supplier)
+        supplier.save()
+        if {"name", "siren"} & set(changes) and supplier.registry_match_status != RegistryMatchStatus.CONFIRMED:
+            _match_registry(supplier)
+            changes["registry_match"] = supplier.registry_match_status
+        audit.record(organisation=organisation, actor=actor, action="supplier.updated", target=supplier,
+                     changes=changes)
+        _reevaluate(organisation, processings_using_suppliers([supplier.pk]))
+    return supplier
+
+
+def supplier_delete(*, supplier: Supplier, actor: Actor) -> None:
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=supplier)
+    with transaction.atomic():
+        if ChainLink.objects.filter(supplier=supplier).exists():
+            raise Conflict(_("Ce fournisseur figure dans une chaîne d'hébergement : retirez-le d'abord des chaînes."),
+                           code="supplier_in_use")
+        files = list(Evidence.objects.filter(supplier=supplier).values_list("file", flat=True))
+        audit.record(organisation=organisation, actor=actor, action="supplier.deleted", target=supplier,
+                     changes={"name": supplier.name, "evidence_deleted": len(files)})
+        supplier.delete()
+        _discard_files_on_commit(files)
+
+
+# Registry match ------------------------------------------------------------------------------
+
+
+def _match_registry(supplier: Supplier) -> None:
+    """Look the supplier up in the ANS list (not yet confirmed suppliers only)."""
+    from compliance import registry_link
+
+    registry_link.apply_best_candidate(supplier)
+
+
+def _match_registry_by_certificate(certificate: Certificate) -> None:
+    """A supplier's certificate number found in the ANS list confirms its host."""
+    from compliance import registry_link
+
+    supplier = certificate.supplier
+    if supplier is not None and certificate.certificate_number:
+        registry_link.apply_best_candidate(supplier, certificate_numbers=[certificate.certificate_number])
+
+
+def supplier_registry_match_confirm(*, supplier: Supplier, actor: Actor, host=None) -> Supplier:
+    """Confirm the suggested host, or ``host`` chosen by a member; copy its published certificates."""
+    from compliance import registry_link
+
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=supplier)
+    with transaction.atomic():
+        if host is None:
+            if supplier.registry_match_status != RegistryMatchStatus.SUGGESTED or supplier.registry_host_id is None:
+                raise Conflict(_("Aucun hébergeur n'est suggéré pour ce fournisseur : choisissez-en un."),
+                               code="no_suggestion")
+            host = supplier.registry_host
+        method = supplier.registry_match_method if host.pk == supplier.registry_host_id else RegistryMatchMethod.MANUAL
+        score = supplier.registry_match_score if host.pk == supplier.registry_host_id else None
+        before = [supplier.registry_match_status, supplier.registry_host_id]
+        supplier.registry_match_status = RegistryMatchStatus.CONFIRMED
+        supplier.registry_host = host
+        supplier.registry_match_method = method
+        supplier.registry_match_score = score
+        supplier.registry_rejected_hosts = [pk for pk in supplier.registry_rejected_hosts if pk != host.pk]
+        _validate(supplier)
+        supplier.save()
+        copied = registry_link.refresh_registry_certificates([supplier])
+        audit.record(organisation=organisation, actor=actor, action="supplier.registry_match_confirmed",
+                     target=supplier, changes={"registry_match": [before, [supplier.registry_match_status, host.pk]],
+                                               "host": host.name, "certificates": copied})
+        _reevaluate(organisation, processings_using_suppliers([supplier.pk]))
+    return supplier
+
+
+def supplier_registry_match_reject(*, supplier: Supplier, actor: Actor) -> Supplier:
+    """Reject the suggested (or confirmed) host; it will not be suggested again for this supplier."""
+    from compliance import registry_link
+
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=supplier)
+    with transaction.atomic():
+        if supplier.registry_host_id is None:
+            raise Conflict(_("Aucun hébergeur n'est associé à ce fournisseur."), code="no_registry_match")
+        rejected = supplier.registry_host_id
+        before = supplier.registry_match_status
+        supplier.registry_rejected_hosts = sorted({*supplier.registry_rejected_hosts, rejected})
+        supplier.registry_match_status = RegistryMatchStatus.REJECTED
+        supplier.registry_host = None
+        supplier.registry_match_score = None
+        supplier.registry_match_method = RegistryMatchMethod.NONE
+        _validate(supplier)
+        supplier.save()
+        removed = registry_link.refresh_registry_certificates([supplier])
+        audit.record(organisation=organisation, actor=actor, action="supplier.registry_match_rejected",
+                     target=supplier, changes={"registry_match": [before, supplier.registry_match_status],
+                                               "host": rejected, "certificates": removed})
+        _reevaluate(organisation, processings_using_suppliers([supplier.pk]))
+    return supplier
+
+
+# Certificates --------------------------------------------------------------------------------
+
+
+def _check_certificate_evidence(certificate: Certificate) -> None:
+    evidence = certificate.evidence
+    if evidence is None:
+        return
+    if evidence.kind not in CERTIFICATE_DOCUMENT_KINDS:
+        raise ServiceError(_("La pièce jointe d'un certificat doit être un certificat HDS ou ISO 27001."),
+                           code="evidence_kind_mismatch", field="evidence")
+    if evidence.supplier_id not in (None, certificate.supplier_id):
+        raise ServiceError(_("Ce document concerne un autre fournisseur."), code="evidence_supplier_mismatch",
+                           field="evidence")
+
+
+def certificate_create(*, actor: Actor, **fields) -> Certificate:
+    _check_fields(fields, CERTIFICATE_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=fields.get("supplier"), evidence=fields.get("evidence"))
+    with transaction.atomic():
+        certificate = Certificate(organisation=organisation)
+        _assign(certificate, fields)
+        _validate(certificate)
+        _check_certificate_evidence(certificate)
+        certificate.save()
+        _match_registry_by_certificate(certificate)
+        audit.record(organisation=organisation, actor=actor, action="certificate.created", target=certificate,
+                     changes={"supplier": certificate.supplier_id, "kind": certificate.kind,
+                              "certificate_number": certificate.certificate_number,
+                              "activities": certificate.activities, "expires_on": certificate.expires_on})
+        _reevaluate(organisation, _processings_of_certificate(certificate))
+    return certificate
+
+
+def certificate_update(*, certificate: Certificate, actor: Actor, **fields) -> Certificate:
+    _check_fields(fields, CERTIFICATE_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, certificate=certificate, supplier=fields.get("supplier"),
+                             evidence=fields.get("evidence"))
+    with transaction.atomic():
+        affected = _processings_of_certificate(certificate)
+        changes = _assign(certificate, fields)
+        if not changes:
+            return certificate
+        _validate(certificate)
+        _check_certificate_evidence(certificate)
+        certificate.save()
+        if "certificate_number" in changes or "supplier" in changes:
+            _match_registry_by_certificate(certificate)
+        audit.record(organisation=organisation, actor=actor, action="certificate.updated", target=certificate,
+                     changes=changes)
+        _reevaluate(organisation, affected | _processings_of_certificate(certificate))
+    return certificate
+
+
+def certificate_delete(*, certificate: Certificate, actor: Actor) -> None:
+    organisation = require_organisation()
+    _check_same_organisation(organisation, certificate=certificate)
+    with transaction.atomic():
+        affected = _processings_of_certificate(certificate)
+        audit.record(organisation=organisation, actor=actor, action="certificate.deleted", target=certificate,
+                     changes={"supplier": certificate.supplier_id,
+                              "certificate_number": certificate.certificate_number})
+        certificate.delete()
+        _reevaluate(organisation, affected)
+
+
+# Processings ---------------------------------------------------------------------------------
+
+
+def processing_create(*, actor: Actor, **fields) -> Processing:
+    _check_fields(fields, PROCESSING_FIELDS)
+    organisation = require_organisation()
+    with transaction.atomic():
+        processing = Processing(organisation=organisation)
+        _assign(processing, fields)
+        _validate(processing)
+        processing.save()
+        audit.record(organisation=organisation, actor=actor, action="processing.created", target=processing,
+                     changes={"name": processing.name, "health_data": processing.health_data,
+                              "hosting_mode": processing.hosting_mode, "role": processing.role})
+        _reevaluate(organisation, [processing.pk])
+    return processing
+
+
+def processing_update(*, processing: Processing, actor: Actor, **fields) -> Processing:
+    _check_fields(fields, PROCESSING_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, processing=processing)
+    with transaction.atomic():
+        changes = _assign(processing, fields)
+        if not changes:
+            return processing
+        _validate(processing)
+        processing.save()
+        audit.record(organisation=organisation, actor=actor, action="processing.updated", target=processing,
+                     changes=changes)
+        _reevaluate(organisation, [processing.pk])
+    return processing
+
+
+def processing_delete(*, processing: Processing, actor: Actor) -> None:
+    organisation = require_organisation()
+    _check_same_organisation(organisation, processing=processing)
+    with transaction.atomic():
+        files = list(Evidence.objects.filter(processing=processing).values_list("file", flat=True))
+        audit.record(organisation=organisation, actor=actor, action="processing.deleted", target=processing,
+                     changes={"name": processing.name, "evidence_deleted": len(files)})
+        processing.delete()
+        _discard_files_on_commit(files)
+
+
+# Chain links ---------------------------------------------------------------------------------
+
+
+def _check_link_structure(link: ChainLink) -> None:
+    parent = link.parent
+    if parent is None:
+        return
+    if parent.processing_id != link.processing_id:
+        raise ServiceError(_("Le maillon parent appartient à un autre traitement."), code="parent_other_processing",
+                           field="parent")
+    if link.pk is None:
+        return
+    # Walking up from the new parent must never come back to this link.
+    ancestors = dict(ChainLink.objects.filter(processing_id=link.processing_id).values_list("id", "parent_id"))
+    current, seen = parent.pk, set()
+    while current is not None and current not in seen:
+        if current == link.pk:
+            raise ServiceError(_("Ce parent créerait un cycle dans la chaîne."), code="chain_cycle", field="parent")
+        seen.add(current)
+        current = ancestors.get(current)
+
+
+def _normalise_link_fields(fields: dict) -> dict:
+    fields = dict(fields)
+    if "storage_countries" in fields:
+        fields["storage_countries"] = [str(code).strip().upper() for code in fields["storage_countries"] or []]
+    if "remote_access" in fields:
+        fields["remote_access"] = [
+            {"country": str(item.get("country", "")).strip().upper(), "basis": item.get("basis", "") or ""}
+            if isinstance(item, dict) else item
+            for item in fields["remote_access"] or []
+        ]
+    if fields.get("exempt_under_parent") is False and "exemption_evidence" not in fields:
+        fields["exemption_evidence"] = None
+    return fields
+
+
+def chain_link_create(*, actor: Actor, processing: Processing, **fields) -> ChainLink:
+    _check_fields(fields, CHAIN_LINK_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, processing=processing, supplier=fields.get("supplier"),
+                             parent=fields.get("parent"), exemption_evidence=fields.get("exemption_evidence"))
+    with transaction.atomic():
+        link = ChainLink(organisation=organisation, processing=processing)
+        _assign(link, _normalise_link_fields(fields))
+        _validate(link)
+        _check_link_structure(link)
+        link.save()
+        audit.record(organisation=organisation, actor=actor, action="chain_link.created", target=link,
+                     changes={"processing": processing.pk, "supplier": link.supplier_id, "parent": link.parent_id,
+                              "activities": link.activities})
+        _reevaluate(organisation, [processing.pk])
+    return link
+
+
+def chain_link_update(*, link: ChainLink, actor: Actor, **fields) -> ChainLink:
+    _check_fields(fields, CHAIN_LINK_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, link=link, supplier=fields.get("supplier"), parent=fields.get("parent"),
+                             exemption_evidence=fields.get("exemption_evidence"))
+    with transaction.atomic():
+        changes = _assign(link, _normalise_link_fields(fields))
+        if not changes:
+            return link
+        _validate(link)
+        _check_link_structure(link)
+        link.save()
+        audit.record(organisation=organisation, actor=actor, action="chain_link.updated", target=link,
+                     changes=changes)
+        _reevaluate(organisation, [link.processing_id])
+    return link
+
+
+def chain_link_delete(*, link: ChainLink, actor: Actor) -> None:
+    organisation = require_organisation()
+    _check_same_organisation(organisation, link=link)
+    with transaction.atomic():
+        if ChainLink.objects.filter(parent=link).exists():
+            raise Conflict(_("Ce maillon a des sous-traitants : supprimez-les ou rattachez-les ailleurs d'abord."),
+                           code="link_has_children")
+        audit.record(organisation=organisation, actor=actor, action="chain_link.deleted", target=link,
+                     changes={"processing": link.processing_id, "supplier": link.supplier_id})
+        link.delete()
+        _reevaluate(organisation, [link.processing_id])
+
+
+# Evidence ------------------------------------------------------------------------------------
+
+
+def _check_evidence_links(evidence: Evidence) -> None:
+    certificate = evidence.certificate
+    if certificate is not None and evidence.supplier_id is not None and certificate.supplier_id != evidence.supplier_id:
+        raise ServiceError(_("Ce certificat appartient à un autre fournisseur."), code="certificate_supplier_mismatch",
+                           field="certificate")
+
+
+def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previous: Evidence | None) -> Evidence:
+    """Check, store and record one evidence file; the file is deleted again if anything fails."""
+    detected = evidence_files.check_upload(upload)
+    stored = evidence_files.store(upload, evidence_storage_name(organisation.pk) + detected.storage_suffix)
+    try:
+        with transaction.atomic():
+            evidence = Evidence(
+                organisation=organisation,
+                file=stored.name,
+                original_name=(upload.name or "document")[-255:],
+                sha256=stored.sha256,
+                size=stored.size,
+                content_type=detected.content_type,
+                uploaded_by=actor.user,
+                uploaded_at=timezone.now(),
+                version=1 if previous is None else previous.version + 1,
+            )
+            if previous is not None:
+                for name in ("kind", "title", "issued_on", "valid_until", "supplier_id", "processing_id",
+                             "certificate_id"):
+                    setattr(evidence, name, getattr(previous, name))
+            _assign(evidence, fields)
+            if not evidence.title:
+                evidence.title = evidence.original_name[:200]
+            _validate(evidence)
+            _check_evidence_links(evidence)
+            evidence.save()
+            affected = _processings_of_evidence(evidence)
+            if previous is not None:
+                previous.superseded_by = evidence
+                previous.save(update_fields=["superseded_by"])
+                # Whoever pointed at the old version now points at the new one.
+                Certificate.objects.filter(evidence=previous).update(evidence=evidence)
+                ChainLink.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
+                affected |= _processings_of_evidence(previous)
+            audit.record(
+                organisation=organisation, actor=actor,
+                action="evidence.uploaded" if previous is None else "evidence.superseded", target=evidence,
+                changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
+                         "size": evidence.size, "content_type": evidence.content_type,
+                         "supplier": evidence.supplier_id, "processing": evidence.processing_id,
+                         "certificate": evidence.certificate_id, "version": evidence.version,
+                         "supersedes": previous.pk if previous is not None else None},
+            )
+            _reevaluate(organisation, affected)
+    except BaseException:
+        evidence_files.discard(stored.name)
+        raise
+    return evidence
+
+
+def evidence_upload(*, actor: Actor, file, **fields) -> Evidence:
+    """Upload a document. ``file`` is an uploaded file; its type is checked from its content."""
+    _check_fields(fields, EVIDENCE_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=fields.get("supplier"), processing=fields.get("processing"),
+                             certificate=fields.get("certificate"))
+    if not fields.get("kind"):
+        raise ServiceError(_("Indiquez le type de pièce."), code="required", field="kind")
+    return _store_evidence(organisation=organisation, actor=actor, upload=file, fields=fields, previous=None)
+
+
+def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> Evidence:
+    """Upload a new version of ``evidence``: it inherits the old one's kind, title, dates and
+    links (unless given) and replaces it wherever it was cited."""
+    _check_fields(fields, EVIDENCE_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
+                             processing=fields.get("processing"), certificate=fields.get("certificate"))
+    if evidence.superseded_by_id is not None:
+        raise Conflict(_("Cette pièce a déjà été remplacée : remplacez la version en cours."),
+                       code="evidence_already_superseded")
+    return _store_evidence(organisation=organisation, actor=actor, upload=file, fields=fields, previous=evidence)
+
+
+def evidence_update(*, evidence: Evidence, actor: Actor, **fields) -> Evidence:
+    """Change the description of a document (never its file: upload a new version instead)."""
+    _check_fields(fields, EVIDENCE_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
+                             processing=fields.get("processing"), certificate=fields.get("certificate"))
+    with transaction.atomic():
+        affected = _processings_of_evidence(evidence)
+        changes = _assign(evidence, fields)
+        if not changes:
+            return evidence
+        _validate(evidence)
+        _check_evidence_links(evidence)
+        evidence.save()
+        audit.record(organisation=organisation, actor=actor, action="evidence.updated", target=evidence,
+                     changes=changes)
+        _reevaluate(organisation, affected | _processings_of_evidence(evidence))
+    return evidence
+
+
+def evidence_delete(*, evidence: Evidence, actor: Actor) -> None:
+    """Delete one version; the version it replaced, if any, becomes current again."""
+    organisation = require_organisation()
+    _check_same_organisation(organisation, evidence=evidence)
+    with transaction.atomic():
+        affected = _processings_of_evidence(evidence)
+        previous = Evidence.objects.filter(superseded_by=evidence).first()
+        if previous is not None:
+            Certificate.objects.filter(evidence=evidence).update(evidence=previous)
+            ChainLink.objects.filter(exemption_evidence=evidence).update(exemption_evidence=previous)
+        audit.record(organisation=organisation, actor=actor, action="evidence.deleted", target=evidence,
+                     changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
+                              "restored": previous.pk if previous is not None else None})
+        name = evidence.file.name
+        evidence.delete()
+        _discard_files_on_commit([name])
+        _reevaluate(organisation, affected)

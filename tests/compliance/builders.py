@@ -1,0 +1,60 @@
+"""Builders of compliance rows for tests, through the services (call inside an organisation context)."""
+
+from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from compliance import services
+from compliance.demo_data import minimal_pdf
+from hds_platform.audit import Actor
+
+ACTOR = Actor.system("test")
+
+COMPLETE_REGISTER = {
+    "purposes": ["Suivi des patients"],
+    "legal_basis": "Art. 6(1)(e) mission d'intérêt public",
+    "art9_condition": "Art. 9(2)(h) soins, sous secret professionnel",
+    "data_subject_categories": ["Patients"],
+    "data_categories": ["Identité", "Données de santé"],
+    "recipients": ["Équipe de soins"],
+    "retention": "20 ans après le dernier passage",
+    "security_measures": "Chiffrement, authentification forte, journalisation",
+    "controller_contact": "dpo@example.org",
+    "dpia_required": False,
+}
+
+
+def supplier(name="Nuage Souverain", **fields):
+    return services.supplier_create(actor=ACTOR, name=name, **fields)
+
+
+def certificate(supplier=None, activities=(1, 2, 3, 4), **fields):
+    values = {"certificate_number": f"HDS-{'own' if supplier is None else supplier.pk}-{sorted(activities)}",
+              "certifier": "LNE", "referential_version": "v2", "issued_on": date(2024, 12, 2),
+              "expires_on": date(2027, 12, 1), "source": "document"}
+    values.update(fields)
+    return services.certificate_create(actor=ACTOR, supplier=supplier, activities=activities, **values)
+
+
+def processing(name="Dossier patient", complete=True, **fields):
+    values = {"health_data": True, "identifiability": "identified", "hosting_mode": "outsourced"}
+    if complete:
+        values.update(COMPLETE_REGISTER)
+    values.update(fields)
+    return services.processing_create(actor=ACTOR, name=name, **values)
+
+
+def link(processing, supplier=None, activities=(1, 2, 3, 4), **fields):
+    values = {"storage_countries": ["FR"]}
+    values.update(fields)
+    return services.chain_link_create(actor=ACTOR, processing=processing, supplier=supplier,
+                                      activities=activities, **values)
+
+
+def pdf_upload(name="document.pdf", text="Preuve"):
+    return SimpleUploadedFile(name, minimal_pdf(text), content_type="application/pdf")
+
+
+def evidence(kind, file=None, **fields):
+    return services.evidence_upload(actor=ACTOR, file=file or pdf_upload(), kind=kind,
+                                    title=fields.pop("title", kind), **fields)
