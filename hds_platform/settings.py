@@ -273,6 +273,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CertificateKindEnum": "compliance.models.CertificateKind",
+        "CertificateStatusEnum": "compliance.models.CertificateStatus",
+        "EvidenceKindEnum": "compliance.models.EvidenceKind",
+        "ConformityStatusEnum": "compliance.models.ConformityStatus",
+        "ProcessingRoleEnum": "compliance.models.ProcessingRole",
+        "RoleEnum": "hds_platform.roles.Role",
+        "SupplierRegistryMatchStatusEnum": "compliance.models.RegistryMatchStatus",
+        "RegistryMatchStatusEnum": ["none", "suggested", "confirmed"],
+    },
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)

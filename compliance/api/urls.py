@@ -1,5 +1,28 @@
 """API routes of this app: ``tenant_urlpatterns`` go under ``/api/v1/orgs/<org>/``,
 ``global_urlpatterns`` under ``/api/v1/``."""
 
-tenant_urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from compliance.api import views
+
+router = SimpleRouter()
+router.register("suppliers", views.SupplierViewSet, basename="supplier")
+router.register("certificates", views.CertificateViewSet, basename="certificate")
+router.register("processings", views.ProcessingViewSet, basename="processing")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("conformity", views.ConformitySummaryViewSet, basename="conformity-summary")
+
+chain_list = views.ChainLinkViewSet.as_view({"get": "list", "post": "create"})
+chain_detail = views.ChainLinkViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+)
+supplier_certificates = views.SupplierCertificateViewSet.as_view({"get": "list", "post": "create"})
+
+tenant_urlpatterns: list = [
+    *router.urls,
+    path("suppliers/<int:supplier_pk>/certificates/", supplier_certificates, name="supplier-certificates"),
+    path("processings/<int:processing_pk>/chain/", chain_list, name="chain-list"),
+    path("processings/<int:processing_pk>/chain/<int:pk>/", chain_detail, name="chain-detail"),
+]
 global_urlpatterns: list = []
