@@ -9,5 +9,7 @@ def organisation(request):
     return {
         "current_organisation": getattr(request, "organisation", None),
         "current_membership": getattr(request, "membership", None),
+        # What the member may do here; templates hide what the role does not allow.
+        "org_perms": getattr(request, "permissions", frozenset()),
         "my_memberships": crossing.memberships_of(user),
     }
