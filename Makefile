@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench messages clean
+.PHONY: install run test lint bench bench-rls messages clean
 
 install: $(STAMP)
 
@@ -33,6 +33,9 @@ messages: install
 
 bench: install
 	$(PY) bench/run.py
+
+bench-rls: install
+	$(PY) bench/rls.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static

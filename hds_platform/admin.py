@@ -4,18 +4,33 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from hds_platform import crossing
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation, OutboxMessage, User
 
 
 class TenantAdmin(admin.ModelAdmin):
-    """Admin base for tenant-owned models: staff see every organisation."""
+    """Admin base for tenant-owned models: staff see every organisation, read-only.
+
+    The runtime database role is confined to one organisation by row-level
+    security, so these lists read through the named cross-tenant alias. Tenant
+    rows change only through services, inside an organisation's context.
+    """
 
     list_select_related = ["organisation"]
 
     def get_queryset(self, request):
-        qs = self.model.all_organisations.all()
+        qs = self.model.all_organisations.using(crossing.cross_tenant_alias("admin"))
         ordering = self.get_ordering(request)
         return qs.order_by(*ordering) if ordering else qs
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -67,15 +82,6 @@ class AuditEventAdmin(TenantAdmin):
     list_display = ["organisation", "seq", "created_at", "actor_label", "action", "target_type", "target_id"]
     list_filter = ["action"]
     search_fields = ["actor_label", "action", "target_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboxMessage)

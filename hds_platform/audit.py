@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from hds_platform.models import AuditEvent, Organisation, User
 from hds_platform.request_meta import current_meta
+from hds_platform.tenancy import organisation_context
 
 GENESIS_HASH = "0" * 64
 
@@ -89,15 +90,17 @@ def verify_chain(organisation: Organisation) -> list[ChainProblem]:
     """Recompute the chain of one organisation; report every break (modified, deleted or reordered)."""
     problems: list[ChainProblem] = []
     expected_seq, prev_hash = 1, GENESIS_HASH
-    events = AuditEvent.all_organisations.filter(organisation_id=organisation.pk).order_by("seq").iterator()
-    for event in events:
-        if event.seq != expected_seq:
-            problems.append(ChainProblem(expected_seq, f"events {expected_seq}–{event.seq - 1} are missing"))
-        if event.prev_hash != prev_hash:
-            problems.append(ChainProblem(event.seq, "previous hash does not match the preceding event"))
-        if event.compute_hash() != event.hash:
-            problems.append(ChainProblem(event.seq, "content does not match its hash (modified)"))
-        expected_seq, prev_hash = event.seq + 1, event.hash
+    # Inside the organisation's context, so that row-level security lets the
+    # runtime role read exactly this chain.
+    with organisation_context(organisation):
+        for event in AuditEvent.objects.order_by("seq").iterator():
+            if event.seq != expected_seq:
+                problems.append(ChainProblem(expected_seq, f"events {expected_seq}–{event.seq - 1} are missing"))
+            if event.prev_hash != prev_hash:
+                problems.append(ChainProblem(event.seq, "previous hash does not match the preceding event"))
+            if event.compute_hash() != event.hash:
+                problems.append(ChainProblem(event.seq, "content does not match its hash (modified)"))
+            expected_seq, prev_hash = event.seq + 1, event.hash
     head_seq, head_hash = (
         Organisation.objects.filter(pk=organisation.pk).values_list("audit_head_seq", "audit_head_hash").get()
     )

@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from hds_platform import crossing
 
 
@@ -11,5 +13,6 @@ def organisation(request):
         "current_membership": getattr(request, "membership", None),
         # What the member may do here; templates hide what the role does not allow.
         "org_perms": getattr(request, "permissions", frozenset()),
-        "my_memberships": crossing.memberships_of(user),
+        # Read only when a template shows the switcher, once.
+        "my_memberships": SimpleLazyObject(lambda: crossing.memberships_of(user)),
     }

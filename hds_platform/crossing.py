@@ -1,31 +1,126 @@
-"""Every read that must cross organisations before a tenant is known.
+"""Every read that crosses organisations.
 
 Authentication has to find an API token, an invitation link or a user's
 memberships before any organisation context exists. These few lookups live
 here, and only here, so that they stay explicit and reviewable; everything
 else reads through the scoped managers.
+
+On PostgreSQL the tenant tables are under row-level security, so these lookups
+go through narrow ``SECURITY DEFINER`` functions (installed by migration
+``hds_platform.0003_row_level_security``, see :mod:`hds_platform.rls`): a token
+by its exact prefix, an invitation by its exact digest, the memberships of one
+user, each joined to its organisation in the same single query. Elsewhere
+(SQLite) they are plain ORM queries.
+
+The few jobs that must truly read across organisations (fan-out dispatchers,
+the staff admin) name themselves in :data:`CROSS_TENANT_READERS` and read
+through :func:`cross_tenant_alias`.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, models
 
-from hds_platform.models import ApiToken, Invitation, Membership, User
+from hds_platform.models import ApiToken, Invitation, Membership, Organisation, User
+
+CROSS_TENANT_ALIAS = "cross_tenant"
+
+#: Who may read across organisations, and why. Add a line (reviewed like any
+#: access grant) before calling :func:`cross_tenant_alias` from a new place.
+CROSS_TENANT_READERS: dict[str, str] = {
+    "admin": "the Django admin of platform staff: read-only lists of tenant rows",
+    "registry_recheck": "after a registry import: find the organisations whose suppliers match changed hosts",
+    "expiry_scan": "daily: find the organisations with certificates or evidence expiring soon",
+}
 
 
-def find_api_token(prefix: str) -> ApiToken | None:
-    """The token with this public prefix, with its organisation, in one indexed query."""
-    return ApiToken.all_organisations.select_related("organisation").filter(prefix=prefix).first()
+def cross_tenant_alias(reader: str) -> str:
+    """The database alias through which ``reader`` reads every organisation's rows.
+
+    ``cross_tenant`` (``CROSS_TENANT_DATABASE_URL``: a read-only role with
+    BYPASSRLS) when configured; otherwise ``default``, which is the same
+    database on the embedded SQLite default and in development. Writes never go
+    through it: a dispatcher finds organisations here, then works for each one
+    in its own ``organisation_context`` (one task per organisation).
+    """
+    if reader not in CROSS_TENANT_READERS:
+        raise ImproperlyConfigured(
+            f"{reader!r} is not a named cross-tenant reader; add it to hds_platform.crossing.CROSS_TENANT_READERS."
+        )
+    return CROSS_TENANT_ALIAS if CROSS_TENANT_ALIAS in settings.DATABASES else "default"
+
+
+def find_api_tokens(prefix: str) -> list[ApiToken]:
+    """The tokens with this public prefix (unique per organisation, so practically one),
+    each with its organisation, in one indexed query."""
+    if connections["default"].vendor == "postgresql":
+        return _through_function(ApiToken, "maillon_find_api_tokens", prefix)
+    return list(ApiToken.all_organisations.select_related("organisation").filter(prefix=prefix))
 
 
 def find_invitation(digest: str) -> Invitation | None:
-    return Invitation.all_organisations.select_related("organisation").filter(token_digest=digest).first()
+    if connections["default"].vendor == "postgresql":
+        found = _through_function(Invitation, "maillon_find_invitation", digest)
+    else:
+        found = list(Invitation.all_organisations.select_related("organisation").filter(token_digest=digest))
+    return found[0] if found else None
 
 
-def memberships_of(user: User) -> QuerySet[Membership]:
-    """The organisations a user belongs to, for the organisation switcher and /me/."""
-    return (
+def memberships_of(user: User) -> list[Membership]:
+    """The organisations a user belongs to, by organisation name, for the switcher and /me/."""
+    if connections["default"].vendor == "postgresql":
+        return _through_function(Membership, "maillon_memberships_of", user.pk, order_by="o.name, o.id")
+    return list(
         Membership.all_organisations.filter(user=user)
         .select_related("organisation")
-        .order_by("organisation__name")
+        .order_by("organisation__name", "organisation_id")
     )
+
+
+def _through_function(model: type[models.Model], function: str, argument, order_by: str = "t.id"):
+    """Rows of ``model`` returned by a lookup function, with their organisation, as model instances."""
+    connection = connections["default"]
+    qn = connection.ops.quote_name
+    own_fields = model._meta.concrete_fields
+    organisation_fields = Organisation._meta.concrete_fields
+    columns = [f"t.{qn(f.column)}" for f in own_fields] + [f"o.{qn(f.column)}" for f in organisation_fields]
+    # Identifiers come from model metadata and this module's constants; the value is a parameter.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {function}(%s) AS t "  # noqa: S608
+        f"JOIN {qn(Organisation._meta.db_table)} AS o ON o.id = t.organisation_id ORDER BY {order_by}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [argument])
+        rows = cursor.fetchall()
+    own_converters = _converters(connection, own_fields)
+    organisation_converters = _converters(connection, organisation_fields)
+    split = len(own_fields)
+    instances = []
+    for row in rows:
+        instance = model.from_db("default", [f.attname for f in own_fields],
+                                 _convert(connection, own_converters, row[:split]))
+        instance.organisation = Organisation.from_db(
+            "default", [f.attname for f in organisation_fields],
+            _convert(connection, organisation_converters, row[split:]),
+        )
+        instances.append(instance)
+    return instances
+
+
+def _converters(connection, fields):
+    converters = []
+    for field in fields:
+        column = field.get_col(field.model._meta.db_table)
+        converters.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+    return converters
+
+
+def _convert(connection, converters, values):
+    converted = []
+    for (column, functions), value in zip(converters, values, strict=True):
+        for function in functions:
+            value = function(value, column, connection)
+        converted.append(value)
+    return converted

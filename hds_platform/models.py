@@ -162,7 +162,10 @@ class ApiToken(TenantModel):
     """An organisation's API token. Only a prefix and a digest of the secret are stored."""
 
     name = models.CharField(_("nom"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
+    # Unique per organisation (every unique constraint carries the tenant);
+    # authentication looks the prefix up across organisations through its index
+    # and keeps the row whose digest matches.
+    prefix = models.CharField(max_length=12)
     digest = models.CharField(max_length=64)
     scope = models.CharField(_("portée"), max_length=16, choices=TokenScope.choices)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -176,7 +179,9 @@ class ApiToken(TenantModel):
         verbose_name_plural = _("jetons d'API")
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="apitoken_unique_name"),
+            models.UniqueConstraint(fields=["organisation", "prefix"], name="apitoken_unique_prefix"),
         ]
+        indexes = [models.Index(fields=["prefix"], name="apitoken_prefix_idx")]
         ordering = ["-id"]
 
     def __str__(self):

@@ -96,7 +96,11 @@ TEMPLATES = [
 # DATABASE_URL is the runtime connection (in production: a role that owns
 # nothing and is subject to row-level security). MIGRATION_DATABASE_URL, when
 # set, is the owner role that runs migrations (manage.py migrate --database
-# owner).
+# owner). CROSS_TENANT_DATABASE_URL, when set, is the alias "cross_tenant": a
+# read-only role that bypasses row-level security, for the few named readers
+# listed in hds_platform.crossing (without it they read through "default").
+# DATABASE_RUNTIME_ROLE / DATABASE_CROSS_TENANT_ROLE name the roles that
+# migrations grant privileges to (default: the users of those URLs).
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 _default_db = f"sqlite:///{VAR_DIR / 'maillon.sqlite3'}"
 _database_url = env_str("DATABASE_URL") or _default_db
@@ -112,6 +116,14 @@ if DATABASES["default"]["ENGINE"] not in (
 _owner_url = env_str("MIGRATION_DATABASE_URL")
 if _owner_url:
     DATABASES["owner"] = dj_database_url.parse(_owner_url, conn_max_age=0)
+_cross_tenant_url = env_str("CROSS_TENANT_DATABASE_URL")
+if _cross_tenant_url:
+    DATABASES["cross_tenant"] = dj_database_url.parse(_cross_tenant_url, conn_max_age=0)
+    DATABASES["cross_tenant"]["TEST"] = {"MIRROR": "default"}
+DATABASE_RUNTIME_ROLE = env_str("DATABASE_RUNTIME_ROLE") or DATABASES["default"].get("USER", "")
+DATABASE_CROSS_TENANT_ROLE = env_str("DATABASE_CROSS_TENANT_ROLE") or (
+    DATABASES["cross_tenant"].get("USER", "") if "cross_tenant" in DATABASES else ""
+)
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -9,7 +9,9 @@ is explicit and greppable: ``Model.all_organisations``.
 
 On PostgreSQL the context also sets ``app.organisation_id`` with
 ``set_config(..., true)`` inside the transaction it opens, which row-level
-security policies read.
+security policies read (:mod:`hds_platform.rls`). The setting is local to that
+transaction: it ends with it, or is cleared when the block ends inside a longer
+transaction, so it never outlives the context.
 """
 
 from __future__ import annotations
@@ -78,12 +80,29 @@ def organisation_context(organisation: Organisation, *, using: str = "default") 
             f"Already working for organisation {outer.pk}; refusing to switch to {organisation.pk}."
         )
     token = _current_organisation.set(organisation)
+    connection = connections[using]
+    nested = not _outermost_transaction(connection)
     try:
         with transaction.atomic(using=using):
             set_database_organisation(organisation.pk, using=using)
             yield organisation
+            if nested and outer is None and not connection.needs_rollback:
+                # The enclosing transaction goes on after this block: the
+                # database must stop working for this organisation too. (An
+                # exception rolls the savepoint back, which restores it.)
+                set_database_organisation(None, using=using)
     finally:
         _current_organisation.reset(token)
+
+
+def _outermost_transaction(connection) -> bool:
+    """Whether an atomic block opened now ends the transaction (commit clears the setting).
+
+    The transactions that Django's test cases wrap around each test count as
+    absent, as they do for ``atomic(durable=True)``: a request in a test then
+    runs the same queries as in production.
+    """
+    return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
 @contextmanager

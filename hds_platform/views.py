@@ -27,10 +27,10 @@ AUDIT_PAGE_SIZE = 50
 @login_required
 def home(request):
     """Send a person to their first organisation's dashboard."""
-    first = crossing.memberships_of(request.user).first()
-    if first is None:
+    memberships = crossing.memberships_of(request.user)
+    if not memberships:
         return render(request, "hds_platform/no_organisation.html")
-    return redirect("dashboard", org=first.organisation.slug)
+    return redirect("dashboard", org=memberships[0].organisation.slug)
 
 
 @login_required

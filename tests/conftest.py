@@ -4,9 +4,12 @@
 (owned by ``outsider``): the outsider must never see or change ``org``.
 """
 
+import os
 from dataclasses import dataclass
 
 import pytest
+from django.db import connections
+from django.db.models.signals import pre_migrate
 from rest_framework.test import APIClient
 
 from hds_platform import services
@@ -17,6 +20,42 @@ from hds_platform.tenancy import organisation_context
 from tests.factories import UserFactory, make_organisation
 
 pytest_plugins = ["tests.realworker", "tests.browser"]
+# The test database in the production shape (PostgreSQL): when MAILLON_TEST_DB_OWNER
+# names the owner role (bash .ci/run does), the test database's migrations run as
+# that role, exactly like ``migrate --database owner`` in production, so the
+# tables, the forced policies and the SECURITY DEFINER lookups belong to a role
+# that is neither a superuser nor able to bypass row-level security. The suite's
+# own connection stays the superuser that created the database; the tests of row-
+# level security connect as the runtime role (tests/hds_platform/test_row_level_security.py).
+TEST_DB_OWNER = os.environ.get("MAILLON_TEST_DB_OWNER", "")
+
+
+def _migrate_as_owner(sender, using, **kwargs):
+    connection = connections[using]
+    if not TEST_DB_OWNER or connection.vendor != "postgresql":
+        return
+    owner = connection.ops.quote_name(TEST_DB_OWNER)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        if cursor.fetchone()[0] == TEST_DB_OWNER:
+            return
+        # As deploy/postgres-roles.sh does in production: the owner owns the
+        # database (trusted extensions) and its schema.
+        database = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"ALTER DATABASE {database} OWNER TO {owner}")
+        cursor.execute(f"ALTER SCHEMA public OWNER TO {owner}")
+        cursor.execute(f"SET ROLE {owner}")
+
+
+pre_migrate.connect(_migrate_as_owner, dispatch_uid="maillon_tests_migrate_as_owner")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After the test database is built, drop the connection that became the owner."""
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            connection.close()
 
 
 @dataclass
@@ -92,3 +131,13 @@ def client_for():
         return client
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from tests.reporting import SUMMARY_LINES
+
+    lines = config.stash.get(SUMMARY_LINES, [])
+    if lines:
+        terminalreporter.section("isolation")
+        for line in lines:
+            terminalreporter.write_line(line)

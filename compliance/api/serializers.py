@@ -489,7 +489,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
 class EvidenceUploadSerializer(serializers.ModelSerializer):
     """Multipart upload: the file and what it proves."""
 
-    file = serializers.FileField(help_text=_("PDF, PNG, JPEG, DOCX or XLSX, checked by content; size-limited."))
+    # Emptiness, like size and type, is judged by the service, with its own stable codes.
+    file = serializers.FileField(allow_empty_file=True,
+                                 help_text=_("PDF, PNG, JPEG, DOCX or XLSX, checked by content; size-limited."))
     supplier = TenantPrimaryKeyRelatedField(model=Supplier, allow_null=True, required=False)
     processing = TenantPrimaryKeyRelatedField(model=Processing, allow_null=True, required=False)
     certificate = TenantPrimaryKeyRelatedField(model=Certificate, allow_null=True, required=False)

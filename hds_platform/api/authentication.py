@@ -31,8 +31,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if parts is None:
             raise TokenAuthenticationFailed(_("Jeton d'API mal formé."), code="invalid_token")
         prefix, secret = parts
-        token = crossing.find_api_token(prefix)
-        if token is None or not secret_matches(secret, token.digest):
+        token = next((t for t in crossing.find_api_tokens(prefix) if secret_matches(secret, t.digest)), None)
+        if token is None:
             raise TokenAuthenticationFailed(_("Jeton d'API inconnu."), code="invalid_token")
         if token.revoked_at is not None:
             raise TokenAuthenticationFailed(_("Ce jeton d'API a été révoqué."), code="token_revoked")

@@ -38,7 +38,7 @@ class MeView(APIView):
         else:
             data = {
                 "id": user.pk, "email": user.email, "full_name": user.full_name, "language": user.language,
-                "memberships": MyMembershipSerializer(crossing.memberships_of(user), many=True).data,
+                "memberships": crossing.memberships_of(user),
                 "token": None,
             }
         return Response(MeSerializer(data).data)

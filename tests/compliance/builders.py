@@ -58,3 +58,22 @@ def pdf_upload(name="document.pdf", text="Preuve"):
 def evidence(kind, file=None, **fields):
     return services.evidence_upload(actor=ACTOR, file=file or pdf_upload(), kind=kind,
                                     title=fields.pop("title", kind), **fields)
+
+
+def registry_host(name, number, activities=(1, 2, 3, 4, 5, 6), expires_on=date(2027, 6, 13), *, listed=True,
+                  snapshot=None, **certificate_fields):
+    """A host of the ANS list with one current certificate (reference data, no organisation)."""
+    from registry.matching import normalise_certificate_number, normalise_name
+    from registry.models import CertifiedHost, HostCertificate, Snapshot
+
+    snapshot = snapshot or Snapshot.objects.first() or Snapshot.objects.create(
+        source="test.csv", sha256="0" * 64, status="imported", raw_file="registry/test.csv")
+    host = CertifiedHost.objects.create(name=name, normalised_name=normalise_name(name), listed=listed,
+                                        first_seen=snapshot, last_seen=snapshot)
+    values = {"certifier": "LNE", "referential_version": "V2", "issued_on": date(2024, 6, 14)}
+    values.update(certificate_fields)
+    HostCertificate.objects.create(host=host, certificate_number=number,
+                                   normalised_number=normalise_certificate_number(number),
+                                   activities=frozenset(activities), expires_on=expires_on, first_seen=snapshot,
+                                   last_seen=snapshot, **values)
+    return host

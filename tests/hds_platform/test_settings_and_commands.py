@@ -14,9 +14,8 @@ STRONG_SECRET = "k3Jd9-Qp2xV7zL0aRt5YwN8cBm1HsE4uGf6iOvKjXlTqPy_rZ-w8Hn2Ue"
 
 
 def _run(env_extra: dict, *args: str) -> subprocess.CompletedProcess:
-    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' Playwright fixture; a deployment never has it.
-    unset = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(env_extra)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)

@@ -1,0 +1,53 @@
+"""The admin shows every compliance model to staff, across organisations, and hides it from others."""
+
+import pytest
+from django.urls import reverse
+
+from compliance import evaluation
+from compliance.models import (
+    Certificate,
+    ChainLink,
+    ConformityResult,
+    ConformityStatusChange,
+    Evidence,
+    Processing,
+    Supplier,
+)
+from tests.compliance import builders
+from tests.factories import UserFactory
+
+MODELS = [Supplier, Certificate, Processing, ChainLink, Evidence, ConformityResult, ConformityStatusChange]
+
+
+@pytest.fixture
+def rows(tenant, other_tenant, media):
+    for each in (tenant, other_tenant):
+        with each.context():
+            supplier = builders.supplier()
+            certificate = builders.certificate(supplier)
+            processing = builders.processing()
+            builders.link(processing, supplier)
+            builders.evidence("dpa", supplier=supplier, certificate=certificate)
+            evaluation.evaluate_all()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.__name__ for m in MODELS])
+def test_staff_see_every_organisation(rows, client, model):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    opts = model._meta
+    changelist = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert changelist.status_code == 200
+    assert changelist.context["cl"].result_count == 2
+    obj = model.all_organisations.order_by("pk").last()
+    change = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+    assert change.status_code == 200
+    add = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+    assert add.status_code == 403
+
+
+def test_members_are_kept_out_of_the_admin(rows, client, tenant):
+    client.force_login(tenant.owner)
+    response = client.get(reverse("admin:compliance_supplier_changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

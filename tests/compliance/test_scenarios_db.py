@@ -1,0 +1,164 @@
+"""End to end through the database: rows written by the services, loaded, evaluated, stored.
+
+The engine's own table (test_conformity_scenarios.py) covers every rule on plain data; this one
+checks that the models, the loader's evidence mapping and the stored result agree on a few key
+chains.
+"""
+
+from datetime import date
+
+import pytest
+
+from compliance import evaluation, services
+from compliance.models import ConformityResult
+from hds_platform.models import Organisation
+from tests.compliance import builders
+from tests.compliance.builders import ACTOR
+
+ON = date(2026, 11, 28)
+
+
+def _set_kind(tenant, kind):
+    Organisation.objects.filter(pk=tenant.organisation.pk).update(kind=kind)
+    tenant.organisation.kind = kind
+
+
+def _documented(supplier, activities, number):
+    """A supplier's certificate with its document, contract and DPA on file."""
+    certificate = builders.certificate(supplier, activities=activities, certificate_number=number)
+    builders.evidence("hds_certificate", supplier=supplier, certificate=certificate)
+    builders.evidence("hosting_contract", supplier=supplier)
+    builders.evidence("dpa", supplier=supplier)
+    return certificate
+
+
+def self_hosting_professional(tenant):
+    _set_kind(tenant, "health_professional")
+    processing = builders.processing("Dossier du cabinet", hosting_mode="self_hosted")
+    builders.link(processing, None, activities=[1, 2, 5])
+    return processing
+
+
+def editor_on_a_certified_datacenter(tenant):
+    """An editor running its SaaS itself (5) on a datacenter certified 1-2, not certified itself."""
+    datacenter = builders.supplier("Datacenter Lumière")
+    _documented(datacenter, [1, 2], "FR25/80412")
+    processing = builders.processing("Logiciel de cabinet en ligne")
+    builders.link(processing, datacenter, activities=[1, 2])
+    builders.link(processing, None, activities=[3, 4, 5])
+    return processing
+
+
+def compliant_chain(tenant):
+    """An editor certified 5-6 on an IaaS certified 1-4, everything on file."""
+    iaas = builders.supplier("Nuage Souverain")
+    _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
+    own = builders.certificate(None, activities=[5, 6], certificate_number="HDS-OWN")
+    builders.evidence("hds_certificate", certificate=own)
+    processing = builders.processing("Téléconsultation")
+    parent = builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    builders.link(processing, None, activities=[5, 6], parent=parent, is_backup=True)
+    return processing
+
+
+def contract_for_another_processing(tenant):
+    """The contract on file is tied to another processing: it does not count here."""
+    iaas = builders.supplier("Nuage Souverain")
+    certificate = builders.certificate(iaas, activities=[1, 2, 3, 4], certificate_number="HDS-IAAS")
+    builders.evidence("hds_certificate", supplier=iaas, certificate=certificate)
+    other = builders.processing("Autre traitement")
+    builders.evidence("hosting_contract", supplier=iaas, processing=other)
+    builders.evidence("dpa", supplier=iaas)
+    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    processing = builders.processing("Téléconsultation")
+    builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    return processing
+
+
+def expired_contract(tenant):
+    iaas = builders.supplier("Nuage Souverain")
+    _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
+    contract = iaas.evidence.get(kind="hosting_contract")
+    services.evidence_update(evidence=contract, actor=ACTOR, valid_until=date(2026, 1, 1))
+    processing = builders.processing("Téléconsultation")
+    builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    return processing
+
+
+def unproven_exemption(tenant):
+    host = builders.supplier("Hébergeur Principal")
+    _documented(host, [1, 2, 3, 4, 5, 6], "HDS-HOST")
+    subsidiary = builders.supplier("Filiale Sauvegarde")
+    processing = builders.processing("Imagerie", hosting_mode="outsourced")
+    parent = builders.link(processing, host, activities=[1, 2, 3, 4, 5])
+    builders.link(processing, subsidiary, activities=[6], parent=parent, exempt_under_parent=True, is_backup=True)
+    return processing
+
+
+def proven_exemption(tenant):
+    host = builders.supplier("Hébergeur Principal")
+    _documented(host, [1, 2, 3, 4, 5, 6], "HDS-HOST")
+    subsidiary = builders.supplier("Filiale Sauvegarde")
+    proof = builders.evidence("audit_report", supplier=host, title="Tableau de garanties")
+    processing = builders.processing("Imagerie", hosting_mode="outsourced")
+    parent = builders.link(processing, host, activities=[1, 2, 3, 4, 5])
+    builders.link(processing, subsidiary, activities=[6], parent=parent, exempt_under_parent=True,
+                  exemption_evidence=proof, is_backup=True)
+    return processing
+
+
+def anonymised_statistics(tenant):
+    processing = builders.processing("Statistiques", identifiability="anonymised")
+    builders.link(processing, builders.supplier("Nuage"), activities=[1, 2, 3])
+    return processing
+
+
+def hosting_mode_unknown(tenant):
+    _set_kind(tenant, "health_establishment")
+    return builders.processing("Laboratoire", hosting_mode="")
+
+
+def confirmed_host_removed_from_the_list(tenant):
+    host = builders.registry_host("Estérel Hébergement Santé", "HDS-EST", activities=[3, 4, 5, 6], listed=False)
+    supplier = builders.supplier("Estérel Hébergement Santé")
+    services.supplier_registry_match_confirm(supplier=supplier, actor=ACTOR, host=host)
+    host.removed_in = host.last_seen
+    host.save()
+    builders.evidence("hosting_contract", supplier=supplier)
+    builders.evidence("dpa", supplier=supplier)
+    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    processing = builders.processing("Dossier")
+    builders.link(processing, supplier, activities=[3, 4])
+    return processing
+
+
+SCENARIOS = [
+    (self_hosting_professional, "not_applicable", {
+        "scope.self_hosted_own_patients", "scope.self_hosting_security", "scope.self_hosting_register",
+        "scope.self_hosting_patient_rights", "scope.self_hosting_privacy_notice", "scope.self_hosting_backups"}),
+    (editor_on_a_certified_datacenter, "non_compliant", {
+        "self.activity_not_covered", "registry.not_found", "backup.none_recorded"}),
+    (compliant_chain, "compliant", {"registry.not_found"}),
+    (contract_for_another_processing, "non_compliant", {
+        "evidence.hosting_contract_missing", "registry.not_found", "backup.none_recorded"}),
+    (expired_contract, "non_compliant", {
+        "evidence.hosting_contract_missing", "registry.not_found", "backup.none_recorded"}),
+    # The subsidiary contracts with the host, not with the organisation: no contract of its own is due.
+    (unproven_exemption, "non_compliant", {"coverage.exemption_unproven", "registry.not_found"}),
+    (proven_exemption, "compliant", {"coverage.exempt_under_parent", "registry.not_found"}),
+    (anonymised_statistics, "not_applicable", {"scope.anonymised"}),
+    (hosting_mode_unknown, "incomplete", {"scope.hosting_mode_unknown"}),
+    # The copy of the published certificate still covers 3-4, but the host's removal is an error.
+    (confirmed_host_removed_from_the_list, "non_compliant", {"registry.host_removed", "backup.none_recorded"}),
+]
+
+
+@pytest.mark.parametrize("build, status, codes", SCENARIOS, ids=[s[0].__name__ for s in SCENARIOS])
+def test_scenario_through_the_database(tenant, media, build, status, codes):
+    _set_kind(tenant, "software_editor")
+    with tenant.context():
+        processing = build(tenant)
+        result = evaluation.evaluate_processings([processing.pk], on=ON)[processing.pk]
+        stored = ConformityResult.objects.get(processing=processing)
+        assert (stored.status, stored.evaluated_on) == (result.status, ON)
+        assert (stored.status, {finding["code"] for finding in stored.findings}) == (status, codes)

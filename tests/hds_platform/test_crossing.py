@@ -1,0 +1,45 @@
+"""Reads across organisations: only the named ones, and the admin only reads."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+
+from hds_platform import crossing
+from hds_platform.models import ApiToken, Membership, User
+
+
+def test_only_named_readers_get_the_cross_tenant_alias():
+    assert crossing.cross_tenant_alias("admin") == "default"
+    with pytest.raises(ImproperlyConfigured, match="'report_export' is not a named cross-tenant reader"):
+        crossing.cross_tenant_alias("report_export")
+
+
+def test_the_alias_is_the_reader_connection_when_configured(monkeypatch):
+    monkeypatch.setitem(django_settings.DATABASES, "cross_tenant", dict(django_settings.DATABASES["default"]))
+    assert crossing.cross_tenant_alias("expiry_scan") == "cross_tenant"
+
+
+def test_token_lookup_returns_every_organisations_token_of_that_prefix(tenant, other_tenant):
+    tenant.token(name="a")
+    other_tenant.token(name="b")
+    token = ApiToken.all_organisations.get(name="b")
+    found = crossing.find_api_tokens(token.prefix)
+    assert [(t.pk, t.organisation.slug, t.digest) for t in found] == [(token.pk, "voisin", token.digest)]
+    assert crossing.find_api_tokens("zzzzzzzzzz") == []
+
+
+def test_staff_read_tenant_rows_in_the_admin_and_change_none(tenant, other_tenant, client):
+    staff = User.objects.create_superuser("staff@maillon.example", "a-long-staff-password")
+    client.force_login(staff)
+    listing = client.get("/admin/hds_platform/membership/")
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 6
+    membership = Membership.all_organisations.get(user=tenant.owner)
+    change_url = f"/admin/hds_platform/membership/{membership.pk}/change/"
+    page = client.get(change_url)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert client.post(change_url, {"role": "viewer"}).status_code == 403
+    assert client.post(f"/admin/hds_platform/membership/{membership.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/hds_platform/membership/add/").status_code == 403
+    assert Membership.all_organisations.get(pk=membership.pk).role == "owner"

@@ -1,0 +1,93 @@
+"""How to make one object of every tenant model, for the cross-tenant probe.
+
+The probe (tests/test_cross_tenant_probe.py) gives the victim organisation an
+object of *every* concrete TenantModel, then attacks every tenant route with
+their ids. A tenant model with no factory here makes the probe fail, naming
+the model: adding a model means adding its factory, so no table escapes.
+
+A factory takes a :class:`tests.conftest.Tenant` and returns a saved instance
+owned by that tenant's organisation; make it through the services where a
+rule applies, and make every call create a new row (unique names).
+
+Two hint tables cover what the probe cannot guess:
+
+* ``PATH_PARAMETERS``: a URL keyword that is neither the view's own lookup nor
+  ``<model>_pk`` / ``<model>_id`` → ``("app.Model", "field")``;
+* ``PAYLOAD_REFERENCES``: a writable request field that refers to a tenant row
+  without being a DRF related field (e.g. a custom "self or supplier id" field)
+  → ``{("SerializerName", "field"): "app.Model"}``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from django.db import models
+
+from hds_platform import audit, services
+from hds_platform.audit import Actor
+from hds_platform.models import Membership
+from hds_platform.roles import Role
+from tests.factories import UserFactory
+
+Factory = Callable[["Tenant"], models.Model]  # noqa: F821 (tests.conftest.Tenant)
+
+FACTORIES: dict[str, Factory] = {}
+PATH_PARAMETERS: dict[str, tuple[str, str]] = {}
+PAYLOAD_REFERENCES: dict[tuple[str, str], str] = {}
+
+_serial = itertools.count(1)
+
+
+def tenant_object(label: str):
+    """Register the factory of the tenant model ``label`` ("app_label.ModelName")."""
+
+    def register(factory: Factory) -> Factory:
+        FACTORIES[label] = factory
+        return factory
+
+    return register
+
+
+def missing_factories(tenant_models) -> list[str]:
+    return sorted(model._meta.label for model in tenant_models if model._meta.label not in FACTORIES)
+
+
+def missing_factories_message(labels: list[str]) -> str:
+    return (
+        f"No factory for the tenant model(s) {', '.join(labels)}: the cross-tenant probe cannot attack what it "
+        f"cannot create. Add one per model to tests/tenant_objects.py, e.g.\n\n"
+        f"@tenant_object({labels[0]!r})\ndef _make(tenant):\n    with tenant.context():\n"
+        f"        return <create one through its service>\n"
+    )
+
+
+@tenant_object("hds_platform.Membership")
+def _membership(tenant):
+    with tenant.context():
+        return Membership.objects.create(user=UserFactory(), role=Role.VIEWER)
+
+
+@tenant_object("hds_platform.Invitation")
+def _invitation(tenant):
+    with tenant.context():
+        invitation, _raw = services.invitation_create(
+            email=f"probe{next(_serial)}@example.org", role=Role.EDITOR, actor=Actor.for_user(tenant.owner)
+        )
+    return invitation
+
+
+@tenant_object("hds_platform.ApiToken")
+def _api_token(tenant):
+    with tenant.context():
+        token, _raw = services.api_token_create(
+            name=f"probe {next(_serial)}", scope="read", actor=Actor.for_user(tenant.owner)
+        )
+    return token
+
+
+@tenant_object("hds_platform.AuditEvent")
+def _audit_event(tenant):
+    with tenant.context():
+        return audit.record(organisation=tenant.organisation, actor=Actor.system("probe"), action="probe.created")
