@@ -11,11 +11,8 @@ change with the finding codes that appeared and disappeared.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
-from dataclasses import fields, is_dataclass
 from datetime import date
-from enum import Enum
 
 from django.utils import timezone
 
@@ -28,28 +25,15 @@ BATCH_SIZE = 500
 RESULT_FIELDS = ["status", "findings", "evaluated_at", "evaluated_on", "inputs_digest"]
 
 
-def _canonical(value):
-    """A JSON-able form of engine inputs in which equal inputs always look the same."""
-    if is_dataclass(value):
-        return [_canonical(getattr(value, field.name)) for field in fields(value)]
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, frozenset | set):
-        return sorted(value)
-    if isinstance(value, tuple | list):
-        return [_canonical(item) for item in value]
-    if isinstance(value, dict):
-        return sorted([str(key), _canonical(item)] for key, item in value.items())
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 def inputs_digest(data: EvaluationInput) -> str:
-    """sha256 of everything the engine reads except the evaluation date (stored beside it)."""
-    payload = [_canonical(data.organisation), _canonical(data.processing), _canonical(data.links),
-               _canonical(data.actors), _canonical(data.certificates)]
-    return hashlib.sha256(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    """sha256 of everything the engine reads except the evaluation date (stored beside it).
+
+    The inputs are frozen dataclasses whose ``repr`` is deterministic for what the loader
+    builds: tuples keep the loader's order (rows sorted by id), actors come sorted by key, and
+    the only sets are activity sets of small integers, which iterate in numeric order.
+    """
+    payload = repr((data.organisation, data.processing, data.links, data.actors, data.certificates))
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _codes(findings: list[dict]) -> set[str]:

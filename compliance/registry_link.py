@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from compliance.models import Certificate, CertificateKind, CertificateSource, RegistryMatchStatus, Supplier
+from hds_platform import crossing
 from registry.matching import normalise_certificate_number, normalise_name, rank_names
 from registry.models import CertifiedHost, HostCertificate
 
@@ -159,8 +160,9 @@ def organisations_depending_on_hosts(host_ids: Iterable[int]) -> list[int]:
     """
     # Crossing organisations is the point here: the registry is shared and its import must
     # find every tenant that relies on a changed host. Only organisation ids leave this function.
+    alias = crossing.cross_tenant_alias("registry_recheck")
     return sorted(set(
-        Supplier.all_organisations.filter(
+        Supplier.all_organisations.using(alias).filter(
             registry_host_id__in=list(host_ids),
             registry_match_status__in=[RegistryMatchStatus.CONFIRMED, RegistryMatchStatus.SUGGESTED],
         ).values_list("organisation_id", flat=True)

@@ -91,3 +91,94 @@ def _api_token(tenant):
 def _audit_event(tenant):
     with tenant.context():
         return audit.record(organisation=tenant.organisation, actor=Actor.system("probe"), action="probe.created")
+
+
+# compliance ----------------------------------------------------------------------------------
+
+
+def _compliance_actor():
+    return Actor.system("probe")
+
+
+def _probe_supplier():
+    from compliance import services as compliance_services
+
+    return compliance_services.supplier_create(actor=_compliance_actor(), name=f"Fournisseur {next(_serial)}")
+
+
+def _probe_processing():
+    from compliance import services as compliance_services
+
+    return compliance_services.processing_create(actor=_compliance_actor(), name=f"Traitement {next(_serial)}",
+                                                 hosting_mode="outsourced")
+
+
+@tenant_object("compliance.Supplier")
+def _supplier(tenant):
+    with tenant.context():
+        return _probe_supplier()
+
+
+@tenant_object("compliance.Certificate")
+def _certificate(tenant):
+    from datetime import date
+
+    from compliance import services as compliance_services
+
+    with tenant.context():
+        return compliance_services.certificate_create(
+            actor=_compliance_actor(), supplier=_probe_supplier(), activities=[1, 2],
+            certificate_number=f"HDS-{next(_serial)}", expires_on=date(2030, 1, 1),
+        )
+
+
+@tenant_object("compliance.Processing")
+def _processing(tenant):
+    with tenant.context():
+        return _probe_processing()
+
+
+@tenant_object("compliance.ChainLink")
+def _chain_link(tenant):
+    from compliance import services as compliance_services
+
+    with tenant.context():
+        return compliance_services.chain_link_create(actor=_compliance_actor(), processing=_probe_processing(),
+                                                     supplier=_probe_supplier(), activities=[1, 2])
+
+
+@tenant_object("compliance.Evidence")
+def _evidence(tenant):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from compliance import services as compliance_services
+    from compliance.demo_data import minimal_pdf
+
+    with tenant.context():
+        return compliance_services.evidence_upload(
+            actor=_compliance_actor(), file=SimpleUploadedFile("preuve.pdf", minimal_pdf("probe")), kind="dpa",
+            supplier=_probe_supplier(),
+        )
+
+
+@tenant_object("compliance.ConformityResult")
+def _conformity_result(tenant):
+    from compliance import evaluation
+
+    with tenant.context():
+        return evaluation.evaluate_processing(_probe_processing())
+
+
+@tenant_object("compliance.ConformityStatusChange")
+def _conformity_status_change(tenant):
+    from compliance import evaluation
+    from compliance.models import ConformityStatusChange
+
+    with tenant.context():
+        processing = _probe_processing()
+        evaluation.evaluate_processing(processing)
+        return ConformityStatusChange.objects.get(processing=processing)
+
+
+# A chain link's URL names its processing: take it from the link, so that the pair is real.
+PATH_PARAMETERS["processing_pk"] = ("compliance.ChainLink", "processing_id")

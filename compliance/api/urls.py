@@ -11,7 +11,6 @@ router.register("suppliers", views.SupplierViewSet, basename="supplier")
 router.register("certificates", views.CertificateViewSet, basename="certificate")
 router.register("processings", views.ProcessingViewSet, basename="processing")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
-router.register("conformity", views.ConformitySummaryViewSet, basename="conformity-summary")
 
 chain_list = views.ChainLinkViewSet.as_view({"get": "list", "post": "create"})
 chain_detail = views.ChainLinkViewSet.as_view(
@@ -21,6 +20,7 @@ supplier_certificates = views.SupplierCertificateViewSet.as_view({"get": "list",
 
 tenant_urlpatterns: list = [
     *router.urls,
+    path("conformity/", views.ConformitySummaryView.as_view(), name="conformity-summary"),
     path("suppliers/<int:supplier_pk>/certificates/", supplier_certificates, name="supplier-certificates"),
     path("processings/<int:processing_pk>/chain/", chain_list, name="chain-list"),
     path("processings/<int:processing_pk>/chain/<int:pk>/", chain_detail, name="chain-detail"),

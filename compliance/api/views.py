@@ -18,6 +18,7 @@ from rest_framework import mixins, renderers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from compliance import evaluation, selectors, services
 from compliance.api import filters
@@ -39,13 +40,17 @@ from compliance.evidence_files import EvidenceFileError
 from compliance.models import (
     Certificate,
     ChainLink,
-    ConformityResult,
     ConformityStatusChange,
     Evidence,
     Processing,
     Supplier,
 )
-from hds_platform.api.base import OrganisationGenericViewSet, OrganisationModelViewSet
+from hds_platform.api.base import (
+    ORG_PARAMETER,
+    OrganisationGenericViewSet,
+    OrganisationModelViewSet,
+    OrganisationViewMixin,
+)
 from registry.models import CertifiedHost
 
 
@@ -273,15 +278,13 @@ class ChainLinkViewSet(_Refetch, OrganisationModelViewSet):
         services.chain_link_delete(link=instance, actor=self.actor)
 
 
-@extend_schema(responses=ConformitySummarySerializer,
-               summary="Organisation summary: counts by status, most frequent findings, certificates expiring")
-class ConformitySummaryViewSet(OrganisationGenericViewSet):
-    model = ConformityResult
-    serializer_class = ConformitySummarySerializer
-    pagination_class = None
-    filter_backends: list = []
+@extend_schema(parameters=[ORG_PARAMETER])
+class ConformitySummaryView(OrganisationViewMixin, APIView):
+    """The organisation's summary: an aggregate, not a list of rows."""
 
-    def list(self, request, *args, **kwargs):
+    @extend_schema(responses=ConformitySummarySerializer,
+                   summary="Organisation summary: counts by status, most frequent findings, certificates expiring")
+    def get(self, request, *args, **kwargs):
         return Response(ConformitySummarySerializer(selectors.conformity_summary()).data)
 
 

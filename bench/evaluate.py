@@ -1,0 +1,206 @@
+"""Benchmark: evaluate 10,000 processings of 20 links each through the real loader, engine and
+result writes, and print processings per second and queries per processing.
+
+    python bench/evaluate.py [--organisations 100] [--processings 100] [--links 20]
+
+Runs against a throw-away database created next to the configured one (``DATABASE_URL``:
+PostgreSQL, or SQLite by default), migrated from scratch and dropped at the end. The rows are
+seeded with ``bulk_create``; only the evaluation is timed. Evaluation runs per organisation, as
+the re-check tasks do (they fan out one task per organisation), in batches of
+``compliance.evaluation.BATCH_SIZE``. A second pass over unchanged data shows the cost of a
+re-check that finds nothing new (digests equal: nothing evaluated, nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hds_platform.settings")
+os.environ.setdefault("MAILLON_TESTING", "true")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+ON = date(2026, 11, 28)
+
+
+@contextmanager
+def counting_queries():
+    counter = {"n": 0}
+
+    def wrapper(execute, sql, params, many, context):
+        counter["n"] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield counter
+
+
+def seed(organisations: int, processings: int, links: int) -> list:
+    """Per organisation: 20 suppliers (half matched to a host of the list, half certified by a
+    document), contracts and DPAs, its own certificate, and ``processings`` processings whose
+    chains of ``links`` links mix the organisation itself, suppliers and their subcontractors.
+    One processing in ten uses an uncertified supplier (non compliant), one in seven lacks its
+    retention period (incomplete); the others are compliant."""
+    from compliance.models import Certificate, ChainLink, Evidence, Processing, Supplier
+    from hds_platform.models import Organisation
+    from registry.models import CertifiedHost, HostCertificate, Snapshot
+
+    all_activities = frozenset(range(1, 7))
+    snapshot = Snapshot.objects.create(source="bench.csv", sha256="0" * 64, status="imported",
+                                       raw_file="registry/bench.csv")
+    hosts = CertifiedHost.objects.bulk_create([
+        CertifiedHost(name=f"Hébergeur {n}", normalised_name=f"hebergeur {n}", first_seen=snapshot,
+                      last_seen=snapshot) for n in range(20)
+    ])
+    published = HostCertificate.objects.bulk_create([
+        HostCertificate(host=host, certificate_number=f"HDS-{host.pk}", normalised_number=f"HDS{host.pk}",
+                        activities=all_activities, expires_on=date(2028, 1, 1), certifier="LNE",
+                        referential_version="v2", first_seen=snapshot, last_seen=snapshot)
+        for host in hosts
+    ])
+    orgs = Organisation.objects.bulk_create([
+        Organisation(name=f"Bench {n}", slug=f"bench-{n}", kind="software_editor") for n in range(organisations)
+    ])
+    suppliers_per_org = 21  # the last one is not certified
+    suppliers = Supplier.all_organisations.bulk_create([
+        Supplier(organisation=org, name=f"Fournisseur {n}", country="FR",
+                 registry_match_status="confirmed" if n % 2 == 0 and n < 20 else "none",
+                 registry_host=hosts[n] if n % 2 == 0 and n < 20 else None,
+                 registry_match_score=100 if n % 2 == 0 and n < 20 else None,
+                 registry_match_method="certificate_number" if n % 2 == 0 and n < 20 else "")
+        for org in orgs for n in range(suppliers_per_org)
+    ])
+    certified = [s for s in suppliers if not s.name.endswith(" 20")]
+    documents = Evidence.all_organisations.bulk_create(
+        [Evidence(organisation_id=s.organisation_id, supplier=s, kind="hds_certificate", title="Certificat",
+                  file=f"bench/{s.pk}-certificate", original_name="x.pdf", sha256="0" * 64, size=1,
+                  content_type="application/pdf") for s in certified]
+        + [Evidence(organisation=org, kind="hds_certificate", title="Notre certificat", file=f"bench/own-{org.pk}",
+                    original_name="x.pdf", sha256="0" * 64, size=1, content_type="application/pdf") for org in orgs]
+    )
+    Certificate.all_organisations.bulk_create(
+        [Certificate(organisation_id=s.organisation_id, supplier=s, activities=all_activities,
+                     certificate_number=f"C-{s.pk}", certifier="LNE", referential_version="v2",
+                     issued_on=date(2025, 1, 1), expires_on=date(2028, 1, 1),
+                     source="registry" if s.registry_host_id else "document",
+                     registry_certificate=published[hosts.index(s.registry_host)] if s.registry_host_id else None,
+                     evidence=None if s.registry_host_id else document)
+         for s, document in zip(certified, documents, strict=False)]
+        + [Certificate(organisation=org, activities=frozenset({5}), certificate_number=f"OWN-{org.pk}",
+                       certifier="LNE", referential_version="v2", expires_on=date(2028, 1, 1), source="document",
+                       evidence=document) for org, document in zip(orgs, documents[len(certified):], strict=True)]
+    )
+    Evidence.all_organisations.bulk_create([
+        Evidence(organisation_id=s.organisation_id, supplier=s, kind=kind, title=kind, file=f"bench/{s.pk}-{kind}",
+                 original_name="x.pdf", sha256="0" * 64, size=1, content_type="application/pdf")
+        for s in suppliers for kind in ("hosting_contract", "dpa")
+    ])
+    register = {
+        "purposes": ["Soins"], "legal_basis": "6(1)(e)", "art9_condition": "9(2)(h)",
+        "data_subject_categories": ["Patients"], "data_categories": ["Santé"], "recipients": ["Soignants"],
+        "security_measures": "Chiffrement", "controller_contact": "dpo@example.org", "dpia_required": False,
+        "transfers": [{"country": "CH", "safeguard": ""}],
+    }
+    all_processings = Processing.all_organisations.bulk_create([
+        Processing(organisation=org, name=f"Traitement {n}", health_data=True, identifiability="identified",
+                   hosting_mode="outsourced", retention="" if n % 7 == 3 else "20 ans", **register)
+        for org in orgs for n in range(processings)
+    ])
+    by_org = {}
+    for supplier in suppliers:
+        by_org.setdefault(supplier.organisation_id, []).append(supplier)
+
+    def supplier_for(processing, n):
+        index = int(processing.name.rsplit(" ", 1)[1])
+        if n == 2 and index % 10 == 0:
+            return by_org[processing.organisation_id][20]  # the uncertified one
+        return by_org[processing.organisation_id][n % 20]
+
+    half = links // 2
+    tops = ChainLink.all_organisations.bulk_create([
+        ChainLink(organisation_id=p.organisation_id, processing=p,
+                  supplier=None if n == 0 else supplier_for(p, n),
+                  activities=frozenset({5}) if n == 0 else frozenset({6}) if n == 1 else frozenset({1, 2, 3, 4}),
+                  storage_countries=["FR"], is_backup=n == 1)
+        for p in all_processings for n in range(half)
+    ], batch_size=5000)
+    parents = {}
+    for link in tops:
+        parents.setdefault(link.processing_id, []).append(link)
+    ChainLink.all_organisations.bulk_create([
+        ChainLink(organisation_id=p.organisation_id, processing=p, parent=parents[p.pk][1 + n % (half - 1)],
+                  supplier=by_org[p.organisation_id][(n + 7) % 20], activities=frozenset({1, 2}),
+                  storage_countries=["FR", "DE"], remote_access=[{"country": "CH", "basis": "adequacy"}])
+        for p in all_processings for n in range(links - half)
+    ], batch_size=5000)
+    return orgs
+
+
+def evaluate_everything(orgs) -> tuple[int, int, float]:
+    from compliance import evaluation
+    from compliance.models import Processing
+    from hds_platform.tenancy import organisation_context
+
+    evaluated = 0
+    started = time.perf_counter()
+    with counting_queries() as counter:
+        for org in orgs:
+            with organisation_context(org):
+                ids = list(Processing.objects.values_list("id", flat=True))
+                evaluated += len(evaluation.evaluate_processings(ids, on=ON))
+    return evaluated, counter["n"], time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--organisations", type=int, default=100)
+    parser.add_argument("--processings", type=int, default=100, help="per organisation")
+    parser.add_argument("--links", type=int, default=20, help="per processing")
+    args = parser.parse_args()
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        # A file, as in production use, rather than the in-memory test database.
+        database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+    from compliance.models import ChainLink, ConformityResult
+
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        started = time.perf_counter()
+        orgs = seed(args.organisations, args.processings, args.links)
+        seeded = time.perf_counter() - started
+        links = ChainLink.all_organisations.count()
+        rows = []
+        for label in ("first evaluation", "re-check, nothing changed"):
+            count, queries, seconds = evaluate_everything(orgs)
+            rows.append((label, count, links, seconds, count / seconds, queries, queries / count))
+        statuses = Counter(ConformityResult.all_organisations.values_list("status", flat=True))
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    mix = ", ".join(f"{status} {count}" for status, count in sorted(statuses.items()))
+    print(f"database: {connection.vendor}, seeded in {seeded:.1f} s; results stored: {mix}")
+    header = ("pass", "processings", "links", "seconds", "processings/s", "queries", "queries/processing")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join(" --- " for _ in header) + "|")
+    for label, count, link_count, seconds, rate, queries, per in rows:
+        print(f"| {label} | {count} | {link_count} | {seconds:.1f} | {rate:,.0f} | {queries} | {per:.3f} |")
+    return 0 if rows[0][3] < 60 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
