@@ -16,13 +16,13 @@ from enum import StrEnum
 
 from compliance.conformity.findings import CATALOGUE
 
-BOX_WIDTH = 208
+BOX_WIDTH = 224
 BOX_HEIGHT = 92
 ROOT_HEIGHT = 56
 H_GAP = 24
 V_GAP = 48
 MARGIN = 12
-NAME_CHARS = 26
+NAME_CHARS = 24
 ACTIVITIES = (1, 2, 3, 4, 5, 6)
 BADGE_SIZE = 22
 BADGE_GAP = 6

@@ -26,6 +26,7 @@ from registry.matching import normalise_certificate_number, normalise_name
 from registry.models import CertifiedHost, HostCertificate
 
 EXPIRY_HORIZON_DAYS = 90
+DASHBOARD_ROWS = 10
 NEEDS_ACTION = (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE)
 
 
@@ -45,7 +46,7 @@ class ActionRow:
     evaluated_at: object
 
 
-def processings_needing_action(limit: int = 10) -> list[ActionRow]:
+def processings_needing_action(limit: int = DASHBOARD_ROWS) -> list[ActionRow]:
     """Non-compliant processings first, then incomplete ones, each with its error and warning counts."""
     results = (
         ConformityResult.objects.filter(status__in=NEEDS_ACTION).select_related("processing")
@@ -64,7 +65,7 @@ def processings_needing_action(limit: int = 10) -> list[ActionRow]:
     ]
 
 
-def certificates_expiring(today: date, limit: int = 10) -> list[Certificate]:
+def certificates_expiring(today: date, limit: int = DASHBOARD_ROWS) -> list[Certificate]:
     """Valid certificates that expired recently or expire within the horizon, soonest first."""
     return list(
         Certificate.objects.filter(status=CertificateStatus.VALID,

@@ -76,6 +76,8 @@ def dashboard(request):
         "cards": cards,
         "needing_action": pages.processings_needing_action(),
         "expiring": pages.certificates_expiring(today),
+        "uncertified": list(selectors.suppliers(today=today).filter(certificates_valid=0)
+                            .order_by("name", "id")[:pages.DASHBOARD_ROWS]),
         "today": today,
     })
 

@@ -94,7 +94,7 @@ def test_badges_show_the_six_activities_and_which_are_performed():
 def test_long_names_are_shortened_for_the_box_only():
     name = "Société Européenne d'Infogérance Hospitalière"
     diagram = layout("Traitement", [link(1, name=name)])
-    assert diagram.boxes[0].label == "Société Européenne d'Info…"
+    assert diagram.boxes[0].label == "Société Européenne d'In…"
     assert diagram.boxes[0].link.name == name
     assert shorten("  Court   nom ") == "Court nom"
 

@@ -69,6 +69,9 @@ def test_dashboard_counts_statuses_and_lists_what_needs_action(owner_client, ten
     # Activities 3 and 4 uncovered, no hosting contract, no DPA: four errors.
     assert re.search(r'Téléconsultation</a></td>\s*<td>.*?Non conforme.*?</td>\s*<td class="num">(\d+)</td>', action,
                      re.S).group(1) == "4"
+    uncertified = page.split('id="uncertified-title"')[1].split("</section>")[0]
+    assert re.findall(r'/fournisseurs/\d+/">([^<]+)</a>', uncertified) == ["Visio Santé"]
+    assert "Aucun certificat" in uncertified
     expiring_part = page.split('id="expiring-title"')[1].split("</section>")[0]
     assert str(expiring) in expiring_part
     assert (today + timedelta(days=20)).strftime("%d/%m/%Y") in expiring_part
