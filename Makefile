@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-rls bench-evaluate messages clean
+.PHONY: install run test lint bench bench-rls bench-registry bench-expiry bench-evaluate messages clean
 
 install: $(STAMP)
 
@@ -36,6 +36,12 @@ bench: install
 
 bench-rls: install
 	$(PY) bench/rls.py $(BENCH_ARGS)
+
+bench-registry: install
+	$(PY) bench/registry_import.py $(BENCH_ARGS)
+
+bench-expiry: install
+	$(PY) bench/expiry_scan.py $(BENCH_ARGS)
 
 bench-evaluate: install
 	$(PY) bench/evaluate.py $(BENCH_ARGS)

@@ -553,3 +553,8 @@ class ConformityStatusChange(TenantModel):
 
     def __str__(self):
         return f"{self.processing_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+# Alerts, notification preferences and webhooks live in their own module; importing it here is how
+# Django finds them.
+from compliance.models_alerts import *  # noqa: E402, F403

@@ -167,3 +167,21 @@ def organisations_depending_on_hosts(host_ids: Iterable[int]) -> list[int]:
             registry_match_status__in=[RegistryMatchStatus.CONFIRMED, RegistryMatchStatus.SUGGESTED],
         ).values_list("organisation_id", flat=True)
     ))
+
+
+def recheck_after_registry_change(organisation_id: int, host_ids: list[int]) -> None:
+    """After an import changed hosts the organisation relies on: alert it about hosts removed or
+    narrowed (once per change, so a re-run adds nothing), then refresh its registry certificates
+    and re-evaluate its processings.
+
+    Runs the task bodies in place: the caller is already the per-organisation task of the
+    registry fan-out, which runs right after the import, so the current snapshot is that import.
+    """
+    from compliance.jobs import alert_registry_changes
+    from compliance.tasks import recheck_organisation
+    from registry.selectors import current_snapshot
+
+    snapshot = current_snapshot()
+    if snapshot is not None:
+        alert_registry_changes(organisation_id, snapshot.pk)
+    recheck_organisation(organisation_id)
