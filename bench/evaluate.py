@@ -7,9 +7,10 @@ Runs against a throw-away database created next to the configured one (``DATABAS
 PostgreSQL, or SQLite by default), migrated from scratch and dropped at the end. The rows are
 seeded with ``bulk_create``; only the evaluation is timed. Evaluation runs per organisation, as
 the re-check tasks do (they fan out one task per organisation), in batches of
-``compliance.evaluation.BATCH_SIZE``, by ``--workers`` processes (default: one per CPU, as
-task workers would). A second pass over unchanged data shows the cost of a
-re-check that finds nothing new (digests equal: nothing evaluated, nothing written).
+``compliance.evaluation.BATCH_SIZE``, by ``--workers`` processes (default: one per CPU on
+PostgreSQL, as task workers would; one on SQLite, whose single writer makes more pointless).
+A second pass over unchanged data shows the cost of a re-check that finds nothing new (digests
+equal: nothing evaluated, nothing written).
 """
 
 from __future__ import annotations
@@ -200,12 +201,16 @@ def main() -> int:
     parser.add_argument("--organisations", type=int, default=100)
     parser.add_argument("--processings", type=int, default=100, help="per organisation")
     parser.add_argument("--links", type=int, default=20, help="per processing")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="worker processes, one organisation at a time each (default: one per CPU)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes, one organisation at a time each (default: one per CPU on "
+                             "PostgreSQL; one on SQLite, which has a single writer)")
     args = parser.parse_args()
 
     database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
+    sqlite = database["ENGINE"].endswith("sqlite3")
+    if args.workers is None:
+        args.workers = 1 if sqlite else os.cpu_count() or 1
+    if sqlite:
         # A file, as in production use, rather than the in-memory test database.
         database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
     from compliance.models import ChainLink, ConformityResult
