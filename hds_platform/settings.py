@@ -230,7 +230,8 @@ MAILLON_QUEUES = ("default", "registry", "reports", "webhooks")
 CELERY_IMPORTS = ("hds_platform.outbox", "compliance.jobs")
 # Queues are chosen here by task name, not on the tasks themselves.
 CELERY_TASK_ROUTES = {
-    "registry.*": {"queue": "registry"},
+    "registry.tasks.refresh_registry": {"queue": "registry"},
+    "registry.tasks.after_import": {"queue": "registry"},
     "compliance.tasks.render_*": {"queue": "reports"},
     "compliance.tasks.*webhook*": {"queue": "webhooks"},
     "compliance.jobs.*webhook*": {"queue": "webhooks"},
