@@ -300,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "RegistryMatchStatusEnum": ["none", "suggested", "confirmed"],
         "RegistryChangeKindEnum": "registry.models.Change.Kind",
         "AlertKindEnum": "compliance.models_alerts.AlertKind",
+        "SnapshotStatusEnum": "registry.models.Snapshot.Status",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
