@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-rls bench-registry bench-expiry messages clean
+.PHONY: install run test lint bench bench-rls bench-registry bench-expiry bench-evaluate messages clean
 
 install: $(STAMP)
 
@@ -42,6 +42,9 @@ bench-registry: install
 
 bench-expiry: install
 	$(PY) bench/expiry_scan.py $(BENCH_ARGS)
+
+bench-evaluate: install
+	$(PY) bench/evaluate.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static
