@@ -28,8 +28,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 messages: install
-	cd hds_platform && ../$(PY) ../manage.py makemessages -l en -l fr --no-obsolete
-	cd hds_platform && ../$(PY) ../manage.py compilemessages
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=".venv/*" --ignore="var/*" --ignore="tests/*" --ignore="bench/*"
+	$(PY) manage.py compilemessages -l en --ignore=".venv/*"
 
 bench: install
 	$(PY) bench/run.py

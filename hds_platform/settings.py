@@ -230,7 +230,8 @@ MAILLON_QUEUES = ("default", "registry", "reports", "webhooks")
 CELERY_IMPORTS = ("hds_platform.outbox", "compliance.jobs")
 # Queues are chosen here by task name, not on the tasks themselves.
 CELERY_TASK_ROUTES = {
-    "registry.*": {"queue": "registry"},
+    "registry.tasks.refresh_registry": {"queue": "registry"},
+    "registry.tasks.after_import": {"queue": "registry"},
     "compliance.tasks.render_*": {"queue": "reports"},
     "compliance.tasks.*webhook*": {"queue": "webhooks"},
     "compliance.jobs.*webhook*": {"queue": "webhooks"},
@@ -299,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "RegistryMatchStatusEnum": ["none", "suggested", "confirmed"],
         "RegistryChangeKindEnum": "registry.models.Change.Kind",
         "AlertKindEnum": "compliance.models_alerts.AlertKind",
+        "SnapshotStatusEnum": "registry.models.Snapshot.Status",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
