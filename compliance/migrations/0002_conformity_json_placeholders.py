@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0100_alerts_webhooks'),
+        ('compliance', '0001_initial'),
     ]
 
     operations = [
