@@ -11,6 +11,8 @@ def organisation(request):
     return {
         "current_organisation": getattr(request, "organisation", None),
         "current_membership": getattr(request, "membership", None),
+        # What the member may do here; templates hide what the role does not allow.
+        "org_perms": getattr(request, "permissions", frozenset()),
         # Read only when a template shows the switcher, once.
         "my_memberships": SimpleLazyObject(lambda: crossing.memberships_of(user)),
     }

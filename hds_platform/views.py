@@ -1,12 +1,27 @@
+"""Platform pages: home, invitations, an organisation's settings (members, invitations, API
+tokens) and its audit log. The compliance pages live in ``compliance.views``."""
+
+from datetime import datetime, time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hds_platform import crossing, services
-from hds_platform.roles import Perm
+from hds_platform.audit import Actor
+from hds_platform.errors import ServiceError
+from hds_platform.forms import ApiTokenForm, InvitationForm, MemberRoleForm, add_service_error
+from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership
+from hds_platform.roles import Perm, Role
 from hds_platform.web import organisation_view
+
+REFUSALS = (ServiceError, ValidationError)
+AUDIT_PAGE_SIZE = 50
 
 
 @login_required
@@ -16,11 +31,6 @@ def home(request):
     if not memberships:
         return render(request, "hds_platform/no_organisation.html")
     return redirect("dashboard", org=memberships[0].organisation.slug)
-
-
-@organisation_view(Perm.READ)
-def dashboard(request):
-    return render(request, "hds_platform/dashboard.html", {})
 
 
 @login_required
@@ -35,3 +45,151 @@ def invitation_accept(request, token):
         messages.success(request, _("Vous avez rejoint %s.") % membership.organisation.name)
         return redirect("dashboard", org=membership.organisation.slug)
     return render(request, "hds_platform/invitation.html", {"token": token})
+
+
+# Settings ------------------------------------------------------------------------------------
+
+
+@organisation_view(Perm.READ)
+@require_GET
+def settings_home(request):
+    """Settings open on the first part the member may manage."""
+    if Perm.MEMBERS in request.permissions:
+        return redirect("settings-members", org=request.organisation.slug)
+    if Perm.TOKENS in request.permissions:
+        return redirect("settings-tokens", org=request.organisation.slug)
+    raise PermissionDenied
+
+
+def _members_page(request, *, form=None, invitation_link="", status=200):
+    now = timezone.now()
+    memberships = list(Membership.objects.select_related("user").order_by("user__email"))
+    return render(request, "hds_platform/settings_members.html", {
+        "section": "settings", "tab": "members",
+        "memberships": memberships,
+        "role_choices": Role.choices,
+        "invitations": list(Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True,
+                                                      expires_at__gt=now).select_related("invited_by")),
+        "form": form or InvitationForm(allow_owner=Perm.OWNERSHIP in request.permissions),
+        "invitation_link": invitation_link,
+        "can_grant_owner": Perm.OWNERSHIP in request.permissions,
+    }, status=status)
+
+
+@organisation_view(Perm.MEMBERS, write_perm=None)
+@require_http_methods(["GET", "POST"])
+def settings_members(request):
+    if request.method == "GET":
+        return _members_page(request)
+    if request.POST.get("role") == Role.OWNER and Perm.OWNERSHIP not in request.permissions:
+        raise PermissionDenied
+    form = InvitationForm(request.POST, allow_owner=Perm.OWNERSHIP in request.permissions)
+    if form.is_valid():
+        try:
+            invitation, raw = services.invitation_create(actor=Actor.for_user(request.user), **form.cleaned_data)
+        except REFUSALS as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Invitation envoyée à %s.") % invitation.email)
+            return _members_page(request, invitation_link=request.build_absolute_uri(f"/invitations/{raw}/"))
+    return _members_page(request, form=form, status=400)
+
+
+@organisation_view(Perm.MEMBERS, write_perm=None)
+@require_POST
+def member_change_role(request, pk):
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
+    form = MemberRoleForm(request.POST, prefix=f"m{pk}")
+    if not form.is_valid():
+        messages.error(request, _("Rôle inconnu."))
+        return redirect("settings-members", org=request.organisation.slug)
+    if Role.OWNER in (form.cleaned_data["role"], membership.role) and Perm.OWNERSHIP not in request.permissions:
+        raise PermissionDenied
+    try:
+        services.membership_change_role(membership=membership, role=form.cleaned_data["role"],
+                                        actor=Actor.for_user(request.user))
+    except REFUSALS as exc:
+        messages.error(request, exc.message if isinstance(exc, ServiceError) else "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Rôle de %(email)s : %(role)s.") % {
+            "email": membership.user.email, "role": membership.get_role_display()})
+    return redirect("settings-members", org=request.organisation.slug)
+
+
+@organisation_view(Perm.MEMBERS, write_perm=None)
+@require_POST
+def member_remove(request, pk):
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
+    if membership.role == Role.OWNER and Perm.OWNERSHIP not in request.permissions:
+        raise PermissionDenied
+    try:
+        services.membership_remove(membership=membership, actor=Actor.for_user(request.user))
+    except REFUSALS as exc:
+        messages.error(request, exc.message if isinstance(exc, ServiceError) else "; ".join(exc.messages))
+    else:
+        messages.success(request, _("%s ne fait plus partie de l'organisation.") % membership.user.email)
+    return redirect("settings-members", org=request.organisation.slug)
+
+
+@organisation_view(Perm.MEMBERS, write_perm=None)
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(Invitation.objects.select_related("organisation"), pk=pk)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=Actor.for_user(request.user))
+    except REFUSALS as exc:
+        messages.error(request, exc.message if isinstance(exc, ServiceError) else "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Invitation de %s annulée.") % invitation.email)
+    return redirect("settings-members", org=request.organisation.slug)
+
+
+def _tokens_page(request, *, form=None, created=None, raw="", status=200):
+    return render(request, "hds_platform/settings_tokens.html", {
+        "section": "settings", "tab": "tokens",
+        "tokens": list(ApiToken.objects.select_related("created_by")),
+        "form": form or ApiTokenForm(),
+        "created": created, "raw_token": raw,
+    }, status=status)
+
+
+@organisation_view(Perm.TOKENS, write_perm=None)
+@require_http_methods(["GET", "POST"])
+def settings_tokens(request):
+    if request.method == "GET":
+        return _tokens_page(request)
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        expires_on = form.cleaned_data["expires_on"]
+        expires_at = (timezone.make_aware(datetime.combine(expires_on, time.max))
+                      if expires_on is not None else None)
+        try:
+            token, raw = services.api_token_create(name=form.cleaned_data["name"], scope=form.cleaned_data["scope"],
+                                                   expires_at=expires_at, actor=Actor.for_user(request.user))
+        except REFUSALS as exc:
+            add_service_error(form, ValidationError({"expires_on": exc.message}) if
+                              isinstance(exc, ServiceError) and exc.field == "expires_at" else exc)
+        else:
+            # Shown in this response only: the secret is not stored and not put in the session.
+            return _tokens_page(request, created=token, raw=raw)
+    return _tokens_page(request, form=form, status=400)
+
+
+@organisation_view(Perm.TOKENS, write_perm=None)
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(ApiToken.objects.select_related("organisation"), pk=pk)
+    services.api_token_revoke(token=token, actor=Actor.for_user(request.user))
+    messages.success(request, _("Jeton « %s » révoqué.") % token.name)
+    return redirect("settings-tokens", org=request.organisation.slug)
+
+
+# Audit log -----------------------------------------------------------------------------------
+
+
+@organisation_view(Perm.AUDIT)
+@require_GET
+def audit_log(request):
+    paginator = Paginator(AuditEvent.objects.order_by("-seq"), AUDIT_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "hds_platform/audit_log.html", {"section": "audit", "page": page})

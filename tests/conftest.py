@@ -141,3 +141,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("isolation")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (database ids repeat from one test to the next)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -6,6 +6,17 @@ import time_machine
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The registry keeps the names of listed hosts in the cache per snapshot id; ids come back
+    after a test's rollback, so each test starts with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     """A private MEDIA_ROOT per test, so that left-over files can be counted."""

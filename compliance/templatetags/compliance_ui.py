@@ -1,0 +1,80 @@
+"""Small template helpers of the compliance pages."""
+
+from django import template
+from django.utils import translation
+
+from compliance.labels import ACTIVITY_LABELS, SEVERITY_LABELS, STATE_LABELS, STATUS_LABELS
+
+register = template.Library()
+
+
+@register.filter
+def finding_message(finding: dict) -> str:
+    """The stored finding's message in the language of the page (French is stored as ``message``)."""
+    if (translation.get_language() or "fr").startswith("en"):
+        return finding.get("message_en") or finding.get("message", "")
+    return finding.get("message", "")
+
+
+@register.filter
+def activity_label(number) -> str:
+    return ACTIVITY_LABELS.get(number, "")
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, STATUS_LABELS[""])
+
+
+@register.filter
+def severity_label(severity: str) -> str:
+    return SEVERITY_LABELS.get(severity, severity)
+
+
+@register.filter
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
+
+
+@register.filter
+def activity_list(activities) -> str:
+    """``{5, 1, 2}`` → ``"1, 2, 5"``."""
+    return ", ".join(str(n) for n in sorted(activities or ()))
+
+
+STATUS_SYMBOLS = {"compliant": "✓", "non_compliant": "✕", "incomplete": "!", "not_applicable": "–", "": "…"}
+STATE_SYMBOLS = {"ok": "✓", "error": "✕", "warning": "!", "pending": "…"}
+
+
+@register.inclusion_tag("compliance/_status.html")
+def status_badge(status):
+    status = status or ""
+    return {"css": f"status-{status}", "symbol": STATUS_SYMBOLS.get(status, ""), "label": status_label(status)}
+
+
+@register.inclusion_tag("compliance/_status.html")
+def state_badge(state):
+    return {"css": f"state-{state}", "symbol": STATE_SYMBOLS.get(state, ""), "label": state_label(state)}
+
+
+@register.filter
+def state_symbol(state) -> str:
+    return STATE_SYMBOLS.get(state, "")
+
+
+@register.inclusion_tag("compliance/_activities.html")
+def activity_badges(activities):
+    performed = set(activities or ())
+    return {"badges": [(n, n in performed, ACTIVITY_LABELS[n]) for n in ACTIVITY_LABELS],
+            "performed": ", ".join(str(n) for n in sorted(performed)) or "—"}
+
+
+MATCH_STATES = {"confirmed": "ok", "suggested": "warning", "none": "pending", "rejected": "pending"}
+MATCH_SYMBOLS = {"confirmed": "✓", "suggested": "?", "none": "–", "rejected": "✕"}
+
+
+@register.inclusion_tag("compliance/_status.html")
+def match_badge(supplier):
+    status = supplier.registry_match_status
+    return {"css": f"state-{MATCH_STATES.get(status, 'pending')}", "symbol": MATCH_SYMBOLS.get(status, ""),
+            "label": supplier.get_registry_match_status_display()}

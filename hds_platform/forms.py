@@ -1,0 +1,50 @@
+"""Forms of the platform pages, and what every page form shares."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from hds_platform.errors import ServiceError
+from hds_platform.roles import Role, TokenScope
+
+
+class MaillonForm(forms.Form):
+    error_css_class = "has-error"
+    required_css_class = "required"
+
+
+def add_service_error(form: forms.Form, exc: Exception) -> None:
+    """Put a service's refusal (ServiceError, or the ValidationError of a model's full_clean)
+    on the field it names, or on the whole form."""
+    if isinstance(exc, ServiceError):
+        field = exc.field if exc.field in form.fields else None
+        form.add_error(field, ValidationError(exc.message, code=exc.code))
+        return
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return
+    form.add_error(None, exc)
+
+
+class InvitationForm(MaillonForm):
+    email = forms.EmailField(label=_("Adresse e-mail"))
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.EDITOR)
+
+    def __init__(self, *args, allow_owner: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_owner:  # only an owner hands out ownership
+            self.fields["role"].choices = [(value, label) for value, label in Role.choices if value != Role.OWNER]
+
+
+class MemberRoleForm(MaillonForm):
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
+
+
+class ApiTokenForm(MaillonForm):
+    name = forms.CharField(label=_("Nom du jeton"), max_length=100,
+                           help_text=_("Pour le reconnaître, ex. « logiciel du cabinet »."))
+    scope = forms.ChoiceField(label=_("Portée"), choices=TokenScope.choices, initial=TokenScope.READ)
+    expires_on = forms.DateField(label=_("Expire le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,53 @@
+"""What the web page tests share: a private media root, registry hosts, a chain evaluated at once."""
+
+from datetime import date
+
+import pytest
+
+from compliance import evaluation
+from registry.matching import normalise_certificate_number, normalise_name
+from registry.models import CertifiedHost, HostCertificate, Snapshot
+from tests.compliance import builders
+
+
+@pytest.fixture(name="media")
+def media_root(settings, tmp_path):
+    """A private MEDIA_ROOT per test (import ``media_root``; tests ask for ``media``)."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}}}
+    return root
+
+
+def registry_host(name, number, activities=(1, 2, 3, 4, 5, 6), expires_on=date(2028, 6, 13), listed=True):
+    """A host of the ANS list with one current certificate (reference data, no organisation)."""
+    snapshot = Snapshot.objects.first() or Snapshot.objects.create(
+        source="test.csv", sha256="0" * 64, status="imported", raw_file="registry/test.csv")
+    host = CertifiedHost.objects.create(name=name, normalised_name=normalise_name(name), listed=listed,
+                                        first_seen=snapshot, last_seen=snapshot)
+    HostCertificate.objects.create(
+        host=host, certificate_number=number, normalised_number=normalise_certificate_number(number),
+        activities=frozenset(activities), certifier="LNE", referential_version="v2", issued_on=date(2025, 6, 14),
+        expires_on=expires_on, first_seen=snapshot, last_seen=snapshot,
+    )
+    return host
+
+
+def evaluate(*processings):
+    """Store the results at once (in these tests nothing commits, so no task runs)."""
+    evaluation.evaluate_processings([p.pk for p in processings])
+
+
+def covered_chain(name="Dossier patient", supplier_name="Nuage Souverain"):
+    """A processing hosted by one supplier with a valid certificate, contract and DPA: compliant."""
+    supplier = builders.supplier(supplier_name)
+    builders.certificate(supplier, activities=(1, 2, 3, 4), expires_on=date(2029, 12, 1),
+                         evidence=builders.evidence("hds_certificate", supplier=supplier))
+    builders.evidence("hosting_contract", supplier=supplier)
+    builders.evidence("dpa", supplier=supplier)
+    processing = builders.processing(name)
+    link = builders.link(processing, supplier, activities=(1, 2, 3, 4))
+    evaluate(processing)
+    return processing, supplier, link
