@@ -24,8 +24,10 @@ import json
 import os
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import time_machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -111,12 +113,16 @@ def main() -> int:
         "maillon_bench_expiry" if vendor == "postgresql" else str(ROOT / "var" / "bench-expiry.sqlite3"))
     databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     database_name = connection.settings_dict["NAME"]
+    # The scan works on the local date: a run that crossed midnight would rightly raise the next
+    # day's thresholds. Start at noon, clock ticking, so that one run sees one day.
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()).replace(hour=12))
     try:
-        started = time.perf_counter()
-        ids, due = seed(options.organisations, options.certificates)
-        seeded = time.perf_counter() - started
-        first = scan_all(ids)
-        second = scan_all(ids)
+        with time_machine.travel(noon, tick=True):
+            started = time.perf_counter()
+            ids, due = seed(options.organisations, options.certificates)
+            seeded = time.perf_counter() - started
+            first = scan_all(ids)
+            second = scan_all(ids)
     finally:
         if not options.keep:
             teardown_databases(databases, verbosity=0)
