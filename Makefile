@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-rls messages clean
+.PHONY: install run test lint bench bench-rls bench-registry bench-expiry bench-evaluate messages clean
 
 install: $(STAMP)
 
@@ -28,14 +28,23 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 messages: install
-	cd hds_platform && ../$(PY) ../manage.py makemessages -l en -l fr --no-obsolete
-	cd hds_platform && ../$(PY) ../manage.py compilemessages
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=".venv/*" --ignore="var/*" --ignore="tests/*" --ignore="bench/*"
+	$(PY) manage.py compilemessages -l en --ignore=".venv/*"
 
 bench: install
 	$(PY) bench/run.py
 
 bench-rls: install
 	$(PY) bench/rls.py $(BENCH_ARGS)
+
+bench-registry: install
+	$(PY) bench/registry_import.py $(BENCH_ARGS)
+
+bench-expiry: install
+	$(PY) bench/expiry_scan.py $(BENCH_ARGS)
+
+bench-evaluate: install
+	$(PY) bench/evaluate.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static

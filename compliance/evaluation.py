@@ -16,6 +16,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from compliance import alerts
 from compliance.conformity import EvaluationInput, evaluate
 from compliance.loader import load_inputs
 from compliance.models import ConformityResult, ConformityStatusChange, Processing
@@ -95,6 +96,7 @@ def evaluate_processings(
             ConformityResult.objects.bulk_update(updated, RESULT_FIELDS)
         if changes:
             ConformityStatusChange.objects.bulk_create(changes)
+            alerts.on_status_changes(organisation, changes)
     return results
 
 

@@ -1,8 +1,9 @@
 """Where suppliers meet the official ANS list of certified hosts.
 
-- Matching: an exact certificate number confirms a supplier's host automatically; a SIREN, an
-  exact normalised name or a close name only suggests it, until a member confirms or rejects
-  it. A rejected host is never suggested again for that supplier.
+- Matching (candidates from ``registry.selectors.find_host_candidates``): an exact certificate
+  number confirms a supplier's host automatically; a SIREN, an exact normalised name or a close
+  name only suggests it, until a member confirms or rejects it. A rejected host is never
+  suggested again for that supplier.
 - Copies: a confirmed supplier gets a certificate row (source ``registry``) for each current
   published certificate of its host; :func:`refresh_registry_certificates` keeps them in step
   after each import.
@@ -13,48 +14,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from compliance.models import Certificate, CertificateKind, CertificateSource, RegistryMatchStatus, Supplier
 from hds_platform import crossing
-from registry.matching import normalise_certificate_number, normalise_name, rank_names
-from registry.models import CertifiedHost, HostCertificate
+from registry.matching import normalise_certificate_number
+from registry.models import HostCertificate
+from registry.selectors import find_host_candidates
 
 CONFIRMING_METHODS = frozenset({"certificate_number"})
-
-
-@dataclass(frozen=True)
-class HostCandidate:
-    host: CertifiedHost
-    certificate: HostCertificate | None
-    method: str  # certificate_number, siren, name_exact, name_fuzzy
-    score: int  # 0 to 100
-
-
-def find_host_candidates(*, name: str, siren: str = "", certificate_number: str = "",
-                         limit: int = 5) -> list[HostCandidate]:
-    """Hosts of the list that may be this supplier, best first.
-
-    The ANS list publishes no SIREN, so ``siren`` finds nothing today; it is accepted for the
-    day it does.
-    """
-    candidates: list[HostCandidate] = []
-    number = normalise_certificate_number(certificate_number) if certificate_number else ""
-    if number:
-        for certificate in (HostCertificate.objects.select_related("host").filter(normalised_number=number)
-                            .order_by("-current", "-expires_on")):
-            candidates.append(HostCandidate(certificate.host, certificate, "certificate_number", 100))
-    normalised = normalise_name(name) if name else ""
-    if normalised:
-        hosts = list(CertifiedHost.objects.only("id", "name", "normalised_name"))
-        by_id = {host.pk: host for host in hosts}
-        for match in rank_names(name, [(host.pk, host.normalised_name) for host in hosts], limit=limit):
-            method = "name_exact" if match.name == normalised else "name_fuzzy"
-            candidates.append(HostCandidate(by_id[match.key], None, method, round(match.score)))
-    unique: dict[int, HostCandidate] = {}
-    for candidate in candidates:
-        unique.setdefault(candidate.host.pk, candidate)
-    return list(unique.values())[:limit]
 
 
 def apply_best_candidate(supplier: Supplier, *, certificate_numbers: Iterable[str] = ()) -> bool:
@@ -79,7 +46,7 @@ def apply_best_candidate(supplier: Supplier, *, certificate_numbers: Iterable[st
         confirmed = best.method in CONFIRMING_METHODS
         supplier.registry_match_status = RegistryMatchStatus.CONFIRMED if confirmed else RegistryMatchStatus.SUGGESTED
         supplier.registry_host = best.host
-        supplier.registry_match_score = best.score
+        supplier.registry_match_score = round(best.score)
         supplier.registry_match_method = best.method
     elif supplier.registry_match_status == RegistryMatchStatus.SUGGESTED:
         # The name changed and the old suggestion no longer holds.
@@ -167,3 +134,21 @@ def organisations_depending_on_hosts(host_ids: Iterable[int]) -> list[int]:
             registry_match_status__in=[RegistryMatchStatus.CONFIRMED, RegistryMatchStatus.SUGGESTED],
         ).values_list("organisation_id", flat=True)
     ))
+
+
+def recheck_after_registry_change(organisation_id: int, host_ids: list[int]) -> None:
+    """After an import changed hosts the organisation relies on: alert it about hosts removed or
+    narrowed (once per change, so a re-run adds nothing), then refresh its registry certificates
+    and re-evaluate its processings.
+
+    Runs the task bodies in place: the caller is already the per-organisation task of the
+    registry fan-out, which runs right after the import, so the current snapshot is that import.
+    """
+    from compliance.jobs import alert_registry_changes
+    from compliance.tasks import recheck_organisation
+    from registry.selectors import current_snapshot
+
+    snapshot = current_snapshot()
+    if snapshot is not None:
+        alert_registry_changes(organisation_id, snapshot.pk)
+    recheck_organisation(organisation_id)

@@ -32,6 +32,7 @@ from compliance.models import (
     Supplier,
     evidence_storage_name,
 )
+from compliance.webhooks import events as webhook_events
 from hds_platform import audit, outbox
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
@@ -541,6 +542,7 @@ def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previou
                          "certificate": evidence.certificate_id, "version": evidence.version,
                          "supersedes": previous.pk if previous is not None else None},
             )
+            webhook_events.evidence_uploaded(evidence, supersedes=previous)
             _reevaluate(organisation, affected)
     except BaseException:
         evidence_files.discard(stored.name)

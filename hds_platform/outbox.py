@@ -59,7 +59,7 @@ def relay_one(message_id: int) -> bool:
     if not _claim(message_id):
         return False
     message = OutboxMessage.objects.get(pk=message_id)
-    task = current_app.tasks[message.task_name]
+    task = _task(message.task_name)
     options = {"queue": message.queue} if message.queue else {}
     eager = current_app.conf.task_always_eager
     if eager:
@@ -81,6 +81,14 @@ def relay_one(message_id: int) -> bool:
     _broker_down_until = 0.0
     OutboxMessage.objects.filter(pk=message_id).update(dispatched_at=timezone.now(), last_error="")
     return True
+
+
+def _task(name: str):
+    """The registered task ``name``. A process that never imported the task
+    modules (``manage.py outbox_relay``) imports them on first need."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def relay_pending(limit: int = 500, *, ignore_backoff: bool = False) -> int:

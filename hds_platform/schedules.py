@@ -10,8 +10,9 @@ import json
 SCHEDULES = [
     # name, task, crontab (minute, hour) or interval seconds, queue, expires seconds
     ("Registre ANS : rafraîchissement quotidien", "registry.tasks.refresh_registry", ("30", "5"), "registry", 3600),
-    ("Échéances : scan quotidien", "compliance.tasks.expiry_scan_dispatch", ("0", "6"), "default", 3600),
-    ("Webhooks : relances", "compliance.tasks.webhook_retry_dispatch", 60, "webhooks", 50),
+    ("Échéances : scan quotidien", "compliance.jobs.expiry_scan_dispatch", ("0", "6"), "default", 3600),
+    ("Alertes : résumés par e-mail", "compliance.jobs.send_digests_dispatch", ("0", "7"), "default", 3600),
+    ("Webhooks : relances", "compliance.jobs.webhook_retry_dispatch", 60, "webhooks", 50),
     ("Outbox : relais de secours", "hds_platform.relay_outbox", 60, "default", 50),
 ]
 

@@ -227,11 +227,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # set per task, only where the task is idempotent
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 MAILLON_QUEUES = ("default", "registry", "reports", "webhooks")
+# Task modules a worker imports besides each app's tasks.py (autodiscovered).
+CELERY_IMPORTS = ("hds_platform.outbox", "compliance.jobs")
 # Queues are chosen here by task name, not on the tasks themselves.
 CELERY_TASK_ROUTES = {
-    "registry.*": {"queue": "registry"},
+    "registry.tasks.refresh_registry": {"queue": "registry"},
+    "registry.tasks.after_import": {"queue": "registry"},
     "compliance.tasks.render_*": {"queue": "reports"},
     "compliance.tasks.*webhook*": {"queue": "webhooks"},
+    "compliance.jobs.*webhook*": {"queue": "webhooks"},
 }
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
@@ -295,6 +299,9 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "hds_platform.roles.Role",
         "SupplierRegistryMatchStatusEnum": "compliance.models.RegistryMatchStatus",
         "RegistryMatchStatusEnum": ["none", "suggested", "confirmed"],
+        "RegistryChangeKindEnum": "registry.models.Change.Kind",
+        "AlertKindEnum": "compliance.models_alerts.AlertKind",
+        "SnapshotStatusEnum": "registry.models.Snapshot.Status",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
@@ -328,6 +335,11 @@ LOGGING = {
 REGISTRY_SOURCE_URL = env_str("REGISTRY_SOURCE_URL")
 REGISTRY_MAX_REMOVED_SHARE = env_float("REGISTRY_MAX_REMOVED_SHARE", 0.20)
 REGISTRY_ENRICHMENT_ENABLED = env_bool("REGISTRY_ENRICHMENT_ENABLED", default=False)
+REGISTRY_MAX_FILE_BYTES = env_int("REGISTRY_MAX_FILE_BYTES", 50 * 1024 * 1024, minimum=1024)
+# Extension points for the organisation side (dotted paths, see registry/fanout.py): which
+# organisations depend on hosts that an import changed, and how one organisation is re-checked.
+REGISTRY_AFFECTED_ORGANISATIONS = "compliance.registry_link.organisations_depending_on_hosts"
+REGISTRY_RECHECK_ORGANISATION = "compliance.registry_link.recheck_after_registry_change"
 
 # Webhooks -----------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)

@@ -5,14 +5,19 @@ model instances), re-reads the organisation, and runs its body inside
 :func:`~hds_platform.tenancy.organisation_context` — one transaction, the
 row-level security setting included — which is always reset afterwards.
 An organisation deleted in the meantime makes the task a no-op.
+
+A body that must not hold a transaction open while it waits on the network
+(a webhook delivery, an e-mail) says ``atomic=False``: it then receives the
+organisation with no context set, and enters ``organisation_context`` itself
+around each of its short transactions.
 """
 
 import functools
 import logging
 
 from celery import shared_task
-from django.db import transaction
 
+from hds_platform import outbox
 from hds_platform.models import Organisation
 from hds_platform.tenancy import organisation_context
 
@@ -25,7 +30,9 @@ def tenant_task(*task_args, **task_options):
     The Celery task is called with ``organisation_id`` first:
     ``body.delay(organisation.pk, …)``; the body receives the organisation.
     Use ``acks_late=True`` only when the body is idempotent.
+    ``atomic=False``: the body opens its own ``organisation_context`` blocks.
     """
+    atomic = task_options.pop("atomic", True)
 
     def decorator(body):
         @shared_task(name=task_options.pop("name", f"{body.__module__}.{body.__name__}"), **task_options)
@@ -35,6 +42,8 @@ def tenant_task(*task_args, **task_options):
             if organisation is None:
                 logger.info("task %s: organisation %s no longer exists", body.__name__, organisation_id)
                 return None
+            if not atomic:
+                return body(organisation, *args, **kwargs)
             with organisation_context(organisation):
                 return body(organisation, *args, **kwargs)
 
@@ -47,5 +56,10 @@ def tenant_task(*task_args, **task_options):
 
 def dispatch_on_commit(task, *args, **kwargs) -> None:
     """Enqueue ``task`` once the current transaction commits (never before: the
-    worker must see the committed rows)."""
-    transaction.on_commit(lambda: task.delay(*args, **kwargs))
+    worker must see the committed rows).
+
+    It goes through the transactional outbox: the message commits with the
+    write, so a broker outage delays the work instead of losing it.
+    Arguments must be JSON values (ids, not model instances).
+    """
+    outbox.enqueue(task, *args, **kwargs)

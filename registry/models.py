@@ -27,6 +27,7 @@ class Snapshot(models.Model):
     reason = models.TextField(blank=True)
     errors = models.JSONField(default=list, blank=True, help_text=_("Row errors: [{line, reason}]"))
     raw_file = models.FileField(upload_to="registry/snapshots/%Y/%m/", max_length=300)
+    actor_label = models.CharField(_("importée par"), max_length=200, blank=True)
     etag = models.CharField(max_length=200, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     added_count = models.PositiveIntegerField(default=0)
@@ -85,12 +86,21 @@ class HostCertificate(models.Model):
 
 
 class Change(models.Model):
+    """One aspect of one host that a snapshot changed.
+
+    ``before`` and ``after`` hold the host as the previous and the new list show it
+    (``{"name", "activities", "certificates": [...]}``; empty for the side where it is absent),
+    whatever the kind, so that a reader sees the whole certificate next to what changed.
+    """
+
     class Kind(models.TextChoices):
         ADDED = "added", _("hébergeur ajouté")
         REMOVED = "removed", _("hébergeur retiré")
         ACTIVITIES_CHANGED = "activities_changed", _("activités modifiées")
         DATES_CHANGED = "dates_changed", _("dates modifiées")
         CERTIFIER_CHANGED = "certifier_changed", _("organisme certificateur modifié")
+        CERTIFICATE_CHANGED = "certificate_changed", _("numéro, référentiel ou page de transparence modifiés")
+        RENAMED = "renamed", _("hébergeur renommé")
 
     snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="changes")
     host = models.ForeignKey(CertifiedHost, on_delete=models.CASCADE, related_name="changes")

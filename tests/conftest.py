@@ -19,7 +19,7 @@ from hds_platform.roles import Role
 from hds_platform.tenancy import organisation_context
 from tests.factories import UserFactory, make_organisation
 
-pytest_plugins = ["tests.realworker", "tests.browser"]
+pytest_plugins = ["tests.realworker", "tests.browser", "tests.compliance.alerting"]
 # The test database in the production shape (PostgreSQL): when MAILLON_TEST_DB_OWNER
 # names the owner role (bash .ci/run does), the test database's migrations run as
 # that role, exactly like ``migrate --database owner`` in production, so the
@@ -141,3 +141,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("isolation")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (database ids repeat from one test to the next)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

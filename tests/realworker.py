@@ -86,8 +86,9 @@ def _reset_pools() -> None:
 
 
 class Worker:
-    def __init__(self, broker_url: str):
+    def __init__(self, broker_url: str, env: dict[str, str] | None = None):
         self.broker_url = broker_url
+        self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
         self.log_path = ROOT / "var" / f"test-worker-{os.getpid()}.log"
 
@@ -101,6 +102,7 @@ class Worker:
             CELERY_TASK_ALWAYS_EAGER="false",
             MAILLON_TESTING="1",
         )
+        env.update(self.extra_env)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "hds_platform", "worker", "--include", "tests.worker_tasks",

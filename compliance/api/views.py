@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404
@@ -20,7 +21,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance import evaluation, selectors, services
+from compliance import evaluation, evidence_files, selectors, services
 from compliance.api import filters
 from compliance.api.serializers import (
     CertificateSerializer,
@@ -297,8 +298,6 @@ class EvidenceSizeLimitHandler(FileUploadHandler):
 
     def __init__(self, request=None):
         super().__init__(request)
-        from django.conf import settings
-
         self.limit = settings.EVIDENCE_MAX_BYTES
         self.received = 0
 
@@ -354,8 +353,6 @@ class EvidenceViewSet(_Refetch, OrganisationModelViewSet):
     def _upload_data(self, serializer_class, request):
         data = request.data
         if getattr(request._request, "evidence_too_large", False):
-            from django.conf import settings
-
             raise EvidenceFileError(
                 _("Le fichier dépasse la taille maximale de %(max)s octets.") % {"max": settings.EVIDENCE_MAX_BYTES},
                 code="evidence_too_large",
@@ -364,10 +361,18 @@ class EvidenceViewSet(_Refetch, OrganisationModelViewSet):
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    def _answer_upload(self, evidence):
+        # The request's transaction rolls back if answering fails: the stored file must go too.
+        try:
+            return self.write_response(evidence, status.HTTP_201_CREATED)
+        except BaseException:
+            evidence_files.discard(evidence.file.name)
+            raise
+
     def create(self, request, *args, **kwargs):
         fields = dict(self._upload_data(EvidenceUploadSerializer, request))
         evidence = services.evidence_upload(actor=self.actor, file=fields.pop("file"), **fields)
-        return self.write_response(evidence, status.HTTP_201_CREATED)
+        return self._answer_upload(evidence)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -387,7 +392,7 @@ class EvidenceViewSet(_Refetch, OrganisationModelViewSet):
         evidence = self.get_object()
         fields = dict(self._upload_data(EvidenceSupersedeSerializer, request))
         new = services.evidence_supersede(evidence=evidence, actor=self.actor, file=fields.pop("file"), **fields)
-        return self.write_response(new, status.HTTP_201_CREATED)
+        return self._answer_upload(new)
 
     @extend_schema(
         request=None,

@@ -204,3 +204,19 @@ def test_deleting_a_supplier_deletes_its_files_after_commit(tenant, media, djang
             services.supplier_delete(supplier=supplier, actor=ACTOR)
         assert Evidence.objects.count() == 0
     assert stored_files(media) == []
+
+
+def test_a_failure_while_answering_the_upload_removes_row_and_file(tenant, client_for, media, monkeypatch):
+    from compliance.api import views
+
+    def broken(self, instance):
+        raise RuntimeError("serialisation failed")
+
+    monkeypatch.setattr(views.EvidenceViewSet, "refetched", broken)
+    client = client_for(user=tenant.owner)
+    client.raise_request_exception = False
+    response = _upload(client, tenant, "contrat.pdf", minimal_pdf("x"))
+    assert response.status_code == 500
+    assert stored_files(media) == []
+    with tenant.context():
+        assert Evidence.objects.count() == 0

@@ -23,10 +23,11 @@ def test_the_shared_allow_list_is_explicit():
     assert sorted(SHARED_MODELS) == ["hds_platform.Organisation", "hds_platform.OutboxMessage", "hds_platform.User"]
     shared = sorted(m._meta.label for m in apps.get_models() if not issubclass(m, TenantModel))
     tenant_owned = sorted(m._meta.label for m in apps.get_models() if issubclass(m, TenantModel))
-    assert tenant_owned == ["compliance.Certificate", "compliance.ChainLink", "compliance.ConformityResult",
-                            "compliance.ConformityStatusChange", "compliance.Evidence", "compliance.Processing",
-                            "compliance.Supplier", "hds_platform.ApiToken", "hds_platform.AuditEvent",
-                            "hds_platform.Invitation", "hds_platform.Membership"]
+    assert tenant_owned == ["compliance.Alert", "compliance.Certificate", "compliance.ChainLink",
+                            "compliance.ConformityResult", "compliance.ConformityStatusChange", "compliance.Evidence",
+                            "compliance.NotificationPreference", "compliance.Processing", "compliance.Supplier",
+                            "compliance.WebhookDelivery", "compliance.WebhookEndpoint", "hds_platform.ApiToken",
+                            "hds_platform.AuditEvent", "hds_platform.Invitation", "hds_platform.Membership"]
     assert all(label.split(".")[0] in SHARED_APPS or label in SHARED_MODELS for label in shared)
 
 
