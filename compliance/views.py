@@ -194,14 +194,16 @@ def _link_form(request, processing, data=None, *, link=None, initial=None) -> Ch
     )
 
 
-def _chain_editor(request, processing, form=None, status=200, error=""):
+def _chain_editor(request, processing, form=None, status=200, error="", notice=""):
     context = {
-        "section": "processings", "processing": processing, "error": error,
+        "section": "processings", "processing": processing, "error": error, "notice": notice,
         "links": list(ChainLink.objects.filter(processing=processing).select_related("supplier", "parent__supplier")
                       .order_by("id")),
         "form": form or _link_form(request, processing, initial={"stores_health_data": True,
                                                                  "storage_countries": "FR"}),
     }
+    if request.htmx:  # htmx focuses it once swapped in, so keyboard users keep their place
+        context["form"].fields["actor"].widget.attrs["autofocus"] = True
     template = "compliance/_chain_editor.html" if request.htmx else "compliance/chain_editor.html"
     if not request.htmx:
         context["chain"] = pages.chain_view(processing, request.organisation.name, english=_english())
@@ -227,7 +229,7 @@ def chain_editor(request, pk):
             add_service_error(form, exc)
         else:
             if request.htmx:
-                return _chain_changed(_chain_editor(request, processing))
+                return _chain_changed(_chain_editor(request, processing, notice=_("Maillon ajouté.")))
             messages.success(request, _("Maillon ajouté."))
             return redirect("compliance:chain-editor", org=request.organisation.slug, pk=pk)
     return _chain_editor(request, processing, form, status=400 if not request.htmx else 200)
@@ -274,7 +276,7 @@ def chain_link_delete(request, pk, link_pk):
         _refused(request, exc)
         return redirect("compliance:chain-editor", org=request.organisation.slug, pk=pk)
     if request.htmx:
-        return _chain_changed(_chain_editor(request, processing))
+        return _chain_changed(_chain_editor(request, processing, notice=_("Maillon retiré.")))
     messages.success(request, _("Maillon retiré."))
     return redirect("compliance:chain-editor", org=request.organisation.slug, pk=pk)
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "django_countries",  # its translations: country names in the language of the page
     "hds_platform",
     "registry",
     "compliance",

@@ -59,4 +59,5 @@ def log_in(page, email: str, password: str) -> None:
     page.goto("/connexion/")
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    with page.expect_navigation():  # the next page, not the login form still on screen
+        page.get_by_role("button", name="Se connecter").click()

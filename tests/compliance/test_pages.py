@@ -259,6 +259,8 @@ def test_adding_and_removing_links_with_htmx_returns_the_editor_fragment(
     fragment = html(response)
     assert fragment.lstrip().startswith('<section id="chain-editor"')
     assert "<html" not in fragment
+    assert '<p class="notice" role="status">Maillon ajouté.</p>' in fragment
+    assert re.search(r'<select name="actor"[^>]* autofocus', fragment)
     with tenant.context():
         own = ChainLink.objects.get()
         assert own.supplier is None
@@ -540,3 +542,12 @@ def test_registry_search_by_name_number_and_activity(owner_client, tenant):
     fragment = html(owner_client.get(page_url(tenant, "registre/?q=ovh"), HTTP_HX_REQUEST="true"))
     assert fragment.lstrip().startswith('<section id="registry-results"')
     assert "<html" not in fragment
+
+
+def test_country_names_follow_the_language_of_the_page(owner_client, tenant):
+    page = html(owner_client.get(page_url(tenant, "fournisseurs/nouveau/")))
+    assert '<option value="DE">Allemagne (DE)</option>' in page
+    assert '<option value="FR" selected>France (FR)</option>' in page
+    owner_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = html(owner_client.get(page_url(tenant, "fournisseurs/nouveau/")))
+    assert '<option value="DE">Germany (DE)</option>' in page
