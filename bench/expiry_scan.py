@@ -111,7 +111,7 @@ def main() -> int:
     vendor = connection.vendor
     connection.settings_dict.setdefault("TEST", {})["NAME"] = (
         "maillon_bench_expiry" if vendor == "postgresql" else str(ROOT / "var" / "bench-expiry.sqlite3"))
-    databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    databases = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
     database_name = connection.settings_dict["NAME"]
     # The scan works on the local date: a run that crossed midnight would rightly raise the next
     # day's thresholds. Start at noon, clock ticking, so that one run sees one day.
