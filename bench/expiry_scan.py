@@ -7,7 +7,7 @@ Builds a throwaway database next to the configured one (SQLite: ``var/bench-expi
 PostgreSQL when ``DATABASE_URL`` points at it: ``maillon_bench_expiry``), migrates it, and seeds
 ``--organisations`` organisations of ``--certificates`` certificates each with bulk inserts. End
 dates are spread evenly from 100 days ago to 399 days ahead, so that 191 in 500 certificates are
-expired or within 90 days. It then calls the Celery task ``compliance.jobs.expiry_scan`` for every
+expired or within 90 days. It then calls the Celery task ``compliance.monitoring.tasks.expiry_scan`` for every
 organisation — the task itself, decorator, organisation context and transaction included, with no
 broker — twice: the first run raises the alerts, the second (the next day's run, or a re-delivered
 message) must raise none. Each run prints organisations, certificates, alerts created, seconds,
@@ -79,7 +79,7 @@ def seed(organisations: int, per_organisation: int) -> tuple[list[int], int]:
 
 
 def scan_all(ids: list[int]) -> dict:
-    from compliance.jobs import expiry_scan
+    from compliance.monitoring.tasks import expiry_scan
 
     queries = 0
 

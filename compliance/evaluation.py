@@ -5,7 +5,8 @@
 and evaluation date are those of its stored result is skipped: neither evaluated nor written,
 which makes re-running a task free and harmless. Otherwise the result row is written (created
 or updated) and, when the status changed, a :class:`ConformityStatusChange` row records the
-change with the finding codes that appeared and disappeared.
+change with the finding codes that appeared and disappeared, and
+:data:`compliance.signals.status_changed` tells monitoring in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from datetime import date
 
 from django.utils import timezone
 
-from compliance import alerts
 from compliance.conformity import EvaluationInput, evaluate
 from compliance.loader import load_inputs
 from compliance.models import ConformityResult, ConformityStatusChange, Processing
+from compliance.signals import status_changed
 from hds_platform.tenancy import require_organisation
 
 BATCH_SIZE = 500
@@ -96,7 +97,7 @@ def evaluate_processings(
             ConformityResult.objects.bulk_update(updated, RESULT_FIELDS)
         if changes:
             ConformityStatusChange.objects.bulk_create(changes)
-            alerts.on_status_changes(organisation, changes)
+            status_changed.send(sender=ConformityStatusChange, organisation=organisation, changes=changes)
     return results
 
 

@@ -144,7 +144,7 @@ def recheck_after_registry_change(organisation_id: int, host_ids: list[int]) -> 
     Runs the task bodies in place: the caller is already the per-organisation task of the
     registry fan-out, which runs right after the import, so the current snapshot is that import.
     """
-    from compliance.jobs import alert_registry_changes
+    from compliance.monitoring.tasks import alert_registry_changes
     from compliance.tasks import recheck_organisation
     from registry.selectors import current_snapshot
 

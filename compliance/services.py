@@ -20,7 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance import evidence_files
+from compliance import evidence_files, registry_link
 from compliance.models import (
     Certificate,
     ChainLink,
@@ -32,7 +32,7 @@ from compliance.models import (
     Supplier,
     evidence_storage_name,
 )
-from compliance.webhooks import events as webhook_events
+from compliance.signals import evidence_stored
 from hds_platform import audit, outbox
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
@@ -108,11 +108,10 @@ def _compact(value: str) -> str:
 def _reevaluate(organisation, processing_ids: Iterable[int]) -> None:
     """Re-evaluate after commit. The outbox row commits with the write, so a broker outage
     delays the re-evaluation instead of losing it."""
-    from compliance.tasks import evaluate_processings_task
 
     ids = sorted(set(processing_ids))
     if ids:
-        outbox.enqueue(evaluate_processings_task, organisation.pk, ids)
+        outbox.enqueue("compliance.tasks.evaluate_processings_task", organisation.pk, ids)
 
 
 def processings_using_suppliers(supplier_ids: Iterable[int]) -> set[int]:
@@ -220,15 +219,11 @@ def supplier_delete(*, supplier: Supplier, actor: Actor) -> None:
 
 def _match_registry(supplier: Supplier) -> None:
     """Look the supplier up in the ANS list (not yet confirmed suppliers only)."""
-    from compliance import registry_link
-
     registry_link.apply_best_candidate(supplier)
 
 
 def _match_registry_by_certificate(certificate: Certificate) -> None:
     """A supplier's certificate number found in the ANS list confirms its host."""
-    from compliance import registry_link
-
     supplier = certificate.supplier
     if supplier is not None and certificate.certificate_number:
         registry_link.apply_best_candidate(supplier, certificate_numbers=[certificate.certificate_number])
@@ -236,8 +231,6 @@ def _match_registry_by_certificate(certificate: Certificate) -> None:
 
 def supplier_registry_match_confirm(*, supplier: Supplier, actor: Actor, host=None) -> Supplier:
     """Confirm the suggested host, or ``host`` chosen by a member; copy its published certificates."""
-    from compliance import registry_link
-
     organisation = require_organisation()
     _check_same_organisation(organisation, supplier=supplier)
     with transaction.atomic():
@@ -266,8 +259,6 @@ def supplier_registry_match_confirm(*, supplier: Supplier, actor: Actor, host=No
 
 def supplier_registry_match_reject(*, supplier: Supplier, actor: Actor) -> Supplier:
     """Reject the suggested (or confirmed) host; it will not be suggested again for this supplier."""
-    from compliance import registry_link
-
     organisation = require_organisation()
     _check_same_organisation(organisation, supplier=supplier)
     with transaction.atomic():
@@ -542,7 +533,7 @@ def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previou
                          "certificate": evidence.certificate_id, "version": evidence.version,
                          "supersedes": previous.pk if previous is not None else None},
             )
-            webhook_events.evidence_uploaded(evidence, supersedes=previous)
+            evidence_stored.send(sender=Evidence, evidence=evidence, supersedes=previous)
             _reevaluate(organisation, affected)
     except BaseException:
         evidence_files.discard(stored.name)

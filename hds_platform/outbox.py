@@ -1,7 +1,10 @@
 """Follow-up work that is never lost: the transactional outbox.
 
 A service that triggers background work calls :func:`enqueue` inside its
-transaction. The message row commits (or rolls back) with the write itself.
+transaction, naming the task (``"compliance.tasks.evaluate_processings_task"``):
+services never import task modules, so no import cycle hides behind a dispatch.
+This is the one way Maillon dispatches work after a commit. The message row
+commits (or rolls back) with the write itself.
 After commit we try to send it to Celery at once; if the broker is down the
 row stays pending and a relay (``manage.py outbox_relay --loop`` or the
 periodic ``hds_platform.relay_outbox`` task) sends it once the broker is back.
@@ -22,6 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hds_platform.models import OutboxMessage
+from hds_platform.schedules import RENAMED_TASKS
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +33,10 @@ CLAIM_TIMEOUT = timedelta(seconds=60)
 _broker_down_until = 0.0  # monotonic time: skip the after-commit fast path while the broker is known down
 
 
-def enqueue(task, *args, **kwargs) -> OutboxMessage:
-    """Record ``task(*args, **kwargs)`` in the current transaction; send it after commit."""
-    message = OutboxMessage.objects.create(
-        task_name=task.name, args=list(args), kwargs=kwargs
-    )
+def enqueue(task_name: str, *args, **kwargs) -> OutboxMessage:
+    """Record the task ``task_name(*args, **kwargs)`` in the current transaction; send it after
+    commit. Arguments must be JSON values (ids, never model instances)."""
+    message = OutboxMessage.objects.create(task_name=task_name, args=list(args), kwargs=kwargs)
     transaction.on_commit(lambda: _send_after_commit(message.pk), robust=True)
     return message
 
@@ -62,15 +65,16 @@ def relay_one(message_id: int) -> bool:
     task = _task(message.task_name)
     options = {"queue": message.queue} if message.queue else {}
     eager = current_app.conf.task_always_eager
-    if eager:
-        # In-process mode: the task runs now; its own failure is not a delivery failure.
-        OutboxMessage.objects.filter(pk=message_id).update(dispatched_at=timezone.now())
-        task.apply_async(args=message.args, kwargs=message.kwargs, **options)
-        return True
     try:
-        task.apply_async(args=message.args, kwargs=message.kwargs, retry=False, **options)
+        if eager:
+            # In-process mode: the task runs now. A task that fails stays pending, like a message
+            # the broker refused, so the relay runs it again later (tasks sent here are idempotent).
+            task.apply_async(args=message.args, kwargs=message.kwargs, throw=True, **options)
+        else:
+            task.apply_async(args=message.args, kwargs=message.kwargs, retry=False, **options)
     except Exception as exc:  # the broker is unreachable or refused the message: keep it for the relay
-        _broker_down_until = time.monotonic() + settings.OUTBOX_BROKER_BACKOFF_SECONDS
+        if not eager:
+            _broker_down_until = time.monotonic() + settings.OUTBOX_BROKER_BACKOFF_SECONDS
         delay = min(300, 2 ** min(message.attempts, 8))
         OutboxMessage.objects.filter(pk=message_id).update(
             claimed_at=None, last_error=f"{type(exc).__name__}: {exc}"[:2000],
@@ -84,8 +88,10 @@ def relay_one(message_id: int) -> bool:
 
 
 def _task(name: str):
-    """The registered task ``name``. A process that never imported the task
-    modules (``manage.py outbox_relay``) imports them on first need."""
+    """The registered task ``name`` (or, for a message recorded before its task moved, the task's
+    new name). A process that never imported the task modules (``manage.py outbox_relay``) imports
+    them on first need."""
+    name = RENAMED_TASKS.get(name, name)
     if name not in current_app.tasks:
         current_app.loader.import_default_modules()
     return current_app.tasks[name]

@@ -2,7 +2,9 @@
 
 Each entry is a dispatcher: it fans out one task per organisation (or per
 due item) rather than doing the work itself. Entries are created when
-missing and never overwritten, so changes made in the admin stay.
+missing and never overwritten, so changes made in the admin stay; only an
+entry still naming a task that has moved (:data:`RENAMED_TASKS`) is pointed
+at the task's new name.
 """
 
 import json
@@ -10,16 +12,31 @@ import json
 SCHEDULES = [
     # name, task, crontab (minute, hour) or interval seconds, queue, expires seconds
     ("Registre ANS : rafraîchissement quotidien", "registry.tasks.refresh_registry", ("30", "5"), "registry", 3600),
-    ("Échéances : scan quotidien", "compliance.jobs.expiry_scan_dispatch", ("0", "6"), "default", 3600),
-    ("Alertes : résumés par e-mail", "compliance.jobs.send_digests_dispatch", ("0", "7"), "default", 3600),
-    ("Webhooks : relances", "compliance.jobs.webhook_retry_dispatch", 60, "webhooks", 50),
+    ("Échéances : scan quotidien", "compliance.monitoring.tasks.expiry_scan_dispatch", ("0", "6"), "default", 3600),
+    ("Alertes : résumés par e-mail", "compliance.monitoring.tasks.send_digests_dispatch", ("0", "7"), "default", 3600),
+    ("Webhooks : relances", "compliance.monitoring.tasks.webhook_retry_dispatch", 60, "webhooks", 50),
     ("Outbox : relais de secours", "hds_platform.relay_outbox", 60, "default", 50),
 ]
+
+#: Tasks whose name changed when their module moved: old name -> new name. Beat entries created
+#: before the move are updated at migrate; outbox rows recorded before it are sent under the new name.
+RENAMED_TASKS = {
+    "compliance.jobs.expiry_scan_dispatch": "compliance.monitoring.tasks.expiry_scan_dispatch",
+    "compliance.jobs.expiry_scan": "compliance.monitoring.tasks.expiry_scan",
+    "compliance.jobs.alert_registry_changes": "compliance.monitoring.tasks.alert_registry_changes",
+    "compliance.jobs.deliver_webhook": "compliance.monitoring.tasks.deliver_webhook",
+    "compliance.jobs.webhook_retry_dispatch": "compliance.monitoring.tasks.webhook_retry_dispatch",
+    "compliance.jobs.webhook_retry": "compliance.monitoring.tasks.webhook_retry",
+    "compliance.jobs.send_digests_dispatch": "compliance.monitoring.tasks.send_digests_dispatch",
+    "compliance.jobs.send_digests": "compliance.monitoring.tasks.send_digests",
+}
 
 
 def ensure_schedules(sender=None, **kwargs) -> None:
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+    for old, new in RENAMED_TASKS.items():
+        PeriodicTask.objects.filter(task=old).update(task=new)
     for name, task, when, queue, expires in SCHEDULES:
         if PeriodicTask.objects.filter(name=name).exists():
             continue

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "hds_platform",
     "registry",
     "compliance",
+    "compliance.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -228,14 +229,12 @@ CELERY_TASK_ACKS_LATE = False  # set per task, only where the task is idempotent
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 MAILLON_QUEUES = ("default", "registry", "reports", "webhooks")
 # Task modules a worker imports besides each app's tasks.py (autodiscovered).
-CELERY_IMPORTS = ("hds_platform.outbox", "compliance.jobs")
+CELERY_IMPORTS = ("hds_platform.outbox",)
 # Queues are chosen here by task name, not on the tasks themselves.
 CELERY_TASK_ROUTES = {
     "registry.tasks.refresh_registry": {"queue": "registry"},
     "registry.tasks.after_import": {"queue": "registry"},
-    "compliance.tasks.render_*": {"queue": "reports"},
-    "compliance.tasks.*webhook*": {"queue": "webhooks"},
-    "compliance.jobs.*webhook*": {"queue": "webhooks"},
+    "compliance.monitoring.tasks.*webhook*": {"queue": "webhooks"},
 }
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
@@ -300,7 +299,7 @@ SPECTACULAR_SETTINGS = {
         "SupplierRegistryMatchStatusEnum": "compliance.models.RegistryMatchStatus",
         "RegistryMatchStatusEnum": ["none", "suggested", "confirmed"],
         "RegistryChangeKindEnum": "registry.models.Change.Kind",
-        "AlertKindEnum": "compliance.models_alerts.AlertKind",
+        "AlertKindEnum": "compliance.models.AlertKind",
         "SnapshotStatusEnum": "registry.models.Snapshot.Status",
     },
 }

@@ -17,7 +17,6 @@ import logging
 
 from celery import shared_task
 
-from hds_platform import outbox
 from hds_platform.models import Organisation
 from hds_platform.tenancy import organisation_context
 
@@ -53,13 +52,3 @@ def tenant_task(*task_args, **task_options):
         return decorator(task_args[0])
     return decorator
 
-
-def dispatch_on_commit(task, *args, **kwargs) -> None:
-    """Enqueue ``task`` once the current transaction commits (never before: the
-    worker must see the committed rows).
-
-    It goes through the transactional outbox: the message commits with the
-    write, so a broker outage delays the work instead of losing it.
-    Arguments must be JSON values (ids, not model instances).
-    """
-    outbox.enqueue(task, *args, **kwargs)

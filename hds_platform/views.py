@@ -1,5 +1,5 @@
 """Platform pages: home, invitations, an organisation's settings (members, invitations, API
-tokens) and its audit log. The compliance pages live in ``compliance.views``."""
+tokens) and its audit log. The compliance pages live in ``compliance.web.views``."""
 
 from datetime import datetime, time
 

@@ -19,7 +19,7 @@ from hds_platform.roles import Role
 from hds_platform.tenancy import organisation_context
 from tests.factories import UserFactory, make_organisation
 
-pytest_plugins = ["tests.realworker", "tests.browser", "tests.compliance.alerting"]
+pytest_plugins = ["tests.realworker", "tests.browser", "tests.compliance.monitoring.alerting"]
 # The test database in the production shape (PostgreSQL): when MAILLON_TEST_DB_OWNER
 # names the owner role (bash .ci/run does), the test database's migrations run as
 # that role, exactly like ``migrate --database owner`` in production, so the

@@ -3,7 +3,7 @@
 from django import template
 from django.utils import translation
 
-from compliance.labels import ACTIVITY_LABELS, SEVERITY_LABELS, STATE_LABELS, STATUS_LABELS
+from compliance.web.labels import ACTIVITY_LABELS, SEVERITY_LABELS, STATE_LABELS, STATUS_LABELS
 
 register = template.Library()
 

@@ -7,8 +7,8 @@ and ``global_urlpatterns`` from its ``api/urls.py``.
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from compliance.api import alert_urls
 from compliance.api import urls as compliance_urls
+from compliance.monitoring.api import urls as monitoring_urls
 from hds_platform.api import views
 from registry.api import urls as registry_urls
 
@@ -21,7 +21,7 @@ router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
 tenant_urlpatterns = [
     *router.urls,
     *compliance_urls.tenant_urlpatterns,
-    *alert_urls.tenant_urlpatterns,
+    *monitoring_urls.tenant_urlpatterns,
 ]
 
 urlpatterns = [

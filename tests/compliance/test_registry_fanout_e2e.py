@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from compliance.models import Processing
-from compliance.models_alerts import Alert
+from compliance.models import Alert, Processing
 from compliance.services import supplier_registry_match_confirm
 from registry.models import CertifiedHost
 from registry.services import registry_import

@@ -13,13 +13,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from compliance.jobs import deliver_webhook, expiry_scan
 from compliance.models import Alert, ConformityResult, WebhookDelivery
-from compliance.webhooks import events
+from compliance.monitoring.tasks import deliver_webhook, expiry_scan
+from compliance.monitoring.webhooks import events
 from hds_platform import outbox
 from hds_platform.models import OutboxMessage
 from tests.compliance import builders
-from tests.compliance.alerting import make_endpoint
+from tests.compliance.monitoring.alerting import make_endpoint
 from tests.realworker import Worker, broker, needs_real_services, wait_until
 
 pytestmark = [needs_real_services, pytest.mark.celery_worker, pytest.mark.postgres]
@@ -147,7 +147,9 @@ def test_api_writes_succeed_while_redis_is_down_and_their_follow_up_runs_when_it
         tested = owner.post(f"/api/v1/orgs/{tenant.organisation.slug}/webhooks/{endpoint.pk}/test/")
         assert (uploaded.status_code, tested.status_code) == (201, 202)
         pending = list(OutboxMessage.objects.filter(dispatched_at__isnull=True).values_list("task_name", flat=True))
-        assert sorted(pending) == ["compliance.jobs.deliver_webhook", "compliance.tasks.evaluate_processings_task"]
+        assert sorted(pending) == [
+            "compliance.monitoring.tasks.deliver_webhook", "compliance.tasks.evaluate_processings_task",
+        ]
         with tenant.context():
             assert Alert.objects.count() == 0
 

@@ -10,7 +10,6 @@ from celery import current_app
 from hds_platform import outbox
 from hds_platform.models import OutboxMessage
 from hds_platform.schedules import SCHEDULES
-from hds_platform.tasks import dispatch_on_commit
 from tests.hds_platform.test_outbox import outbox_probe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,15 +21,15 @@ def test_a_process_that_never_imported_the_task_modules_finds_them_when_relaying
         "import django; django.setup()\n"
         "from celery import current_app\n"
         "from hds_platform.outbox import _task\n"
-        "assert 'compliance.jobs.deliver_webhook' not in current_app.tasks\n"
-        "print(_task('compliance.jobs.deliver_webhook').name, _task('hds_platform.relay_outbox').name)\n"
+        "assert 'compliance.monitoring.tasks.deliver_webhook' not in current_app.tasks\n"
+        "print(_task('compliance.monitoring.tasks.deliver_webhook').name, _task('hds_platform.relay_outbox').name)\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hds_platform.settings"}
     env.pop("DATABASE_URL", None)
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["compliance.jobs.deliver_webhook", "hds_platform.relay_outbox"]
+    assert result.stdout.split() == ["compliance.monitoring.tasks.deliver_webhook", "hds_platform.relay_outbox"]
 
 
 def test_beat_entries_of_the_platform_and_of_alerts_name_registered_tasks():
@@ -38,9 +37,9 @@ def test_beat_entries_of_the_platform_and_of_alerts_name_registered_tasks():
     entries = {task: (queue, expires) for _name, task, _when, queue, expires in SCHEDULES}
     mine = {
         "hds_platform.relay_outbox": ("default", 50),
-        "compliance.jobs.expiry_scan_dispatch": ("default", 3600),
-        "compliance.jobs.send_digests_dispatch": ("default", 3600),
-        "compliance.jobs.webhook_retry_dispatch": ("webhooks", 50),
+        "compliance.monitoring.tasks.expiry_scan_dispatch": ("default", 3600),
+        "compliance.monitoring.tasks.send_digests_dispatch": ("default", 3600),
+        "compliance.monitoring.tasks.webhook_retry_dispatch": ("webhooks", 50),
     }
     assert {task: entries[task] for task in mine} == mine
     assert all(task in current_app.tasks for task in mine)
@@ -54,47 +53,42 @@ def test_tasks_are_routed_by_name_to_their_queue():
         route = router.route({}, name, (), {})
         return route["queue"].name
 
-    assert {name: queue_of(name) for name in (
-        "compliance.jobs.deliver_webhook", "compliance.jobs.webhook_retry", "compliance.jobs.webhook_retry_dispatch",
-        "compliance.jobs.expiry_scan", "compliance.jobs.expiry_scan_dispatch", "compliance.jobs.send_digests",
-        "compliance.jobs.alert_registry_changes",
-    )} == {
-        "compliance.jobs.deliver_webhook": "webhooks", "compliance.jobs.webhook_retry": "webhooks",
-        "compliance.jobs.webhook_retry_dispatch": "webhooks", "compliance.jobs.expiry_scan": "default",
-        "compliance.jobs.expiry_scan_dispatch": "default", "compliance.jobs.send_digests": "default",
-        "compliance.jobs.alert_registry_changes": "default",
+    expected = {
+        "deliver_webhook": "webhooks", "webhook_retry": "webhooks", "webhook_retry_dispatch": "webhooks",
+        "expiry_scan": "default", "expiry_scan_dispatch": "default", "send_digests": "default",
+        "alert_registry_changes": "default",
     }
+    assert {name: queue_of(f"compliance.monitoring.tasks.{name}") for name in expected} == expected
 
 
 def test_only_idempotent_tasks_are_acknowledged_late_and_every_task_has_time_limits():
     current_app.loader.import_default_modules()
-    ours = {name: task for name, task in current_app.tasks.items() if name.startswith("compliance.jobs.")}
+    ours = {name: task for name, task in current_app.tasks.items() if name.startswith("compliance.monitoring.tasks.")}
     late = {name for name, task in ours.items() if task.acks_late}
-    assert late == {
-        "compliance.jobs.expiry_scan", "compliance.jobs.alert_registry_changes", "compliance.jobs.deliver_webhook",
-        "compliance.jobs.webhook_retry", "compliance.jobs.send_digests",
-    }
+    assert late == {f"compliance.monitoring.tasks.{name}" for name in (
+        "expiry_scan", "alert_registry_changes", "deliver_webhook", "webhook_retry", "send_digests",
+    )}
     assert all(ours[name].reject_on_worker_lost for name in late)
     assert all(task.time_limit and task.soft_time_limit and task.soft_time_limit < task.time_limit
                for task in ours.values())
 
 
-def test_dispatch_on_commit_records_the_work_in_the_outbox(db, django_capture_on_commit_callbacks):
+def test_enqueue_by_name_records_the_work_in_the_outbox(db, django_capture_on_commit_callbacks):
     outbox_probe.calls.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        dispatch_on_commit(outbox_probe, 11)
+        outbox.enqueue("tests.outbox_probe", 11)
         assert OutboxMessage.objects.get().args == [11]
         assert outbox_probe.calls == []
     assert outbox_probe.calls == [11]
     assert OutboxMessage.objects.get().dispatched_at is not None
 
 
-def test_dispatch_on_commit_keeps_the_work_when_the_broker_is_down(db, django_capture_on_commit_callbacks):
+def test_enqueue_by_name_keeps_the_work_when_the_broker_is_down(db, django_capture_on_commit_callbacks):
     from tests.realworker import broker
 
     outbox_probe.calls.clear()
     with broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):
-        dispatch_on_commit(outbox_probe, 12)
+        outbox.enqueue("tests.outbox_probe", 12)
     message = OutboxMessage.objects.get()
     assert (message.dispatched_at, message.attempts) == (None, 1)
     assert outbox.relay_pending(ignore_backoff=True) == 1

@@ -16,7 +16,7 @@ outbox_probe.calls = []
 def test_message_commits_with_the_write_and_runs_after_commit(db, django_capture_on_commit_callbacks):
     outbox_probe.calls.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        message = outbox.enqueue(outbox_probe, 7)
+        message = outbox.enqueue("tests.outbox_probe", 7)
         assert outbox_probe.calls == []
     assert outbox_probe.calls == [7]
     message.refresh_from_db()
@@ -29,7 +29,7 @@ def test_rolled_back_write_leaves_no_message(db):
     outbox_probe.calls.clear()
     try:
         with transaction.atomic():
-            outbox.enqueue(outbox_probe, 1)
+            outbox.enqueue("tests.outbox_probe", 1)
             raise RuntimeError("the write failed")
     except RuntimeError:
         pass
@@ -66,12 +66,11 @@ def test_writes_succeed_while_redis_is_down_and_follow_up_runs_when_it_returns(
 ):
     from hds_platform.tenancy import organisation_context
     from tests.realworker import Worker
-    from tests.worker_tasks import record_marker
 
     redis_server.stop()
     with broker(redis_server.url):
         with organisation_context(tenant.organisation):
-            outbox.enqueue(record_marker, tenant.organisation.pk, "after-outage")
+            outbox.enqueue("tests.record_marker", tenant.organisation.pk, "after-outage")
         assert OutboxMessage.objects.filter(dispatched_at__isnull=True).count() == 1
 
         redis_server.start()

@@ -1,7 +1,8 @@
 import pytest
 
+from hds_platform import outbox
 from hds_platform.models import Membership
-from hds_platform.tasks import dispatch_on_commit, tenant_task
+from hds_platform.tasks import tenant_task
 from hds_platform.tenancy import NoOrganisationContext, current_organisation
 
 
@@ -25,5 +26,5 @@ def test_tenant_task_for_a_deleted_organisation_is_a_no_op(db):
 
 def test_dispatch_waits_for_commit(tenant, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        dispatch_on_commit(count_members, tenant.organisation.pk, "owner")
+        outbox.enqueue("tests.count_members", tenant.organisation.pk, "owner")
     assert len(callbacks) == 1

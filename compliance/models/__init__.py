@@ -1,0 +1,102 @@
+"""The tables of the compliance app (one app label, ``compliance``), one module per noun.
+
+Every model is tenant-owned (:class:`~hds_platform.tenancy.TenantModel`): a non-null organisation, a
+scoped default manager, unique constraints that include the organisation. Business rules live in
+``compliance.services`` and ``compliance.conformity``; ``clean()`` only checks what a single row can
+tell about itself. The tables of monitoring (alerts, digest preferences, webhooks) are here too, so
+that Django finds them under this app; the code that writes them lives in ``compliance.monitoring``.
+"""
+
+from compliance.models.alerts import (
+    EXPIRY_THRESHOLDS,
+    Alert,
+    AlertKind,
+    AlertResolution,
+    AlertSeverity,
+    AlertStatus,
+    DigestFrequency,
+    NotificationPreference,
+)
+from compliance.models.certificates import (
+    Certificate,
+    CertificateKind,
+    CertificateSource,
+    CertificateStatus,
+)
+from compliance.models.conformity import (
+    ConformityResult,
+    ConformityStatus,
+    ConformityStatusChange,
+    RowPlaceholderJSONField,
+)
+from compliance.models.evidence import (
+    Evidence,
+    EvidenceKind,
+    evidence_storage_name,
+)
+from compliance.models.processings import (
+    ChainLink,
+    HostingMode,
+    Identifiability,
+    Processing,
+    ProcessingRole,
+)
+from compliance.models.suppliers import (
+    RegistryMatchMethod,
+    RegistryMatchStatus,
+    Supplier,
+)
+from compliance.models.validators import (
+    RemoteAccessBasis,
+    validate_country,
+    validate_country_list,
+    validate_remote_access,
+    validate_text_list,
+    validate_transfers,
+    validate_vat_number,
+)
+from compliance.models.webhooks import (
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+__all__ = [
+    "EXPIRY_THRESHOLDS",
+    "Alert",
+    "AlertKind",
+    "AlertResolution",
+    "AlertSeverity",
+    "AlertStatus",
+    "Certificate",
+    "CertificateKind",
+    "CertificateSource",
+    "CertificateStatus",
+    "ChainLink",
+    "ConformityResult",
+    "ConformityStatus",
+    "ConformityStatusChange",
+    "DeliveryStatus",
+    "DigestFrequency",
+    "Evidence",
+    "EvidenceKind",
+    "HostingMode",
+    "Identifiability",
+    "NotificationPreference",
+    "Processing",
+    "ProcessingRole",
+    "RegistryMatchMethod",
+    "RegistryMatchStatus",
+    "RemoteAccessBasis",
+    "RowPlaceholderJSONField",
+    "Supplier",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "evidence_storage_name",
+    "validate_country",
+    "validate_country_list",
+    "validate_remote_access",
+    "validate_text_list",
+    "validate_transfers",
+    "validate_vat_number",
+]

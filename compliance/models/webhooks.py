@@ -1,0 +1,80 @@
+"""Webhook endpoints of an organisation and the deliveries made to them.
+
+The rules that create and send these rows live in ``compliance.monitoring.webhooks``."""
+
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hds_platform.tenancy import TenantModel
+
+
+class WebhookEndpoint(TenantModel):
+    """A URL of practice software that receives the organisation's events, signed with ``secret``."""
+
+    url = models.URLField(_("adresse"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(_("événements"), default=list,
+                              help_text=_("Event types sent to this endpoint."))
+    # Kept readable: every delivery is signed with it (HMAC needs the key itself).
+    secret = models.CharField(max_length=100, editable=False)
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_by = models.ForeignKey("hds_platform.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    DELIVERING = "delivering", _("En cours d'envoi")
+    SUCCEEDED = "succeeded", _("Délivré")
+    FAILED = "failed", _("Échec, nouvel essai prévu")
+    DEAD = "dead", _("Abandonné")
+
+
+class WebhookDelivery(TenantModel):
+    """One event sent (or to send) to one endpoint, with its attempts."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("événement"), max_length=64)
+    event_id = models.UUIDField(help_text=_("Identifies the event; the same across retries."))
+    payload = models.JSONField()
+    status = models.CharField(_("état"), max_length=16, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    next_attempt_at = models.DateTimeField(_("prochain essai"), null=True, blank=True, default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_response_status = models.PositiveSmallIntegerField(_("dernier code HTTP"), null=True, blank=True)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    delivered_at = models.DateTimeField(_("délivré le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("envoi de webhook")
+        verbose_name_plural = _("envois de webhooks")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "endpoint", "event_id"],
+                                    name="webhookdelivery_unique_event"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "endpoint", "-created_at"], name="webhookdelivery_log"),
+            models.Index(fields=["next_attempt_at"], name="webhookdelivery_due",
+                         condition=Q(status__in=["pending", "failed"])),
+            models.Index(fields=["claimed_at"], name="webhookdelivery_claimed",
+                         condition=Q(status="delivering")),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint_id} ({self.status})"

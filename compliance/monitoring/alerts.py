@@ -1,0 +1,380 @@
+"""Alerts: raising them exactly once, their texts in French and English, and what members do with them.
+
+Every alert has a ``dedupe_key`` unique in its organisation. :func:`raise_alerts` inserts the
+alerts whose key is new, with the organisation row locked for the rest of the transaction: two
+jobs raising the same alerts at once (a re-delivered task, two workers, two scans) run one after
+the other, the second finds the first one's alerts and creates nothing, and each knows exactly
+which alerts it created, so the webhooks that follow are sent once too. The unique constraint
+is the backstop.
+
+Three kinds of jobs raise alerts:
+
+- :mod:`compliance.monitoring.expiry` (certificates and evidence reaching 90, 60, 30, 7 days, then expired);
+- :func:`on_status_changes`, called by the evaluation service in the transaction that records
+  a processing's status change;
+- :func:`registry_hosts_changed`, after a registry import removed a host or narrowed its
+  activities, for each organisation depending on it.
+
+Titles and messages are not stored: they are rendered from ``kind`` and ``data`` in the reader's
+language (like the findings of the conformity engine, the catalogue holds both languages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from compliance.models import (
+    Alert,
+    AlertKind,
+    AlertResolution,
+    AlertSeverity,
+    AlertStatus,
+    ChainLink,
+    ConformityStatus,
+    ConformityStatusChange,
+    Processing,
+    RegistryMatchStatus,
+    Supplier,
+)
+from compliance.monitoring.webhooks import events
+from hds_platform import audit
+from hds_platform.audit import Actor
+from hds_platform.errors import Conflict
+from hds_platform.models import Organisation
+from registry.models import Change
+
+OPEN_STATES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+_KEY_CHUNK = 500
+
+
+# Raising alerts once ---------------------------------------------------------------------------
+
+
+def lock_organisation(organisation: Organisation) -> None:
+    """Serialise the jobs that raise alerts for ``organisation`` until the transaction ends.
+
+    On SQLite the write transaction itself (``BEGIN IMMEDIATE``) already serialises them.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_organisation() must run inside a transaction.")
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk").get()
+
+
+def raise_alerts(organisation: Organisation, alerts: Iterable[Alert]) -> list[Alert]:
+    """Insert the alerts whose ``dedupe_key`` is new; return them, with their ids, in order."""
+    alerts = list(alerts)
+    if not alerts:
+        return []
+    lock_organisation(organisation)
+    keys = [alert.dedupe_key for alert in alerts]
+    existing: set[str] = set()
+    for start in range(0, len(keys), _KEY_CHUNK):
+        existing.update(
+            Alert.objects.filter(dedupe_key__in=keys[start:start + _KEY_CHUNK]).values_list("dedupe_key", flat=True)
+        )
+    new: list[Alert] = []
+    for alert in alerts:
+        if alert.dedupe_key in existing:
+            continue
+        existing.add(alert.dedupe_key)
+        alert.organisation = organisation
+        new.append(alert)
+    Alert.objects.bulk_create(new)
+    return new
+
+
+# Status changes --------------------------------------------------------------------------------
+
+_STATUS_SEVERITY = {
+    ConformityStatus.NON_COMPLIANT: AlertSeverity.ERROR,
+    ConformityStatus.INCOMPLETE: AlertSeverity.WARNING,
+    ConformityStatus.COMPLIANT: AlertSeverity.INFO,
+    ConformityStatus.NOT_APPLICABLE: AlertSeverity.INFO,
+}
+
+
+def _finding_items(items) -> list:
+    """Findings as the status change stored them: codes become ``{"code": …}``."""
+    return [{"code": item} if isinstance(item, str) else item for item in (items or [])]
+
+
+def on_status_changes(organisation: Organisation, changes: Iterable[ConformityStatusChange]) -> list[Alert]:
+    """Raise one alert per status change and send ``conformity.changed``.
+
+    Call it in the transaction that saves the changes (the alert and the webhook then exist if,
+    and only if, the change does). The first evaluation of a processing (no previous status) is
+    not a change and raises nothing. Calling it twice for the same changes creates nothing new.
+    """
+    changes = [c for c in changes if c.from_status and c.from_status != c.to_status]
+    if not changes:
+        return []
+    if any(change.pk is None for change in changes):
+        raise ValueError("on_status_changes() needs saved status changes (their id is the dedupe key).")
+    names = dict(Processing.objects.filter(pk__in={c.processing_id for c in changes}).values_list("pk", "name"))
+    alerts = [
+        Alert(
+            kind=AlertKind.CONFORMITY_CHANGED,
+            severity=_STATUS_SEVERITY[change.to_status],
+            dedupe_key=f"conformity:{change.pk}",
+            processing_id=change.processing_id,
+            data={
+                "change": change.pk,
+                "processing": {"id": change.processing_id, "name": names.get(change.processing_id, "")},
+                "from_status": change.from_status,
+                "to_status": change.to_status,
+                "changed_at": change.changed_at.isoformat(),
+                "appeared": _finding_items(change.appeared),
+                "disappeared": _finding_items(change.disappeared),
+            },
+        )
+        for change in changes
+    ]
+    created = raise_alerts(organisation, alerts)
+    events.emit_events(organisation, [
+        (events.CONFORMITY_CHANGED, {**alert.data, "alert": alert.pk}) for alert in created
+    ])
+    return created
+
+
+# Registry changes ------------------------------------------------------------------------------
+
+REMOVED = "removed"
+ACTIVITIES_NARROWED = "activities_narrowed"
+
+
+def _lost_activities(change: Change) -> list[int]:
+    before = set((change.before or {}).get("activities") or [])
+    if change.kind == Change.Kind.REMOVED:
+        return sorted(before)
+    return sorted(before - set((change.after or {}).get("activities") or []))
+
+
+def registry_hosts_changed(organisation: Organisation, snapshot_id: int) -> list[Alert]:
+    """Alert ``organisation`` about each host the snapshot removed or whose activities it narrowed,
+    when one of its suppliers is matched to that host (confirmed or suggested): once per
+    (registry change, organisation), listing the suppliers and the processings whose chain holds
+    them, as a direct link or a subcontractor lower in the chain. Sends ``registry.host_changed``.
+    """
+    relevant: dict[int, tuple[Change, list[int]]] = {}
+    for change in Change.objects.filter(
+        snapshot_id=snapshot_id, kind__in=[Change.Kind.REMOVED, Change.Kind.ACTIVITIES_CHANGED],
+    ).select_related("host").order_by("id"):
+        lost = _lost_activities(change)
+        if change.kind == Change.Kind.REMOVED or lost:
+            relevant[change.pk] = (change, lost)
+    if not relevant:
+        return []
+    host_ids = {change.host_id for change, _lost in relevant.values()}
+    suppliers = list(
+        Supplier.objects.filter(
+            registry_host_id__in=host_ids,
+            registry_match_status__in=[RegistryMatchStatus.CONFIRMED, RegistryMatchStatus.SUGGESTED],
+        ).order_by("name", "id").values("id", "name", "registry_host_id", "registry_match_status")
+    )
+    if not suppliers:
+        return []
+    links = list(
+        ChainLink.objects.filter(supplier_id__in=[s["id"] for s in suppliers])
+        .order_by("processing__name", "processing_id", "id")
+        .values("id", "processing_id", "processing__name", "supplier_id", "parent_id", "activities")
+    )
+    alerts = []
+    for change, lost in relevant.values():
+        matched = [s for s in suppliers if s["registry_host_id"] == change.host_id]
+        if not matched:
+            continue
+        matched_ids = {s["id"] for s in matched}
+        processings: dict[int, dict] = {}
+        for link in links:
+            if link["supplier_id"] not in matched_ids:
+                continue
+            entry = processings.setdefault(link["processing_id"], {
+                "id": link["processing_id"], "name": link["processing__name"], "links": [],
+            })
+            entry["links"].append({
+                "id": link["id"], "supplier": link["supplier_id"], "direct": link["parent_id"] is None,
+                "activities": sorted(link["activities"]),
+                "affected_activities": sorted(set(link["activities"]) & set(lost)),
+            })
+        kind = REMOVED if change.kind == Change.Kind.REMOVED else ACTIVITIES_NARROWED
+        uses_lost = any(item["affected_activities"] for p in processings.values() for item in p["links"])
+        alerts.append(Alert(
+            kind=AlertKind.REGISTRY_HOST_CHANGED,
+            severity=AlertSeverity.ERROR if kind == REMOVED or uses_lost else AlertSeverity.WARNING,
+            dedupe_key=f"registry:{change.pk}",
+            supplier_id=matched[0]["id"],
+            data={
+                "snapshot": snapshot_id,
+                "registry_change": change.pk,
+                "host": {"id": change.host_id, "name": change.host.name},
+                "change": kind,
+                "activities_before": sorted((change.before or {}).get("activities") or []),
+                "activities_after": sorted((change.after or {}).get("activities") or []),
+                "lost_activities": lost,
+                "suppliers": [{"id": s["id"], "name": s["name"], "match": s["registry_match_status"]}
+                              for s in matched],
+                "processings": list(processings.values()),
+            },
+        ))
+    created = raise_alerts(organisation, alerts)
+    events.emit_events(organisation, [
+        (events.REGISTRY_HOST_CHANGED, {**alert.data, "alert": alert.pk}) for alert in created
+    ])
+    return created
+
+
+# What members do -------------------------------------------------------------------------------
+
+
+def alert_acknowledge(*, alert: Alert, actor: Actor) -> Alert:
+    """An open alert is taken into account (it stays listed until resolved)."""
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if alert.status != AlertStatus.OPEN:
+            raise Conflict(_("Cette alerte n'est plus ouverte."), code="alert_not_open")
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = actor.user
+        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+        audit.record(organisation=alert.organisation, actor=actor, action="alert.acknowledged", target=alert,
+                     changes={"kind": alert.kind})
+    return alert
+
+
+def alert_resolve(*, alert: Alert, actor: Actor) -> Alert:
+    with transaction.atomic():
+        alert = Alert.objects.select_for_update().get(pk=alert.pk)
+        if alert.status == AlertStatus.RESOLVED:
+            raise Conflict(_("Cette alerte est déjà résolue."), code="alert_already_resolved")
+        previous = alert.status
+        alert.status = AlertStatus.RESOLVED
+        alert.resolved_at = timezone.now()
+        alert.resolved_by = actor.user
+        alert.resolution = AlertResolution.MANUAL
+        alert.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+        audit.record(organisation=alert.organisation, actor=actor, action="alert.resolved", target=alert,
+                     changes={"kind": alert.kind, "status": [previous, AlertStatus.RESOLVED]})
+    return alert
+
+
+# Texts -----------------------------------------------------------------------------------------
+
+_STATUS_LABELS = {
+    "fr": {"": "non évalué", "not_applicable": "non concerné", "compliant": "conforme",
+           "non_compliant": "non conforme", "incomplete": "incomplet"},
+    "en": {"": "not evaluated", "not_applicable": "not applicable", "compliant": "compliant",
+           "non_compliant": "non-compliant", "incomplete": "incomplete"},
+}
+_WORDS = {
+    "fr": {"own": "votre organisation", "none": "aucun", "no_number": "sans numéro"},
+    "en": {"own": "your organisation", "none": "none", "no_number": "without number"},
+}
+
+TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    AlertKind.CERTIFICATE_EXPIRING: {
+        "fr": ("Le certificat {cert_kind} {number} de {holder} expire le {date}",
+               "Le certificat {cert_kind} {number} de {holder} arrive à échéance le {date} (dans {threshold} jours "
+               "ou moins). Demandez le certificat renouvelé et déposez-le dans Maillon."),
+        "en": ("The {cert_kind} certificate {number} of {holder} expires on {date}",
+               "The {cert_kind} certificate {number} of {holder} expires on {date} (in {threshold} days or less). "
+               "Ask for the renewed certificate and upload it to Maillon."),
+    },
+    AlertKind.CERTIFICATE_EXPIRED: {
+        "fr": ("Le certificat {cert_kind} {number} de {holder} a expiré le {date}",
+               "Le certificat {cert_kind} {number} de {holder} n'est plus valable depuis le {date} : les activités "
+               "qu'il couvrait ne sont plus couvertes."),
+        "en": ("The {cert_kind} certificate {number} of {holder} expired on {date}",
+               "The {cert_kind} certificate {number} of {holder} is no longer valid since {date}: the activities "
+               "it covered are no longer covered."),
+    },
+    AlertKind.EVIDENCE_EXPIRING: {
+        "fr": ("La pièce « {title} » n'est plus valable après le {date}",
+               "La pièce « {title} » arrive en fin de validité le {date} (dans {threshold} jours ou moins). "
+               "Déposez sa nouvelle version."),
+        "en": ("The document “{title}” is valid until {date}",
+               "The document “{title}” reaches the end of its validity on {date} (in {threshold} days or less). "
+               "Upload its new version."),
+    },
+    AlertKind.EVIDENCE_EXPIRED: {
+        "fr": ("La pièce « {title} » n'est plus valable depuis le {date}",
+               "La pièce « {title} » n'est plus valable depuis le {date}. Déposez sa nouvelle version."),
+        "en": ("The document “{title}” expired on {date}",
+               "The document “{title}” is no longer valid since {date}. Upload its new version."),
+    },
+    AlertKind.CONFORMITY_CHANGED: {
+        "fr": ("Traitement « {processing} » : {from_status} → {to_status}",
+               "Constats apparus : {appeared}. Constats disparus : {disappeared}."),
+        "en": ("Processing “{processing}”: {from_status} → {to_status}",
+               "Findings that appeared: {appeared}. Findings that disappeared: {disappeared}."),
+    },
+    (AlertKind.REGISTRY_HOST_CHANGED, REMOVED): {
+        "fr": ("Liste ANS : {host} n'y figure plus",
+               "L'hébergeur {host} a été retiré de la liste des hébergeurs certifiés. Fournisseurs concernés : "
+               "{suppliers}. Traitements concernés : {processings}."),
+        "en": ("ANS list: {host} was removed",
+               "The host {host} was removed from the list of certified hosts. Suppliers concerned: {suppliers}. "
+               "Processings concerned: {processings}."),
+    },
+    (AlertKind.REGISTRY_HOST_CHANGED, ACTIVITIES_NARROWED): {
+        "fr": ("Liste ANS : {host} ne couvre plus les activités {lost}",
+               "La liste des hébergeurs certifiés ne montre plus les activités {lost} pour {host}. Fournisseurs "
+               "concernés : {suppliers}. Traitements concernés : {processings}."),
+        "en": ("ANS list: {host} no longer covers activities {lost}",
+               "The list of certified hosts no longer shows activities {lost} for {host}. Suppliers concerned: "
+               "{suppliers}. Processings concerned: {processings}."),
+    },
+}
+
+
+def _language(language: str | None) -> str:
+    language = (language or translation.get_language() or "fr")[:2]
+    return language if language in ("fr", "en") else "fr"
+
+
+def _date(value: str | None, language: str) -> str:
+    if not value:
+        return "?"
+    with translation.override(language):
+        return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
+
+
+def _listing(names: list[str], language: str) -> str:
+    return ", ".join(names) if names else _WORDS[language]["none"]
+
+
+def _fields(alert: Alert, language: str) -> dict:
+    data, words = alert.data or {}, _WORDS[language]
+    if alert.kind in (AlertKind.CERTIFICATE_EXPIRING, AlertKind.CERTIFICATE_EXPIRED):
+        certificate = data.get("certificate", {})
+        return {"cert_kind": certificate.get("kind_label", ""),
+                "number": certificate.get("number") or words["no_number"],
+                "holder": (data.get("supplier") or {}).get("name") or words["own"],
+                "date": _date(data.get("expires_on"), language), "threshold": data.get("threshold")}
+    if alert.kind in (AlertKind.EVIDENCE_EXPIRING, AlertKind.EVIDENCE_EXPIRED):
+        return {"title": data.get("evidence", {}).get("title", ""), "date": _date(data.get("valid_until"), language),
+                "threshold": data.get("threshold")}
+    if alert.kind == AlertKind.CONFORMITY_CHANGED:
+        labels = _STATUS_LABELS[language]
+        return {"processing": data.get("processing", {}).get("name", ""),
+                "from_status": labels.get(data.get("from_status", ""), data.get("from_status")),
+                "to_status": labels.get(data.get("to_status", ""), data.get("to_status")),
+                "appeared": _listing([f.get("code", "?") for f in data.get("appeared", [])], language),
+                "disappeared": _listing([f.get("code", "?") for f in data.get("disappeared", [])], language)}
+    return {"host": data.get("host", {}).get("name", ""),
+            "lost": ", ".join(str(a) for a in data.get("lost_activities", [])),
+            "suppliers": _listing([s["name"] for s in data.get("suppliers", [])], language),
+            "processings": _listing([p["name"] for p in data.get("processings", [])], language)}
+
+
+def render(alert: Alert, language: str | None = None) -> tuple[str, str]:
+    """``(title, message)`` of ``alert`` in ``language`` (default: the active language)."""
+    language = _language(language)
+    key = (alert.kind, alert.data.get("change")) if alert.kind == AlertKind.REGISTRY_HOST_CHANGED else alert.kind
+    title, message = TEXTS[key][language]
+    fields = _fields(alert, language)
+    return title.format(**fields), message.format(**fields)

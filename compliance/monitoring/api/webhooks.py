@@ -1,0 +1,93 @@
+"""``webhooks/``: endpoints of practice software, their delivery log, and "send test event".
+
+Everything here needs the ``webhooks.manage`` permission (owners, admins, read-write tokens).
+The signing secret appears once, in the creation response.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from compliance.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from compliance.monitoring.webhooks import events, services
+from hds_platform.api.base import OrganisationReadOnlyViewSet
+from hds_platform.roles import Perm
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(
+        child=serializers.CharField(), allow_empty=True,
+        help_text=_("Among: %s.") % ", ".join(events.EVENTS),
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "description", "events", "is_active", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"url": {"validators": []}}  # the URL guard decides, with its own codes
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(read_only=True,
+                                   help_text=_("Signing secret, shown only in this response."))
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = ["id", "event", "event_id", "status", "attempts", "next_attempt_at", "last_response_status",
+                  "last_error", "delivered_at", "created_at", "payload"]
+        read_only_fields = fields
+
+
+class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                             OrganisationReadOnlyViewSet):
+    model = WebhookEndpoint
+    serializer_class = WebhookEndpointSerializer
+    action_permissions = {name: Perm.WEBHOOKS for name in (
+        "list", "retrieve", "create", "update", "partial_update", "destroy", "deliveries", "send_test")}
+
+    def scope_queryset(self, queryset):
+        return queryset.order_by("id")
+
+    @extend_schema(request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = WebhookEndpointSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint = services.webhook_endpoint_create(actor=self.actor, **serializer.validated_data)
+        return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.webhook_endpoint_update(
+            endpoint=serializer.instance, actor=self.actor, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.webhook_endpoint_delete(endpoint=instance, actor=self.actor)
+
+    @extend_schema(request=None, responses=WebhookDeliverySerializer(many=True),
+                   description="The endpoint's deliveries, newest first (filter with ?status=dead).")
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, *args, **kwargs):
+        endpoint = self.get_object()
+        queryset = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in DeliveryStatus.values:
+                return Response({"code": "invalid", "message": _("État inconnu."),
+                                 "errors": {"status": [{"code": "invalid_choice", "message": _("État inconnu.")}]}},
+                                status=status.HTTP_400_BAD_REQUEST)
+            queryset = queryset.filter(status=wanted)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={202: WebhookDeliverySerializer},
+                   description='Send a "test.ping" event to this endpoint now; follow it in the delivery log.')
+    @action(detail=True, methods=["post"], url_path="test")
+    def send_test(self, request, *args, **kwargs):
+        delivery = services.webhook_send_test(endpoint=self.get_object(), actor=self.actor)
+        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MonitoringConfig(AppConfig):
+    """What an organisation is told: alerts, the expiry scan, e-mail digests and webhooks.
+
+    An app of its own (label ``monitoring``) so that Django and Celery find its modules; it owns no
+    table: its models are the ``compliance`` app's (``compliance/models/alerts.py`` and
+    ``webhooks.py``), so no table moved when it left the compliance core.
+    """
+
+    name = "compliance.monitoring"
+    label = "monitoring"
+    verbose_name = _("Suivi")
+
+    def ready(self) -> None:
+        from compliance import signals
+        from compliance.monitoring import receivers
+
+        signals.status_changed.connect(receivers.alert_on_status_changes, dispatch_uid="monitoring.status_changed")
+        signals.evidence_stored.connect(receivers.announce_evidence, dispatch_uid="monitoring.evidence_stored")

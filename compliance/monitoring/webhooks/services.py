@@ -1,0 +1,107 @@
+"""Every write on webhook endpoints: create, change, delete, send a test event.
+
+Each runs in a transaction inside the organisation's context and records its audit event in it
+(never the secret). A URL is checked against :mod:`compliance.monitoring.webhooks.urlguard` when saved; the
+guard's code is the error code.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from compliance.models import WebhookDelivery, WebhookEndpoint
+from compliance.monitoring.webhooks import events as webhook_events
+from compliance.monitoring.webhooks import signing, urlguard
+from hds_platform import audit
+from hds_platform.audit import Actor
+from hds_platform.errors import Conflict, ServiceError
+from hds_platform.tenancy import require_organisation
+
+ENDPOINT_FIELDS = frozenset({"url", "events", "description", "is_active"})
+
+
+def _clean_events(value) -> list[str]:
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise ServiceError(_("Attendu : une liste d'événements."), code="invalid", field="events")
+    unknown = sorted(set(value) - set(webhook_events.EVENTS))
+    if unknown:
+        raise ServiceError(_("Événement inconnu : %s.") % ", ".join(unknown), code="webhook_event_unknown",
+                           field="events")
+    if not value:
+        raise ServiceError(_("Choisissez au moins un événement."), code="webhook_events_required", field="events")
+    return [event for event in webhook_events.EVENTS if event in value]
+
+
+def _check_url(url: str) -> None:
+    try:
+        urlguard.check_webhook_url(url)
+    except urlguard.UnsafeWebhookURL as exc:
+        raise ServiceError(exc.message, code=exc.code, field="url") from None
+
+
+def webhook_endpoint_create(*, actor: Actor, url: str, events: list[str], description: str = "",
+                            is_active: bool = True) -> WebhookEndpoint:
+    """A new endpoint with a fresh secret (``endpoint.secret``: show it once, to its creator)."""
+    organisation = require_organisation()
+    subscribed = _clean_events(events)
+    _check_url(url)
+    with transaction.atomic():
+        endpoint = WebhookEndpoint(organisation=organisation, url=url, events=subscribed, description=description,
+                                   is_active=is_active, secret=signing.new_secret(), created_by=actor.user)
+        endpoint.full_clean()
+        endpoint.save()
+        audit.record(organisation=organisation, actor=actor, action="webhook.created", target=endpoint,
+                     changes={"url": url, "events": subscribed, "is_active": is_active})
+    return endpoint
+
+
+def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor: Actor, **fields) -> WebhookEndpoint:
+    unknown = set(fields) - ENDPOINT_FIELDS
+    if unknown:
+        raise ServiceError(_("Champs inconnus : %s") % ", ".join(sorted(unknown)), code="unknown_fields")
+    if "events" in fields:
+        fields["events"] = _clean_events(fields["events"])
+    if "url" in fields:
+        _check_url(fields["url"])
+    with transaction.atomic():
+        changes = {}
+        for name, value in fields.items():
+            if getattr(endpoint, name) != value:
+                changes[name] = [getattr(endpoint, name), value]
+                setattr(endpoint, name, value)
+        if not changes:
+            return endpoint
+        endpoint.full_clean()
+        endpoint.save()
+        audit.record(organisation=endpoint.organisation, actor=actor, action="webhook.updated", target=endpoint,
+                     changes=changes)
+    return endpoint
+
+
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
+    """Delete an endpoint and its delivery log; deliveries in flight are not sent."""
+    with transaction.atomic():
+        audit.record(organisation=endpoint.organisation, actor=actor, action="webhook.deleted", target=endpoint,
+                     changes={"url": endpoint.url})
+        endpoint.delete()
+
+
+def webhook_send_test(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:
+    """Send ``test.ping`` to ``endpoint`` now (after commit), whatever it subscribed to; tried once."""
+    if not endpoint.is_active:
+        raise Conflict(_("Ce webhook est désactivé : activez-le avant de l'essayer."), code="webhook_inactive")
+    organisation = endpoint.organisation
+    with transaction.atomic():
+        event_id = uuid.uuid4()
+        delivery = WebhookDelivery(
+            organisation=organisation, endpoint=endpoint, event=webhook_events.TEST_PING, event_id=event_id,
+            payload=webhook_events.envelope(organisation, webhook_events.TEST_PING, event_id,
+                                            {"endpoint": endpoint.pk}),
+        )
+        webhook_events.enqueue_deliveries(organisation, [delivery])
+        audit.record(organisation=organisation, actor=actor, action="webhook.test_sent", target=endpoint,
+                     changes={"delivery": delivery.pk})
+    return delivery

@@ -1,0 +1,18 @@
+"""What the compliance domain announces, for the parts of the product that react to it.
+
+The domain never imports monitoring (alerts, webhooks): it sends these signals, inside the
+transaction of the write that caused them, and ``compliance.monitoring`` connects its receivers
+when the app is ready. A receiver runs in the sender's transaction, so what it writes commits or
+rolls back with the write. Receivers only notify; the rules themselves stay in the services and
+in the engine.
+"""
+
+from django.dispatch import Signal
+
+#: An evaluation changed the status of processings. Arguments: ``organisation``, ``changes`` (the
+#: :class:`~compliance.models.ConformityStatusChange` rows just written).
+status_changed = Signal()
+
+#: A document was stored, as a first version or superseding ``supersedes``. Arguments:
+#: ``evidence``, ``supersedes`` (the previous version or None).
+evidence_stored = Signal()

@@ -1,0 +1,107 @@
+"""Every page renders in a number of queries that does not grow with the rows it shows.
+
+Each page is rendered with one row, then with twenty; the second rendering must cost exactly
+the queries of the first (``django_assert_num_queries`` used as a context manager), and the
+twenty rows must really be on the page.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from compliance import services
+from hds_platform import services as platform_services
+from hds_platform.models import Membership
+from tests.compliance import builders
+from tests.compliance.builders import ACTOR
+from tests.compliance.web.pages import evaluate, media_root, registry_host  # noqa: F401 (fixture)
+from tests.factories import UserFactory
+
+SOON = timezone.localdate() + timedelta(days=30)
+
+
+def _uncovered_processing(i):
+    processing = builders.processing(f"Traitement {i:02}")
+    builders.link(processing, builders.supplier(f"Fournisseur {i:02}"), activities=(1, 2))
+    builders.certificate(None, activities=(5,), certificate_number=f"OWN-{i}", expires_on=SOON)
+    evaluate(processing)
+
+
+def _linked_supplier(base, i):
+    supplier = builders.supplier(f"Fournisseur {i:02}")
+    builders.link(base["processing"], supplier, activities=(1, 2, 3))
+    evaluate(base["processing"])
+
+
+def _dependent_processing(base, i):
+    processing = builders.processing(f"Traitement {i:02}")
+    builders.link(processing, base["supplier"], activities=(1, 2))
+    builders.certificate(base["supplier"], certificate_number=f"C-{i}")
+    builders.evidence("dpa", supplier=base["supplier"], title=f"DPA {i}")
+    evaluate(processing)
+
+
+def _confirmed_supplier(i):
+    host = registry_host(f"Hébergeur {i:02}", f"HDS-{i:02}")
+    supplier = builders.supplier(f"Fournisseur {i:02}")
+    services.supplier_registry_match_confirm(supplier=supplier, actor=ACTOR, host=host)
+    builders.certificate(supplier, certificate_number=f"DOC-{i}")
+
+
+def _member(i):
+    user = UserFactory(email=f"membre{i:02}@example.org")
+    Membership.objects.create(user=user, role="viewer")
+
+
+# name: (path, set-up returning the page's base objects, add row number i, pattern of one row, rows shown of 20)
+PAGES = {
+    "dashboard": ("", dict, lambda base, i: _uncovered_processing(i),
+                  r'<td><a href="/o/tilleuls/traitements/\d+/">', 10),
+    "processing list": ("traitements/", dict, lambda base, i: _uncovered_processing(i),
+                        r'<td><a href="/o/tilleuls/traitements/\d+/">', 20),
+    "processing page": ("traitements/{processing}/", lambda: {"processing": builders.processing()}, _linked_supplier,
+                        r'<g class="box state-', 20),
+    "chain editor": ("traitements/{processing}/chaine/", lambda: {"processing": builders.processing()},
+                     _linked_supplier, r"<tr data-link=", 20),
+    "supplier list": ("fournisseurs/", dict, lambda base, i: _confirmed_supplier(i),
+                      r'<td><a href="/o/tilleuls/fournisseurs/\d+/">', 20),
+    "supplier page": ("fournisseurs/{supplier}/", lambda: {"supplier": builders.supplier("Hébergeur")},
+                      _dependent_processing, r'<li><a href="/o/tilleuls/traitements/\d+/">', 20),
+    "certificates": ("certificats/", dict, lambda base, i: builders.certificate(
+        builders.supplier(f"Fournisseur {i:02}"), expires_on=SOON), r'/certificats/\d+/supprimer/', 20),
+    "evidence": ("preuves/", dict, lambda base, i: builders.evidence(
+        "dpa", title=f"Pièce {i:02}", supplier=builders.supplier(f"Fournisseur {i:02}"), valid_until=SOON),
+        r'/preuves/\d+/supprimer/', 20),
+    "registry search": ("registre/?q=hebergeur", dict, lambda base, i: registry_host(f"Hébergeur {i:02}", f"N-{i}"),
+                        r'<li data-host="\d+">', 20),
+    "audit log": ("journal/", dict, lambda base, i: builders.supplier(f"Fournisseur {i:02}"),
+                  r'<code>supplier\.created</code>', 20),
+    "members": ("parametres/membres/", dict, lambda base, i: _member(i), r"<td>membre\d\d@example\.org", 20),
+    "tokens": ("parametres/jetons/", dict, lambda base, i: platform_services.api_token_create(
+        name=f"jeton {i:02}", scope="read", actor=ACTOR), r"<td>jeton \d\d<br>", 20),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_queries_do_not_grow_with_rows(name, client, tenant, media, django_assert_num_queries):
+    path, set_up, add_row, row, shown = PAGES[name]
+    client.force_login(tenant.owner)
+    with tenant.context():
+        base = set_up()
+        add_row(base, 0)
+    url = f"/o/{tenant.organisation.slug}/" + path.format(**{key: obj.pk for key, obj in base.items()})
+    assert client.get(url).status_code == 200  # warm up: session, content types
+    with CaptureQueriesContext(connection) as one_row:
+        page = client.get(url).content.decode()
+    assert len(re.findall(row, page)) == 1
+    with tenant.context():
+        for i in range(1, 20):
+            add_row(base, i)
+    with django_assert_num_queries(len(one_row.captured_queries)):
+        page = client.get(url).content.decode()
+    assert len(re.findall(row, page)) == shown
+
