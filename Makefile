@@ -24,15 +24,17 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# ruff, then the import-linter contracts of pyproject.toml (which package may import which).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 messages: install
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore=".venv/*" --ignore="var/*" --ignore="tests/*" --ignore="bench/*"
 	$(PY) manage.py compilemessages -l en --ignore=".venv/*"
 
-bench: install
-	$(PY) bench/run.py
+# Every benchmark in turn, each with its default size (long: see bench/README.md).
+bench: bench-rls bench-registry bench-expiry bench-evaluate
 
 bench-rls: install
 	$(PY) bench/rls.py $(BENCH_ARGS)
