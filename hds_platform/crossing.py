@@ -7,7 +7,7 @@ else reads through the scoped managers.
 
 On PostgreSQL the tenant tables are under row-level security, so these lookups
 go through narrow ``SECURITY DEFINER`` functions (installed by migration
-``hds_platform.0003_row_level_security``, see :mod:`hds_platform.rls`): a token
+``hds_platform.0001_squashed``, see :mod:`hds_platform.rls`): a token
 by its exact prefix, an invitation by its exact digest, the memberships of one
 user, each joined to its organisation in the same single query. Elsewhere
 (SQLite) they are plain ORM queries.

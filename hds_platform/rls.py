@@ -17,7 +17,7 @@ expression is NULL: no row is visible and no row can be written (fail closed).
 
 How the policies get there, so that nobody has to remember:
 
-* migration ``hds_platform.0003_row_level_security`` installs the SQL function
+* migration ``hds_platform.0001_squashed`` installs the SQL function
   ``maillon_apply_tenant_rls(regclass)`` (idempotent: it only alters what is
   missing) and applies it to the tenant tables of that time;
 * :func:`install` runs after every ``migrate`` (``post_migrate``) and applies the
