@@ -20,6 +20,7 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
 
+from hds_platform import rls
 from hds_platform.tenancy import TenantModel
 
 ORGANISATION_MODEL = "hds_platform.Organisation"
@@ -119,8 +120,6 @@ def tenant_models_check(app_configs=None, **kwargs):
 
 def check_row_level_security(connection) -> list[checks.CheckMessage]:
     """E003 for every tenant table of ``connection`` (PostgreSQL only)."""
-    from hds_platform import rls
-
     if connection.vendor != "postgresql":
         return []
     errors: list[checks.CheckMessage] = []
@@ -137,8 +136,6 @@ def check_row_level_security(connection) -> list[checks.CheckMessage]:
 
 def check_runtime_role(connection) -> list[checks.CheckMessage]:
     """W001: the role the app connects as must be subject to row-level security."""
-    from hds_platform import rls
-
     if connection.vendor != "postgresql":
         return []
     tables = [model._meta.db_table for model in rls.tenant_models()]
