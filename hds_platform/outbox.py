@@ -62,10 +62,10 @@ def relay_one(message_id: int) -> bool:
     if not _claim(message_id):
         return False
     message = OutboxMessage.objects.get(pk=message_id)
-    task = _task(message.task_name)
     options = {"queue": message.queue} if message.queue else {}
     eager = current_app.conf.task_always_eager
     try:
+        task = _task(message.task_name)  # an unknown name stays pending with its error, like a refusal
         if eager:
             # In-process mode: the task runs now. A task that fails stays pending, like a message
             # the broker refused, so the relay runs it again later (tasks sent here are idempotent).

@@ -3,6 +3,7 @@ from celery import shared_task
 from hds_platform import outbox
 from hds_platform.models import AuditEvent, OutboxMessage
 from tests.realworker import broker, needs_real_services, wait_until
+from tests.worker_tasks import record_marker
 
 
 @shared_task(name="tests.outbox_probe")
@@ -70,7 +71,7 @@ def test_writes_succeed_while_redis_is_down_and_follow_up_runs_when_it_returns(
     redis_server.stop()
     with broker(redis_server.url):
         with organisation_context(tenant.organisation):
-            outbox.enqueue("tests.record_marker", tenant.organisation.pk, "after-outage")
+            outbox.enqueue(record_marker.name, tenant.organisation.pk, "after-outage")
         assert OutboxMessage.objects.filter(dispatched_at__isnull=True).count() == 1
 
         redis_server.start()
@@ -84,3 +85,38 @@ def test_writes_succeed_while_redis_is_down_and_follow_up_runs_when_it_returns(
     event = AuditEvent.all_organisations.get(action="test.marker")
     assert (event.organisation_id, event.changes, event.actor_label) == (
         tenant.organisation.pk, {"marker": "after-outage"}, "worker")
+
+
+@shared_task(name="tests.outbox_flaky")
+def outbox_flaky(value):
+    outbox_flaky.calls.append(value)
+    if len(outbox_flaky.calls) == 1:
+        raise RuntimeError("first run fails")
+
+
+outbox_flaky.calls = []
+
+
+def test_an_in_process_task_that_fails_stays_pending_and_the_relay_runs_it_again(
+    db, django_capture_on_commit_callbacks, monkeypatch,
+):
+    from celery import current_app
+
+    monkeypatch.setattr(current_app.conf, "task_always_eager", True)
+    outbox_flaky.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue("tests.outbox_flaky", 3)
+    message.refresh_from_db()
+    assert (message.dispatched_at, message.attempts, message.last_error) == (None, 1, "RuntimeError: first run fails")
+    assert outbox.relay_pending(ignore_backoff=True) == 1
+    message.refresh_from_db()
+    assert (message.dispatched_at is not None, message.attempts, message.last_error) == (True, 2, "")
+    assert outbox_flaky.calls == [3, 3]
+
+
+def test_a_message_naming_no_known_task_stays_pending_with_its_error(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue("tests.no_such_task", 1)
+    message.refresh_from_db()
+    assert (message.dispatched_at, message.claimed_at, message.attempts) == (None, None, 1)
+    assert message.last_error == "NotRegistered: 'tests.no_such_task'"
