@@ -98,17 +98,23 @@ outbox_flaky.calls = []
 
 
 def test_an_in_process_task_that_fails_stays_pending_and_the_relay_runs_it_again(
-    db, django_capture_on_commit_callbacks, monkeypatch,
+    db, django_capture_on_commit_callbacks,
 ):
     from celery import current_app
 
-    monkeypatch.setattr(current_app.conf, "task_always_eager", True)
     outbox_flaky.calls.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        message = outbox.enqueue("tests.outbox_flaky", 3)
-    message.refresh_from_db()
-    assert (message.dispatched_at, message.attempts, message.last_error) == (None, 1, "RuntimeError: first run fails")
-    assert outbox.relay_pending(ignore_backoff=True) == 1
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = outbox.enqueue("tests.outbox_flaky", 3)
+        message.refresh_from_db()
+        assert (message.dispatched_at, message.attempts, message.last_error) == (
+            None, 1, "RuntimeError: first run fails",
+        )
+        assert outbox.relay_pending(ignore_backoff=True) == 1
+    finally:
+        current_app.conf.task_always_eager = eager
     message.refresh_from_db()
     assert (message.dispatched_at is not None, message.attempts, message.last_error) == (True, 2, "")
     assert outbox_flaky.calls == [3, 3]
