@@ -19,6 +19,7 @@ import time
 from datetime import timedelta
 
 from celery import current_app, shared_task
+from celery.exceptions import NotRegistered
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -73,7 +74,7 @@ def relay_one(message_id: int) -> bool:
         else:
             task.apply_async(args=message.args, kwargs=message.kwargs, retry=False, **options)
     except Exception as exc:  # the broker is unreachable or refused the message: keep it for the relay
-        if not eager:
+        if not eager and not isinstance(exc, NotRegistered):
             _broker_down_until = time.monotonic() + settings.OUTBOX_BROKER_BACKOFF_SECONDS
         delay = min(300, 2 ** min(message.attempts, 8))
         OutboxMessage.objects.filter(pk=message_id).update(
