@@ -33,7 +33,7 @@ from compliance.models import (
     evidence_storage_name,
 )
 from compliance.signals import evidence_stored
-from hds_platform import audit, outbox
+from hds_platform import audit, outbox, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
 from hds_platform.tenancy import require_organisation
@@ -62,39 +62,12 @@ CERTIFICATE_DOCUMENT_KINDS = frozenset({EvidenceKind.HDS_CERTIFICATE, EvidenceKi
 # Shared helpers ------------------------------------------------------------------------------
 
 
-def _check_fields(fields: dict, allowed: frozenset[str]) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ServiceError(_("Champs inconnus : %s") % ", ".join(sorted(unknown)), code="unknown_fields")
-
-
 def _check_same_organisation(organisation, **related) -> None:
     """Refuse a related row of another organisation (the API's scoped fields already do; a
     service may be called from elsewhere)."""
     for name, value in related.items():
         if value is not None and value.organisation_id != organisation.pk:
             raise ServiceError(_("Objet introuvable."), code="does_not_exist", field=name)
-
-
-def _assign(instance: models.Model, fields: dict) -> dict:
-    """Set ``fields`` on ``instance``; return the changes as {field: [before, after]}.
-
-    Related rows are compared by id, so that no related row is fetched just to compare it.
-    """
-    changes = {}
-    for name, value in fields.items():
-        field = instance._meta.get_field(name)
-        if field.is_relation:
-            before = getattr(instance, field.attname)
-            after = value.pk if value is not None else None
-        else:
-            if name == "activities":
-                value = frozenset(value or ())
-            before, after = getattr(instance, name), value
-        if before != after:
-            setattr(instance, name, value)
-            changes[name] = [audit.serialise_value(before), audit.serialise_value(after)]
-    return changes
 
 
 def _validate(instance: models.Model) -> None:
@@ -167,11 +140,11 @@ def _normalise_supplier_fields(fields: dict) -> dict:
 
 
 def supplier_create(*, actor: Actor, **fields) -> Supplier:
-    _check_fields(fields, SUPPLIER_FIELDS)
+    writes.refuse_unknown_fields(fields, SUPPLIER_FIELDS)
     organisation = require_organisation()
     with transaction.atomic():
         supplier = Supplier(organisation=organisation)
-        _assign(supplier, _normalise_supplier_fields(fields))
+        writes.assign_changes(supplier, _normalise_supplier_fields(fields))
         _validate(supplier)
         supplier.save()
         _match_registry(supplier)
@@ -182,11 +155,11 @@ def supplier_create(*, actor: Actor, **fields) -> Supplier:
 
 
 def supplier_update(*, supplier: Supplier, actor: Actor, **fields) -> Supplier:
-    _check_fields(fields, SUPPLIER_FIELDS)
+    writes.refuse_unknown_fields(fields, SUPPLIER_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, supplier=supplier)
     with transaction.atomic():
-        changes = _assign(supplier, _normalise_supplier_fields(fields))
+        changes = writes.assign_changes(supplier, _normalise_supplier_fields(fields))
         if not changes:
             return supplier
         _validate(supplier)
@@ -297,12 +270,12 @@ def _check_certificate_evidence(certificate: Certificate) -> None:
 
 
 def certificate_create(*, actor: Actor, **fields) -> Certificate:
-    _check_fields(fields, CERTIFICATE_FIELDS)
+    writes.refuse_unknown_fields(fields, CERTIFICATE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, supplier=fields.get("supplier"), evidence=fields.get("evidence"))
     with transaction.atomic():
         certificate = Certificate(organisation=organisation)
-        _assign(certificate, fields)
+        writes.assign_changes(certificate, fields)
         _validate(certificate)
         _check_certificate_evidence(certificate)
         certificate.save()
@@ -316,13 +289,13 @@ def certificate_create(*, actor: Actor, **fields) -> Certificate:
 
 
 def certificate_update(*, certificate: Certificate, actor: Actor, **fields) -> Certificate:
-    _check_fields(fields, CERTIFICATE_FIELDS)
+    writes.refuse_unknown_fields(fields, CERTIFICATE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, certificate=certificate, supplier=fields.get("supplier"),
                              evidence=fields.get("evidence"))
     with transaction.atomic():
         affected = _processings_of_certificate(certificate)
-        changes = _assign(certificate, fields)
+        changes = writes.assign_changes(certificate, fields)
         if not changes:
             return certificate
         _validate(certificate)
@@ -352,11 +325,11 @@ def certificate_delete(*, certificate: Certificate, actor: Actor) -> None:
 
 
 def processing_create(*, actor: Actor, **fields) -> Processing:
-    _check_fields(fields, PROCESSING_FIELDS)
+    writes.refuse_unknown_fields(fields, PROCESSING_FIELDS)
     organisation = require_organisation()
     with transaction.atomic():
         processing = Processing(organisation=organisation)
-        _assign(processing, fields)
+        writes.assign_changes(processing, fields)
         _validate(processing)
         processing.save()
         audit.record(organisation=organisation, actor=actor, action="processing.created", target=processing,
@@ -367,11 +340,11 @@ def processing_create(*, actor: Actor, **fields) -> Processing:
 
 
 def processing_update(*, processing: Processing, actor: Actor, **fields) -> Processing:
-    _check_fields(fields, PROCESSING_FIELDS)
+    writes.refuse_unknown_fields(fields, PROCESSING_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, processing=processing)
     with transaction.atomic():
-        changes = _assign(processing, fields)
+        changes = writes.assign_changes(processing, fields)
         if not changes:
             return processing
         _validate(processing)
@@ -431,13 +404,13 @@ def _normalise_link_fields(fields: dict) -> dict:
 
 
 def chain_link_create(*, actor: Actor, processing: Processing, **fields) -> ChainLink:
-    _check_fields(fields, CHAIN_LINK_FIELDS)
+    writes.refuse_unknown_fields(fields, CHAIN_LINK_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, processing=processing, supplier=fields.get("supplier"),
                              parent=fields.get("parent"), exemption_evidence=fields.get("exemption_evidence"))
     with transaction.atomic():
         link = ChainLink(organisation=organisation, processing=processing)
-        _assign(link, _normalise_link_fields(fields))
+        writes.assign_changes(link, _normalise_link_fields(fields))
         _validate(link)
         _check_link_structure(link)
         link.save()
@@ -449,12 +422,12 @@ def chain_link_create(*, actor: Actor, processing: Processing, **fields) -> Chai
 
 
 def chain_link_update(*, link: ChainLink, actor: Actor, **fields) -> ChainLink:
-    _check_fields(fields, CHAIN_LINK_FIELDS)
+    writes.refuse_unknown_fields(fields, CHAIN_LINK_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, link=link, supplier=fields.get("supplier"), parent=fields.get("parent"),
                              exemption_evidence=fields.get("exemption_evidence"))
     with transaction.atomic():
-        changes = _assign(link, _normalise_link_fields(fields))
+        changes = writes.assign_changes(link, _normalise_link_fields(fields))
         if not changes:
             return link
         _validate(link)
@@ -510,7 +483,7 @@ def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previou
                 for name in ("kind", "title", "issued_on", "valid_until", "supplier_id", "processing_id",
                              "certificate_id"):
                     setattr(evidence, name, getattr(previous, name))
-            _assign(evidence, fields)
+            writes.assign_changes(evidence, fields)
             if not evidence.title:
                 evidence.title = evidence.original_name[:200]
             _validate(evidence)
@@ -543,7 +516,7 @@ def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previou
 
 def evidence_upload(*, actor: Actor, file, **fields) -> Evidence:
     """Upload a document. ``file`` is an uploaded file; its type is checked from its content."""
-    _check_fields(fields, EVIDENCE_FIELDS)
+    writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, supplier=fields.get("supplier"), processing=fields.get("processing"),
                              certificate=fields.get("certificate"))
@@ -555,7 +528,7 @@ def evidence_upload(*, actor: Actor, file, **fields) -> Evidence:
 def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> Evidence:
     """Upload a new version of ``evidence``: it inherits the old one's kind, title, dates and
     links (unless given) and replaces it wherever it was cited."""
-    _check_fields(fields, EVIDENCE_FIELDS)
+    writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
                              processing=fields.get("processing"), certificate=fields.get("certificate"))
@@ -567,13 +540,13 @@ def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> E
 
 def evidence_update(*, evidence: Evidence, actor: Actor, **fields) -> Evidence:
     """Change the description of a document (never its file: upload a new version instead)."""
-    _check_fields(fields, EVIDENCE_FIELDS)
+    writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
                              processing=fields.get("processing"), certificate=fields.get("certificate"))
     with transaction.atomic():
         affected = _processings_of_evidence(evidence)
-        changes = _assign(evidence, fields)
+        changes = writes.assign_changes(evidence, fields)
         if not changes:
             return evidence
         _validate(evidence)
