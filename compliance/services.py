@@ -14,8 +14,10 @@ after commit, dispatches the re-evaluation of exactly the processings it may hav
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +25,8 @@ from django.utils.translation import gettext as _
 from compliance import evidence_files, registry_link
 from compliance.models import (
     Certificate,
+    CertificateKind,
+    CertificateSource,
     ChainLink,
     Evidence,
     EvidenceKind,
@@ -56,7 +60,12 @@ CHAIN_LINK_FIELDS = frozenset({
     "exempt_under_parent", "exemption_evidence", "is_backup",
 })
 EVIDENCE_FIELDS = frozenset({"kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate"})
-CERTIFICATE_DOCUMENT_KINDS = frozenset({EvidenceKind.HDS_CERTIFICATE, EvidenceKind.ISO27001_CERTIFICATE})
+CERTIFICATE_WITH_DOCUMENT_FIELDS = CERTIFICATE_FIELDS - {"evidence", "source"}
+DOCUMENT_KIND_OF_CERTIFICATE = {CertificateKind.HDS: EvidenceKind.HDS_CERTIFICATE,
+                                CertificateKind.ISO27001: EvidenceKind.ISO27001_CERTIFICATE}
+CERTIFICATE_DOCUMENT_KINDS = frozenset(DOCUMENT_KIND_OF_CERTIFICATE.values())
+# The evidence fields of a certificate's document, named as certificate_create_with_document's arguments.
+DOCUMENT_ARGUMENTS = {"file": "document", "valid_until": "expires_on"}
 
 
 # Shared helpers ------------------------------------------------------------------------------
@@ -269,6 +278,18 @@ def _check_certificate_evidence(certificate: Certificate) -> None:
                            field="evidence")
 
 
+def _record_new_certificate(*, organisation, actor: Actor, certificate: Certificate) -> None:
+    """Validate, save and audit a new certificate. Call inside the write's transaction."""
+    _validate(certificate)
+    _check_certificate_evidence(certificate)
+    certificate.save()
+    _match_registry_by_certificate(certificate)
+    audit.record(organisation=organisation, actor=actor, action="certificate.created", target=certificate,
+                 changes={"supplier": certificate.supplier_id, "kind": certificate.kind,
+                          "certificate_number": certificate.certificate_number,
+                          "activities": certificate.activities, "expires_on": certificate.expires_on})
+
+
 def certificate_create(*, actor: Actor, **fields) -> Certificate:
     writes.refuse_unknown_fields(fields, CERTIFICATE_FIELDS)
     organisation = require_organisation()
@@ -276,15 +297,56 @@ def certificate_create(*, actor: Actor, **fields) -> Certificate:
     with transaction.atomic():
         certificate = Certificate(organisation=organisation)
         writes.assign_changes(certificate, fields)
-        _validate(certificate)
-        _check_certificate_evidence(certificate)
-        certificate.save()
-        _match_registry_by_certificate(certificate)
-        audit.record(organisation=organisation, actor=actor, action="certificate.created", target=certificate,
-                     changes={"supplier": certificate.supplier_id, "kind": certificate.kind,
-                              "certificate_number": certificate.certificate_number,
-                              "activities": certificate.activities, "expires_on": certificate.expires_on})
+        _record_new_certificate(organisation=organisation, actor=actor, certificate=certificate)
         _reevaluate(organisation, _processings_of_certificate(certificate))
+    return certificate
+
+
+@contextmanager
+def _refusals_named(names: dict[str, str]) -> Iterator[None]:
+    """Name the fields of a refusal raised in the block as the caller knows them."""
+    try:
+        yield
+    except ServiceError as exc:
+        exc.field = names.get(exc.field, exc.field)
+        raise
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({names.get(name, name): errors for name, errors in exc.error_dict.items()}) from exc
+
+
+def certificate_create_with_document(*, actor: Actor, document, **fields) -> Certificate:
+    """Record a certificate and file ``document``, the certificate itself, as its evidence.
+
+    ``document`` is an uploaded file, checked by content like any evidence; ``fields`` are those
+    of :func:`certificate_create` but ``evidence`` and ``source``, which this function decides.
+    The document is filed as an HDS or ISO 27001 certificate (after the certificate's kind) of
+    the same holder, titled after the number and valid from ``issued_on`` to ``expires_on``.
+    Both rows are written and audited in one transaction; if anything fails, neither row nor
+    file remains. A refusal of the document names its fields as this function's arguments
+    (``document``, ``issued_on``, ``expires_on``).
+    """
+    writes.refuse_unknown_fields(fields, CERTIFICATE_WITH_DOCUMENT_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=fields.get("supplier"))
+    certificate = Certificate(organisation=organisation, source=CertificateSource.DOCUMENT)
+    writes.assign_changes(certificate, fields)
+    # The document's kind follows the certificate's: an unknown kind is refused before any file is stored.
+    certificate.clean_fields(exclude=[field.name for field in Certificate._meta.fields if field.name != "kind"])
+    number = certificate.certificate_number
+    document_fields = {
+        "kind": DOCUMENT_KIND_OF_CERTIFICATE[certificate.kind], "title": _("Certificat %s") % number if number else "",
+        "supplier": certificate.supplier, "issued_on": certificate.issued_on, "valid_until": certificate.expires_on,
+    }
+    with _refusals_named(DOCUMENT_ARGUMENTS), _stored_upload(organisation, document) as (detected, stored):
+        with transaction.atomic():
+            evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=document,
+                                                  detected=detected, stored=stored, fields=document_fields,
+                                                  previous=None)
+            certificate.evidence = evidence
+            _record_new_certificate(organisation=organisation, actor=actor, certificate=certificate)
+            _reevaluate(organisation, affected | _processings_of_certificate(certificate))
     return certificate
 
 
@@ -462,55 +524,73 @@ def _check_evidence_links(evidence: Evidence) -> None:
                            field="certificate")
 
 
-def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previous: Evidence | None) -> Evidence:
-    """Check, store and record one evidence file; the file is deleted again if anything fails."""
+@contextmanager
+def _stored_upload(organisation, upload) -> Iterator[tuple[evidence_files.AllowedType, evidence_files.StoredFile]]:
+    """Check and store ``upload``; the file is deleted again if the block fails.
+
+    Wrap the whole transaction that records it: a rolled-back row must not leave its file.
+    """
     detected = evidence_files.check_upload(upload)
     stored = evidence_files.store(upload, evidence_storage_name(organisation.pk) + detected.storage_suffix)
     try:
-        with transaction.atomic():
-            evidence = Evidence(
-                organisation=organisation,
-                file=stored.name,
-                original_name=(upload.name or "document")[-255:],
-                sha256=stored.sha256,
-                size=stored.size,
-                content_type=detected.content_type,
-                uploaded_by=actor.user,
-                uploaded_at=timezone.now(),
-                version=1 if previous is None else previous.version + 1,
-            )
-            if previous is not None:
-                for name in ("kind", "title", "issued_on", "valid_until", "supplier_id", "processing_id",
-                             "certificate_id"):
-                    setattr(evidence, name, getattr(previous, name))
-            writes.assign_changes(evidence, fields)
-            if not evidence.title:
-                evidence.title = evidence.original_name[:200]
-            _validate(evidence)
-            _check_evidence_links(evidence)
-            evidence.save()
-            affected = _processings_of_evidence(evidence)
-            if previous is not None:
-                previous.superseded_by = evidence
-                previous.save(update_fields=["superseded_by"])
-                # Whoever pointed at the old version now points at the new one.
-                Certificate.objects.filter(evidence=previous).update(evidence=evidence)
-                ChainLink.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
-                affected |= _processings_of_evidence(previous)
-            audit.record(
-                organisation=organisation, actor=actor,
-                action="evidence.uploaded" if previous is None else "evidence.superseded", target=evidence,
-                changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
-                         "size": evidence.size, "content_type": evidence.content_type,
-                         "supplier": evidence.supplier_id, "processing": evidence.processing_id,
-                         "certificate": evidence.certificate_id, "version": evidence.version,
-                         "supersedes": previous.pk if previous is not None else None},
-            )
-            evidence_stored.send(sender=Evidence, evidence=evidence, supersedes=previous)
-            _reevaluate(organisation, affected)
+        yield detected, stored
     except BaseException:
         evidence_files.discard(stored.name)
         raise
+
+
+def _record_evidence(*, organisation, actor: Actor, upload, detected, stored, fields: dict,
+                     previous: Evidence | None) -> tuple[Evidence, set[int]]:
+    """The row of a stored file, validated, audited and announced; returns it with the processings
+    to re-evaluate. Call inside the write's transaction."""
+    evidence = Evidence(
+        organisation=organisation,
+        file=stored.name,
+        original_name=(upload.name or "document")[-255:],
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=detected.content_type,
+        uploaded_by=actor.user,
+        uploaded_at=timezone.now(),
+        version=1 if previous is None else previous.version + 1,
+    )
+    if previous is not None:
+        for name in ("kind", "title", "issued_on", "valid_until", "supplier_id", "processing_id",
+                     "certificate_id"):
+            setattr(evidence, name, getattr(previous, name))
+    writes.assign_changes(evidence, fields)
+    if not evidence.title:
+        evidence.title = evidence.original_name[:200]
+    _validate(evidence)
+    _check_evidence_links(evidence)
+    evidence.save()
+    affected = _processings_of_evidence(evidence)
+    if previous is not None:
+        previous.superseded_by = evidence
+        previous.save(update_fields=["superseded_by"])
+        # Whoever pointed at the old version now points at the new one.
+        Certificate.objects.filter(evidence=previous).update(evidence=evidence)
+        ChainLink.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
+        affected |= _processings_of_evidence(previous)
+    audit.record(
+        organisation=organisation, actor=actor,
+        action="evidence.uploaded" if previous is None else "evidence.superseded", target=evidence,
+        changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
+                 "size": evidence.size, "content_type": evidence.content_type,
+                 "supplier": evidence.supplier_id, "processing": evidence.processing_id,
+                 "certificate": evidence.certificate_id, "version": evidence.version,
+                 "supersedes": previous.pk if previous is not None else None},
+    )
+    evidence_stored.send(sender=Evidence, evidence=evidence, supersedes=previous)
+    return evidence, affected
+
+
+def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previous: Evidence | None) -> Evidence:
+    """Check, store and record one evidence file; the file is deleted again if anything fails."""
+    with _stored_upload(organisation, upload) as (detected, stored), transaction.atomic():
+        evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=upload,
+                                              detected=detected, stored=stored, fields=fields, previous=previous)
+        _reevaluate(organisation, affected)
     return evidence
 
 

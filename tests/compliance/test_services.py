@@ -142,6 +142,9 @@ UPDATES_WITH_FIELDS = {
         evidence=rows["evidence"], actor=ACTOR, file=builders.pdf_upload(), **fields),
     "evidence_update": lambda rows, **fields: services.evidence_update(evidence=rows["evidence"], actor=ACTOR,
                                                                        **fields),
+    "certificate_create_with_document": lambda rows, **fields: services.certificate_create_with_document(
+        actor=ACTOR, document=builders.pdf_upload(), kind="hds", activities=[1], expires_on=date(2028, 1, 9),
+        **fields),
     "webhook_endpoint_update": lambda rows, **fields: webhook_services.webhook_endpoint_update(
         endpoint=rows["endpoint"], actor=ACTOR, **fields),
     "notification_preference_update": lambda rows, **fields: digests.notification_preference_update(
