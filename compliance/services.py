@@ -174,8 +174,11 @@ def supplier_update(*, supplier: Supplier, actor: Actor, **fields) -> Supplier:
         _validate(supplier)
         supplier.save()
         if {"name", "siren"} & set(changes) and supplier.registry_match_status != RegistryMatchStatus.CONFIRMED:
+            before = [supplier.registry_match_status, supplier.registry_host_id]
             _match_registry(supplier)
-            changes["registry_match"] = supplier.registry_match_status
+            after = [supplier.registry_match_status, supplier.registry_host_id]
+            if after != before:
+                changes["registry_match"] = [before, after]
         audit.record(organisation=organisation, actor=actor, action="supplier.updated", target=supplier,
                      changes=changes)
         _reevaluate(organisation, processings_using_suppliers([supplier.pk]))

@@ -103,6 +103,23 @@ def test_supplier_update_audits_only_what_changed(tenant):
         )
 
 
+def test_supplier_update_audits_a_new_registry_match_as_before_and_after(tenant):
+    host = builders.registry_host("Clever Cloud", "BV-HDS-0456")
+    with tenant.context():
+        supplier = builders.supplier("Boulangerie Dupont")
+        services.supplier_update(supplier=supplier, actor=ACTOR, name="Boulangerie Durand")
+        assert (_last_event().action, _last_event().changes) == (
+            "supplier.updated", {"name": ["Boulangerie Dupont", "Boulangerie Durand"]})
+        services.supplier_update(supplier=supplier, actor=ACTOR, name="Clever Cloud S.A.S.")
+        assert (_last_event().action, _last_event().changes) == ("supplier.updated", {
+            "name": ["Boulangerie Durand", "Clever Cloud S.A.S."],
+            "registry_match": [["none", None], ["suggested", host.pk]]})
+        services.supplier_update(supplier=supplier, actor=ACTOR, name="Boulangerie Dupont")
+        assert (_last_event().action, _last_event().changes) == ("supplier.updated", {
+            "name": ["Clever Cloud S.A.S.", "Boulangerie Dupont"],
+            "registry_match": [["suggested", host.pk], ["none", None]]})
+
+
 def test_services_refuse_unknown_fields(tenant):
     with tenant.context(), pytest.raises(ServiceError) as excinfo:
         services.supplier_create(actor=ACTOR, name="X", organisation_id=3, iban="FR76")
