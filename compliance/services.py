@@ -14,8 +14,10 @@ after commit, dispatches the re-evaluation of exactly the processings it may hav
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +25,8 @@ from django.utils.translation import gettext as _
 from compliance import evidence_files, registry_link
 from compliance.models import (
     Certificate,
+    CertificateKind,
+    CertificateSource,
     ChainLink,
     Evidence,
     EvidenceKind,
@@ -33,7 +37,7 @@ from compliance.models import (
     evidence_storage_name,
 )
 from compliance.signals import evidence_stored
-from hds_platform import audit, outbox
+from hds_platform import audit, outbox, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
 from hds_platform.tenancy import require_organisation
@@ -56,16 +60,15 @@ CHAIN_LINK_FIELDS = frozenset({
     "exempt_under_parent", "exemption_evidence", "is_backup",
 })
 EVIDENCE_FIELDS = frozenset({"kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate"})
-CERTIFICATE_DOCUMENT_KINDS = frozenset({EvidenceKind.HDS_CERTIFICATE, EvidenceKind.ISO27001_CERTIFICATE})
+CERTIFICATE_WITH_DOCUMENT_FIELDS = CERTIFICATE_FIELDS - {"evidence", "source"}
+DOCUMENT_KIND_OF_CERTIFICATE = {CertificateKind.HDS: EvidenceKind.HDS_CERTIFICATE,
+                                CertificateKind.ISO27001: EvidenceKind.ISO27001_CERTIFICATE}
+CERTIFICATE_DOCUMENT_KINDS = frozenset(DOCUMENT_KIND_OF_CERTIFICATE.values())
+# The evidence fields of a certificate's document, named as certificate_create_with_document's arguments.
+DOCUMENT_ARGUMENTS = {"file": "document", "valid_until": "expires_on"}
 
 
 # Shared helpers ------------------------------------------------------------------------------
-
-
-def _check_fields(fields: dict, allowed: frozenset[str]) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ServiceError(_("Champs inconnus : %s") % ", ".join(sorted(unknown)), code="unknown_fields")
 
 
 def _check_same_organisation(organisation, **related) -> None:
@@ -74,27 +77,6 @@ def _check_same_organisation(organisation, **related) -> None:
     for name, value in related.items():
         if value is not None and value.organisation_id != organisation.pk:
             raise ServiceError(_("Objet introuvable."), code="does_not_exist", field=name)
-
-
-def _assign(instance: models.Model, fields: dict) -> dict:
-    """Set ``fields`` on ``instance``; return the changes as {field: [before, after]}.
-
-    Related rows are compared by id, so that no related row is fetched just to compare it.
-    """
-    changes = {}
-    for name, value in fields.items():
-        field = instance._meta.get_field(name)
-        if field.is_relation:
-            before = getattr(instance, field.attname)
-            after = value.pk if value is not None else None
-        else:
-            if name == "activities":
-                value = frozenset(value or ())
-            before, after = getattr(instance, name), value
-        if before != after:
-            setattr(instance, name, value)
-            changes[name] = [audit.serialise_value(before), audit.serialise_value(after)]
-    return changes
 
 
 def _validate(instance: models.Model) -> None:
@@ -167,11 +149,11 @@ def _normalise_supplier_fields(fields: dict) -> dict:
 
 
 def supplier_create(*, actor: Actor, **fields) -> Supplier:
-    _check_fields(fields, SUPPLIER_FIELDS)
+    writes.refuse_unknown_fields(fields, SUPPLIER_FIELDS)
     organisation = require_organisation()
     with transaction.atomic():
         supplier = Supplier(organisation=organisation)
-        _assign(supplier, _normalise_supplier_fields(fields))
+        writes.assign_changes(supplier, _normalise_supplier_fields(fields))
         _validate(supplier)
         supplier.save()
         _match_registry(supplier)
@@ -182,18 +164,21 @@ def supplier_create(*, actor: Actor, **fields) -> Supplier:
 
 
 def supplier_update(*, supplier: Supplier, actor: Actor, **fields) -> Supplier:
-    _check_fields(fields, SUPPLIER_FIELDS)
+    writes.refuse_unknown_fields(fields, SUPPLIER_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, supplier=supplier)
     with transaction.atomic():
-        changes = _assign(supplier, _normalise_supplier_fields(fields))
+        changes = writes.assign_changes(supplier, _normalise_supplier_fields(fields))
         if not changes:
             return supplier
         _validate(supplier)
         supplier.save()
         if {"name", "siren"} & set(changes) and supplier.registry_match_status != RegistryMatchStatus.CONFIRMED:
+            before = [supplier.registry_match_status, supplier.registry_host_id]
             _match_registry(supplier)
-            changes["registry_match"] = supplier.registry_match_status
+            after = [supplier.registry_match_status, supplier.registry_host_id]
+            if after != before:
+                changes["registry_match"] = [before, after]
         audit.record(organisation=organisation, actor=actor, action="supplier.updated", target=supplier,
                      changes=changes)
         _reevaluate(organisation, processings_using_suppliers([supplier.pk]))
@@ -296,33 +281,86 @@ def _check_certificate_evidence(certificate: Certificate) -> None:
                            field="evidence")
 
 
+def _record_new_certificate(*, organisation, actor: Actor, certificate: Certificate) -> None:
+    """Validate, save and audit a new certificate. Call inside the write's transaction."""
+    _validate(certificate)
+    _check_certificate_evidence(certificate)
+    certificate.save()
+    _match_registry_by_certificate(certificate)
+    audit.record(organisation=organisation, actor=actor, action="certificate.created", target=certificate,
+                 changes={"supplier": certificate.supplier_id, "kind": certificate.kind,
+                          "certificate_number": certificate.certificate_number,
+                          "activities": certificate.activities, "expires_on": certificate.expires_on})
+
+
 def certificate_create(*, actor: Actor, **fields) -> Certificate:
-    _check_fields(fields, CERTIFICATE_FIELDS)
+    writes.refuse_unknown_fields(fields, CERTIFICATE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, supplier=fields.get("supplier"), evidence=fields.get("evidence"))
     with transaction.atomic():
         certificate = Certificate(organisation=organisation)
-        _assign(certificate, fields)
-        _validate(certificate)
-        _check_certificate_evidence(certificate)
-        certificate.save()
-        _match_registry_by_certificate(certificate)
-        audit.record(organisation=organisation, actor=actor, action="certificate.created", target=certificate,
-                     changes={"supplier": certificate.supplier_id, "kind": certificate.kind,
-                              "certificate_number": certificate.certificate_number,
-                              "activities": certificate.activities, "expires_on": certificate.expires_on})
+        writes.assign_changes(certificate, fields)
+        _record_new_certificate(organisation=organisation, actor=actor, certificate=certificate)
         _reevaluate(organisation, _processings_of_certificate(certificate))
     return certificate
 
 
+@contextmanager
+def _refusals_named(names: dict[str, str]) -> Iterator[None]:
+    """Name the fields of a refusal raised in the block as the caller knows them."""
+    try:
+        yield
+    except ServiceError as exc:
+        exc.field = names.get(exc.field, exc.field)
+        raise
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({names.get(name, name): errors for name, errors in exc.error_dict.items()}) from exc
+
+
+def certificate_create_with_document(*, actor: Actor, document, **fields) -> Certificate:
+    """Record a certificate and file ``document``, the certificate itself, as its evidence.
+
+    ``document`` is an uploaded file, checked by content like any evidence; ``fields`` are those
+    of :func:`certificate_create` but ``evidence`` and ``source``, which this function decides.
+    The document is filed as an HDS or ISO 27001 certificate (after the certificate's kind) of
+    the same holder, titled after the number and valid from ``issued_on`` to ``expires_on``.
+    Both rows are written and audited in one transaction; if anything fails, neither row nor
+    file remains. A refusal of the document names its fields as this function's arguments
+    (``document``, ``issued_on``, ``expires_on``).
+    """
+    writes.refuse_unknown_fields(fields, CERTIFICATE_WITH_DOCUMENT_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=fields.get("supplier"))
+    certificate = Certificate(organisation=organisation, source=CertificateSource.DOCUMENT)
+    writes.assign_changes(certificate, fields)
+    # The document's kind follows the certificate's: an unknown kind is refused before any file is stored.
+    certificate.clean_fields(exclude=[field.name for field in Certificate._meta.fields if field.name != "kind"])
+    number = certificate.certificate_number
+    document_fields = {
+        "kind": DOCUMENT_KIND_OF_CERTIFICATE[certificate.kind], "title": _("Certificat %s") % number if number else "",
+        "supplier": certificate.supplier, "issued_on": certificate.issued_on, "valid_until": certificate.expires_on,
+    }
+    with _refusals_named(DOCUMENT_ARGUMENTS), _stored_upload(organisation, document) as (detected, stored):
+        with transaction.atomic():
+            evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=document,
+                                                  detected=detected, stored=stored, fields=document_fields,
+                                                  previous=None)
+            certificate.evidence = evidence
+            _record_new_certificate(organisation=organisation, actor=actor, certificate=certificate)
+            _reevaluate(organisation, affected | _processings_of_certificate(certificate))
+    return certificate
+
+
 def certificate_update(*, certificate: Certificate, actor: Actor, **fields) -> Certificate:
-    _check_fields(fields, CERTIFICATE_FIELDS)
+    writes.refuse_unknown_fields(fields, CERTIFICATE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, certificate=certificate, supplier=fields.get("supplier"),
                              evidence=fields.get("evidence"))
     with transaction.atomic():
         affected = _processings_of_certificate(certificate)
-        changes = _assign(certificate, fields)
+        changes = writes.assign_changes(certificate, fields)
         if not changes:
             return certificate
         _validate(certificate)
@@ -352,11 +390,11 @@ def certificate_delete(*, certificate: Certificate, actor: Actor) -> None:
 
 
 def processing_create(*, actor: Actor, **fields) -> Processing:
-    _check_fields(fields, PROCESSING_FIELDS)
+    writes.refuse_unknown_fields(fields, PROCESSING_FIELDS)
     organisation = require_organisation()
     with transaction.atomic():
         processing = Processing(organisation=organisation)
-        _assign(processing, fields)
+        writes.assign_changes(processing, fields)
         _validate(processing)
         processing.save()
         audit.record(organisation=organisation, actor=actor, action="processing.created", target=processing,
@@ -367,11 +405,11 @@ def processing_create(*, actor: Actor, **fields) -> Processing:
 
 
 def processing_update(*, processing: Processing, actor: Actor, **fields) -> Processing:
-    _check_fields(fields, PROCESSING_FIELDS)
+    writes.refuse_unknown_fields(fields, PROCESSING_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, processing=processing)
     with transaction.atomic():
-        changes = _assign(processing, fields)
+        changes = writes.assign_changes(processing, fields)
         if not changes:
             return processing
         _validate(processing)
@@ -431,13 +469,13 @@ def _normalise_link_fields(fields: dict) -> dict:
 
 
 def chain_link_create(*, actor: Actor, processing: Processing, **fields) -> ChainLink:
-    _check_fields(fields, CHAIN_LINK_FIELDS)
+    writes.refuse_unknown_fields(fields, CHAIN_LINK_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, processing=processing, supplier=fields.get("supplier"),
                              parent=fields.get("parent"), exemption_evidence=fields.get("exemption_evidence"))
     with transaction.atomic():
         link = ChainLink(organisation=organisation, processing=processing)
-        _assign(link, _normalise_link_fields(fields))
+        writes.assign_changes(link, _normalise_link_fields(fields))
         _validate(link)
         _check_link_structure(link)
         link.save()
@@ -449,12 +487,12 @@ def chain_link_create(*, actor: Actor, processing: Processing, **fields) -> Chai
 
 
 def chain_link_update(*, link: ChainLink, actor: Actor, **fields) -> ChainLink:
-    _check_fields(fields, CHAIN_LINK_FIELDS)
+    writes.refuse_unknown_fields(fields, CHAIN_LINK_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, link=link, supplier=fields.get("supplier"), parent=fields.get("parent"),
                              exemption_evidence=fields.get("exemption_evidence"))
     with transaction.atomic():
-        changes = _assign(link, _normalise_link_fields(fields))
+        changes = writes.assign_changes(link, _normalise_link_fields(fields))
         if not changes:
             return link
         _validate(link)
@@ -489,61 +527,79 @@ def _check_evidence_links(evidence: Evidence) -> None:
                            field="certificate")
 
 
-def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previous: Evidence | None) -> Evidence:
-    """Check, store and record one evidence file; the file is deleted again if anything fails."""
+@contextmanager
+def _stored_upload(organisation, upload) -> Iterator[tuple[evidence_files.AllowedType, evidence_files.StoredFile]]:
+    """Check and store ``upload``; the file is deleted again if the block fails.
+
+    Wrap the whole transaction that records it: a rolled-back row must not leave its file.
+    """
     detected = evidence_files.check_upload(upload)
     stored = evidence_files.store(upload, evidence_storage_name(organisation.pk) + detected.storage_suffix)
     try:
-        with transaction.atomic():
-            evidence = Evidence(
-                organisation=organisation,
-                file=stored.name,
-                original_name=(upload.name or "document")[-255:],
-                sha256=stored.sha256,
-                size=stored.size,
-                content_type=detected.content_type,
-                uploaded_by=actor.user,
-                uploaded_at=timezone.now(),
-                version=1 if previous is None else previous.version + 1,
-            )
-            if previous is not None:
-                for name in ("kind", "title", "issued_on", "valid_until", "supplier_id", "processing_id",
-                             "certificate_id"):
-                    setattr(evidence, name, getattr(previous, name))
-            _assign(evidence, fields)
-            if not evidence.title:
-                evidence.title = evidence.original_name[:200]
-            _validate(evidence)
-            _check_evidence_links(evidence)
-            evidence.save()
-            affected = _processings_of_evidence(evidence)
-            if previous is not None:
-                previous.superseded_by = evidence
-                previous.save(update_fields=["superseded_by"])
-                # Whoever pointed at the old version now points at the new one.
-                Certificate.objects.filter(evidence=previous).update(evidence=evidence)
-                ChainLink.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
-                affected |= _processings_of_evidence(previous)
-            audit.record(
-                organisation=organisation, actor=actor,
-                action="evidence.uploaded" if previous is None else "evidence.superseded", target=evidence,
-                changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
-                         "size": evidence.size, "content_type": evidence.content_type,
-                         "supplier": evidence.supplier_id, "processing": evidence.processing_id,
-                         "certificate": evidence.certificate_id, "version": evidence.version,
-                         "supersedes": previous.pk if previous is not None else None},
-            )
-            evidence_stored.send(sender=Evidence, evidence=evidence, supersedes=previous)
-            _reevaluate(organisation, affected)
+        yield detected, stored
     except BaseException:
         evidence_files.discard(stored.name)
         raise
+
+
+def _record_evidence(*, organisation, actor: Actor, upload, detected, stored, fields: dict,
+                     previous: Evidence | None) -> tuple[Evidence, set[int]]:
+    """The row of a stored file, validated, audited and announced; returns it with the processings
+    to re-evaluate. Call inside the write's transaction."""
+    evidence = Evidence(
+        organisation=organisation,
+        file=stored.name,
+        original_name=(upload.name or "document")[-255:],
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=detected.content_type,
+        uploaded_by=actor.user,
+        uploaded_at=timezone.now(),
+        version=1 if previous is None else previous.version + 1,
+    )
+    if previous is not None:
+        for name in ("kind", "title", "issued_on", "valid_until", "supplier_id", "processing_id",
+                     "certificate_id"):
+            setattr(evidence, name, getattr(previous, name))
+    writes.assign_changes(evidence, fields)
+    if not evidence.title:
+        evidence.title = evidence.original_name[:200]
+    _validate(evidence)
+    _check_evidence_links(evidence)
+    evidence.save()
+    affected = _processings_of_evidence(evidence)
+    if previous is not None:
+        previous.superseded_by = evidence
+        previous.save(update_fields=["superseded_by"])
+        # Whoever pointed at the old version now points at the new one.
+        Certificate.objects.filter(evidence=previous).update(evidence=evidence)
+        ChainLink.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
+        affected |= _processings_of_evidence(previous)
+    audit.record(
+        organisation=organisation, actor=actor,
+        action="evidence.uploaded" if previous is None else "evidence.superseded", target=evidence,
+        changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
+                 "size": evidence.size, "content_type": evidence.content_type,
+                 "supplier": evidence.supplier_id, "processing": evidence.processing_id,
+                 "certificate": evidence.certificate_id, "version": evidence.version,
+                 "supersedes": previous.pk if previous is not None else None},
+    )
+    evidence_stored.send(sender=Evidence, evidence=evidence, supersedes=previous)
+    return evidence, affected
+
+
+def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previous: Evidence | None) -> Evidence:
+    """Check, store and record one evidence file; the file is deleted again if anything fails."""
+    with _stored_upload(organisation, upload) as (detected, stored), transaction.atomic():
+        evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=upload,
+                                              detected=detected, stored=stored, fields=fields, previous=previous)
+        _reevaluate(organisation, affected)
     return evidence
 
 
 def evidence_upload(*, actor: Actor, file, **fields) -> Evidence:
     """Upload a document. ``file`` is an uploaded file; its type is checked from its content."""
-    _check_fields(fields, EVIDENCE_FIELDS)
+    writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, supplier=fields.get("supplier"), processing=fields.get("processing"),
                              certificate=fields.get("certificate"))
@@ -555,7 +611,7 @@ def evidence_upload(*, actor: Actor, file, **fields) -> Evidence:
 def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> Evidence:
     """Upload a new version of ``evidence``: it inherits the old one's kind, title, dates and
     links (unless given) and replaces it wherever it was cited."""
-    _check_fields(fields, EVIDENCE_FIELDS)
+    writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
                              processing=fields.get("processing"), certificate=fields.get("certificate"))
@@ -567,13 +623,13 @@ def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> E
 
 def evidence_update(*, evidence: Evidence, actor: Actor, **fields) -> Evidence:
     """Change the description of a document (never its file: upload a new version instead)."""
-    _check_fields(fields, EVIDENCE_FIELDS)
+    writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
                              processing=fields.get("processing"), certificate=fields.get("certificate"))
     with transaction.atomic():
         affected = _processings_of_evidence(evidence)
-        changes = _assign(evidence, fields)
+        changes = writes.assign_changes(evidence, fields)
         if not changes:
             return evidence
         _validate(evidence)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
+from uuid import UUID
 
 from django.db import models
 from django.utils import timezone
@@ -32,12 +35,23 @@ class Actor:
 
 
 def serialise_value(value):
+    """``value`` as plain JSON, so that the changes read back exactly as they were hashed.
+
+    Rows become their id, dates and times ISO 8601 strings, decimals and UUIDs strings, sets
+    sorted lists; lists, tuples and dicts are converted item by item.
+    """
     if isinstance(value, models.Model):
         return value.pk
-    if hasattr(value, "isoformat"):
+    if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
     if isinstance(value, set | frozenset):
-        return sorted(value)
+        return sorted(serialise_value(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [serialise_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): serialise_value(item) for key, item in value.items()}
     return value
 
 

@@ -12,13 +12,15 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from hds_platform import audit, crossing
+from hds_platform import audit, crossing, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
 from hds_platform.models import ApiToken, Invitation, Membership, Organisation, User
 from hds_platform.roles import Role, TokenScope
 from hds_platform.tenancy import organisation_context, require_organisation
 from hds_platform.tokens import digest_secret, new_link_token, new_token
+
+ORGANISATION_FIELDS = frozenset({"name", "kind", "siren", "siret"})
 
 
 def _unique_slug(name: str) -> str:
@@ -53,21 +55,18 @@ def organisation_create(
 
 
 def organisation_update(*, organisation: Organisation, actor: Actor, **fields) -> Organisation:
-    allowed = {"name", "kind", "siren", "siret"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ServiceError(_("Champs non modifiables : %s") % ", ".join(sorted(unknown)))
-    with transaction.atomic():
-        changes = {}
-        for key, value in fields.items():
-            if getattr(organisation, key) != value:
-                setattr(organisation, key, value)
-                changes[key] = value
+    """Change the organisation's name, kind or identifiers; audited only when something changed."""
+    writes.refuse_unknown_fields(fields, ORGANISATION_FIELDS)
+    with organisation_context(organisation):
+        changes = writes.assign_changes(organisation, fields)
+        if not changes:
+            return organisation
         organisation.full_clean()
-        organisation.save()
-        if changes:
-            audit.record(organisation=organisation, actor=actor, action="organisation.updated",
-                         target=organisation, changes=changes)
+        # Only the changed columns: the audit chain's head, also on this row, moves with every
+        # event and this instance's copy of it may be stale.
+        organisation.save(update_fields=list(changes))
+        audit.record(organisation=organisation, actor=actor, action="organisation.updated",
+                     target=organisation, changes=changes)
     return organisation
 
 

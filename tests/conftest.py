@@ -8,8 +8,10 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connections
 from django.db.models.signals import pre_migrate
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from hds_platform import services
@@ -151,3 +153,11 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _source_language():
+    """Each test starts in French, the source language: a request in English leaves English active on
+    the thread (LocaleMiddleware activates the request's language and nothing resets it)."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield

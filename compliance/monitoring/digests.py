@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from compliance.models import (
@@ -33,9 +32,8 @@ from compliance.models import (
     NotificationPreference,
 )
 from compliance.monitoring import alerts as alert_texts
-from hds_platform import audit
+from hds_platform import audit, writes
 from hds_platform.audit import Actor
-from hds_platform.errors import ServiceError
 from hds_platform.models import Membership, Organisation
 from hds_platform.roles import Role
 from hds_platform.tenancy import organisation_context
@@ -52,6 +50,7 @@ PERIODS = {DigestFrequency.DAILY: timedelta(days=1), DigestFrequency.WEEKLY: tim
 SCHEDULE_SLACK = timedelta(hours=2)
 #: Alerts listed in one e-mail; the rest are counted.
 LISTED = 50
+PREFERENCE_FIELDS = frozenset({"digest", "kinds"})
 _SEVERITY_ORDER = Case(
     When(severity=AlertSeverity.ERROR, then=Value(0)), When(severity=AlertSeverity.WARNING, then=Value(1)),
     default=Value(2), output_field=IntegerField(),
@@ -138,18 +137,13 @@ def notification_preference_of(user) -> NotificationPreference:
 
 def notification_preference_update(*, user, actor: Actor, **fields) -> NotificationPreference:
     """A member changes their own digest frequency (``digest``) or alert kinds (``kinds``)."""
-    unknown = set(fields) - {"digest", "kinds"}
-    if unknown:
-        raise ServiceError(_("Champs inconnus : %s") % ", ".join(sorted(unknown)), code="unknown_fields")
+    writes.refuse_unknown_fields(fields, PREFERENCE_FIELDS)
+    if "kinds" in fields:
+        chosen = set(fields["kinds"])
+        fields["kinds"] = [kind for kind in AlertKind.values if kind in chosen]
     with transaction.atomic():
         preference = notification_preference_of(user)
-        changes = {}
-        for name, value in fields.items():
-            if name == "kinds":
-                value = [kind for kind in AlertKind.values if kind in set(value)]
-            if getattr(preference, name) != value:
-                changes[name] = [getattr(preference, name), value]
-                setattr(preference, name, value)
+        changes = writes.assign_changes(preference, fields)
         if changes:
             preference.full_clean()
             preference.save()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
@@ -18,15 +17,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from compliance import evaluation, evidence_files, selectors, services
+from compliance import evaluation, selectors, services
 from compliance.models import (
     Certificate,
-    CertificateKind,
-    CertificateSource,
     ChainLink,
     ConformityStatusChange,
     Evidence,
-    EvidenceKind,
     Processing,
     RegistryMatchStatus,
     Supplier,
@@ -421,31 +417,6 @@ def certificate_list(request):
     })
 
 
-DOCUMENT_KINDS = {CertificateKind.HDS: EvidenceKind.HDS_CERTIFICATE,
-                  CertificateKind.ISO27001: EvidenceKind.ISO27001_CERTIFICATE}
-# The evidence fields a certificate's document takes from the certificate form.
-DOCUMENT_FIELDS = {"file": "document", "valid_until": "expires_on", "issued_on": "issued_on"}
-
-
-def _upload_certificate_document(request, document, fields) -> Evidence:
-    """File the certificate's document as evidence; a refusal names the certificate form's fields."""
-    number = fields["certificate_number"]
-    try:
-        return services.evidence_upload(
-            actor=_actor(request), file=document, kind=DOCUMENT_KINDS[fields["kind"]],
-            title=_("Certificat %s") % number if number else "", supplier=fields["supplier"],
-            issued_on=fields["issued_on"], valid_until=fields["expires_on"],
-        )
-    except ServiceError as exc:
-        exc.field = DOCUMENT_FIELDS.get(exc.field, exc.field)
-        raise
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        raise ValidationError({DOCUMENT_FIELDS.get(name, name): errors for name, errors in exc.error_dict.items()}
-                              ) from exc
-
-
 @organisation_view(Perm.WRITE)
 @require_http_methods(["GET", "POST"])
 def certificate_create(request):
@@ -454,20 +425,14 @@ def certificate_create(request):
     form = CertificateForm(request.POST or None, request.FILES or None, suppliers=suppliers,
                            initial={"holder": holder})
     if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
         document = form.cleaned_data["document"]
-        stored = None
         try:
-            with transaction.atomic():
-                if document is not None:
-                    stored = _upload_certificate_document(request, document, fields)
-                certificate = services.certificate_create(
-                    actor=_actor(request), evidence=stored,
-                    source=CertificateSource.DOCUMENT if stored else CertificateSource.MANUAL, **fields,
-                )
+            if document is None:
+                certificate = services.certificate_create(actor=_actor(request), **form.service_fields())
+            else:
+                certificate = services.certificate_create_with_document(actor=_actor(request), document=document,
+                                                                        **form.service_fields())
         except REFUSALS as exc:
-            if stored is not None:  # the row was rolled back; its file must go too
-                evidence_files.discard(stored.file.name)
             add_service_error(form, exc)
         else:
             messages.success(request, _("Certificat enregistré."))

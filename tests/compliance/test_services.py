@@ -14,10 +14,13 @@ from compliance.models import (
     Processing,
     Supplier,
 )
+from compliance.monitoring import digests
+from compliance.monitoring.webhooks import services as webhook_services
 from hds_platform.errors import Conflict, ServiceError
 from hds_platform.models import AuditEvent, OutboxMessage
 from tests.compliance import builders
 from tests.compliance.builders import ACTOR
+from tests.compliance.conftest import stored_files
 
 
 def _codes(excinfo) -> dict[str, list[str]]:
@@ -100,10 +103,83 @@ def test_supplier_update_audits_only_what_changed(tenant):
         )
 
 
+def test_supplier_update_audits_a_new_registry_match_as_before_and_after(tenant):
+    host = builders.registry_host("Clever Cloud", "BV-HDS-0456")
+    with tenant.context():
+        supplier = builders.supplier("Boulangerie Dupont")
+        services.supplier_update(supplier=supplier, actor=ACTOR, name="Boulangerie Durand")
+        assert (_last_event().action, _last_event().changes) == (
+            "supplier.updated", {"name": ["Boulangerie Dupont", "Boulangerie Durand"]})
+        services.supplier_update(supplier=supplier, actor=ACTOR, name="Clever Cloud S.A.S.")
+        assert (_last_event().action, _last_event().changes) == ("supplier.updated", {
+            "name": ["Boulangerie Durand", "Clever Cloud S.A.S."],
+            "registry_match": [["none", None], ["suggested", host.pk]]})
+        services.supplier_update(supplier=supplier, actor=ACTOR, name="Boulangerie Dupont")
+        assert (_last_event().action, _last_event().changes) == ("supplier.updated", {
+            "name": ["Clever Cloud S.A.S.", "Boulangerie Dupont"],
+            "registry_match": [["suggested", host.pk], ["none", None]]})
+
+
 def test_services_refuse_unknown_fields(tenant):
     with tenant.context(), pytest.raises(ServiceError) as excinfo:
-        services.supplier_create(actor=ACTOR, name="X", organisation_id=3)
-    assert excinfo.value.code == "unknown_fields"
+        services.supplier_create(actor=ACTOR, name="X", organisation_id=3, iban="FR76")
+    assert (excinfo.value.code, excinfo.value.message, excinfo.value.field) == (
+        "unknown_fields", "Champs inconnus : iban, organisation_id", None)
+
+
+def _written(tenant):
+    supplier = builders.supplier()
+    processing = builders.processing()
+    return {
+        "supplier": supplier, "processing": processing, "certificate": builders.certificate(supplier),
+        "link": builders.link(processing, supplier), "evidence": builders.evidence("dpa", supplier=supplier),
+        "endpoint": webhook_services.webhook_endpoint_create(actor=ACTOR, url="https://93.184.215.14/hook",
+                                                             events=["conformity.changed"]),
+        "user": tenant.owner,
+    }
+
+
+UPDATES_WITH_FIELDS = {
+    "supplier_create": lambda rows, **fields: services.supplier_create(actor=ACTOR, name="B", **fields),
+    "supplier_update": lambda rows, **fields: services.supplier_update(supplier=rows["supplier"], actor=ACTOR,
+                                                                       **fields),
+    "certificate_create": lambda rows, **fields: services.certificate_create(actor=ACTOR, **fields),
+    "certificate_update": lambda rows, **fields: services.certificate_update(certificate=rows["certificate"],
+                                                                             actor=ACTOR, **fields),
+    "processing_create": lambda rows, **fields: services.processing_create(actor=ACTOR, **fields),
+    "processing_update": lambda rows, **fields: services.processing_update(processing=rows["processing"],
+                                                                           actor=ACTOR, **fields),
+    "chain_link_create": lambda rows, **fields: services.chain_link_create(actor=ACTOR,
+                                                                           processing=rows["processing"], **fields),
+    "chain_link_update": lambda rows, **fields: services.chain_link_update(link=rows["link"], actor=ACTOR,
+                                                                           **fields),
+    "evidence_upload": lambda rows, **fields: services.evidence_upload(actor=ACTOR, file=builders.pdf_upload(),
+                                                                       kind="dpa", **fields),
+    "evidence_supersede": lambda rows, **fields: services.evidence_supersede(
+        evidence=rows["evidence"], actor=ACTOR, file=builders.pdf_upload(), **fields),
+    "evidence_update": lambda rows, **fields: services.evidence_update(evidence=rows["evidence"], actor=ACTOR,
+                                                                       **fields),
+    "certificate_create_with_document": lambda rows, **fields: services.certificate_create_with_document(
+        actor=ACTOR, document=builders.pdf_upload(), kind="hds", activities=[1], expires_on=date(2028, 1, 9),
+        **fields),
+    "webhook_endpoint_update": lambda rows, **fields: webhook_services.webhook_endpoint_update(
+        endpoint=rows["endpoint"], actor=ACTOR, **fields),
+    "notification_preference_update": lambda rows, **fields: digests.notification_preference_update(
+        user=rows["user"], actor=ACTOR, **fields),
+}
+
+
+@pytest.mark.parametrize("write", list(UPDATES_WITH_FIELDS))
+def test_every_write_refuses_unknown_fields_alike_and_records_nothing(tenant, media, write):
+    with tenant.context():
+        rows = _written(tenant)
+        seq, files = _last_event().seq, stored_files(media)
+        with pytest.raises(ServiceError) as excinfo:
+            UPDATES_WITH_FIELDS[write](rows, organisation=tenant.organisation, created_by=tenant.owner)
+        assert (type(excinfo.value), excinfo.value.code, excinfo.value.message, excinfo.value.field) == (
+            ServiceError, "unknown_fields", "Champs inconnus : created_by, organisation", None)
+        assert _last_event().seq == seq
+    assert stored_files(media) == files
 
 
 def test_supplier_in_a_chain_cannot_be_deleted(tenant):

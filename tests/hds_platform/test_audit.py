@@ -1,11 +1,14 @@
 import itertools
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from hds_platform.audit import GENESIS_HASH, verify_chain
+from hds_platform.audit import GENESIS_HASH, Actor, record, verify_chain
 from hds_platform.models import AuditEvent
 
 
@@ -36,6 +39,28 @@ def test_failed_write_leaves_no_event(tenant, client_for):
     response = client.post(f"/api/v1/orgs/{tenant.organisation.slug}/tokens/", {"name": "", "scope": "read"})
     assert response.status_code == 400
     assert len(_events(tenant)) == before
+
+
+def test_changes_are_stored_as_plain_json_and_read_back_as_hashed(tenant):
+    with tenant.context():
+        event = record(organisation=tenant.organisation, actor=Actor.system(), action="test.recorded",
+                       target=tenant.organisation, changes={
+                           "period": [date(2025, 1, 10), datetime(2026, 2, 1, 9, 0, tzinfo=UTC)],
+                           "members": frozenset({tenant.members["viewer"], tenant.owner}),
+                           "amount": Decimal("12.50"),
+                           "request": UUID("12345678-1234-5678-1234-567812345678"),
+                           "nested": {"activities": [frozenset({4, 1})], 7: (date(2027, 3, 31),)},
+                       })
+        stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.changes == {
+        "period": ["2025-01-10", "2026-02-01T09:00:00+00:00"],
+        "members": sorted([tenant.owner.pk, tenant.members["viewer"].pk]),
+        "amount": "12.50",
+        "request": "12345678-1234-5678-1234-567812345678",
+        "nested": {"activities": [[1, 4]], "7": ["2027-03-31"]},
+    }
+    assert stored.compute_hash() == stored.hash
+    assert verify_chain(tenant.organisation) == []
 
 
 def test_events_cannot_be_changed_through_the_orm(tenant):

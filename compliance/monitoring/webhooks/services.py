@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from compliance.models import WebhookDelivery, WebhookEndpoint
 from compliance.monitoring.webhooks import events as webhook_events
 from compliance.monitoring.webhooks import signing, urlguard
-from hds_platform import audit
+from hds_platform import audit, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
 from hds_platform.tenancy import require_organisation
@@ -59,19 +59,13 @@ def webhook_endpoint_create(*, actor: Actor, url: str, events: list[str], descri
 
 
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor: Actor, **fields) -> WebhookEndpoint:
-    unknown = set(fields) - ENDPOINT_FIELDS
-    if unknown:
-        raise ServiceError(_("Champs inconnus : %s") % ", ".join(sorted(unknown)), code="unknown_fields")
+    writes.refuse_unknown_fields(fields, ENDPOINT_FIELDS)
     if "events" in fields:
         fields["events"] = _clean_events(fields["events"])
     if "url" in fields:
         _check_url(fields["url"])
     with transaction.atomic():
-        changes = {}
-        for name, value in fields.items():
-            if getattr(endpoint, name) != value:
-                changes[name] = [getattr(endpoint, name), value]
-                setattr(endpoint, name, value)
+        changes = writes.assign_changes(endpoint, fields)
         if not changes:
             return endpoint
         endpoint.full_clean()
