@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS, EXPIRY_WINDOWS
 from compliance.models import (
     Certificate,
     CertificateSource,
@@ -27,6 +29,7 @@ from compliance.models import (
     RemoteAccessBasis,
     Supplier,
 )
+from compliance.selectors import within_days_key
 from hds_platform.api.fields import TenantPrimaryKeyRelatedField
 
 ACTIVITIES_SCHEMA = {
@@ -106,11 +109,16 @@ class RegistryMatchSerializer(serializers.Serializer):
                                            help_text=_("Hosts a member rejected: never suggested again."))
 
 
-class CertificatesSummarySerializer(serializers.Serializer):
-    valid = serializers.IntegerField(help_text=_("Certificates in force today."))
-    expiring_within_90_days = serializers.IntegerField()
-    expired_or_invalid = serializers.IntegerField(help_text=_("Expired, suspended or withdrawn."))
-    next_expiry = serializers.DateField(allow_null=True)
+EXPIRING_WITHIN_HORIZON = f"expiring_within_{EXPIRY_HORIZON_DAYS}_days"
+
+# Built with type() because a field name carries the horizon.
+CertificatesSummarySerializer = type("CertificatesSummarySerializer", (serializers.Serializer,), {
+    "__module__": __name__,
+    "valid": serializers.IntegerField(help_text=_("Certificates in force today.")),
+    EXPIRING_WITHIN_HORIZON: serializers.IntegerField(),
+    "expired_or_invalid": serializers.IntegerField(help_text=_("Expired, suspended or withdrawn.")),
+    "next_expiry": serializers.DateField(allow_null=True),
+})
 
 
 SUPPLIER_EXAMPLE = {
@@ -124,7 +132,7 @@ SUPPLIER_EXAMPLE = {
     },
     "subject_to_non_eu_law": False, "non_eu_laws": [], "non_eu_law_mitigations": "",
     "transparency_url": "https://example.org/transparence",
-    "certificates_summary": {"valid": 1, "expiring_within_90_days": 0, "expired_or_invalid": 0,
+    "certificates_summary": {"valid": 1, EXPIRING_WITHIN_HORIZON: 0, "expired_or_invalid": 0,
                              "next_expiry": "2027-06-13"},
     "created_at": "2026-11-02T09:15:00+01:00", "updated_at": "2026-11-02T09:15:00+01:00",
 }
@@ -171,7 +179,7 @@ class SupplierSerializer(serializers.ModelSerializer):
     def get_certificates_summary(self, supplier: Supplier) -> dict | None:
         if not hasattr(supplier, "certificates_valid"):
             return None
-        return {"valid": supplier.certificates_valid, "expiring_within_90_days": supplier.certificates_expiring,
+        return {"valid": supplier.certificates_valid, EXPIRING_WITHIN_HORIZON: supplier.certificates_expiring,
                 "expired_or_invalid": supplier.certificates_invalid,
                 "next_expiry": supplier.next_expiry.isoformat() if supplier.next_expiry else None}
 
@@ -395,12 +403,13 @@ class ExpiringCertificateSerializer(serializers.Serializer):
     days_left = serializers.IntegerField()
 
 
-class ExpiringCertificatesSerializer(serializers.Serializer):
-    within_30_days = serializers.IntegerField()
-    within_60_days = serializers.IntegerField()
-    within_90_days = serializers.IntegerField()
-    certificates = ExpiringCertificateSerializer(many=True, help_text=_("Valid certificates expiring within 90 "
-                                                                        "days, soonest first."))
+# Built with type() because the field names carry the horizons.
+ExpiringCertificatesSerializer = type("ExpiringCertificatesSerializer", (serializers.Serializer,), {
+    "__module__": __name__,
+    **{within_days_key(days): serializers.IntegerField() for days in EXPIRY_WINDOWS},
+    "certificates": ExpiringCertificateSerializer(many=True, help_text=format_lazy(
+        _("Valid certificates expiring within {days} days, soonest first."), days=max(EXPIRY_WINDOWS))),
+})
 
 
 class StatusCountsSerializer(serializers.Serializer):
@@ -411,14 +420,17 @@ class StatusCountsSerializer(serializers.Serializer):
     not_evaluated = serializers.IntegerField()
 
 
+EXPIRING_CERTIFICATE_EXAMPLE = {
+    "id": 40, "supplier": 12, "supplier_name": "Sauvegarde Santé Services", "kind": "hds",
+    "certificate_number": "DEKRA.HDS.24.0311", "expires_on": "2027-01-20", "days_left": 53,
+}
 SUMMARY_EXAMPLE = {
     "processings": 4, "evaluated": 4,
     "by_status": {"not_applicable": 0, "compliant": 1, "non_compliant": 2, "incomplete": 1, "not_evaluated": 0},
     "top_findings": [{"code": "coverage.activity_not_covered", "severity": "error", "count": 3, "processings": 2}],
     "expiring_certificates": {
-        "within_30_days": 0, "within_60_days": 1, "within_90_days": 1,
-        "certificates": [{"id": 40, "supplier": 12, "supplier_name": "Sauvegarde Santé Services", "kind": "hds",
-                          "certificate_number": "DEKRA.HDS.24.0311", "expires_on": "2027-01-20", "days_left": 53}],
+        **{within_days_key(days): int(EXPIRING_CERTIFICATE_EXAMPLE["days_left"] <= days) for days in EXPIRY_WINDOWS},
+        "certificates": [EXPIRING_CERTIFICATE_EXAMPLE],
     },
 }
 

@@ -8,7 +8,6 @@ that Django finds them under this app; the code that writes them lives in ``comp
 """
 
 from compliance.models.alerts import (
-    EXPIRY_THRESHOLDS,
     Alert,
     AlertKind,
     AlertResolution,
@@ -62,7 +61,6 @@ from compliance.models.webhooks import (
 )
 
 __all__ = [
-    "EXPIRY_THRESHOLDS",
     "Alert",
     "AlertKind",
     "AlertResolution",

@@ -9,7 +9,8 @@ is the backstop.
 
 Three kinds of jobs raise alerts:
 
-- :mod:`compliance.monitoring.expiry` (certificates and evidence reaching 90, 60, 30, 7 days, then expired);
+- :mod:`compliance.monitoring.expiry` (certificates and evidence reaching each expiry threshold, then
+  expired);
 - :func:`on_status_changes`, called by the evaluation service in the transaction that records
   a processing's status change;
 - :func:`registry_hosts_changed`, after a registry import removed a host or narrowed its

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
+from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS
 from compliance.models import (
     Certificate,
     CertificateStatus,
@@ -25,7 +26,6 @@ from compliance.web.diagram import STATE_RANK, Diagram, DiagramLink, LinkState, 
 from registry.matching import normalise_certificate_number, normalise_name
 from registry.models import CertifiedHost, HostCertificate
 
-EXPIRY_HORIZON_DAYS = 90
 DASHBOARD_ROWS = 10
 NEEDS_ACTION = (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance import evaluation, evidence_files, selectors, services
+from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS
 from compliance.models import (
     Certificate,
     CertificateKind,
@@ -77,6 +78,7 @@ def dashboard(request):
         "cards": cards,
         "needing_action": pages.processings_needing_action(),
         "expiring": pages.certificates_expiring(today),
+        "expiry_horizon_days": EXPIRY_HORIZON_DAYS,
         "uncertified": list(selectors.suppliers(today=today).filter(certificates_valid=0)
                             .order_by("name", "id")[:pages.DASHBOARD_ROWS]),
         "today": today,

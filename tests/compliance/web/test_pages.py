@@ -77,6 +77,16 @@ def test_dashboard_counts_statuses_and_lists_what_needs_action(owner_client, ten
     assert (today + timedelta(days=20)).strftime("%d/%m/%Y") in expiring_part
 
 
+def test_dashboard_names_the_expiry_horizon_in_the_language_of_the_page(owner_client, tenant):
+    expiring_part = html(owner_client.get(page_url(tenant))).split('id="expiring-title"')[1].split("</section>")[0]
+    assert "Certificats valides expirés ou expirant dans les 90 jours." in expiring_part
+    assert "Aucun certificat n'expire dans les 90 jours." in expiring_part
+    owner_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    expiring_part = html(owner_client.get(page_url(tenant))).split('id="expiring-title"')[1].split("</section>")[0]
+    assert "Valid certificates expired or expiring within 90 days." in expiring_part
+    assert "No certificate expires within 90 days." in expiring_part
+
+
 def test_processing_list_shows_each_status_and_link_count(owner_client, tenant, media):
     with tenant.context():
         _processing, _supplier, _link = covered_chain("Dossier patient")
