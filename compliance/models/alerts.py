@@ -9,6 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from compliance.conformity.horizons import EXPIRED_THRESHOLD, EXPIRY_THRESHOLDS
+from compliance.models.choices import AlertSeverity
 from hds_platform.tenancy import TenantModel
 
 _THRESHOLD_HELP = format_lazy(
@@ -25,12 +26,6 @@ class AlertKind(models.TextChoices):
     EVIDENCE_EXPIRED = "evidence_expired", _("Pièce expirée")
     CONFORMITY_CHANGED = "conformity_changed", _("Statut de conformité modifié")
     REGISTRY_HOST_CHANGED = "registry_host_changed", _("Hébergeur modifié dans la liste ANS")
-
-
-class AlertSeverity(models.TextChoices):
-    ERROR = "error", _("Erreur")
-    WARNING = "warning", _("Avertissement")
-    INFO = "info", _("Information")
 
 
 class AlertStatus(models.TextChoices):
