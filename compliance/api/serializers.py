@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from compliance.conformity import RegistryMatch, Severity
 from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS, EXPIRY_WINDOWS
 from compliance.models import (
     Certificate,
@@ -97,7 +98,7 @@ class RegistryHostSummarySerializer(serializers.Serializer):
 
 class RegistryMatchSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=["none", "suggested", "confirmed"],
+        choices=[match.value for match in RegistryMatch],
         help_text=_("none, suggested (awaiting a member's decision) or confirmed. A rejected suggestion reads none."),
     )
     host = RegistryHostSummarySerializer(allow_null=True, help_text=_("The host of the ANS list, with its "
@@ -337,7 +338,7 @@ class ChainLinkSerializer(serializers.ModelSerializer):
 
 class FindingSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("Stable code, e.g. coverage.activity_not_covered."))
-    severity = serializers.ChoiceField(choices=["error", "warning", "info"])
+    severity = serializers.ChoiceField(choices=[severity.value for severity in Severity])
     message = serializers.CharField(help_text=_("In the request's language (French by default)."))
     activity = serializers.IntegerField(allow_null=True)
     link = serializers.IntegerField(allow_null=True, help_text=_("Chain link id."))
@@ -412,12 +413,12 @@ ExpiringCertificatesSerializer = type("ExpiringCertificatesSerializer", (seriali
 })
 
 
-class StatusCountsSerializer(serializers.Serializer):
-    not_applicable = serializers.IntegerField()
-    compliant = serializers.IntegerField()
-    non_compliant = serializers.IntegerField()
-    incomplete = serializers.IntegerField()
-    not_evaluated = serializers.IntegerField()
+# Built with type() because the field names are the statuses.
+StatusCountsSerializer = type("StatusCountsSerializer", (serializers.Serializer,), {
+    "__module__": __name__,
+    **{status: serializers.IntegerField() for status in ConformityStatus.values},
+    "not_evaluated": serializers.IntegerField(),
+})
 
 
 EXPIRING_CERTIFICATE_EXAMPLE = {

@@ -21,10 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from compliance import evaluation, evidence_files, selectors, services
 from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS
 from compliance.models import (
+    STATUS_LABELS,
     Certificate,
     CertificateKind,
     CertificateSource,
     ChainLink,
+    ConformityStatus,
     ConformityStatusChange,
     Evidence,
     EvidenceKind,
@@ -34,7 +36,6 @@ from compliance.models import (
 )
 from compliance.web import pages
 from compliance.web.forms import CertificateForm, ChainLinkForm, EvidenceForm, ProcessingForm, SupplierForm
-from compliance.web.labels import STATUS_LABELS
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
 from hds_platform.forms import add_service_error
@@ -68,9 +69,9 @@ def dashboard(request):
     summary = selectors.conformity_summary(today=today)
     by_status = summary["by_status"]
     cards = [
-        {"status": status, "label": STATUS_LABELS[status], "count": by_status[key]}
-        for status, key in (("non_compliant", "non_compliant"), ("incomplete", "incomplete"),
-                            ("compliant", "compliant"), ("not_applicable", "not_applicable"), ("", "not_evaluated"))
+        {"status": status, "label": STATUS_LABELS[status], "count": by_status[status or "not_evaluated"]}
+        for status in (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE, ConformityStatus.COMPLIANT,
+                       ConformityStatus.NOT_APPLICABLE, "")
     ]
     return render(request, "compliance/dashboard.html", {
         "section": "dashboard",
