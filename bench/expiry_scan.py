@@ -7,12 +7,12 @@ Builds a throwaway database next to the configured one (SQLite: ``var/bench-expi
 PostgreSQL when ``DATABASE_URL`` points at it: ``maillon_bench_expiry``), migrates it, and seeds
 ``--organisations`` organisations of ``--certificates`` certificates each with bulk inserts. End
 dates are spread evenly from 100 days ago to 399 days ahead, so that 191 in 500 certificates are
-expired or within 90 days. It then calls the Celery task ``compliance.monitoring.tasks.expiry_scan`` for every
-organisation — the task itself, decorator, organisation context and transaction included, with no
-broker — twice: the first run raises the alerts, the second (the next day's run, or a re-delivered
-message) must raise none. Each run prints organisations, certificates, alerts created, seconds,
-alerts/s, organisations/s, this process's CPU seconds and SQL queries; the figures also go to
-``bench/results/expiry_scan.json``.
+expired or within the expiry horizon (``EXPIRY_HORIZON_DAYS``). It then calls the Celery task
+``compliance.monitoring.tasks.expiry_scan`` for every organisation — the task itself, decorator,
+organisation context and transaction included, with no broker — twice: the first run raises the
+alerts, the second (the next day's run, or a re-delivered message) must raise none. Each run prints
+organisations, certificates, alerts created, seconds, alerts/s, organisations/s, this process's CPU
+seconds and SQL queries; the figures also go to ``bench/results/expiry_scan.json``.
 The script checks that the first run created exactly one alert per certificate due, and the
 second none.
 """
@@ -42,6 +42,8 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS  # noqa: E402
+
 SPREAD_DAYS = 500
 OLDEST = -100
 CHUNK_ORGANISATIONS = 200
@@ -68,7 +70,7 @@ def seed(organisations: int, per_organisation: int) -> tuple[list[int], int]:
         for index, organisation_id in enumerate(ids[start:start + CHUNK_ORGANISATIONS], start=start):
             for number in range(per_organisation):
                 offset = offset_of(index, number, per_organisation)
-                due += offset <= 90
+                due += offset <= EXPIRY_HORIZON_DAYS
                 rows.append(Certificate(
                     organisation_id=organisation_id, kind="hds", activities=frozenset({1, 2, 3, 4}),
                     certificate_number=f"HDS-{index}-{number}", certifier="LNE", referential_version="v2",
@@ -129,7 +131,7 @@ def main() -> int:
 
     certificates = options.organisations * options.certificates
     print(f"expiry scan on {vendor} ({database_name}): {options.organisations} organisations × "
-          f"{options.certificates} certificates = {certificates}, {due} expired or within 90 days; "
+          f"{options.certificates} certificates = {certificates}, {due} expired or within {EXPIRY_HORIZON_DAYS} days; "
           f"seeded in {seeded:.1f} s")
     header = ("run", "organisations", "certificates", "alerts created", "seconds", "CPU s (this process)",
               "alerts/s", "organisations/s", "queries", "queries/organisation")

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS, EXPIRY_WINDOWS
 from compliance.models import (
     Certificate,
     CertificateStatus,
@@ -19,8 +20,12 @@ from compliance.models import (
 )
 from registry.models import HostCertificate
 
-EXPIRY_WINDOWS = (30, 60, 90)
 TOP_FINDINGS = 10
+
+
+def within_days_key(days: int) -> str:
+    """The key under which the conformity summary counts the certificates expiring within ``days``."""
+    return f"within_{days}_days"
 
 
 def suppliers(queryset: QuerySet[Supplier] | None = None, *, today: date | None = None) -> QuerySet[Supplier]:
@@ -28,6 +33,7 @@ def suppliers(queryset: QuerySet[Supplier] | None = None, *, today: date | None 
     of their certificates, in two queries for a page of any size."""
     today = today or timezone.localdate()
     valid = Q(certificates__status=CertificateStatus.VALID, certificates__expires_on__gte=today)
+    expiring = Q(certificates__expires_on__lte=today + timedelta(days=EXPIRY_HORIZON_DAYS))
     return (
         (Supplier.objects.all() if queryset is None else queryset).select_related("registry_host")
         .prefetch_related(Prefetch(
@@ -37,9 +43,7 @@ def suppliers(queryset: QuerySet[Supplier] | None = None, *, today: date | None 
         ))
         .annotate(
             certificates_valid=Count("certificates", filter=valid),
-            certificates_expiring=Count(
-                "certificates", filter=valid & Q(certificates__expires_on__lte=today + timedelta(days=90))
-            ),
+            certificates_expiring=Count("certificates", filter=valid & expiring),
             certificates_invalid=Count("certificates", filter=~valid & Q(certificates__isnull=False)),
             next_expiry=Min("certificates__expires_on", filter=valid),
         )
@@ -95,7 +99,7 @@ def conformity_summary(*, today: date | None = None) -> dict:
             for code, count in sorted(occurrences.items(), key=lambda item: (-item[1], item[0]))[:TOP_FINDINGS]
         ],
         "expiring_certificates": {
-            **{f"within_{days}_days": sum(1 for c in expiring if (c.expires_on - today).days <= days)
+            **{within_days_key(days): sum(1 for c in expiring if (c.expires_on - today).days <= days)
                for days in EXPIRY_WINDOWS},
             "certificates": [
                 {"id": c.pk, "supplier": c.supplier_id, "supplier_name": c.supplier.name if c.supplier else None,

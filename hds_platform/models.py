@@ -75,6 +75,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.email
 
 
+# The conformity engine reads these values as its OrganisationKind. The platform cannot import
+# compliance, so they are written out here and a compliance test holds the two equal.
 class OrganisationKind(models.TextChoices):
     HEALTH_PROFESSIONAL = "health_professional", _("Professionnel de santé")
     HEALTH_ESTABLISHMENT = "health_establishment", _("Établissement de santé")

@@ -297,7 +297,7 @@ SPECTACULAR_SETTINGS = {
         "ProcessingRoleEnum": "compliance.models.ProcessingRole",
         "RoleEnum": "hds_platform.roles.Role",
         "SupplierRegistryMatchStatusEnum": "compliance.models.RegistryMatchStatus",
-        "RegistryMatchStatusEnum": ["none", "suggested", "confirmed"],
+        "RegistryMatchStatusEnum": "compliance.conformity.RegistryMatch",
         "RegistryChangeKindEnum": "registry.models.Change.Kind",
         "AlertKindEnum": "compliance.models.AlertKind",
         "SnapshotStatusEnum": "registry.models.Snapshot.Status",

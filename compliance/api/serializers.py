@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from compliance.conformity import RegistryMatch, Severity
+from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS, EXPIRY_WINDOWS
 from compliance.models import (
     Certificate,
     CertificateSource,
@@ -27,6 +30,7 @@ from compliance.models import (
     RemoteAccessBasis,
     Supplier,
 )
+from compliance.selectors import within_days_key
 from hds_platform.api.fields import TenantPrimaryKeyRelatedField
 
 ACTIVITIES_SCHEMA = {
@@ -94,7 +98,7 @@ class RegistryHostSummarySerializer(serializers.Serializer):
 
 class RegistryMatchSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=["none", "suggested", "confirmed"],
+        choices=[match.value for match in RegistryMatch],
         help_text=_("none, suggested (awaiting a member's decision) or confirmed. A rejected suggestion reads none."),
     )
     host = RegistryHostSummarySerializer(allow_null=True, help_text=_("The host of the ANS list, with its "
@@ -106,11 +110,16 @@ class RegistryMatchSerializer(serializers.Serializer):
                                            help_text=_("Hosts a member rejected: never suggested again."))
 
 
-class CertificatesSummarySerializer(serializers.Serializer):
-    valid = serializers.IntegerField(help_text=_("Certificates in force today."))
-    expiring_within_90_days = serializers.IntegerField()
-    expired_or_invalid = serializers.IntegerField(help_text=_("Expired, suspended or withdrawn."))
-    next_expiry = serializers.DateField(allow_null=True)
+EXPIRING_WITHIN_HORIZON = f"expiring_within_{EXPIRY_HORIZON_DAYS}_days"
+
+# Built with type() because a field name carries the horizon.
+CertificatesSummarySerializer = type("CertificatesSummarySerializer", (serializers.Serializer,), {
+    "__module__": __name__,
+    "valid": serializers.IntegerField(help_text=_("Certificates in force today.")),
+    EXPIRING_WITHIN_HORIZON: serializers.IntegerField(),
+    "expired_or_invalid": serializers.IntegerField(help_text=_("Expired, suspended or withdrawn.")),
+    "next_expiry": serializers.DateField(allow_null=True),
+})
 
 
 SUPPLIER_EXAMPLE = {
@@ -124,7 +133,7 @@ SUPPLIER_EXAMPLE = {
     },
     "subject_to_non_eu_law": False, "non_eu_laws": [], "non_eu_law_mitigations": "",
     "transparency_url": "https://example.org/transparence",
-    "certificates_summary": {"valid": 1, "expiring_within_90_days": 0, "expired_or_invalid": 0,
+    "certificates_summary": {"valid": 1, EXPIRING_WITHIN_HORIZON: 0, "expired_or_invalid": 0,
                              "next_expiry": "2027-06-13"},
     "created_at": "2026-11-02T09:15:00+01:00", "updated_at": "2026-11-02T09:15:00+01:00",
 }
@@ -171,7 +180,7 @@ class SupplierSerializer(serializers.ModelSerializer):
     def get_certificates_summary(self, supplier: Supplier) -> dict | None:
         if not hasattr(supplier, "certificates_valid"):
             return None
-        return {"valid": supplier.certificates_valid, "expiring_within_90_days": supplier.certificates_expiring,
+        return {"valid": supplier.certificates_valid, EXPIRING_WITHIN_HORIZON: supplier.certificates_expiring,
                 "expired_or_invalid": supplier.certificates_invalid,
                 "next_expiry": supplier.next_expiry.isoformat() if supplier.next_expiry else None}
 
@@ -329,7 +338,7 @@ class ChainLinkSerializer(serializers.ModelSerializer):
 
 class FindingSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("Stable code, e.g. coverage.activity_not_covered."))
-    severity = serializers.ChoiceField(choices=["error", "warning", "info"])
+    severity = serializers.ChoiceField(choices=[severity.value for severity in Severity])
     message = serializers.CharField(help_text=_("In the request's language (French by default)."))
     activity = serializers.IntegerField(allow_null=True)
     link = serializers.IntegerField(allow_null=True, help_text=_("Chain link id."))
@@ -395,30 +404,34 @@ class ExpiringCertificateSerializer(serializers.Serializer):
     days_left = serializers.IntegerField()
 
 
-class ExpiringCertificatesSerializer(serializers.Serializer):
-    within_30_days = serializers.IntegerField()
-    within_60_days = serializers.IntegerField()
-    within_90_days = serializers.IntegerField()
-    certificates = ExpiringCertificateSerializer(many=True, help_text=_("Valid certificates expiring within 90 "
-                                                                        "days, soonest first."))
+# Built with type() because the field names carry the horizons.
+ExpiringCertificatesSerializer = type("ExpiringCertificatesSerializer", (serializers.Serializer,), {
+    "__module__": __name__,
+    **{within_days_key(days): serializers.IntegerField() for days in EXPIRY_WINDOWS},
+    "certificates": ExpiringCertificateSerializer(many=True, help_text=format_lazy(
+        _("Valid certificates expiring within {days} days, soonest first."), days=max(EXPIRY_WINDOWS))),
+})
 
 
-class StatusCountsSerializer(serializers.Serializer):
-    not_applicable = serializers.IntegerField()
-    compliant = serializers.IntegerField()
-    non_compliant = serializers.IntegerField()
-    incomplete = serializers.IntegerField()
-    not_evaluated = serializers.IntegerField()
+# Built with type() because the field names are the statuses.
+StatusCountsSerializer = type("StatusCountsSerializer", (serializers.Serializer,), {
+    "__module__": __name__,
+    **{status: serializers.IntegerField() for status in ConformityStatus.values},
+    "not_evaluated": serializers.IntegerField(),
+})
 
 
+EXPIRING_CERTIFICATE_EXAMPLE = {
+    "id": 40, "supplier": 12, "supplier_name": "Sauvegarde Santé Services", "kind": "hds",
+    "certificate_number": "DEKRA.HDS.24.0311", "expires_on": "2027-01-20", "days_left": 53,
+}
 SUMMARY_EXAMPLE = {
     "processings": 4, "evaluated": 4,
     "by_status": {"not_applicable": 0, "compliant": 1, "non_compliant": 2, "incomplete": 1, "not_evaluated": 0},
     "top_findings": [{"code": "coverage.activity_not_covered", "severity": "error", "count": 3, "processings": 2}],
     "expiring_certificates": {
-        "within_30_days": 0, "within_60_days": 1, "within_90_days": 1,
-        "certificates": [{"id": 40, "supplier": 12, "supplier_name": "Sauvegarde Santé Services", "kind": "hds",
-                          "certificate_number": "DEKRA.HDS.24.0311", "expires_on": "2027-01-20", "days_left": 53}],
+        **{within_days_key(days): int(EXPIRING_CERTIFICATE_EXAMPLE["days_left"] <= days) for days in EXPIRY_WINDOWS},
+        "certificates": [EXPIRING_CERTIFICATE_EXAMPLE],
     },
 }
 

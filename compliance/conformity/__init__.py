@@ -3,7 +3,7 @@
 `evaluate(EvaluationInput) -> EvaluationResult` takes one processing with its hosting chain, the
 certificates of the actors involved and the evaluation date, and returns a status with ordered
 findings. The finding catalogue is documented in `findings`, the status logic in `engine`, each
-rule family in `rules/`.
+rule family in `rules/`, the expiry horizons every part of Maillon shares in `horizons`.
 """
 
 from .engine import EvaluationResult, Status, evaluate

@@ -52,7 +52,7 @@ sovereignty.non_eu_law_unmitigated        warning         non-EU law named, no m
 evidence.hosting_contract_missing         error           direct host, no hosting contract
 evidence.dpa_missing                      error           direct processor, no DPA
 evidence.certificate_document_missing     warning         cert. used, not from registry, no copy
-evidence.certificate_expiring             warning         cert. used expires within 90 days
+evidence.certificate_expiring             warning         cert. used expires within the horizon
 register.purposes_missing                 warning   yes   art. 30 field empty
 register.data_subject_categories_missing  warning   yes   art. 30 field empty
 register.data_categories_missing          warning   yes   art. 30 field empty

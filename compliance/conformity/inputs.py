@@ -5,6 +5,9 @@ accept either the enum member or its string value (as stored in the database) an
 so a typo in the loader fails loudly here instead of being silently treated as "other". Lists
 are coerced to tuples, activity sets to frozensets, country codes to upper case.
 
+The enums are also the vocabulary the database stores: the models' choices are built from them
+(`compliance.models.choices`), so their values and order are a contract.
+
 Actors are identified by a key: `SELF` ("self") for the organisation itself, otherwise the
 supplier's id. The same key appears on links and certificates.
 """

@@ -5,27 +5,33 @@ scoped default manager, unique constraints that include the organisation. Busine
 ``compliance.services`` and ``compliance.conformity``; ``clean()`` only checks what a single row can
 tell about itself. The tables of monitoring (alerts, digest preferences, webhooks) are here too, so
 that Django finds them under this app; the code that writes them lives in ``compliance.monitoring``.
+The choices that come from the conformity engine, and their labels, are in ``choices``.
 """
 
 from compliance.models.alerts import (
-    EXPIRY_THRESHOLDS,
     Alert,
     AlertKind,
     AlertResolution,
-    AlertSeverity,
     AlertStatus,
     DigestFrequency,
     NotificationPreference,
 )
-from compliance.models.certificates import (
-    Certificate,
+from compliance.models.certificates import Certificate
+from compliance.models.choices import (
+    STATUS_LABELS,
+    AlertSeverity,
     CertificateKind,
     CertificateSource,
     CertificateStatus,
+    ConformityStatus,
+    HostingMode,
+    Identifiability,
+    ProcessingRole,
+    RegistryMatchStatus,
+    RemoteAccessBasis,
 )
 from compliance.models.conformity import (
     ConformityResult,
-    ConformityStatus,
     ConformityStatusChange,
     RowPlaceholderJSONField,
 )
@@ -36,18 +42,13 @@ from compliance.models.evidence import (
 )
 from compliance.models.processings import (
     ChainLink,
-    HostingMode,
-    Identifiability,
     Processing,
-    ProcessingRole,
 )
 from compliance.models.suppliers import (
     RegistryMatchMethod,
-    RegistryMatchStatus,
     Supplier,
 )
 from compliance.models.validators import (
-    RemoteAccessBasis,
     validate_country,
     validate_country_list,
     validate_remote_access,
@@ -62,7 +63,7 @@ from compliance.models.webhooks import (
 )
 
 __all__ = [
-    "EXPIRY_THRESHOLDS",
+    "STATUS_LABELS",
     "Alert",
     "AlertKind",
     "AlertResolution",

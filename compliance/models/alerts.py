@@ -5,12 +5,18 @@ The rules that create and change these rows live in ``compliance.monitoring``.""
 
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from compliance.conformity.horizons import EXPIRED_THRESHOLD, EXPIRY_THRESHOLDS
+from compliance.models.choices import AlertSeverity
 from hds_platform.tenancy import TenantModel
 
-#: Days before an expiry at which an alert is raised; 0 is "expired".
-EXPIRY_THRESHOLDS = (90, 60, 30, 7, 0)
+_THRESHOLD_HELP = format_lazy(
+    _("Expiry alerts: {thresholds}, or {expired} when expired."),
+    thresholds=", ".join(str(days) for days in EXPIRY_THRESHOLDS if days != EXPIRED_THRESHOLD),
+    expired=EXPIRED_THRESHOLD,
+)
 
 
 class AlertKind(models.TextChoices):
@@ -20,12 +26,6 @@ class AlertKind(models.TextChoices):
     EVIDENCE_EXPIRED = "evidence_expired", _("Pièce expirée")
     CONFORMITY_CHANGED = "conformity_changed", _("Statut de conformité modifié")
     REGISTRY_HOST_CHANGED = "registry_host_changed", _("Hébergeur modifié dans la liste ANS")
-
-
-class AlertSeverity(models.TextChoices):
-    ERROR = "error", _("Erreur")
-    WARNING = "warning", _("Avertissement")
-    INFO = "info", _("Information")
 
 
 class AlertStatus(models.TextChoices):
@@ -51,7 +51,7 @@ class Alert(TenantModel):
     status = models.CharField(_("état"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     dedupe_key = models.CharField(max_length=200, help_text=_("What makes this alert unique in the organisation."))
     threshold = models.PositiveSmallIntegerField(
-        _("seuil (jours)"), null=True, blank=True, help_text=_("Expiry alerts: 90, 60, 30, 7, or 0 when expired."))
+        _("seuil (jours)"), null=True, blank=True, help_text=_THRESHOLD_HELP)
     due_on = models.DateField(_("échéance"), null=True, blank=True,
                               help_text=_("Expiry alerts: the end-of-validity date the alert is about."))
     data = models.JSONField(_("données"), default=dict, blank=True,

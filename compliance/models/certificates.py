@@ -6,26 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from compliance.models.choices import CertificateKind, CertificateSource, CertificateStatus
 from compliance.models.suppliers import Supplier
 from hds_platform.fields import ActivitySetField
 from hds_platform.tenancy import TenantModel
-
-
-class CertificateKind(models.TextChoices):
-    HDS = "hds", _("HDS")
-    ISO27001 = "iso27001", _("ISO 27001")
-
-
-class CertificateStatus(models.TextChoices):
-    VALID = "valid", _("Valide")
-    SUSPENDED = "suspended", _("Suspendu")
-    WITHDRAWN = "withdrawn", _("Retiré")
-
-
-class CertificateSource(models.TextChoices):
-    REGISTRY = "registry", _("Liste ANS")
-    DOCUMENT = "document", _("Document")
-    MANUAL = "manual", _("Saisie manuelle")
 
 
 class Certificate(TenantModel):

@@ -4,6 +4,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from compliance.models.choices import ConformityStatus
 from compliance.models.processings import Processing
 from hds_platform.tenancy import TenantModel
 
@@ -19,13 +20,6 @@ class RowPlaceholderJSONField(models.JSONField):
     def get_placeholder(self, value, compiler, connection):
         return "%s"
 
-
-
-class ConformityStatus(models.TextChoices):
-    NOT_APPLICABLE = "not_applicable", _("Non concerné")
-    COMPLIANT = "compliant", _("Conforme")
-    NON_COMPLIANT = "non_compliant", _("Non conforme")
-    INCOMPLETE = "incomplete", _("Incomplet")
 
 
 class ConformityResult(TenantModel):

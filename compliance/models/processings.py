@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from compliance.models.choices import HostingMode, Identifiability, ProcessingRole
 from compliance.models.suppliers import Supplier
 from compliance.models.validators import (
     validate_country_list,
@@ -14,23 +15,6 @@ from compliance.models.validators import (
 )
 from hds_platform.fields import ActivitySetField
 from hds_platform.tenancy import TenantModel
-
-
-class Identifiability(models.TextChoices):
-    IDENTIFIED = "identified", _("Identifiantes")
-    PSEUDONYMISED = "pseudonymised", _("Pseudonymisées")
-    ANONYMISED = "anonymised", _("Anonymisées")
-
-
-class HostingMode(models.TextChoices):
-    UNKNOWN = "", _("Non renseigné")
-    SELF_HOSTED = "self_hosted", _("Auto-hébergé")
-    OUTSOURCED = "outsourced", _("Externalisé")
-
-
-class ProcessingRole(models.TextChoices):
-    CONTROLLER = "controller", _("Responsable de traitement")
-    PROCESSOR = "processor", _("Sous-traitant")
 
 
 class Processing(TenantModel):

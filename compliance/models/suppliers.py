@@ -6,17 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from compliance.models.choices import RegistryMatchStatus
 from compliance.models.validators import validate_country, validate_text_list, validate_vat_number
 from hds_platform.models import validate_siren, validate_siret
 from hds_platform.tenancy import TenantModel
-
-
-class RegistryMatchStatus(models.TextChoices):
-    NONE = "none", _("Aucune correspondance")
-    SUGGESTED = "suggested", _("Suggérée")
-    CONFIRMED = "confirmed", _("Confirmée")
-    # A member rejected the suggestion; the host is remembered so it is not suggested again.
-    REJECTED = "rejected", _("Rejetée")
 
 
 class RegistryMatchMethod(models.TextChoices):

@@ -3,11 +3,12 @@ remote-access bases."""
 
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from stdnum.eu import vat as stdnum_vat
 from stdnum.fr import tva as stdnum_tva
+
+from compliance.models.choices import RemoteAccessBasis
 
 
 def validate_country(value: str) -> None:
@@ -52,14 +53,6 @@ def validate_transfers(value) -> None:
         if not isinstance(item.get("safeguard", ""), str):
             raise ValidationError(_("La garantie d'un transfert est un texte."), code="invalid_transfers")
         validate_country(item["country"] if isinstance(item["country"], str) else "?")
-
-
-class RemoteAccessBasis(models.TextChoices):
-    """Legal basis of a remote access from outside the EEA (HDS v2 EXI 29)."""
-
-    ADEQUACY = "adequacy", _("Décision d'adéquation (RGPD art. 45)")
-    SAFEGUARDS = "safeguards", _("Garanties appropriées (RGPD art. 46)")
-    NONE = "", _("Aucune base documentée")
 
 
 def validate_remote_access(value) -> None:

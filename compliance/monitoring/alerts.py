@@ -9,7 +9,8 @@ is the backstop.
 
 Three kinds of jobs raise alerts:
 
-- :mod:`compliance.monitoring.expiry` (certificates and evidence reaching 90, 60, 30, 7 days, then expired);
+- :mod:`compliance.monitoring.expiry` (certificates and evidence reaching each expiry threshold, then
+  expired);
 - :func:`on_status_changes`, called by the evaluation service in the transaction that records
   a processing's status change;
 - :func:`registry_hosts_changed`, after a registry import removed a host or narrowed its
@@ -29,6 +30,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from compliance.models import (
+    STATUS_LABELS,
     Alert,
     AlertKind,
     AlertResolution,
@@ -264,12 +266,6 @@ def alert_resolve(*, alert: Alert, actor: Actor) -> Alert:
 
 # Texts -----------------------------------------------------------------------------------------
 
-_STATUS_LABELS = {
-    "fr": {"": "non évalué", "not_applicable": "non concerné", "compliant": "conforme",
-           "non_compliant": "non conforme", "incomplete": "incomplet"},
-    "en": {"": "not evaluated", "not_applicable": "not applicable", "compliant": "compliant",
-           "non_compliant": "non-compliant", "incomplete": "incomplete"},
-}
 _WORDS = {
     "fr": {"own": "votre organisation", "none": "aucun", "no_number": "sans numéro"},
     "en": {"own": "your organisation", "none": "none", "no_number": "without number"},
@@ -343,6 +339,14 @@ def _date(value: str | None, language: str) -> str:
         return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
 
 
+def _status(value: str, language: str) -> str:
+    """A status as written inside a sentence: its label in lower case; an unknown value as stored."""
+    if value not in STATUS_LABELS:
+        return value
+    with translation.override(language):
+        return str(STATUS_LABELS[value]).lower()
+
+
 def _listing(names: list[str], language: str) -> str:
     return ", ".join(names) if names else _WORDS[language]["none"]
 
@@ -359,10 +363,9 @@ def _fields(alert: Alert, language: str) -> dict:
         return {"title": data.get("evidence", {}).get("title", ""), "date": _date(data.get("valid_until"), language),
                 "threshold": data.get("threshold")}
     if alert.kind == AlertKind.CONFORMITY_CHANGED:
-        labels = _STATUS_LABELS[language]
         return {"processing": data.get("processing", {}).get("name", ""),
-                "from_status": labels.get(data.get("from_status", ""), data.get("from_status")),
-                "to_status": labels.get(data.get("to_status", ""), data.get("to_status")),
+                "from_status": _status(data.get("from_status", ""), language),
+                "to_status": _status(data.get("to_status", ""), language),
                 "appeared": _listing([f.get("code", "?") for f in data.get("appeared", [])], language),
                 "disappeared": _listing([f.get("code", "?") for f in data.get("disappeared", [])], language)}
     return {"host": data.get("host", {}).get("name", ""),

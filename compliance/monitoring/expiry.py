@@ -1,9 +1,9 @@
-"""The daily expiry scan of one organisation: certificates and evidence reaching 90, 60, 30 and 7 days
-before their end of validity, then expired.
+"""The daily expiry scan of one organisation: certificates and evidence reaching each horizon of
+``EXPIRY_THRESHOLDS`` (:mod:`compliance.conformity.horizons`) before their end of validity, then expired.
 
 One alert per (object, end date, threshold). Only the nearest threshold reached is raised: a
-certificate first seen 20 days before its expiry gets the 30-day alert, not the 90 and 60 ones,
-and a newer alert resolves the older ones about the same date. A certificate renewed (its date
+certificate first seen a few days inside a horizon gets that horizon's alert, not those of the
+farther ones, and a newer alert resolves the older ones about the same date. A certificate renewed (its date
 changed), deleted, or an evidence replaced by a new version resolves its open alerts. The dedupe
 key holds the end date, so a renewed certificate gets new alerts when its new date comes near.
 
@@ -19,8 +19,8 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from compliance.conformity.horizons import EXPIRED_THRESHOLD, EXPIRY_HORIZON_DAYS, EXPIRY_THRESHOLDS
 from compliance.models import (
-    EXPIRY_THRESHOLDS,
     Alert,
     AlertKind,
     AlertResolution,
@@ -35,7 +35,6 @@ from compliance.monitoring.alerts import OPEN_STATES, raise_alerts
 from compliance.monitoring.webhooks import events
 from hds_platform.models import Organisation
 
-HORIZON_DAYS = max(EXPIRY_THRESHOLDS)
 CERTIFICATE_KINDS = (AlertKind.CERTIFICATE_EXPIRING, AlertKind.CERTIFICATE_EXPIRED)
 EVIDENCE_KINDS = (AlertKind.EVIDENCE_EXPIRING, AlertKind.EVIDENCE_EXPIRED)
 
@@ -50,20 +49,20 @@ def threshold_for(end: date, today: date) -> int | None:
     """The nearest threshold reached on ``today`` by something valid until ``end`` (inclusive)."""
     days_left = (end - today).days
     if days_left < 0:
-        return 0
-    reached = [t for t in EXPIRY_THRESHOLDS if t and days_left <= t]
+        return EXPIRED_THRESHOLD
+    reached = [t for t in EXPIRY_THRESHOLDS if t != EXPIRED_THRESHOLD and days_left <= t]
     return min(reached) if reached else None
 
 
 def scan(organisation: Organisation, today: date | None = None) -> ScanResult:
     """Raise the due expiry alerts of ``organisation``; call inside its context (one transaction)."""
     today = today or timezone.localdate()
-    horizon = today + timedelta(days=HORIZON_DAYS)
+    horizon = today + timedelta(days=EXPIRY_HORIZON_DAYS)
     alerts = [*_certificate_alerts(today, horizon), *_evidence_alerts(today, horizon)]
     created = raise_alerts(organisation, alerts)
     resolved = _resolve_stale()
     events.emit_events(organisation, [
-        (events.CERTIFICATE_EXPIRED if alert.threshold == 0 else events.CERTIFICATE_EXPIRING,
+        (events.CERTIFICATE_EXPIRED if alert.threshold == EXPIRED_THRESHOLD else events.CERTIFICATE_EXPIRING,
          {**alert.data, "alert": alert.pk})
         for alert in created if alert.kind in CERTIFICATE_KINDS
     ])
@@ -83,8 +82,8 @@ def _certificate_alerts(today: date, horizon: date) -> list[Alert]:
         expires_on = row["expires_on"].isoformat()
         supplier = {"id": row["supplier_id"], "name": row["supplier__name"]} if row["supplier_id"] else None
         alerts.append(Alert(
-            kind=AlertKind.CERTIFICATE_EXPIRED if threshold == 0 else AlertKind.CERTIFICATE_EXPIRING,
-            severity=AlertSeverity.ERROR if threshold == 0 else AlertSeverity.WARNING,
+            kind=AlertKind.CERTIFICATE_EXPIRED if threshold == EXPIRED_THRESHOLD else AlertKind.CERTIFICATE_EXPIRING,
+            severity=AlertSeverity.ERROR if threshold == EXPIRED_THRESHOLD else AlertSeverity.WARNING,
             dedupe_key=f"certificate:{row['id']}:expires:{expires_on}:{threshold}",
             threshold=threshold,
             due_on=row["expires_on"],
@@ -113,8 +112,8 @@ def _evidence_alerts(today: date, horizon: date) -> list[Alert]:
         threshold = threshold_for(row["valid_until"], today)
         valid_until = row["valid_until"].isoformat()
         alerts.append(Alert(
-            kind=AlertKind.EVIDENCE_EXPIRED if threshold == 0 else AlertKind.EVIDENCE_EXPIRING,
-            severity=AlertSeverity.ERROR if threshold == 0 else AlertSeverity.WARNING,
+            kind=AlertKind.EVIDENCE_EXPIRED if threshold == EXPIRED_THRESHOLD else AlertKind.EVIDENCE_EXPIRING,
+            severity=AlertSeverity.ERROR if threshold == EXPIRED_THRESHOLD else AlertSeverity.WARNING,
             dedupe_key=f"evidence:{row['id']}:valid_until:{valid_until}:{threshold}",
             threshold=threshold,
             due_on=row["valid_until"],

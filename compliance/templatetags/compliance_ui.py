@@ -3,9 +3,13 @@
 from django import template
 from django.utils import translation
 
-from compliance.web.labels import ACTIVITY_LABELS, SEVERITY_LABELS, STATE_LABELS, STATUS_LABELS
+from compliance.models import STATUS_LABELS, AlertSeverity, ConformityStatus, RegistryMatchStatus
+from compliance.web.diagram import LinkState
+from compliance.web.labels import ACTIVITY_LABELS, STATE_LABELS
 
 register = template.Library()
+
+SEVERITY_LABELS = dict(AlertSeverity.choices)
 
 
 @register.filter
@@ -42,8 +46,9 @@ def activity_list(activities) -> str:
     return ", ".join(str(n) for n in sorted(activities or ()))
 
 
-STATUS_SYMBOLS = {"compliant": "✓", "non_compliant": "✕", "incomplete": "!", "not_applicable": "–", "": "…"}
-STATE_SYMBOLS = {"ok": "✓", "error": "✕", "warning": "!", "pending": "…"}
+STATUS_SYMBOLS = {ConformityStatus.COMPLIANT: "✓", ConformityStatus.NON_COMPLIANT: "✕",
+                  ConformityStatus.INCOMPLETE: "!", ConformityStatus.NOT_APPLICABLE: "–", "": "…"}
+STATE_SYMBOLS = {LinkState.OK: "✓", LinkState.ERROR: "✕", LinkState.WARNING: "!", LinkState.PENDING: "…"}
 
 
 @register.inclusion_tag("compliance/_status.html")
@@ -69,8 +74,10 @@ def activity_badges(activities):
             "performed": ", ".join(str(n) for n in sorted(performed)) or "—"}
 
 
-MATCH_STATES = {"confirmed": "ok", "suggested": "warning", "none": "pending", "rejected": "pending"}
-MATCH_SYMBOLS = {"confirmed": "✓", "suggested": "?", "none": "–", "rejected": "✕"}
+MATCH_STATES = {RegistryMatchStatus.CONFIRMED: "ok", RegistryMatchStatus.SUGGESTED: "warning",
+                RegistryMatchStatus.NONE: "pending", RegistryMatchStatus.REJECTED: "pending"}
+MATCH_SYMBOLS = {RegistryMatchStatus.CONFIRMED: "✓", RegistryMatchStatus.SUGGESTED: "?", RegistryMatchStatus.NONE: "–",
+                 RegistryMatchStatus.REJECTED: "✕"}
 
 
 @register.inclusion_tag("compliance/_status.html")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from compliance.conformity.findings import CATALOGUE
+from compliance.conformity.findings import CATALOGUE, Severity
 
 BOX_WIDTH = 224
 BOX_HEIGHT = 92
@@ -45,9 +45,9 @@ def link_state(findings: Iterable[dict]) -> LinkState:
     state = LinkState.OK
     for finding in findings:
         spec = CATALOGUE.get(finding.get("code"))
-        if finding.get("severity") == "error":
+        if finding.get("severity") == Severity.ERROR:
             return LinkState.ERROR
-        if finding.get("severity") == "warning" or (spec is not None and spec.incomplete):
+        if finding.get("severity") == Severity.WARNING or (spec is not None and spec.incomplete):
             state = LinkState.WARNING
     return state
 

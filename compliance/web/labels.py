@@ -1,4 +1,8 @@
-"""Words the pages show for the engine's codes (the engine itself stays free of Django)."""
+"""Words only the pages show: activities and the states of the chain diagram's links.
+
+The labels of the stored vocabulary (statuses, severities...) are the models' choices
+(:mod:`compliance.models.choices`).
+"""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -11,21 +15,6 @@ ACTIVITY_LABELS = {
     4: _("Plateforme d'hébergement d'applications"),
     5: _("Administration et exploitation du système d'information"),
     6: _("Sauvegarde des données de santé"),
-}
-
-# "" is a processing that has not been evaluated yet.
-STATUS_LABELS = {
-    "compliant": _("Conforme"),
-    "non_compliant": _("Non conforme"),
-    "incomplete": _("Incomplet"),
-    "not_applicable": _("Non concerné"),
-    "": _("Non évalué"),
-}
-
-SEVERITY_LABELS = {
-    "error": _("Bloquant"),
-    "warning": _("À vérifier"),
-    "info": _("Information"),
 }
 
 STATE_LABELS = {

@@ -11,6 +11,8 @@ from datetime import date, timedelta
 
 from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
+from compliance.conformity import Severity
+from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS
 from compliance.models import (
     Certificate,
     CertificateStatus,
@@ -25,7 +27,6 @@ from compliance.web.diagram import STATE_RANK, Diagram, DiagramLink, LinkState, 
 from registry.matching import normalise_certificate_number, normalise_name
 from registry.models import CertifiedHost, HostCertificate
 
-EXPIRY_HORIZON_DAYS = 90
 DASHBOARD_ROWS = 10
 NEEDS_ACTION = (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE)
 
@@ -57,8 +58,8 @@ def processings_needing_action(limit: int = DASHBOARD_ROWS) -> list[ActionRow]:
     return [
         ActionRow(
             processing=result.processing, status=result.status,
-            errors=sum(1 for f in result.findings if f.get("severity") == "error"),
-            warnings=sum(1 for f in result.findings if f.get("severity") == "warning"),
+            errors=sum(1 for f in result.findings if f.get("severity") == Severity.ERROR),
+            warnings=sum(1 for f in result.findings if f.get("severity") == Severity.WARNING),
             evaluated_at=result.evaluated_at,
         )
         for result in results
@@ -122,7 +123,7 @@ def chain_view(processing: Processing, organisation_name: str, *, english: bool)
             id=link.pk, parent_id=link.parent_id, name=actor_name(link, organisation_name),
             is_self=link.supplier_id is None, activities=frozenset(link.activities), state=state_of(link),
             messages=tuple(language_message(f, english) for f in by_link.get(link.pk, [])
-                           if f.get("severity") != "info"),
+                           if f.get("severity") != Severity.INFO),
         )
         for link in links
     ]

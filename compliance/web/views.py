@@ -18,9 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance import evaluation, selectors, services
+from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS
 from compliance.models import (
+    STATUS_LABELS,
     Certificate,
     ChainLink,
+    ConformityStatus,
     ConformityStatusChange,
     Evidence,
     Processing,
@@ -29,7 +32,6 @@ from compliance.models import (
 )
 from compliance.web import pages
 from compliance.web.forms import CertificateForm, ChainLinkForm, EvidenceForm, ProcessingForm, SupplierForm
-from compliance.web.labels import STATUS_LABELS
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
 from hds_platform.forms import add_service_error
@@ -63,9 +65,9 @@ def dashboard(request):
     summary = selectors.conformity_summary(today=today)
     by_status = summary["by_status"]
     cards = [
-        {"status": status, "label": STATUS_LABELS[status], "count": by_status[key]}
-        for status, key in (("non_compliant", "non_compliant"), ("incomplete", "incomplete"),
-                            ("compliant", "compliant"), ("not_applicable", "not_applicable"), ("", "not_evaluated"))
+        {"status": status, "label": STATUS_LABELS[status], "count": by_status[status or "not_evaluated"]}
+        for status in (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE, ConformityStatus.COMPLIANT,
+                       ConformityStatus.NOT_APPLICABLE, "")
     ]
     return render(request, "compliance/dashboard.html", {
         "section": "dashboard",
@@ -73,6 +75,7 @@ def dashboard(request):
         "cards": cards,
         "needing_action": pages.processings_needing_action(),
         "expiring": pages.certificates_expiring(today),
+        "expiry_horizon_days": EXPIRY_HORIZON_DAYS,
         "uncertified": list(selectors.suppliers(today=today).filter(certificates_valid=0)
                             .order_by("name", "id")[:pages.DASHBOARD_ROWS]),
         "today": today,

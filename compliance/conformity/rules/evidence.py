@@ -9,7 +9,8 @@ organisation itself): the organisation signs with them, and they bind their own 
 - data processing agreement (GDPR art. 28(3)): required whenever personal data go to a
   processor, health data or not; missing is an error;
 - each certificate used for coverage, on a link in HDS scope: a warning when it is not on file
-  (and not taken from the registry), and when it expires within 90 days (days left given).
+  (and not taken from the registry), and when it expires within `EXPIRY_HORIZON_DAYS` (days left
+  given).
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, make_finding
+from ..horizons import EXPIRY_HORIZON_DAYS
 from ..inputs import CertificateSource
 from ..views import Outcome
 
 if TYPE_CHECKING:
     from ..chain import Chain
-
-EXPIRY_WARNING_DAYS = 90
 
 
 def check(chain: Chain) -> Iterator[Finding]:
@@ -51,7 +51,7 @@ def check(chain: Chain) -> Iterator[Finding]:
                     "evidence.certificate_document_missing", number=certificate.number, **context
                 )
             days_left = (certificate.expires_on - chain.on).days
-            if days_left <= EXPIRY_WARNING_DAYS:
+            if days_left <= EXPIRY_HORIZON_DAYS:
                 yield make_finding(
                     "evidence.certificate_expiring", number=certificate.number,
                     expires_on=certificate.expires_on, days=days_left, **context,

@@ -77,6 +77,16 @@ def test_dashboard_counts_statuses_and_lists_what_needs_action(owner_client, ten
     assert (today + timedelta(days=20)).strftime("%d/%m/%Y") in expiring_part
 
 
+def test_dashboard_names_the_expiry_horizon_in_the_language_of_the_page(owner_client, tenant):
+    expiring_part = html(owner_client.get(page_url(tenant))).split('id="expiring-title"')[1].split("</section>")[0]
+    assert "Certificats valides expirés ou expirant dans les 90 jours." in expiring_part
+    assert "Aucun certificat n'expire dans les 90 jours." in expiring_part
+    owner_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    expiring_part = html(owner_client.get(page_url(tenant))).split('id="expiring-title"')[1].split("</section>")[0]
+    assert "Valid certificates expired or expiring within 90 days." in expiring_part
+    assert "No certificate expires within 90 days." in expiring_part
+
+
 def test_processing_list_shows_each_status_and_link_count(owner_client, tenant, media):
     with tenant.context():
         _processing, _supplier, _link = covered_chain("Dossier patient")
@@ -110,7 +120,7 @@ def test_processing_page_draws_the_chain_red_where_a_link_is_not_covered(owner_c
     assert "Sauvegardes Express réalise l'activité 6 (sauvegarde des données de santé) sans certificat" in tooltip
     group = page.split(f'<div class="finding-group" data-link="{backup_link.pk}">')[1].split("</div>")[0]
     assert 'data-code="coverage.activity_not_covered"' in group
-    assert "Bloquant" in group
+    assert "<strong>Erreur</strong>" in group
     # Activities 1-6 as badges, the performed one highlighted.
     box = page.split(f'data-link="{backup_link.pk}" data-state="error">')[1].split("</g>")[0]
     assert re.findall(r'<rect class="badge-box( on)?"', box) == ["", "", "", "", "", " on"]
