@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q
@@ -83,42 +84,86 @@ CERTIFICATE_DOCUMENTS = (EvidenceKind.HDS_CERTIFICATE, EvidenceKind.ISO27001_CER
 CONTRACT_KINDS = (EvidenceKind.HOSTING_CONTRACT, EvidenceKind.DPA)
 
 
-def _valid_on(row: dict, on: date) -> bool:
-    issued_on, valid_until = row["issued_on"], row["valid_until"]
-    return (issued_on is None or issued_on <= on) and (valid_until is None or valid_until >= on)
-
-
 def load_inputs(processing_ids: Iterable[int], on: date) -> dict[int, EvaluationInput]:
     """The engine input of each processing of the current organisation among ``processing_ids``
-    (ids of other organisations or deleted processings are simply absent from the result)."""
+    (ids of other organisations or deleted processings are simply absent from the result).
+
+    The six queries run in this order, each in its own step; the facts are then built in Python.
+    """
     organisation = require_organisation()
-    ids = list(processing_ids)
-    processings = list(Processing.objects.filter(id__in=ids).order_by("id").values(*PROCESSING_FIELDS))
+    processings = _read_processings(processing_ids)
     if not processings:
         return {}
-    links = list(
+    links = _read_links(processings)
+    supplier_ids = _supplier_ids(links)
+    suppliers = _read_suppliers(supplier_ids)
+    certificates = _read_certificates(supplier_ids)
+    published = _read_published_certificates(suppliers)
+    evidence = _EvidenceOnFile.index(_read_evidence(supplier_ids, links, certificates), on)
+
+    facts = _BatchFacts(
+        organisation=OrganisationFacts(name=organisation.name, kind=organisation.kind),
+        on=on,
+        actors={row["id"]: _actor(row, published) for row in suppliers},
+        certificates_by_actor=_certificates_by_actor(certificates, evidence),
+        evidence=evidence,
+    )
+    links_by_processing = _links_by_processing(links)
+    return {row["id"]: facts.input_for(row, links_by_processing[row["id"]]) for row in processings}
+
+
+# Reading: one query per step -------------------------------------------------------------------
+
+
+def _read_processings(processing_ids: Iterable[int]) -> list[dict]:
+    """Query 1: the processings of the current organisation among the ids, by id."""
+    return list(Processing.objects.filter(id__in=list(processing_ids)).order_by("id").values(*PROCESSING_FIELDS))
+
+
+def _read_links(processings: list[dict]) -> list[dict]:
+    """Query 2: the links of those processings, by processing then id."""
+    return list(
         ChainLink.objects.filter(processing_id__in=[row["id"] for row in processings])
         .order_by("processing_id", "id").values(*LINK_FIELDS)
     )
-    supplier_ids = sorted({link["supplier_id"] for link in links if link["supplier_id"] is not None})
-    suppliers = list(Supplier.objects.filter(id__in=supplier_ids).values(*SUPPLIER_FIELDS))
-    certificates = list(
+
+
+def _supplier_ids(links: list[dict]) -> list[int]:
+    """The suppliers the links name (a link without one is the organisation itself), sorted."""
+    return sorted({link["supplier_id"] for link in links if link["supplier_id"] is not None})
+
+
+def _read_suppliers(supplier_ids: list[int]) -> list[dict]:
+    """Query 3: those suppliers, with their registry host's listing flags joined."""
+    return list(Supplier.objects.filter(id__in=supplier_ids).values(*SUPPLIER_FIELDS))
+
+
+def _read_certificates(supplier_ids: list[int]) -> list[dict]:
+    """Query 4: the certificates of those suppliers and of the organisation itself, by id."""
+    return list(
         Certificate.objects.filter(Q(supplier_id__in=supplier_ids) | Q(supplier__isnull=True))
         .order_by("id").values(*CERTIFICATE_FIELDS)
     )
-    confirmed_hosts = sorted({
-        row["registry_host_id"] for row in suppliers
-        if row["registry_match_status"] == RegistryMatchStatus.CONFIRMED and row["registry_host_id"] is not None
-    })
+
+
+def _read_published_certificates(suppliers: list[dict]) -> defaultdict[int, list[dict]]:
+    """Query 5: the current published certificates of the confirmed registry hosts, by host id
+    (no query when no supplier has a confirmed host)."""
+    confirmed_hosts = sorted({row["registry_host_id"] for row in suppliers if _confirmed_host(row)})
     published = defaultdict(list)
     for row in HostCertificate.objects.filter(host_id__in=confirmed_hosts, current=True).values(
         "host_id", "activities", "expires_on"
     ):
         published[row["host_id"]].append(row)
+    return published
 
+
+def _read_evidence(supplier_ids: list[int], links: list[dict], certificates: list[dict]) -> list[dict]:
+    """Query 6: the current evidence that can prove something: the suppliers' contracts and DPAs,
+    the certificates' documents, and the evidence cited by a link's exemption or a certificate."""
     cited = {link["exemption_evidence_id"] for link in links if link["exemption_evidence_id"]}
     cited |= {row["evidence_id"] for row in certificates if row["evidence_id"]}
-    evidence = list(
+    return list(
         Evidence.objects.filter(superseded_by__isnull=True)
         .filter(Q(kind__in=CONTRACT_KINDS, supplier_id__in=supplier_ids)
                 | Q(kind__in=CERTIFICATE_DOCUMENTS, certificate_id__in=[row["id"] for row in certificates])
@@ -126,59 +171,134 @@ def load_inputs(processing_ids: Iterable[int], on: date) -> dict[int, Evaluation
         .values("id", "kind", "supplier_id", "processing_id", "certificate_id", "issued_on", "valid_until")
     )
 
-    # Evidence indexes.
-    current_ids = {row["id"] for row in evidence}
-    valid_ids = {row["id"] for row in evidence if _valid_on(row, on)}
-    documented_certificates = {row["certificate_id"] for row in evidence
-                               if row["kind"] in CERTIFICATE_DOCUMENTS and row["certificate_id"] is not None}
+
+def _confirmed_host(supplier: dict) -> bool:
+    """The supplier's match with a registry host is confirmed, and the host still exists."""
+    status, host_id = supplier["registry_match_status"], supplier["registry_host_id"]
+    return status == RegistryMatchStatus.CONFIRMED and host_id is not None
+
+
+# Indexing the evidence -------------------------------------------------------------------------
+
+
+def _valid_on(row: dict, on: date) -> bool:
+    issued_on, valid_until = row["issued_on"], row["valid_until"]
+    return (issued_on is None or issued_on <= on) and (valid_until is None or valid_until >= on)
+
+
+@dataclass(frozen=True)
+class _EvidenceOnFile:
+    """What the current evidence proves on the evaluation date."""
+
+    current_ids: set[int]
+    valid_ids: set[int]
+    documented_certificates: set[int]
+    # (kind, supplier id) → the processings the valid contracts of that kind cover (None: all of them).
+    contracts: dict[tuple[str, int], set[int | None]]
+
+    @classmethod
+    def index(cls, rows: list[dict], on: date) -> _EvidenceOnFile:
+        valid_ids = {row["id"] for row in rows if _valid_on(row, on)}
+        return cls(
+            current_ids={row["id"] for row in rows},
+            valid_ids=valid_ids,
+            documented_certificates={row["certificate_id"] for row in rows if _documents_a_certificate(row)},
+            contracts=_contracts(rows, valid_ids),
+        )
+
+    def is_valid(self, evidence_id: int | None) -> bool:
+        return evidence_id in self.valid_ids
+
+    def has_document(self, certificate: dict) -> bool:
+        """The certificate's own evidence is current, or a current certificate document names it."""
+        return certificate["evidence_id"] in self.current_ids or certificate["id"] in self.documented_certificates
+
+    def contract_on_file(self, kind: str, supplier_id: int | None, processing_id: int) -> bool:
+        """A valid contract of ``kind`` with the supplier, framework (no processing) or for this processing."""
+        if supplier_id is None:
+            return False
+        scopes = self.contracts.get((kind, supplier_id), ())
+        return None in scopes or processing_id in scopes
+
+
+def _documents_a_certificate(row: dict) -> bool:
+    return row["kind"] in CERTIFICATE_DOCUMENTS and row["certificate_id"] is not None
+
+
+def _contracts(rows: list[dict], valid_ids: set[int]) -> dict[tuple[str, int], set[int | None]]:
+    """The valid contracts and DPAs with a supplier: (kind, supplier id) → the processings they cover."""
     contracts: dict[tuple[str, int], set[int | None]] = defaultdict(set)
-    for row in evidence:
+    for row in rows:
         if row["kind"] in CONTRACT_KINDS and row["supplier_id"] is not None and row["id"] in valid_ids:
             contracts[(row["kind"], row["supplier_id"])].add(row["processing_id"])
+    return contracts
 
-    actors = {row["id"]: _actor(row, published) for row in suppliers}
-    certificate_facts = [
-        CertificateFacts(
-            id=row["id"],
-            actor=SELF if row["supplier_id"] is None else row["supplier_id"],
-            kind=row["kind"],
-            activities=row["activities"],
-            number=row["certificate_number"],
-            certifier=row["certifier"],
-            referential_version=row["referential_version"],
-            issued_on=row["issued_on"],
-            expires_on=row["expires_on"],
-            status=row["status"],
-            source=row["source"],
-            has_document=row["evidence_id"] in current_ids or row["id"] in documented_certificates,
+
+# Building the facts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BatchFacts:
+    """The facts shared by the processings of a batch; each processing takes the part its links name."""
+
+    organisation: OrganisationFacts
+    on: date
+    actors: dict[int, ActorFacts]
+    certificates_by_actor: defaultdict[int | str, list[CertificateFacts]]
+    evidence: _EvidenceOnFile
+
+    def input_for(self, processing: dict, links: list[dict]) -> EvaluationInput:
+        """Actors sorted by key and certificates grouped by actor in key order: the inputs digest
+        hashes their ``repr``, so this order is part of the output."""
+        link_facts = tuple(_link(link, self.evidence) for link in links)
+        keys = {link.actor for link in link_facts}
+        return EvaluationInput(
+            organisation=self.organisation,
+            processing=_processing(processing),
+            on=self.on,
+            links=link_facts,
+            actors={key: self.actors[key] for key in sorted(keys - {SELF})},
+            certificates=tuple(
+                certificate for key in sorted(keys, key=str) for certificate in self.certificates_by_actor[key]
+            ),
         )
-        for row in certificates
-    ]
-    certificates_by_actor = defaultdict(list)
-    for certificate in certificate_facts:
-        certificates_by_actor[certificate.actor].append(certificate)
 
+
+def _links_by_processing(links: list[dict]) -> defaultdict[int, list[dict]]:
+    """The link rows of each processing, in the order read (a processing without links has none)."""
     links_by_processing = defaultdict(list)
     for link in links:
         links_by_processing[link["processing_id"]].append(link)
+    return links_by_processing
 
-    organisation_facts = OrganisationFacts(name=organisation.name, kind=organisation.kind)
-    inputs = {}
-    for row in processings:
-        processing_links = links_by_processing[row["id"]]
-        link_facts = tuple(_link(link, contracts, valid_ids) for link in processing_links)
-        keys = {link.actor for link in link_facts}
-        inputs[row["id"]] = EvaluationInput(
-            organisation=organisation_facts,
-            processing=_processing(row),
-            on=on,
-            links=link_facts,
-            actors={key: actors[key] for key in sorted(keys - {SELF})},
-            certificates=tuple(
-                certificate for key in sorted(keys, key=str) for certificate in certificates_by_actor[key]
-            ),
-        )
-    return inputs
+
+def _certificates_by_actor(
+    certificates: list[dict], evidence: _EvidenceOnFile
+) -> defaultdict[int | str, list[CertificateFacts]]:
+    """The certificate facts of each actor, by certificate id."""
+    certificates_by_actor = defaultdict(list)
+    for row in certificates:
+        certificate = _certificate(row, evidence)
+        certificates_by_actor[certificate.actor].append(certificate)
+    return certificates_by_actor
+
+
+def _certificate(row: dict, evidence: _EvidenceOnFile) -> CertificateFacts:
+    """A certificate row of a supplier or of the organisation itself (actor ``SELF``)."""
+    return CertificateFacts(
+        id=row["id"],
+        actor=SELF if row["supplier_id"] is None else row["supplier_id"],
+        kind=row["kind"],
+        activities=row["activities"],
+        number=row["certificate_number"],
+        certifier=row["certifier"],
+        referential_version=row["referential_version"],
+        issued_on=row["issued_on"],
+        expires_on=row["expires_on"],
+        status=row["status"],
+        source=row["source"],
+        has_document=evidence.has_document(row),
+    )
 
 
 def _processing(row: dict) -> ProcessingFacts:
@@ -206,19 +326,11 @@ def _processing(row: dict) -> ProcessingFacts:
 
 
 def _actor(row: dict, published: dict[int, list[dict]]) -> ActorFacts:
+    """A supplier as an actor; a rejected match, or a confirmed one whose host is gone, counts as none."""
     status = row["registry_match_status"]
     registry = None
-    if status == RegistryMatchStatus.CONFIRMED and row["registry_host_id"] is not None:
-        certificates = published[row["registry_host_id"]]
-        activities = frozenset().union(*(c["activities"] for c in certificates))
-        expiries = [c["expires_on"] for c in certificates if c["expires_on"] is not None]
-        listed = bool(row["registry_host__listed"])
-        registry = RegistryView(
-            present=listed,
-            removed=not listed and row["registry_host__removed_in_id"] is not None,
-            activities=activities,
-            expires_on=max(expiries) if expiries else None,
-        )
+    if _confirmed_host(row):
+        registry = _registry_view(row, published[row["registry_host_id"]])
     elif status in (RegistryMatchStatus.CONFIRMED, RegistryMatchStatus.REJECTED):
         status = RegistryMatchStatus.NONE
     return ActorFacts(
@@ -233,14 +345,22 @@ def _actor(row: dict, published: dict[int, list[dict]]) -> ActorFacts:
     )
 
 
-def _link(row: dict, contracts: dict, valid_ids: set[int]) -> LinkFacts:
+def _registry_view(supplier: dict, published: list[dict]) -> RegistryView:
+    """The confirmed host as the ANS list shows it: listing flags and its current published certificates."""
+    expiries = [c["expires_on"] for c in published if c["expires_on"] is not None]
+    listed = bool(supplier["registry_host__listed"])
+    return RegistryView(
+        present=listed,
+        removed=not listed and supplier["registry_host__removed_in_id"] is not None,
+        activities=frozenset().union(*(c["activities"] for c in published)),
+        expires_on=max(expiries) if expiries else None,
+    )
+
+
+def _link(row: dict, evidence: _EvidenceOnFile) -> LinkFacts:
+    """A link, with the contracts and the exemption proof that are valid on the evaluation date."""
     supplier_id = row["supplier_id"]
     processing_id = row["processing_id"]
-
-    def on_file(kind: str) -> bool:
-        scopes = contracts.get((kind, supplier_id), ())
-        return None in scopes or processing_id in scopes
-
     return LinkFacts(
         id=row["id"],
         actor=SELF if supplier_id is None else supplier_id,
@@ -250,8 +370,8 @@ def _link(row: dict, contracts: dict, valid_ids: set[int]) -> LinkFacts:
         storage_countries=row["storage_countries"],
         remote_access=tuple(RemoteAccess(item["country"], item.get("basis", "")) for item in row["remote_access"]),
         exempt_under_parent=row["exempt_under_parent"],
-        exemption_evidence=row["exemption_evidence_id"] in valid_ids,
-        has_hosting_contract=supplier_id is not None and on_file(EvidenceKind.HOSTING_CONTRACT),
-        has_dpa=supplier_id is not None and on_file(EvidenceKind.DPA),
+        exemption_evidence=evidence.is_valid(row["exemption_evidence_id"]),
+        has_hosting_contract=evidence.contract_on_file(EvidenceKind.HOSTING_CONTRACT, supplier_id, processing_id),
+        has_dpa=evidence.contract_on_file(EvidenceKind.DPA, supplier_id, processing_id),
         is_backup=row["is_backup"],
     )

@@ -350,80 +350,130 @@ def run_probe(tenant, other_tenant, client_for, runtime_role: bool):
     models_ = sorted(rls.tenant_models(), key=lambda m: m._meta.label)
     victim_objects = _build(tenant, models_, times=2)
     own_objects = _build(other_tenant, models_, times=1)
-    victim_slug, own_slug = tenant.organisation.slug, other_tenant.organisation.slug
-
     probe = Probe(runtime_role)
+    sides = _Sides(attackers=_attackers(other_tenant, client_for), victim_owner=client_for(user=tenant.owner),
+                   victim_slug=tenant.organisation.slug, own_tenant=other_tenant)
+    for client in [sides.victim_owner, *(client for client, _permissions in sides.attackers.values())]:
+        client.raise_request_exception = False  # a server error is a finding, not the end of the probe
+    routes = tenant_routes()
+    plans = [_plan(route, own_objects, victim_objects, other_tenant) for route in routes]
+    with time_machine.travel(timezone.now(), tick=False), \
+            (app_connection_as_runtime_role() if runtime_role else nullcontext()):
+        for client, _permissions in sides.attackers.values():
+            assert probe.send(client, "get", f"/api/v1/orgs/{sides.own_slug}/members/").status_code in (200, 403)
+        for plan in plans:
+            _attack_route(probe, sides, plan)
 
-    def foreign_value(model, attribute, objects):
-        """A victim value that names nothing in the attacker's organisation (read before any attack)."""
-        own_values = set(model.all_organisations.filter(organisation=other_tenant.organisation)
-                         .values_list(attribute, flat=True))
-        for candidate in reversed(objects[model]):
-            if getattr(candidate, attribute) not in own_values:
-                return getattr(candidate, attribute)
-        pytest.fail(f"every victim {model._meta.label}.{attribute} also exists in the attacker's organisation")
+    return probe, routes
 
-    attackers = {
+
+@dataclass
+class _Sides:
+    """The outsiders (name → client and permissions), the victim's owner who runs the controls, and
+    the two organisations."""
+
+    attackers: dict[str, tuple[object, frozenset[str]]]
+    victim_owner: object
+    victim_slug: str
+    own_tenant: object
+
+    @property
+    def own_slug(self) -> str:
+        return self.own_tenant.organisation.slug
+
+
+@dataclass
+class _Plan:
+    """What a route is attacked with, read before any attack: the attacker's own URL values, the
+    victim's, and for each method the payload references with the victim ids they get."""
+
+    route: Route
+    own_values: dict
+    victim_values: dict
+    payloads: dict[str, tuple[dict, dict]]
+
+
+def _attackers(other_tenant, client_for) -> dict:
+    return {
         "outsider-member": (client_for(user=other_tenant.owner), ROLE_PERMISSIONS[Role.OWNER]),
         "outsider-token": (client_for(token=other_tenant.token(scope=TokenScope.READ_WRITE, name="probe attacker")),
                            SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
     }
-    victim_owner = client_for(user=tenant.owner)
-    for client in [victim_owner, *(client for client, _permissions in attackers.values())]:
-        client.raise_request_exception = False  # a server error is a finding, not the end of the probe
-    routes = tenant_routes()
-    plans = []
-    for route in routes:
-        own_values, victim_values = _values(route, own_objects, foreign_value, victim_objects)
-        payloads = {}
-        for method in route.methods:
-            references = reference_fields(request_serializer(route, method)) if method in WRITE_METHODS else {}
-            payloads[method] = (references, {name: foreign_value(model, "pk", victim_objects)
-                                             for name, (model, _many) in references.items()})
-        plans.append((route, own_values, victim_values, payloads))
-    with time_machine.travel(timezone.now(), tick=False), \
-            (app_connection_as_runtime_role() if runtime_role else nullcontext()):
-        for client, _permissions in attackers.values():
-            assert probe.send(client, "get", f"/api/v1/orgs/{own_slug}/members/").status_code in (200, 403)
-        for route, own_values, victim_values, payloads in plans:
-            victim_url = route.url(victim_slug, victim_values)
-            if "get" in route.methods:  # the control: the victim's owner reaches these very ids
-                response = probe.send(victim_owner, "get", victim_url)
-                probe.controls += 1
-                if response.status_code != 200:
-                    probe.failed_controls.append(f"GET {victim_url} → {response.status_code}")
-            for method in route.methods:
-                references, victim_ids = payloads[method]
-                victim_payload = {name: [victim_ids[name]] if many else victim_ids[name]
-                                  for name, (_model, many) in references.items()}
-                needed = _required_permission(route, method)
-                for attacker, (client, permissions) in attackers.items():
-                    forbidden = needed not in permissions
-                    probe.attack(f"{attacker} victim-route", client, method, victim_url, victim_payload,
-                                 _is_not_found)
-                    mixes = [{**own_values, name: victim_values[name]} for name in route.params]
-                    if len(route.params) > 1:
-                        mixes.append(dict(victim_values))
-                    for values in mixes:
-                        if method == "options":
-                            # Metadata of the route, not of an object: it must read as for a missing id.
-                            missing = probe.send(client, method, route.url(own_slug, {
-                                name: MISSING_ID if value == victim_values[name] else value
-                                for name, value in values.items()}))
-                            check = _same_as(missing)
-                        else:
-                            check = _not_found_or(forbidden)
-                        probe.attack(f"{attacker} own-route", client, method, route.url(own_slug, values),
-                                     victim_payload, check)
-                    if method == "get" and not route.params and getattr(route.view_class, "model", None):
-                        probe.attack(f"{attacker} own-list", client, method, route.url(own_slug, {}), None,
-                                     _lists_only_own(route, other_tenant, forbidden))
-                    for name, (_model, many) in references.items():
-                        value = victim_ids[name]
-                        probe.attack(f"{attacker} payload", client, method, route.url(own_slug, own_values),
-                                     {name: [value] if many else value}, _rejects_field(name, forbidden))
 
-    return probe, routes
+
+def _foreign_value(other_tenant, model, attribute, objects):
+    """A victim value that names nothing in the attacker's organisation (read before any attack)."""
+    own_values = set(model.all_organisations.filter(organisation=other_tenant.organisation)
+                     .values_list(attribute, flat=True))
+    for candidate in reversed(objects[model]):
+        if getattr(candidate, attribute) not in own_values:
+            return getattr(candidate, attribute)
+    pytest.fail(f"every victim {model._meta.label}.{attribute} also exists in the attacker's organisation")
+
+
+def _plan(route, own_objects, victim_objects, other_tenant) -> _Plan:
+    def foreign_value(model, attribute, objects):
+        return _foreign_value(other_tenant, model, attribute, objects)
+
+    own_values, victim_values = _values(route, own_objects, foreign_value, victim_objects)
+    payloads = {}
+    for method in route.methods:
+        references = reference_fields(request_serializer(route, method)) if method in WRITE_METHODS else {}
+        payloads[method] = (references, {name: foreign_value(model, "pk", victim_objects)
+                                         for name, (model, _many) in references.items()})
+    return _Plan(route, own_values, victim_values, payloads)
+
+
+def _mixes(plan) -> list[dict]:
+    """Path values naming the victim's ids on the attacker's URL: each alone among the attacker's own,
+    then all of them together."""
+    mixes = [{**plan.own_values, name: plan.victim_values[name]} for name in plan.route.params]
+    if len(plan.route.params) > 1:
+        mixes.append(dict(plan.victim_values))
+    return mixes
+
+
+def _attack_route(probe, sides, plan):
+    """The control by the victim's owner, then every method of the route by every outsider."""
+    route = plan.route
+    victim_url = route.url(sides.victim_slug, plan.victim_values)
+    if "get" in route.methods:  # the control: the victim's owner reaches these very ids
+        response = probe.send(sides.victim_owner, "get", victim_url)
+        probe.controls += 1
+        if response.status_code != 200:
+            probe.failed_controls.append(f"GET {victim_url} → {response.status_code}")
+    for method in route.methods:
+        references, victim_ids = plan.payloads[method]
+        victim_payload = {name: [victim_ids[name]] if many else victim_ids[name]
+                          for name, (_model, many) in references.items()}
+        needed = _required_permission(route, method)
+        for attacker, (client, permissions) in sides.attackers.items():
+            forbidden = needed not in permissions
+            probe.attack(f"{attacker} victim-route", client, method, victim_url, victim_payload, _is_not_found)
+            _attack_through_own_url(probe, sides, plan, method, attacker, client, victim_payload, forbidden)
+
+
+def _attack_through_own_url(probe, sides, plan, method, attacker, client, victim_payload, forbidden):
+    """The attacker's own URL with the victim's ids in the path, listed, and in each reference field."""
+    route, own_slug = plan.route, sides.own_slug
+    for values in _mixes(plan):
+        if method == "options":
+            # Metadata of the route, not of an object: it must read as for a missing id.
+            missing = probe.send(client, method, route.url(own_slug, {
+                name: MISSING_ID if value == plan.victim_values[name] else value
+                for name, value in values.items()}))
+            check = _same_as(missing)
+        else:
+            check = _not_found_or(forbidden)
+        probe.attack(f"{attacker} own-route", client, method, route.url(own_slug, values), victim_payload, check)
+    if method == "get" and not route.params and getattr(route.view_class, "model", None):
+        probe.attack(f"{attacker} own-list", client, method, route.url(own_slug, {}), None,
+                     _lists_only_own(route, sides.own_tenant, forbidden))
+    references, victim_ids = plan.payloads[method]
+    for name, (_model, many) in references.items():
+        value = victim_ids[name]
+        probe.attack(f"{attacker} payload", client, method, route.url(own_slug, plan.own_values),
+                     {name: [value] if many else value}, _rejects_field(name, forbidden))
 
 
 _PASSES = [

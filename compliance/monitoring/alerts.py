@@ -162,72 +162,104 @@ def registry_hosts_changed(organisation: Organisation, snapshot_id: int) -> list
     (registry change, organisation), listing the suppliers and the processings whose chain holds
     them, as a direct link or a subcontractor lower in the chain. Sends ``registry.host_changed``.
     """
-    relevant: dict[int, tuple[Change, list[int]]] = {}
-    for change in Change.objects.filter(
-        snapshot_id=snapshot_id, kind__in=[Change.Kind.REMOVED, Change.Kind.ACTIVITIES_CHANGED],
-    ).select_related("host").order_by("id"):
-        lost = _lost_activities(change)
-        if change.kind == Change.Kind.REMOVED or lost:
-            relevant[change.pk] = (change, lost)
+    relevant = _relevant_changes(snapshot_id)
     if not relevant:
         return []
-    host_ids = {change.host_id for change, _lost in relevant.values()}
-    suppliers = list(
-        Supplier.objects.filter(
-            registry_host_id__in=host_ids,
-            registry_match_status__in=[RegistryMatchStatus.CONFIRMED, RegistryMatchStatus.SUGGESTED],
-        ).order_by("name", "id").values("id", "name", "registry_host_id", "registry_match_status")
-    )
+    suppliers = _matched_suppliers({change.host_id for change, _lost in relevant})
     if not suppliers:
         return []
-    links = list(
-        ChainLink.objects.filter(supplier_id__in=[s["id"] for s in suppliers])
-        .order_by("processing__name", "processing_id", "id")
-        .values("id", "processing_id", "processing__name", "supplier_id", "parent_id", "activities")
-    )
+    links = _links_of(suppliers)
     alerts = []
-    for change, lost in relevant.values():
+    for change, lost in relevant:
         matched = [s for s in suppliers if s["registry_host_id"] == change.host_id]
-        if not matched:
-            continue
-        matched_ids = {s["id"] for s in matched}
-        processings: dict[int, dict] = {}
-        for link in links:
-            if link["supplier_id"] not in matched_ids:
-                continue
-            entry = processings.setdefault(link["processing_id"], {
-                "id": link["processing_id"], "name": link["processing__name"], "links": [],
-            })
-            entry["links"].append({
-                "id": link["id"], "supplier": link["supplier_id"], "direct": link["parent_id"] is None,
-                "activities": sorted(link["activities"]),
-                "affected_activities": sorted(set(link["activities"]) & set(lost)),
-            })
-        kind = REMOVED if change.kind == Change.Kind.REMOVED else ACTIVITIES_NARROWED
-        uses_lost = any(item["affected_activities"] for p in processings.values() for item in p["links"])
-        alerts.append(Alert(
-            kind=AlertKind.REGISTRY_HOST_CHANGED,
-            severity=AlertSeverity.ERROR if kind == REMOVED or uses_lost else AlertSeverity.WARNING,
-            dedupe_key=f"registry:{change.pk}",
-            supplier_id=matched[0]["id"],
-            data={
-                "snapshot": snapshot_id,
-                "registry_change": change.pk,
-                "host": {"id": change.host_id, "name": change.host.name},
-                "change": kind,
-                "activities_before": sorted((change.before or {}).get("activities") or []),
-                "activities_after": sorted((change.after or {}).get("activities") or []),
-                "lost_activities": lost,
-                "suppliers": [{"id": s["id"], "name": s["name"], "match": s["registry_match_status"]}
-                              for s in matched],
-                "processings": list(processings.values()),
-            },
-        ))
+        if matched:
+            alerts.append(_host_changed_alert(snapshot_id, change, lost, matched, links))
     created = raise_alerts(organisation, alerts)
     events.emit_events(organisation, [
         (events.REGISTRY_HOST_CHANGED, {**alert.data, "alert": alert.pk}) for alert in created
     ])
     return created
+
+
+def _relevant_changes(snapshot_id: int) -> list[tuple[Change, list[int]]]:
+    """The snapshot's removals and narrowings, with the activities each lost, in change order
+    (an activity change that lost nothing is not one)."""
+    relevant = []
+    for change in Change.objects.filter(
+        snapshot_id=snapshot_id, kind__in=[Change.Kind.REMOVED, Change.Kind.ACTIVITIES_CHANGED],
+    ).select_related("host").order_by("id"):
+        lost = _lost_activities(change)
+        if change.kind == Change.Kind.REMOVED or lost:
+            relevant.append((change, lost))
+    return relevant
+
+
+def _matched_suppliers(host_ids: set[int]) -> list[dict]:
+    """The current organisation's suppliers matched to those hosts (confirmed or suggested), by name."""
+    return list(
+        Supplier.objects.filter(
+            registry_host_id__in=host_ids,
+            registry_match_status__in=[RegistryMatchStatus.CONFIRMED, RegistryMatchStatus.SUGGESTED],
+        ).order_by("name", "id").values("id", "name", "registry_host_id", "registry_match_status")
+    )
+
+
+def _links_of(suppliers: list[dict]) -> list[dict]:
+    """Every chain link to those suppliers, by processing name."""
+    return list(
+        ChainLink.objects.filter(supplier_id__in=[s["id"] for s in suppliers])
+        .order_by("processing__name", "processing_id", "id")
+        .values("id", "processing_id", "processing__name", "supplier_id", "parent_id", "activities")
+    )
+
+
+def _host_changed_alert(snapshot_id: int, change: Change, lost: list[int], matched: list[dict],
+                        links: list[dict]) -> Alert:
+    """The alert about one registry change, for the suppliers matched to its host: an error when the
+    host is gone or a link used an activity it lost, a warning otherwise."""
+    kind = REMOVED if change.kind == Change.Kind.REMOVED else ACTIVITIES_NARROWED
+    processings = _affected_processings(links, {s["id"] for s in matched}, lost)
+    uses_lost = any(item["affected_activities"] for p in processings for item in p["links"])
+    return Alert(
+        kind=AlertKind.REGISTRY_HOST_CHANGED,
+        severity=AlertSeverity.ERROR if kind == REMOVED or uses_lost else AlertSeverity.WARNING,
+        dedupe_key=f"registry:{change.pk}",
+        supplier_id=matched[0]["id"],
+        data={
+            "snapshot": snapshot_id,
+            "registry_change": change.pk,
+            "host": {"id": change.host_id, "name": change.host.name},
+            "change": kind,
+            "activities_before": _sorted_activities(change.before),
+            "activities_after": _sorted_activities(change.after),
+            "lost_activities": lost,
+            "suppliers": [{"id": s["id"], "name": s["name"], "match": s["registry_match_status"]}
+                          for s in matched],
+            "processings": processings,
+        },
+    )
+
+
+def _sorted_activities(state: dict | None) -> list[int]:
+    """The activities of a host's state before or after a change (a removed host has no state after)."""
+    return sorted((state or {}).get("activities") or [])
+
+
+def _affected_processings(links: list[dict], supplier_ids: set[int], lost: list[int]) -> list[dict]:
+    """The processings whose chain holds one of the suppliers, in the links' order, each with those links."""
+    processings: dict[int, dict] = {}
+    for link in links:
+        if link["supplier_id"] not in supplier_ids:
+            continue
+        entry = processings.setdefault(link["processing_id"], {
+            "id": link["processing_id"], "name": link["processing__name"], "links": [],
+        })
+        entry["links"].append({
+            "id": link["id"], "supplier": link["supplier_id"], "direct": link["parent_id"] is None,
+            "activities": sorted(link["activities"]),
+            "affected_activities": sorted(set(link["activities"]) & set(lost)),
+        })
+    return list(processings.values())
 
 
 # What members do -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from datetime import date
 
 from compliance import evaluation, services
+from compliance.conformity import SELF
 from compliance.loader import load_inputs
 from compliance.models import ConformityResult, ConformityStatusChange
 from tests.compliance import builders
@@ -20,6 +21,30 @@ def test_digest_is_stable_and_follows_the_inputs_not_the_date(tenant):
         services.chain_link_update(link=link, actor=ACTOR, activities=[1, 2])
         changed = load_inputs([processing.pk], date(2026, 11, 28))[processing.pk]
         assert evaluation.inputs_digest(changed) != evaluation.inputs_digest(first)
+
+
+def test_the_loader_orders_what_the_digest_hashes(tenant, media):
+    """Links by id, actors by key, certificates grouped by actor in the order of the keys as text
+    (suppliers' ids before ``self``) then by id: the digest hashes this order."""
+    with tenant.context():
+        first, second = builders.supplier("Premier"), builders.supplier("Second")
+        processing = builders.processing()
+        second_certificate = builders.certificate(second, activities=[1, 2])
+        own_certificate = builders.certificate(None, activities=[5])
+        first_certificates = [builders.certificate(first, activities=[n]) for n in (3, 4)]
+        builders.evidence("iso27001_certificate", supplier=first, certificate=first_certificates[1])
+        builders.evidence("hosting_contract", supplier=second)
+        builders.evidence("dpa", supplier=first, processing=processing)
+        builders.evidence("dpa", supplier=second, processing=builders.processing("Autre"))
+        for supplier, activities in ((second, [1, 2]), (None, [5]), (first, [3, 4])):
+            builders.link(processing, supplier, activities=activities)
+        data = load_inputs([processing.pk], date(2026, 11, 28))[processing.pk]
+    assert [(link.actor, link.has_hosting_contract, link.has_dpa) for link in data.links] == [
+        (second.pk, True, False), (SELF, False, False), (first.pk, False, True)]
+    assert list(data.actors) == [first.pk, second.pk]
+    assert [(certificate.id, certificate.actor, certificate.has_document) for certificate in data.certificates] == [
+        (first_certificates[0].pk, first.pk, False), (first_certificates[1].pk, first.pk, True),
+        (second_certificate.pk, second.pk, False), (own_certificate.pk, SELF, False)]
 
 
 def test_a_new_date_reevaluates_and_a_certificate_lapsing_changes_the_status(tenant, media):

@@ -205,6 +205,27 @@ def test_a_narrowed_host_whose_lost_activities_nobody_uses_is_a_warning(tenant, 
     assert [(a.severity, a.data["suppliers"][0]["match"]) for a in created] == [("warning", "suggested")]
 
 
+@pytest.mark.parametrize("suppliers", [1, 12])
+def test_registry_alerts_cost_seven_queries_whatever_the_suppliers_and_links(tenant, registry_changes, suppliers,
+                                                                            django_assert_num_queries):
+    """Changes, matched suppliers, their links, the lock, the existing keys, one insert and the
+    webhook endpoints: as many with one supplier as with a dozen, each in four processings."""
+    snapshot, hosts = registry_changes
+    with tenant.context():
+        processings = [builders.processing(f"Traitement {n}") for n in range(4)]
+        for n in range(suppliers):
+            supplier = builders.supplier(f"Fournisseur {n:02}")
+            _match(supplier, hosts["removed" if n % 2 == 0 else "narrowed"][0])
+            for processing in processings:
+                builders.link(processing, supplier, activities=(1, 2))
+        with django_assert_num_queries(7):
+            created = alerts.registry_hosts_changed(tenant.organisation, snapshot.pk)
+    removed, narrowed = (suppliers + 1) // 2, suppliers // 2
+    assert [(a.data["change"], a.severity, len(a.data["suppliers"]), len(a.data["processings"])) for a in created] \
+        == [("removed", "error", removed, 4), ("activities_narrowed", "warning", narrowed, 4)][:min(suppliers, 2)]
+    assert [len(p["links"]) for p in created[0].data["processings"]] == [removed] * 4
+
+
 # Texts -----------------------------------------------------------------------------------------
 
 
