@@ -1,0 +1,64 @@
+"""Every write of the compliance app, one module per noun, re-exported here: callers write
+``services.supplier_create(...)`` whichever module holds it.
+
+Each service takes keyword arguments, runs in a transaction inside the current organisation's
+context, validates with ``full_clean()``, records its audit event in the same transaction and,
+after commit, dispatches the re-evaluation of exactly the processings it may have changed:
+
+- a processing or a chain link: that processing;
+- a supplier: the processings whose chain includes it;
+- a certificate: its supplier's processings, or, for the organisation's own certificate, the
+  processings in which the organisation itself is a link;
+- evidence: the processings of its supplier, its processing, its certificate's supplier and the
+  links that cite it as exemption evidence.
+"""
+
+from compliance.services.certificates import (
+    certificate_create,
+    certificate_create_with_document,
+    certificate_delete,
+    certificate_update,
+)
+from compliance.services.evidence import (
+    evidence_delete,
+    evidence_supersede,
+    evidence_update,
+    evidence_upload,
+)
+from compliance.services.processings import (
+    chain_link_create,
+    chain_link_delete,
+    chain_link_update,
+    processing_create,
+    processing_delete,
+    processing_update,
+)
+from compliance.services.suppliers import (
+    supplier_create,
+    supplier_delete,
+    supplier_registry_match_confirm,
+    supplier_registry_match_reject,
+    supplier_update,
+)
+
+__all__ = [
+    "certificate_create",
+    "certificate_create_with_document",
+    "certificate_delete",
+    "certificate_update",
+    "chain_link_create",
+    "chain_link_delete",
+    "chain_link_update",
+    "evidence_delete",
+    "evidence_supersede",
+    "evidence_update",
+    "evidence_upload",
+    "processing_create",
+    "processing_delete",
+    "processing_update",
+    "supplier_create",
+    "supplier_delete",
+    "supplier_registry_match_confirm",
+    "supplier_registry_match_reject",
+    "supplier_update",
+]

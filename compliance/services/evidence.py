@@ -1,0 +1,167 @@
+"""Writes of evidence: uploading a document or a new version of it, describing it, deleting it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compliance import evidence_files
+from compliance.models import Certificate, ChainLink, Evidence, evidence_storage_name
+from compliance.services._shared import (
+    _check_same_organisation,
+    _discard_files_on_commit,
+    _processings_of_evidence,
+    _reevaluate,
+    _validate,
+)
+from compliance.signals import evidence_stored
+from hds_platform import audit, writes
+from hds_platform.audit import Actor
+from hds_platform.errors import Conflict, ServiceError
+from hds_platform.tenancy import require_organisation
+
+EVIDENCE_FIELDS = frozenset({"kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate"})
+
+
+def _check_evidence_links(evidence: Evidence) -> None:
+    certificate = evidence.certificate
+    if certificate is not None and evidence.supplier_id is not None and certificate.supplier_id != evidence.supplier_id:
+        raise ServiceError(_("Ce certificat appartient à un autre fournisseur."), code="certificate_supplier_mismatch",
+                           field="certificate")
+
+
+@contextmanager
+def _stored_upload(organisation, upload) -> Iterator[tuple[evidence_files.AllowedType, evidence_files.StoredFile]]:
+    """Check and store ``upload``; the file is deleted again if the block fails.
+
+    Wrap the whole transaction that records it: a rolled-back row must not leave its file.
+    """
+    detected = evidence_files.check_upload(upload)
+    stored = evidence_files.store(upload, evidence_storage_name(organisation.pk) + detected.storage_suffix)
+    try:
+        yield detected, stored
+    except BaseException:
+        evidence_files.discard(stored.name)
+        raise
+
+
+def _record_evidence(*, organisation, actor: Actor, upload, detected, stored, fields: dict,
+                     previous: Evidence | None) -> tuple[Evidence, set[int]]:
+    """The row of a stored file, validated, audited and announced; returns it with the processings
+    to re-evaluate. Call inside the write's transaction."""
+    evidence = Evidence(
+        organisation=organisation,
+        file=stored.name,
+        original_name=(upload.name or "document")[-255:],
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=detected.content_type,
+        uploaded_by=actor.user,
+        uploaded_at=timezone.now(),
+        version=1 if previous is None else previous.version + 1,
+    )
+    if previous is not None:
+        for name in ("kind", "title", "issued_on", "valid_until", "supplier_id", "processing_id",
+                     "certificate_id"):
+            setattr(evidence, name, getattr(previous, name))
+    writes.assign_changes(evidence, fields)
+    if not evidence.title:
+        evidence.title = evidence.original_name[:200]
+    _validate(evidence)
+    _check_evidence_links(evidence)
+    evidence.save()
+    affected = _processings_of_evidence(evidence)
+    if previous is not None:
+        previous.superseded_by = evidence
+        previous.save(update_fields=["superseded_by"])
+        # Whoever pointed at the old version now points at the new one.
+        Certificate.objects.filter(evidence=previous).update(evidence=evidence)
+        ChainLink.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
+        affected |= _processings_of_evidence(previous)
+    audit.record(
+        organisation=organisation, actor=actor,
+        action="evidence.uploaded" if previous is None else "evidence.superseded", target=evidence,
+        changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
+                 "size": evidence.size, "content_type": evidence.content_type,
+                 "supplier": evidence.supplier_id, "processing": evidence.processing_id,
+                 "certificate": evidence.certificate_id, "version": evidence.version,
+                 "supersedes": previous.pk if previous is not None else None},
+    )
+    evidence_stored.send(sender=Evidence, evidence=evidence, supersedes=previous)
+    return evidence, affected
+
+
+def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previous: Evidence | None) -> Evidence:
+    """Check, store and record one evidence file; the file is deleted again if anything fails."""
+    with _stored_upload(organisation, upload) as (detected, stored), transaction.atomic():
+        evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=upload,
+                                              detected=detected, stored=stored, fields=fields, previous=previous)
+        _reevaluate(organisation, affected)
+    return evidence
+
+
+def evidence_upload(*, actor: Actor, file, **fields) -> Evidence:
+    """Upload a document. ``file`` is an uploaded file; its type is checked from its content."""
+    writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=fields.get("supplier"), processing=fields.get("processing"),
+                             certificate=fields.get("certificate"))
+    if not fields.get("kind"):
+        raise ServiceError(_("Indiquez le type de pièce."), code="required", field="kind")
+    return _store_evidence(organisation=organisation, actor=actor, upload=file, fields=fields, previous=None)
+
+
+def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> Evidence:
+    """Upload a new version of ``evidence``: it inherits the old one's kind, title, dates and
+    links (unless given) and replaces it wherever it was cited."""
+    writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
+                             processing=fields.get("processing"), certificate=fields.get("certificate"))
+    if evidence.superseded_by_id is not None:
+        raise Conflict(_("Cette pièce a déjà été remplacée : remplacez la version en cours."),
+                       code="evidence_already_superseded")
+    return _store_evidence(organisation=organisation, actor=actor, upload=file, fields=fields, previous=evidence)
+
+
+def evidence_update(*, evidence: Evidence, actor: Actor, **fields) -> Evidence:
+    """Change the description of a document (never its file: upload a new version instead)."""
+    writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
+                             processing=fields.get("processing"), certificate=fields.get("certificate"))
+    with transaction.atomic():
+        affected = _processings_of_evidence(evidence)
+        changes = writes.assign_changes(evidence, fields)
+        if not changes:
+            return evidence
+        _validate(evidence)
+        _check_evidence_links(evidence)
+        evidence.save()
+        audit.record(organisation=organisation, actor=actor, action="evidence.updated", target=evidence,
+                     changes=changes)
+        _reevaluate(organisation, affected | _processings_of_evidence(evidence))
+    return evidence
+
+
+def evidence_delete(*, evidence: Evidence, actor: Actor) -> None:
+    """Delete one version; the version it replaced, if any, becomes current again."""
+    organisation = require_organisation()
+    _check_same_organisation(organisation, evidence=evidence)
+    with transaction.atomic():
+        affected = _processings_of_evidence(evidence)
+        previous = Evidence.objects.filter(superseded_by=evidence).first()
+        if previous is not None:
+            Certificate.objects.filter(evidence=evidence).update(evidence=previous)
+            ChainLink.objects.filter(exemption_evidence=evidence).update(exemption_evidence=previous)
+        audit.record(organisation=organisation, actor=actor, action="evidence.deleted", target=evidence,
+                     changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
+                              "restored": previous.pk if previous is not None else None})
+        name = evidence.file.name
+        evidence.delete()
+        _discard_files_on_commit([name])
+        _reevaluate(organisation, affected)

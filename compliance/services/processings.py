@@ -1,0 +1,154 @@
+"""Writes of the processing register and of each processing's hosting chain, link by link."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from compliance.models import ChainLink, Evidence, Processing
+from compliance.services._shared import _check_same_organisation, _discard_files_on_commit, _reevaluate, _validate
+from hds_platform import audit, writes
+from hds_platform.audit import Actor
+from hds_platform.errors import Conflict, ServiceError
+from hds_platform.tenancy import require_organisation
+
+PROCESSING_FIELDS = frozenset({
+    "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories", "data_categories",
+    "recipients", "transfers", "retention", "security_measures", "controller_contact", "dpo_contact",
+    "dpia_required", "dpia_done", "role", "controllers_served", "health_data", "identifiability", "hosting_mode",
+})
+CHAIN_LINK_FIELDS = frozenset({
+    "supplier", "parent", "activities", "stores_health_data", "storage_countries", "remote_access",
+    "exempt_under_parent", "exemption_evidence", "is_backup",
+})
+
+
+# Processings ---------------------------------------------------------------------------------
+
+
+def processing_create(*, actor: Actor, **fields) -> Processing:
+    writes.refuse_unknown_fields(fields, PROCESSING_FIELDS)
+    organisation = require_organisation()
+    with transaction.atomic():
+        processing = Processing(organisation=organisation)
+        writes.assign_changes(processing, fields)
+        _validate(processing)
+        processing.save()
+        audit.record(organisation=organisation, actor=actor, action="processing.created", target=processing,
+                     changes={"name": processing.name, "health_data": processing.health_data,
+                              "hosting_mode": processing.hosting_mode, "role": processing.role})
+        _reevaluate(organisation, [processing.pk])
+    return processing
+
+
+def processing_update(*, processing: Processing, actor: Actor, **fields) -> Processing:
+    writes.refuse_unknown_fields(fields, PROCESSING_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, processing=processing)
+    with transaction.atomic():
+        changes = writes.assign_changes(processing, fields)
+        if not changes:
+            return processing
+        _validate(processing)
+        processing.save()
+        audit.record(organisation=organisation, actor=actor, action="processing.updated", target=processing,
+                     changes=changes)
+        _reevaluate(organisation, [processing.pk])
+    return processing
+
+
+def processing_delete(*, processing: Processing, actor: Actor) -> None:
+    organisation = require_organisation()
+    _check_same_organisation(organisation, processing=processing)
+    with transaction.atomic():
+        files = list(Evidence.objects.filter(processing=processing).values_list("file", flat=True))
+        audit.record(organisation=organisation, actor=actor, action="processing.deleted", target=processing,
+                     changes={"name": processing.name, "evidence_deleted": len(files)})
+        processing.delete()
+        _discard_files_on_commit(files)
+
+
+# Chain links ---------------------------------------------------------------------------------
+
+
+def _check_link_structure(link: ChainLink) -> None:
+    parent = link.parent
+    if parent is None:
+        return
+    if parent.processing_id != link.processing_id:
+        raise ServiceError(_("Le maillon parent appartient à un autre traitement."), code="parent_other_processing",
+                           field="parent")
+    if link.pk is None:
+        return
+    # Walking up from the new parent must never come back to this link.
+    ancestors = dict(ChainLink.objects.filter(processing_id=link.processing_id).values_list("id", "parent_id"))
+    current, seen = parent.pk, set()
+    while current is not None and current not in seen:
+        if current == link.pk:
+            raise ServiceError(_("Ce parent créerait un cycle dans la chaîne."), code="chain_cycle", field="parent")
+        seen.add(current)
+        current = ancestors.get(current)
+
+
+def _normalise_link_fields(fields: dict) -> dict:
+    fields = dict(fields)
+    if "storage_countries" in fields:
+        fields["storage_countries"] = [str(code).strip().upper() for code in fields["storage_countries"] or []]
+    if "remote_access" in fields:
+        fields["remote_access"] = [
+            {"country": str(item.get("country", "")).strip().upper(), "basis": item.get("basis", "") or ""}
+            if isinstance(item, dict) else item
+            for item in fields["remote_access"] or []
+        ]
+    if fields.get("exempt_under_parent") is False and "exemption_evidence" not in fields:
+        fields["exemption_evidence"] = None
+    return fields
+
+
+def chain_link_create(*, actor: Actor, processing: Processing, **fields) -> ChainLink:
+    writes.refuse_unknown_fields(fields, CHAIN_LINK_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, processing=processing, supplier=fields.get("supplier"),
+                             parent=fields.get("parent"), exemption_evidence=fields.get("exemption_evidence"))
+    with transaction.atomic():
+        link = ChainLink(organisation=organisation, processing=processing)
+        writes.assign_changes(link, _normalise_link_fields(fields))
+        _validate(link)
+        _check_link_structure(link)
+        link.save()
+        audit.record(organisation=organisation, actor=actor, action="chain_link.created", target=link,
+                     changes={"processing": processing.pk, "supplier": link.supplier_id, "parent": link.parent_id,
+                              "activities": link.activities})
+        _reevaluate(organisation, [processing.pk])
+    return link
+
+
+def chain_link_update(*, link: ChainLink, actor: Actor, **fields) -> ChainLink:
+    writes.refuse_unknown_fields(fields, CHAIN_LINK_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, link=link, supplier=fields.get("supplier"), parent=fields.get("parent"),
+                             exemption_evidence=fields.get("exemption_evidence"))
+    with transaction.atomic():
+        changes = writes.assign_changes(link, _normalise_link_fields(fields))
+        if not changes:
+            return link
+        _validate(link)
+        _check_link_structure(link)
+        link.save()
+        audit.record(organisation=organisation, actor=actor, action="chain_link.updated", target=link,
+                     changes=changes)
+        _reevaluate(organisation, [link.processing_id])
+    return link
+
+
+def chain_link_delete(*, link: ChainLink, actor: Actor) -> None:
+    organisation = require_organisation()
+    _check_same_organisation(organisation, link=link)
+    with transaction.atomic():
+        if ChainLink.objects.filter(parent=link).exists():
+            raise Conflict(_("Ce maillon a des sous-traitants : supprimez-les ou rattachez-les ailleurs d'abord."),
+                           code="link_has_children")
+        audit.record(organisation=organisation, actor=actor, action="chain_link.deleted", target=link,
+                     changes={"processing": link.processing_id, "supplier": link.supplier_id})
+        link.delete()
+        _reevaluate(organisation, [link.processing_id])
