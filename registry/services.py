@@ -23,6 +23,7 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlsplit
@@ -34,6 +35,7 @@ from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils.text import get_valid_filename
 
+from hds_platform import outbox
 from registry import selectors
 from registry.matching import normalise_certificate_number, normalise_name
 from registry.models import CertifiedHost, Change, HostCertificate, Snapshot
@@ -138,36 +140,35 @@ def registry_import(
                        format=parsed.format, row_count=row_count)
 
     phase("compare")
-    stored = []
-    try:
-        with transaction.atomic():
-            _lock_imports()
-            current = selectors.current_snapshot()
-            if current is not None and current.sha256 == upload.sha256:  # imported meanwhile
-                return _unchanged(current, upload)
-            known = _load_known()
-            plan = _plan(file_hosts, known)
-            listed = sum(1 for host in known.hosts.values() if host.listed)
-            if listed and len(plan.removed) / listed > limit:
-                return _reject(upload, code="too_many_removals",
-                               reason=_removals_reason(len(plan.removed), listed, limit),
-                               format=parsed.format, row_count=row_count)
-            phase("write")
-            snapshot = _new_snapshot(upload, status=Snapshot.Status.IMPORTED, format=parsed.format,
-                                     row_count=row_count, stored=stored)
-            changed_host_ids = _apply(plan, snapshot)
-            counts = Counter(change.kind for change in plan.changes)
-            snapshot.added_count = counts[Kind.ADDED]
-            snapshot.removed_count = counts[Kind.REMOVED]
-            snapshot.changed_count = len(
-                {change.host_key for change in plan.changes if change.kind not in (Kind.ADDED, Kind.REMOVED)}
-            )
-            snapshot.save(update_fields=["added_count", "removed_count", "changed_count"])
-            if changed_host_ids:
-                transaction.on_commit(lambda: _dispatch_after_import(snapshot.pk))
-    except BaseException:
-        _delete_stored(stored)
-        raise
+    with _raw_files_kept_once_committed() as stored:
+        _lock_imports()
+        current = selectors.current_snapshot()
+        if current is not None and current.sha256 == upload.sha256:  # imported meanwhile
+            return _unchanged(current, upload)
+        known = _load_known()
+        plan = _plan(file_hosts, known)
+        listed = sum(1 for host in known.hosts.values() if host.listed)
+        if listed and len(plan.removed) / listed > limit:
+            # In this transaction: its raw file is deleted with the rest if the commit fails.
+            rejected = _save_rejected(upload, stored, code="too_many_removals",
+                                      reason=_removals_reason(len(plan.removed), listed, limit),
+                                      format=parsed.format, row_count=row_count)
+            return _rejected(rejected, upload)
+        phase("write")
+        snapshot = _new_snapshot(upload, status=Snapshot.Status.IMPORTED, format=parsed.format,
+                                 row_count=row_count, stored=stored)
+        changed_host_ids = _apply(plan, snapshot)
+        counts = Counter(change.kind for change in plan.changes)
+        snapshot.added_count = counts[Kind.ADDED]
+        snapshot.removed_count = counts[Kind.REMOVED]
+        snapshot.changed_count = len(
+            {change.host_key for change in plan.changes if change.kind not in (Kind.ADDED, Kind.REMOVED)}
+        )
+        snapshot.save(update_fields=["added_count", "removed_count", "changed_count"])
+        if changed_host_ids:
+            # Recorded with the snapshot: a broker that is down or a task that fails leaves the
+            # message pending for the relay, never the import undone.
+            outbox.enqueue("registry.tasks.after_import", snapshot.pk)
     logger.info(
         "registry import %s from %s by %s: %s rows, %s added, %s removed, %s changed",
         snapshot.pk, upload.source, upload.actor_label or "-", row_count,
@@ -202,20 +203,24 @@ def _unchanged(current: Snapshot, upload: _Upload) -> ImportResult:
     return ImportResult(snapshot=current, status=ImportStatus.UNCHANGED, listed_hosts=listed)
 
 
-def _reject(upload: _Upload, *, code: str, reason: str, errors: Sequence[RowError] = (), format: str = "",
-            row_count: int = 0) -> ImportResult:
-    stored = []
-    try:
-        snapshot = _new_snapshot(
-            upload, status=Snapshot.Status.REJECTED, format=format, row_count=row_count, stored=stored,
-            reason_code=code, reason=reason,
-            errors=[{"line": error.line, "reason": error.reason} for error in errors[:MAX_STORED_ERRORS]],
-        )
-    except BaseException:
-        _delete_stored(stored)
-        raise
+def _reject(upload: _Upload, **details) -> ImportResult:
+    with _raw_files_kept_once_committed() as stored:
+        snapshot = _save_rejected(upload, stored, **details)
+    return _rejected(snapshot, upload)
+
+
+def _save_rejected(upload: _Upload, stored: list[str], *, code: str, reason: str, errors: Sequence[RowError] = (),
+                   format: str = "", row_count: int = 0) -> Snapshot:
+    return _new_snapshot(
+        upload, status=Snapshot.Status.REJECTED, format=format, row_count=row_count, stored=stored,
+        reason_code=code, reason=reason,
+        errors=[{"line": error.line, "reason": error.reason} for error in errors[:MAX_STORED_ERRORS]],
+    )
+
+
+def _rejected(snapshot: Snapshot, upload: _Upload) -> ImportResult:
     logger.warning("registry import from %s by %s rejected (%s): %s", upload.source,
-                   upload.actor_label or "-", code, reason)
+                   upload.actor_label or "-", snapshot.reason_code, snapshot.reason)
     listed = CertifiedHost.objects.filter(listed=True).count()
     return ImportResult(snapshot=snapshot, status=ImportStatus.REJECTED, listed_hosts=listed)
 
@@ -242,6 +247,31 @@ def _stored_name(upload: _Upload, format: str) -> str:
     return f"{upload.sha256[:12]}-{base or 'liste.' + (format or 'bin')}"
 
 
+@contextmanager
+def _raw_files_kept_once_committed() -> Iterator[list[str]]:
+    """A transaction, and the list in which its raw files are named as they are saved.
+
+    If the block fails before its transaction commits, the files are deleted: no row refers to
+    them. Once it has committed they are the snapshots' own files and stay, even if something run
+    at commit raises afterwards.
+    """
+    stored: list[str] = []
+    committed = False
+
+    def mark_committed() -> None:
+        nonlocal committed
+        committed = True
+
+    try:
+        with transaction.atomic():
+            transaction.on_commit(mark_committed)
+            yield stored
+    except BaseException:
+        if not committed:
+            _delete_stored(stored)
+        raise
+
+
 def _delete_stored(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
@@ -260,12 +290,6 @@ def _removals_reason(removed: int, listed: int, limit: float) -> str:
         f"({removed / listed:.0%}), au-delà du maximum de {limit:.0%} : le fichier est probablement "
         "incomplet. La liste actuelle est conservée."
     )
-
-
-def _dispatch_after_import(snapshot_id: int) -> None:
-    from registry.tasks import after_import
-
-    after_import.delay(snapshot_id)
 
 
 def _lock_imports() -> None:
