@@ -14,7 +14,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from registry import fanout, http, selectors, services
+from registry import fanout, http, selectors
+from registry.importing import registry_import
 from registry.models import Snapshot
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def refresh_registry(self) -> dict:
     if download.not_modified:
         logger.info("registry refresh: %s not modified since snapshot %s", url, last.pk if last else None)
         return {"status": "not_modified", "snapshot": last.pk if last else None}
-    result = services.registry_import(
+    result = registry_import(
         data=download.data, source=url, filename=download.filename, etag=download.etag,
         last_modified=download.last_modified, actor_label="task:refresh_registry",
     )

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from compliance.models import Alert, Processing
 from compliance.services import supplier_registry_match_confirm
+from registry.importing import registry_import
 from registry.models import CertifiedHost
-from registry.services import registry_import
 from tests.compliance import builders
 
 SAMPLES = Path(__file__).resolve().parents[2] / "registry" / "samples"

@@ -3,15 +3,17 @@ import hashlib
 
 import pytest
 from celery import current_app
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from hds_platform import outbox
 from hds_platform.audit import Actor
 from hds_platform.demo import DemoContext
 from hds_platform.models import OutboxMessage
-from registry import demo_data, selectors, services
+from registry import demo_data, selectors
+from registry.importing import snapshots, writing
 from registry.models import CertifiedHost, Change, HostCertificate, Snapshot
 from registry.selectors import current_snapshot
 from tests.realworker import broker
@@ -350,7 +352,7 @@ def test_a_rejected_file_before_any_list_leaves_nothing_but_its_snapshot(db):
 
 
 def test_row_errors_stored_are_capped_and_the_reason_counts_them_all(db, monkeypatch):
-    monkeypatch.setattr(services, "MAX_STORED_ERRORS", 3)
+    monkeypatch.setattr(snapshots, "MAX_STORED_ERRORS", 3)
     data = csv_list(*(row(f"Hébergeur {n}", activities="9") for n in range(5)))
 
     result = import_file(data)
@@ -405,14 +407,14 @@ def test_a_failure_while_writing_leaves_nothing_behind(october, monkeypatch):
     state = listed_state()
     stored_before = set(default_storage.listdir(october.snapshot.raw_file.name.rsplit("/", 1)[0])[1])
 
-    insert_rows = services._insert_rows
+    insert_rows = writing.insert_rows
 
     def fail_on_changes(model, rows):  # hosts and certificates are written by then
         if model is Change:
             raise RuntimeError("disk full")
         insert_rows(model, rows)
 
-    monkeypatch.setattr(services, "_insert_rows", fail_on_changes)
+    monkeypatch.setattr(writing, "insert_rows", fail_on_changes)
     with pytest.raises(RuntimeError, match="disk full"):
         import_sample(NOVEMBER)
 
@@ -670,6 +672,25 @@ def test_an_import_whose_fan_out_fails_in_process_succeeds_and_the_relay_runs_it
     message.refresh_from_db()
     assert (message.dispatched_at is not None, message.attempts, message.last_error) == (True, 2, "")
     assert default_storage.exists(result.snapshot.raw_file.name)
+
+
+def test_raw_files_are_deleted_only_when_their_transaction_did_not_commit(transactional_db):
+    with pytest.raises(RuntimeError, match="before the commit"):
+        with snapshots.raw_files_kept_once_committed() as stored:
+            rolled_back = default_storage.save("registry/snapshots/rolled-back.csv", ContentFile(b"a"))
+            stored.append(rolled_back)
+            raise RuntimeError("failed before the commit")
+
+    def fail_after_commit():
+        raise RuntimeError("failed after the commit")
+
+    with pytest.raises(RuntimeError, match="after the commit"):
+        with snapshots.raw_files_kept_once_committed() as stored:
+            committed = default_storage.save("registry/snapshots/committed.csv", ContentFile(b"b"))
+            stored.append(committed)
+            transaction.on_commit(fail_after_commit)
+
+    assert (default_storage.exists(rolled_back), default_storage.exists(committed)) == (False, True)
 
 
 def test_the_demo_imports_the_october_list_once(db):

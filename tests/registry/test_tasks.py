@@ -3,7 +3,8 @@ import pytest
 from celery import current_app
 from celery.exceptions import Retry
 
-from registry import fanout, http, services, tasks
+from registry import fanout, http, tasks
+from registry.importing import registry_import
 from registry.models import CertifiedHost, Change, Snapshot
 from registry.selectors import current_snapshot
 from tests.registry.conftest import NOVEMBER, OCTOBER, import_sample, sample
@@ -235,7 +236,7 @@ def test_after_import_enqueues_one_task_per_organisation(db, organisation_side, 
 
 def test_after_import_of_a_snapshot_that_changed_nothing_enqueues_nothing(db, organisation_side, monkeypatch):
     import_sample(OCTOBER)
-    same_rows = services.registry_import(data=sample(OCTOBER).replace(b"\r\n", b"\n"), source="lf.csv")
+    same_rows = registry_import(data=sample(OCTOBER).replace(b"\r\n", b"\n"), source="lf.csv")
     enqueued = []
     monkeypatch.setattr(tasks.recheck_organisation, "delay", lambda *args: enqueued.append(args))
 
