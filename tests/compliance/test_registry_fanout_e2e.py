@@ -4,12 +4,15 @@ domain and monitoring each enqueue one task per organisation concerned, all thro
 
 from pathlib import Path
 
+import pytest
+
 from compliance.models import Alert, Certificate, ConformityResult, Processing
 from compliance.services import supplier_registry_match_confirm
 from hds_platform.models import AuditEvent, OutboxMessage
 from registry.importing import registry_import
 from registry.models import CertifiedHost
 from tests.compliance import builders
+from tests.realworker import Worker, broker, needs_real_services, wait_until
 
 SAMPLES = Path(__file__).resolve().parents[2] / "registry" / "samples"
 
@@ -93,3 +96,51 @@ def test_withdrawn_and_narrowed_hosts_alert_and_reevaluate_only_their_dependants
     _import("ans_hosts_2026-11.csv", django_capture_on_commit_callbacks)
     assert Alert.all_organisations.filter(kind="registry_host_changed").count() == 2
     assert OutboxMessage.objects.count() == sent
+
+
+@needs_real_services
+@pytest.mark.celery_worker
+@pytest.mark.postgres
+def test_a_worker_runs_the_fan_out_of_an_import_it_receives_through_redis(
+    transactional_db, tenant, other_tenant, media, redis_server,
+):
+    # Built in-process (eager tasks, real commits), before the worker and the broker exist.
+    october = (SAMPLES / "ans_hosts_2026-10.csv").read_bytes()
+    registry_import(data=october, source="ans_hosts_2026-10.csv", filename="ans_hosts_2026-10.csv")
+    withdrawn = CertifiedHost.objects.get(name="Estérel Hébergement Santé")
+    with tenant.context():
+        supplier = builders.supplier("Estérel Hébergement Santé")
+        supplier_registry_match_confirm(supplier=supplier, actor=builders.ACTOR, host=withdrawn)
+        builders.link(builders.processing("Dossier patient"), supplier, activities=(3, 4, 5, 6))
+    with other_tenant.context():
+        builders.supplier("Scaleway")
+    assert OutboxMessage.objects.filter(dispatched_at__isnull=True).count() == 0
+    sent_before = OutboxMessage.objects.count()
+
+    def follow_up_done():
+        pending = OutboxMessage.objects.filter(dispatched_at__isnull=True).exists()
+        with tenant.context():
+            return not pending and Alert.objects.filter(kind="registry_host_changed").exists() and (
+                not Certificate.objects.exists())
+
+    with broker(redis_server.url):  # not eager: the import's follow-up goes through Redis
+        worker = Worker(redis_server.url)
+        worker.start()
+        try:
+            november = (SAMPLES / "ans_hosts_2026-11.csv").read_bytes()
+            result = registry_import(data=november, source="ans_hosts_2026-11.csv", filename="ans_hosts_2026-11.csv")
+            wait_until(follow_up_done, timeout=60)
+        finally:
+            worker.stop()
+
+    assert list(OutboxMessage.objects.order_by("id")[sent_before:].values_list("task_name", "args")) == [
+        ("registry.tasks.after_import", [result.snapshot.pk]),
+        ("compliance.tasks.refresh_registry_copies", [tenant.organisation.pk]),
+        ("compliance.monitoring.tasks.alert_registry_changes", [tenant.organisation.pk, result.snapshot.pk]),
+    ]
+    succeeded = sorted(line.split("Task ", 1)[1].split("[", 1)[0]
+                       for line in worker.output().splitlines() if " succeeded in " in line)
+    assert succeeded == ["compliance.monitoring.tasks.alert_registry_changes",
+                         "compliance.tasks.refresh_registry_copies", "registry.tasks.after_import"]
+    with other_tenant.context():
+        assert Alert.objects.count() == 0
