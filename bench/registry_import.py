@@ -91,7 +91,7 @@ def to_csv(rows: list[list[str]]) -> bytes:
 def measured(use_tracemalloc: bool):
     from django.db import connection
 
-    from registry import services
+    from registry.importing import writing
 
     statements = [0]
 
@@ -99,13 +99,13 @@ def measured(use_tracemalloc: bool):
         statements[0] += 1
         return execute(sql, params, many, context)
 
-    copy_rows = services._copy_rows
+    copy_rows = writing.copy_rows
 
     def counted_copy(sql, rows):  # COPY does not go through Django's execute wrappers
         statements[0] += 1
         return copy_rows(sql, rows)
 
-    services._copy_rows = counted_copy
+    writing.copy_rows = counted_copy
     result = {}
     if use_tracemalloc:
         tracemalloc.start()
@@ -114,7 +114,7 @@ def measured(use_tracemalloc: bool):
         with connection.execute_wrapper(count):
             yield result
     finally:
-        services._copy_rows = copy_rows
+        writing.copy_rows = copy_rows
     result["seconds"] = time.perf_counter() - started
     result["cpu_seconds"] = time.process_time() - cpu_started
     if use_tracemalloc:
@@ -142,7 +142,7 @@ def main():
     from rich.console import Console
     from rich.table import Table
 
-    from registry import services
+    from registry.importing import registry_import
     from registry.models import CertifiedHost, Change, HostCertificate, Snapshot
 
     if connection.vendor == "sqlite":  # a file, not the in-memory database Django tests default to
@@ -173,7 +173,7 @@ def main():
             if fresh:
                 reset()
             with measured(use_tracemalloc) as figures:
-                result = services.registry_import(data=data, source=f"bench-{len(data)}.csv", filename="bench.csv")
+                result = registry_import(data=data, source=f"bench-{len(data)}.csv", filename="bench.csv")
             outcomes.append((result, figures))
         return outcomes
 

@@ -7,8 +7,10 @@
 - Copies: a confirmed supplier gets a certificate row (source ``registry``) for each current
   published certificate of its host; :func:`refresh_registry_certificates` keeps them in step
   after each import.
-- Fan-out: :func:`organisations_depending_on_hosts` tells the registry import which
-  organisations to re-check.
+- Re-checks: when an import changed hosts (:data:`registry.signals.hosts_changed`, connected in
+  :meth:`ComplianceConfig.ready`), :func:`enqueue_registry_refreshes` enqueues one
+  ``compliance.tasks.refresh_registry_copies`` per organisation depending on one of them
+  (:func:`organisations_depending_on_hosts`), which refreshes its copies and re-evaluates it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from compliance.models import Certificate, CertificateKind, CertificateSource, RegistryMatchStatus, Supplier
-from hds_platform import crossing
+from hds_platform import crossing, outbox
 from registry.matching import normalise_certificate_number
 from registry.models import HostCertificate
 from registry.selectors import find_host_candidates
@@ -121,10 +123,8 @@ def refresh_registry_certificates(suppliers: Iterable[Supplier]) -> dict[str, in
 
 
 def organisations_depending_on_hosts(host_ids: Iterable[int]) -> list[int]:
-    """Organisations with a supplier whose confirmed or suggested host is among ``host_ids``.
-
-    Called by the registry import to fan out one re-check per organisation.
-    """
+    """Organisations with a supplier whose confirmed or suggested host is among ``host_ids``,
+    sorted, each once."""
     # Crossing organisations is the point here: the registry is shared and its import must
     # find every tenant that relies on a changed host. Only organisation ids leave this function.
     alias = crossing.cross_tenant_alias("registry_recheck")
@@ -136,19 +136,9 @@ def organisations_depending_on_hosts(host_ids: Iterable[int]) -> list[int]:
     ))
 
 
-def recheck_after_registry_change(organisation_id: int, host_ids: list[int]) -> None:
-    """After an import changed hosts the organisation relies on: alert it about hosts removed or
-    narrowed (once per change, so a re-run adds nothing), then refresh its registry certificates
-    and re-evaluate its processings.
-
-    Runs the task bodies in place: the caller is already the per-organisation task of the
-    registry fan-out, which runs right after the import, so the current snapshot is that import.
-    """
-    from compliance.monitoring.tasks import alert_registry_changes
-    from compliance.tasks import recheck_organisation
-    from registry.selectors import current_snapshot
-
-    snapshot = current_snapshot()
-    if snapshot is not None:
-        alert_registry_changes(organisation_id, snapshot.pk)
-    recheck_organisation(organisation_id)
+def enqueue_registry_refreshes(sender, *, snapshot_id: int, host_ids: list[int], **kwargs) -> None:
+    """After an import changed ``host_ids``: refresh the registry copies and re-evaluate each
+    organisation that depends on one of them, one task each, recorded in the announcing
+    transaction."""
+    for organisation_id in organisations_depending_on_hosts(host_ids):
+        outbox.enqueue("compliance.tasks.refresh_registry_copies", organisation_id)

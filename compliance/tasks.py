@@ -19,9 +19,10 @@ def evaluate_processings_task(organisation, processing_ids: list[int]) -> int:
 
 
 @tenant_task(acks_late=True)
-def recheck_organisation(organisation) -> int:
-    """After a registry change: refresh the registry copies of the organisation's certificates,
-    then re-evaluate all its processings. Returns how many processings were looked at."""
+def refresh_registry_copies(organisation) -> int:
+    """After a registry import changed a host the organisation depends on: refresh the registry
+    copies of its suppliers' certificates, then re-evaluate all its processings. Returns how many
+    processings were looked at. Idempotent: a second run writes nothing."""
     confirmed = Supplier.objects.filter(registry_match_status="confirmed")
     counts = registry_link.refresh_registry_certificates(confirmed)
     if any(counts.values()):

@@ -32,7 +32,6 @@ CROSS_TENANT_ALIAS = "cross_tenant"
 CROSS_TENANT_READERS: dict[str, str] = {
     "admin": "the Django admin of platform staff: read-only lists of tenant rows",
     "registry_recheck": "after a registry import: find the organisations whose suppliers match changed hosts",
-    "expiry_scan": "daily: find the organisations with certificates or evidence expiring soon",
     "webhook_retry": "every minute: find the organisations with webhook deliveries due again (their ids only)",
 }
 

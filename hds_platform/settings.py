@@ -335,10 +335,6 @@ REGISTRY_SOURCE_URL = env_str("REGISTRY_SOURCE_URL")
 REGISTRY_MAX_REMOVED_SHARE = env_float("REGISTRY_MAX_REMOVED_SHARE", 0.20)
 REGISTRY_ENRICHMENT_ENABLED = env_bool("REGISTRY_ENRICHMENT_ENABLED", default=False)
 REGISTRY_MAX_FILE_BYTES = env_int("REGISTRY_MAX_FILE_BYTES", 50 * 1024 * 1024, minimum=1024)
-# Extension points for the organisation side (dotted paths, see registry/fanout.py): which
-# organisations depend on hosts that an import changed, and how one organisation is re-checked.
-REGISTRY_AFFECTED_ORGANISATIONS = "compliance.registry_link.organisations_depending_on_hosts"
-REGISTRY_RECHECK_ORGANISATION = "compliance.registry_link.recheck_after_registry_change"
 
 # Webhooks -----------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from registry import services
+from registry.importing import registry_import
 from registry.models import Snapshot
 
 SAMPLE = Path(__file__).resolve().parent / "samples" / "ans_hosts_2026-10.csv"
@@ -11,7 +11,7 @@ SAMPLE = Path(__file__).resolve().parent / "samples" / "ans_hosts_2026-10.csv"
 def load(context) -> None:
     if Snapshot.objects.filter(status=Snapshot.Status.IMPORTED).exists():
         return
-    result = services.registry_import(data=SAMPLE.read_bytes(), source=SAMPLE.name, filename=SAMPLE.name,
-                                      actor_label=context.actor.label)
+    result = registry_import(data=SAMPLE.read_bytes(), source=SAMPLE.name, filename=SAMPLE.name,
+                             actor_label=context.actor.label)
     if result.rejected:
         raise RuntimeError(f"The sample list was rejected: {result.reason}")

@@ -1,7 +1,8 @@
 """Background work of the registry. Tasks take ids and re-read state.
 
-``refresh_registry`` and ``after_import`` run on the "registry" queue (``CELERY_TASK_ROUTES``);
-``recheck_organisation`` is organisation work and stays on the default queue.
+``refresh_registry`` and ``after_import`` run on the "registry" queue (``CELERY_TASK_ROUTES``).
+The organisation work an import causes is not here: ``after_import`` announces the changed hosts
+(:data:`registry.signals.hosts_changed`) and the apps above the registry enqueue it.
 
 ``registry.tasks.refresh_registry`` is the daily refresh; its beat entry is wired with
 django-celery-beat (no arguments).
@@ -13,8 +14,10 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
-from registry import fanout, http, selectors, services
+from registry import http, selectors, signals
+from registry.importing import registry_import
 from registry.models import Snapshot
 
 logger = logging.getLogger(__name__)
@@ -51,7 +54,7 @@ def refresh_registry(self) -> dict:
     if download.not_modified:
         logger.info("registry refresh: %s not modified since snapshot %s", url, last.pk if last else None)
         return {"status": "not_modified", "snapshot": last.pk if last else None}
-    result = services.registry_import(
+    result = registry_import(
         data=download.data, source=url, filename=download.filename, etag=download.etag,
         last_modified=download.last_modified, actor_label="task:refresh_registry",
     )
@@ -59,18 +62,16 @@ def refresh_registry(self) -> dict:
 
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=120, time_limit=150)
-def after_import(self, snapshot_id: int) -> list[int]:
-    """Enqueue one re-check per organisation whose matched hosts the snapshot changed."""
+def after_import(self, snapshot_id: int) -> int:
+    """Announce the hosts the snapshot changed; returns how many.
+
+    The receivers of :data:`~registry.signals.hosts_changed` record their work (one task per
+    organisation concerned) in this transaction: all of it, or none if one of them fails. Sent
+    again (``acks_late``), it records that work again; those tasks are idempotent.
+    """
     host_ids = selectors.changed_host_ids(snapshot_id)
-    organisation_ids = fanout.organisations_to_recheck(host_ids)
-    for organisation_id in organisation_ids:
-        recheck_organisation.delay(organisation_id, snapshot_id)
-    logger.info("registry snapshot %s: %s hosts changed, %s organisations to re-check",
-                snapshot_id, len(host_ids), len(organisation_ids))
-    return organisation_ids
-
-
-@shared_task(bind=True, acks_late=True, soft_time_limit=240, time_limit=300)
-def recheck_organisation(self, organisation_id: int, snapshot_id: int) -> None:
-    """Re-check one organisation against the hosts a snapshot changed."""
-    fanout.recheck_organisation(organisation_id, selectors.changed_host_ids(snapshot_id))
+    if host_ids:
+        with transaction.atomic():
+            signals.hosts_changed.send(sender=Snapshot, snapshot_id=snapshot_id, host_ids=host_ids)
+    logger.info("registry snapshot %s: %s hosts changed", snapshot_id, len(host_ids))
+    return len(host_ids)

@@ -17,6 +17,9 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from compliance import signals
         from compliance.monitoring import receivers
+        from registry import signals as registry_signals
 
         signals.status_changed.connect(receivers.alert_on_status_changes, dispatch_uid="monitoring.status_changed")
         signals.evidence_stored.connect(receivers.announce_evidence, dispatch_uid="monitoring.evidence_stored")
+        registry_signals.hosts_changed.connect(receivers.alert_on_registry_changes,
+                                               dispatch_uid="monitoring.registry_hosts_changed")

@@ -1,8 +1,11 @@
-"""Monitoring listens to the compliance domain (:mod:`compliance.signals`); connected in
-:meth:`MonitoringConfig.ready`. Each receiver runs in the transaction of the write it follows."""
+"""Monitoring listens to the compliance domain (:mod:`compliance.signals`) and to the registry
+(:mod:`registry.signals`); connected in :meth:`MonitoringConfig.ready`. Each receiver runs in the
+transaction of the write it follows."""
 
 from compliance.monitoring import alerts
 from compliance.monitoring.webhooks import events
+from compliance.registry_link import organisations_depending_on_hosts
+from hds_platform import outbox
 
 
 def alert_on_status_changes(sender, *, organisation, changes, **kwargs) -> None:
@@ -11,3 +14,10 @@ def alert_on_status_changes(sender, *, organisation, changes, **kwargs) -> None:
 
 def announce_evidence(sender, *, evidence, supersedes, **kwargs) -> None:
     events.evidence_uploaded(evidence, supersedes=supersedes)
+
+
+def alert_on_registry_changes(sender, *, snapshot_id, host_ids, **kwargs) -> None:
+    """One alert task per organisation depending on a changed host: it alerts about the hosts the
+    snapshot removed or narrowed (the task finds which, if any)."""
+    for organisation_id in organisations_depending_on_hosts(host_ids):
+        outbox.enqueue("compliance.monitoring.tasks.alert_registry_changes", organisation_id, snapshot_id)

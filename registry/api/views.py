@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
-from registry import selectors, services
+from registry import selectors
 from registry.api.filters import HostFilter
 from registry.api.serializers import (
     HostDetailSerializer,
@@ -29,6 +29,7 @@ from registry.api.serializers import (
     SnapshotSerializer,
     SnapshotUploadSerializer,
 )
+from registry.importing import registry_import
 from registry.models import CertifiedHost, Change, Snapshot
 
 
@@ -189,7 +190,7 @@ class SnapshotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 % {"max": settings.REGISTRY_MAX_FILE_BYTES},
                 code="file_too_large", field="file",
             )
-        result = services.registry_import(
+        result = registry_import(
             data=upload.read(), source=upload.name, filename=upload.name,
             actor_label=Actor.for_user(request.user).label,
             max_removed_share=serializer.validated_data.get("max_removed_share"),

@@ -5,9 +5,10 @@ from datetime import date
 from compliance import evaluation, services
 from compliance.models import Certificate, ConformityResult, ConformityStatusChange
 from compliance.registry_link import organisations_depending_on_hosts
-from compliance.tasks import evaluate_processings_task, recheck_organisation
-from hds_platform.models import AuditEvent
-from registry.models import HostCertificate
+from compliance.tasks import evaluate_processings_task, refresh_registry_copies
+from hds_platform.models import AuditEvent, OutboxMessage
+from registry import signals as registry_signals
+from registry.models import HostCertificate, Snapshot
 from tests.compliance import builders
 from tests.compliance.builders import ACTOR
 
@@ -106,7 +107,61 @@ def test_organisations_depending_on_hosts(tenant, other_tenant):
     assert organisations_depending_on_hosts([unrelated.pk]) == []
 
 
-def test_recheck_after_an_import_refreshes_copies_and_reevaluates(tenant, media):
+def _dependants(tenant, other_tenant):
+    """``tenant`` confirmed on two hosts, ``other_tenant`` suggested one of them; a third host
+    followed by nobody; a host only rejected."""
+    first = builders.registry_host("OVH SAS", "HDS-1")
+    second = builders.registry_host("Scaleway", "HDS-2")
+    unfollowed = builders.registry_host("Clever Cloud", "HDS-3")
+    rejected = builders.registry_host("Outscale", "HDS-4")
+    with tenant.context():
+        for name, host in (("Hébergeur principal", first), ("Hébergeur de secours", second)):
+            services.supplier_registry_match_confirm(supplier=builders.supplier(name), actor=ACTOR, host=host)
+    with other_tenant.context():
+        builders.supplier("Scaleway")  # suggested
+        refused = builders.supplier("Outscale")
+        services.supplier_registry_match_reject(supplier=refused, actor=ACTOR)
+    OutboxMessage.objects.all().delete()
+    return first, second, unfollowed, rejected
+
+
+def _announce(snapshot_id, *hosts):
+    registry_signals.hosts_changed.send(sender=Snapshot, snapshot_id=snapshot_id, host_ids=sorted(h.pk for h in hosts))
+    return list(OutboxMessage.objects.order_by("id").values_list("task_name", "args"))
+
+
+def test_changed_hosts_enqueue_one_refresh_and_one_alert_per_dependent_organisation(tenant, other_tenant):
+    first, second, unfollowed, _rejected = _dependants(tenant, other_tenant)
+    ours, theirs = tenant.organisation.pk, other_tenant.organisation.pk
+
+    enqueued = _announce(41, first, second, unfollowed)
+
+    assert enqueued == [
+        ("compliance.tasks.refresh_registry_copies", [ours]),
+        ("compliance.tasks.refresh_registry_copies", [theirs]),
+        ("compliance.monitoring.tasks.alert_registry_changes", [ours, 41]),
+        ("compliance.monitoring.tasks.alert_registry_changes", [theirs, 41]),
+    ]
+    assert ours < theirs  # each receiver's organisations in order
+
+
+def test_changed_hosts_enqueue_work_only_for_the_organisations_that_depend_on_them(tenant, other_tenant):
+    first, _second, unfollowed, rejected = _dependants(tenant, other_tenant)
+
+    assert _announce(42, first) == [
+        ("compliance.tasks.refresh_registry_copies", [tenant.organisation.pk]),
+        ("compliance.monitoring.tasks.alert_registry_changes", [tenant.organisation.pk, 42]),
+    ]
+    OutboxMessage.objects.all().delete()
+    assert _announce(43, unfollowed, rejected) == []
+
+
+def test_the_compliance_and_monitoring_receivers_listen_to_the_registry():
+    connected = {lookup_key[0] for lookup_key, *_receiver in registry_signals.hosts_changed.receivers}
+    assert connected == {"compliance.registry_hosts_changed", "monitoring.registry_hosts_changed"}
+
+
+def test_refresh_after_an_import_refreshes_copies_and_reevaluates(tenant, media):
     host = builders.registry_host("Nuage Souverain", "HDS-NS-1", activities=[1, 2, 3, 4])
     with tenant.context():
         supplier = builders.supplier("Fournisseur cloud")
@@ -125,7 +180,7 @@ def test_recheck_after_an_import_refreshes_copies_and_reevaluates(tenant, media)
                                    activities=frozenset({1, 2}), expires_on=date(2029, 1, 1), certifier="LNE",
                                    referential_version="v2", first_seen=published.first_seen,
                                    last_seen=published.last_seen)
-    assert recheck_organisation(tenant.organisation.pk) == 1
+    assert refresh_registry_copies(tenant.organisation.pk) == 1
     with tenant.context():
         assert list(Certificate.objects.values_list("certificate_number", "source")) == [("HDS-NS-2", "registry")]
         result = ConformityResult.objects.get()
@@ -136,7 +191,7 @@ def test_recheck_after_an_import_refreshes_copies_and_reevaluates(tenant, media)
         evaluated_at = result.evaluated_at
         changes = ConformityStatusChange.objects.count()
     # Run again (a redelivered task): nothing changes, nothing is written.
-    assert recheck_organisation(tenant.organisation.pk) == 1
+    assert refresh_registry_copies(tenant.organisation.pk) == 1
     assert evaluate_processings_task(tenant.organisation.pk, [processing.pk]) == 1
     with tenant.context():
         assert ConformityResult.objects.get().evaluated_at == evaluated_at

@@ -1,6 +1,7 @@
 """The Celery wiring: what a worker registers, where tasks go, and dispatch through the outbox."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from celery import current_app
 
 from hds_platform import outbox
 from hds_platform.models import OutboxMessage
-from hds_platform.schedules import SCHEDULES
+from hds_platform.schedules import RENAMED_TASKS, SCHEDULES
 from tests.hds_platform.test_outbox import outbox_probe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,14 +23,34 @@ def test_a_process_that_never_imported_the_task_modules_finds_them_when_relaying
         "from celery import current_app\n"
         "from hds_platform.outbox import _task\n"
         "assert 'compliance.monitoring.tasks.deliver_webhook' not in current_app.tasks\n"
-        "print(_task('compliance.monitoring.tasks.deliver_webhook').name, _task('hds_platform.relay_outbox').name)\n"
+        "print(_task('compliance.monitoring.tasks.deliver_webhook').name, _task('hds_platform.relay_outbox').name,\n"
+        "      _task('registry.tasks.after_import').name, _task('compliance.tasks.refresh_registry_copies').name)\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hds_platform.settings"}
     env.pop("DATABASE_URL", None)
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["compliance.monitoring.tasks.deliver_webhook", "hds_platform.relay_outbox"]
+    assert result.stdout.split() == ["compliance.monitoring.tasks.deliver_webhook", "hds_platform.relay_outbox",
+                                     "registry.tasks.after_import", "compliance.tasks.refresh_registry_copies"]
+
+
+def test_every_task_enqueued_by_name_is_registered_and_renamed_tasks_point_at_registered_ones():
+    # Services name their follow-up tasks as strings: a typo would only show when the relay runs.
+    current_app.loader.import_default_modules()
+    enqueued = set()
+    for package in ("hds_platform", "registry", "compliance"):
+        for path in (ROOT / package).rglob("*.py"):
+            enqueued.update(re.findall(r'outbox\.enqueue\(\s*"([\w.]+)"', path.read_text(encoding="utf-8")))
+    assert enqueued == {
+        "registry.tasks.after_import",
+        "compliance.tasks.evaluate_processings_task",
+        "compliance.tasks.refresh_registry_copies",
+        "compliance.monitoring.tasks.alert_registry_changes",
+        "compliance.monitoring.tasks.deliver_webhook",
+    }
+    assert sorted(name for name in enqueued | set(RENAMED_TASKS.values()) if name not in current_app.tasks) == []
+    assert not set(RENAMED_TASKS) & set(current_app.tasks)
 
 
 def test_beat_entries_of_the_platform_and_of_alerts_name_registered_tasks():
@@ -59,6 +80,10 @@ def test_tasks_are_routed_by_name_to_their_queue():
         "alert_registry_changes": "default",
     }
     assert {name: queue_of(f"compliance.monitoring.tasks.{name}") for name in expected} == expected
+    # The registry fan-out: the import's follow-up on the registry queue, organisation work on default.
+    assert {name: queue_of(name) for name in (
+        "registry.tasks.after_import", "compliance.tasks.refresh_registry_copies",
+    )} == {"registry.tasks.after_import": "registry", "compliance.tasks.refresh_registry_copies": "default"}
 
 
 def test_only_idempotent_tasks_are_acknowledged_late_and_every_task_has_time_limits():

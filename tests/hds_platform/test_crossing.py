@@ -12,11 +12,14 @@ def test_only_named_readers_get_the_cross_tenant_alias():
     assert crossing.cross_tenant_alias("admin") == "default"
     with pytest.raises(ImproperlyConfigured, match="'report_export' is not a named cross-tenant reader"):
         crossing.cross_tenant_alias("report_export")
+    # The expiry scan lists organisations (a shared table) and reads each in its own context.
+    with pytest.raises(ImproperlyConfigured, match="'expiry_scan' is not a named cross-tenant reader"):
+        crossing.cross_tenant_alias("expiry_scan")
 
 
 def test_the_alias_is_the_reader_connection_when_configured(monkeypatch):
     monkeypatch.setitem(django_settings.DATABASES, "cross_tenant", dict(django_settings.DATABASES["default"]))
-    assert crossing.cross_tenant_alias("expiry_scan") == "cross_tenant"
+    assert crossing.cross_tenant_alias("registry_recheck") == "cross_tenant"
 
 
 def test_token_lookup_returns_every_organisations_token_of_that_prefix(tenant, other_tenant):

@@ -41,9 +41,9 @@ def row(name: str, activities: str = "1 à 6", certifier: str = "LNE", number: s
 
 
 def import_file(data: bytes, source: str = "test.csv", **kwargs):
-    from registry import services
+    from registry.importing import registry_import
 
-    return services.registry_import(data=data, source=source, filename=source, **kwargs)
+    return registry_import(data=data, source=source, filename=source, **kwargs)
 
 
 def import_sample(name: str, **kwargs):

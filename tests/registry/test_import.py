@@ -2,15 +2,21 @@ import datetime
 import hashlib
 
 import pytest
+from celery import current_app
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from hds_platform import outbox
 from hds_platform.audit import Actor
 from hds_platform.demo import DemoContext
-from registry import demo_data, services
+from hds_platform.models import OutboxMessage
+from registry import demo_data, selectors
+from registry.importing import snapshots, writing
 from registry.models import CertifiedHost, Change, HostCertificate, Snapshot
 from registry.selectors import current_snapshot
+from tests.realworker import broker
 from tests.registry.conftest import (
     NOVEMBER,
     OCTOBER,
@@ -346,7 +352,7 @@ def test_a_rejected_file_before_any_list_leaves_nothing_but_its_snapshot(db):
 
 
 def test_row_errors_stored_are_capped_and_the_reason_counts_them_all(db, monkeypatch):
-    monkeypatch.setattr(services, "MAX_STORED_ERRORS", 3)
+    monkeypatch.setattr(snapshots, "MAX_STORED_ERRORS", 3)
     data = csv_list(*(row(f"Hébergeur {n}", activities="9") for n in range(5)))
 
     result = import_file(data)
@@ -401,14 +407,14 @@ def test_a_failure_while_writing_leaves_nothing_behind(october, monkeypatch):
     state = listed_state()
     stored_before = set(default_storage.listdir(october.snapshot.raw_file.name.rsplit("/", 1)[0])[1])
 
-    insert_rows = services._insert_rows
+    insert_rows = writing.insert_rows
 
     def fail_on_changes(model, rows):  # hosts and certificates are written by then
         if model is Change:
             raise RuntimeError("disk full")
         insert_rows(model, rows)
 
-    monkeypatch.setattr(services, "_insert_rows", fail_on_changes)
+    monkeypatch.setattr(writing, "insert_rows", fail_on_changes)
     with pytest.raises(RuntimeError, match="disk full"):
         import_sample(NOVEMBER)
 
@@ -573,20 +579,118 @@ def test_an_import_costs_a_bounded_number_of_queries_whatever_the_rows(october):
     assert len(queries) <= 30, [query["sql"][:80] for query in queries]
 
 
-def test_the_fan_out_is_dispatched_after_commit_only_when_hosts_changed(db, django_capture_on_commit_callbacks,
-                                                                        monkeypatch):
-    dispatched = []
-    monkeypatch.setattr(services, "_dispatch_after_import", dispatched.append)
-
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+def test_the_fan_out_is_recorded_with_the_snapshot_only_when_hosts_changed(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
         first = import_sample(OCTOBER)
-    assert (len(callbacks), dispatched) == (1, [first.snapshot.pk])
+        assert list(OutboxMessage.objects.values_list("task_name", "args", "dispatched_at")) == [
+            ("registry.tasks.after_import", [first.snapshot.pk], None)]
+    assert OutboxMessage.objects.get().dispatched_at is not None
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         import_sample(OCTOBER)  # unchanged
         import_file(b"")  # rejected
-        import_file(sample(OCTOBER).replace(b"\r\n", b"\n"), source="same-rows.csv")  # imported, nothing changed
-    assert (len(callbacks), dispatched) == (0, [first.snapshot.pk])
+        same_rows = import_file(sample(OCTOBER).replace(b"\r\n", b"\n"), source="same-rows.csv")
+    assert (same_rows.imported, same_rows.changed_host_ids) == (True, frozenset())  # imported, nothing changed
+    assert list(OutboxMessage.objects.values_list("task_name", "args")) == [
+        ("registry.tasks.after_import", [first.snapshot.pk])]
+
+
+@pytest.fixture
+def after_import_runs(monkeypatch):
+    """The snapshots ``registry.tasks.after_import`` ran for (it starts by reading their changes)."""
+    runs = []
+    changed_host_ids = selectors.changed_host_ids
+
+    def recorded(snapshot_id):
+        runs.append(snapshot_id)
+        return changed_host_ids(snapshot_id)
+
+    monkeypatch.setattr(selectors, "changed_host_ids", recorded)
+    return runs
+
+
+@pytest.fixture
+def tasks_in_process():
+    """The embedded mode (``CELERY_TASK_ALWAYS_EAGER``): a task sent runs at once, in this process."""
+    conf = current_app.conf
+    saved = conf.task_always_eager
+    conf.task_always_eager = True
+    yield
+    conf.task_always_eager = saved
+
+
+def assert_imported_and_kept(result):
+    """The import succeeded and committed: its snapshot, its raw file and its pending fan-out."""
+    assert (result.status, result.counts[Kind.ADDED]) == ("imported", 300)
+    snapshot = Snapshot.objects.get()
+    assert (snapshot.pk, snapshot.status, current_snapshot()) == (result.snapshot.pk, "imported", snapshot)
+    assert default_storage.open(snapshot.raw_file.name).read() == sample(OCTOBER)
+    assert CertifiedHost.objects.filter(listed=True).count() == 300
+    message = OutboxMessage.objects.get()
+    assert (message.task_name, message.args, message.dispatched_at, message.attempts) == (
+        "registry.tasks.after_import", [snapshot.pk], None, 1)
+    return message
+
+
+def test_an_import_whose_fan_out_finds_the_broker_down_succeeds_and_the_relay_sends_it_later(
+    transactional_db, after_import_runs,
+):
+    # No test transaction around the import: its own transaction commits, then the fan-out is sent.
+    with broker("redis://127.0.0.1:1/0"):  # not eager, and nothing listens on port 1
+        result = import_sample(OCTOBER)
+
+    message = assert_imported_and_kept(result)
+    assert message.last_error.startswith("OperationalError: ")
+    assert after_import_runs == []
+
+    assert outbox.relay_pending(ignore_backoff=True) == 1
+
+    assert after_import_runs == [result.snapshot.pk]
+    message.refresh_from_db()
+    assert (message.dispatched_at is not None, message.attempts, message.last_error) == (True, 2, "")
+    assert default_storage.exists(result.snapshot.raw_file.name)
+
+
+def test_an_import_whose_fan_out_fails_in_process_succeeds_and_the_relay_runs_it_again(
+    transactional_db, after_import_runs, tasks_in_process, monkeypatch,
+):
+    def unavailable(snapshot_id):
+        after_import_runs.append(snapshot_id)
+        raise RuntimeError("database of the organisations unavailable")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(selectors, "changed_host_ids", unavailable)
+        result = import_sample(OCTOBER)
+
+    message = assert_imported_and_kept(result)
+    assert message.last_error == "RuntimeError: database of the organisations unavailable"
+    assert after_import_runs == [result.snapshot.pk]
+
+    assert outbox.relay_pending(ignore_backoff=True) == 1
+
+    assert after_import_runs == [result.snapshot.pk, result.snapshot.pk]
+    message.refresh_from_db()
+    assert (message.dispatched_at is not None, message.attempts, message.last_error) == (True, 2, "")
+    assert default_storage.exists(result.snapshot.raw_file.name)
+
+
+def test_raw_files_are_deleted_only_when_their_transaction_did_not_commit(transactional_db):
+    with pytest.raises(RuntimeError, match="before the commit"):
+        with snapshots.raw_files_kept_once_committed() as stored:
+            rolled_back = default_storage.save("registry/snapshots/rolled-back.csv", ContentFile(b"a"))
+            stored.append(rolled_back)
+            raise RuntimeError("failed before the commit")
+
+    def fail_after_commit():
+        raise RuntimeError("failed after the commit")
+
+    with pytest.raises(RuntimeError, match="after the commit"):
+        with snapshots.raw_files_kept_once_committed() as stored:
+            committed = default_storage.save("registry/snapshots/committed.csv", ContentFile(b"b"))
+            stored.append(committed)
+            transaction.on_commit(fail_after_commit)
+
+    assert (default_storage.exists(rolled_back), default_storage.exists(committed)) == (False, True)
 
 
 def test_the_demo_imports_the_october_list_once(db):

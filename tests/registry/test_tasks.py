@@ -3,7 +3,10 @@ import pytest
 from celery import current_app
 from celery.exceptions import Retry
 
-from registry import fanout, http, services, tasks
+from hds_platform import outbox
+from hds_platform.models import OutboxMessage
+from registry import http, signals, tasks
+from registry.importing import registry_import
 from registry.models import CertifiedHost, Change, Snapshot
 from registry.selectors import current_snapshot
 from tests.registry.conftest import NOVEMBER, OCTOBER, import_sample, sample
@@ -165,113 +168,114 @@ def test_task_options_and_queues():
     assert tasks.refresh_registry.name == "registry.tasks.refresh_registry"
     assert {task.name: (router.route({}, task.name)["queue"].name, task.acks_late,
                         task.soft_time_limit, task.time_limit)
-            for task in (tasks.refresh_registry, tasks.after_import, tasks.recheck_organisation)} == {
+            for task in (tasks.refresh_registry, tasks.after_import)} == {
         "registry.tasks.refresh_registry": ("registry", True, 600, 660),
         "registry.tasks.after_import": ("registry", True, 120, 150),
-        "registry.tasks.recheck_organisation": ("default", True, 240, 300),
     }
+    # The organisation work an import causes is the compliance app's (registry.signals.hosts_changed).
+    assert "registry.tasks.recheck_organisation" not in current_app.tasks
 
 
-# --- Re-checking only the organisations concerned ------------------------------------------------
-
-# Test doubles for the organisation side: which organisation follows which host.
-FOLLOWED = {
-    101: ["Opale Datacenter"],  # renewed in November
-    102: ["OVH SAS", "Scaleway"],  # unchanged
-    103: ["Estérel Hébergement Santé", "OVH SAS"],  # one withdrawn
-    104: [],
-}
-CALLS = {"affected": [], "recheck": []}
-
-
-def affected_organisations(host_ids):
-    CALLS["affected"].append(sorted(host_ids))
-    names = set(CertifiedHost.objects.filter(id__in=host_ids).values_list("name", flat=True))
-    return [organisation for organisation, hosts in FOLLOWED.items() if names & set(hosts)]
-
-
-def recheck(organisation_id, host_ids):
-    CALLS["recheck"].append((organisation_id, sorted(host_ids)))
+# --- Announcing the hosts an import changed ------------------------------------------------------
 
 
 @pytest.fixture
-def organisation_side(settings):
-    settings.REGISTRY_AFFECTED_ORGANISATIONS = f"{__name__}.affected_organisations"
-    settings.REGISTRY_RECHECK_ORGANISATION = f"{__name__}.recheck"
-    CALLS["affected"].clear()
-    CALLS["recheck"].clear()
-    return CALLS
+def announced():
+    """What ``registry.signals.hosts_changed`` announced, besides the receivers of the apps above."""
+    calls = []
+
+    def record(sender, *, snapshot_id, host_ids, **kwargs):
+        assert sender is Snapshot
+        calls.append((snapshot_id, host_ids))
+
+    signals.hosts_changed.connect(record, dispatch_uid="tests.announced")
+    yield calls
+    signals.hosts_changed.disconnect(dispatch_uid="tests.announced")
 
 
 def ids_of(*names):
     return sorted(CertifiedHost.objects.filter(name__in=names).values_list("id", flat=True))
 
 
-def test_after_an_import_only_the_organisations_whose_hosts_changed_are_rechecked_once_each(
-    db, organisation_side, django_capture_on_commit_callbacks
-):
+def test_after_an_import_the_hosts_it_changed_are_announced_once(db, announced, django_capture_on_commit_callbacks):
     import_sample(OCTOBER)
-    organisation_side["affected"].clear()
-    organisation_side["recheck"].clear()
+    announced.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         november = import_sample(NOVEMBER)
 
-    changed = sorted(november.changed_host_ids)
-    assert organisation_side["affected"] == [changed]
-    assert organisation_side["recheck"] == [(101, changed), (103, changed)]
+    assert announced == [(november.snapshot.pk, sorted(november.changed_host_ids))]
+    assert len(november.changed_host_ids) == 16
+    assert set(ids_of("Estérel Hébergement Santé", "Opale Datacenter", "Ventoux Cloud Santé")) <= (
+        november.changed_host_ids)
+    assert not set(ids_of("OVH SAS", "Scaleway")) & november.changed_host_ids
 
 
-def test_after_import_enqueues_one_task_per_organisation(db, organisation_side, monkeypatch):
+def test_after_import_announces_the_snapshot_and_its_changed_hosts(db, announced):
     import_sample(OCTOBER)
-    november = import_sample(NOVEMBER).snapshot
-    enqueued = []
-    monkeypatch.setattr(tasks.recheck_organisation, "delay", lambda *args: enqueued.append(args))
+    november = import_sample(NOVEMBER)
+    announced.clear()
 
-    assert tasks.after_import.apply(args=[november.pk]).get() == [101, 103]
+    assert tasks.after_import.apply(args=[november.snapshot.pk]).get() == 16
 
-    assert enqueued == [(101, november.pk), (103, november.pk)]
+    assert announced == [(november.snapshot.pk, sorted(november.changed_host_ids))]
 
 
-def test_after_import_of_a_snapshot_that_changed_nothing_enqueues_nothing(db, organisation_side, monkeypatch):
-    import_sample(OCTOBER)
-    same_rows = services.registry_import(data=sample(OCTOBER).replace(b"\r\n", b"\n"), source="lf.csv")
-    enqueued = []
-    monkeypatch.setattr(tasks.recheck_organisation, "delay", lambda *args: enqueued.append(args))
+def test_after_import_of_a_snapshot_that_changed_nothing_announces_nothing(db, announced):
+    october = import_sample(OCTOBER).snapshot
+    same_rows = registry_import(data=sample(OCTOBER).replace(b"\r\n", b"\n"), source="lf.csv")
+    announced.clear()
 
     assert same_rows.imported and same_rows.changed_host_ids == frozenset()
 
-    assert tasks.after_import.apply(args=[same_rows.snapshot.pk]).get() == []
+    assert tasks.after_import.apply(args=[same_rows.snapshot.pk]).get() == 0
 
-    assert (organisation_side["affected"], enqueued) == ([], [])
+    assert announced == []
+    assert list(OutboxMessage.objects.values_list("task_name", "args")) == [
+        ("registry.tasks.after_import", [october.pk])]  # October's own, not sent in this test
 
 
-def test_the_recheck_task_passes_the_changed_hosts(db, organisation_side):
+def test_the_receivers_record_their_work_in_the_task_transaction_all_or_nothing(db, monkeypatch):
     import_sample(OCTOBER)
-    november = import_sample(NOVEMBER)
+    november = import_sample(NOVEMBER).snapshot
+    OutboxMessage.objects.all().delete()
 
-    tasks.recheck_organisation.apply(args=[103, november.snapshot.pk]).get()
+    def enqueue(sender, *, snapshot_id, host_ids, **kwargs):
+        outbox.enqueue("tests.follow_up", snapshot_id)
 
-    assert organisation_side["recheck"] == [(103, sorted(november.changed_host_ids))]
-    assert set(ids_of("Estérel Hébergement Santé", "Opale Datacenter")) <= november.changed_host_ids
+    def fail(sender, **kwargs):
+        raise RuntimeError("receiver failed")
 
+    monkeypatch.setattr(signals.hosts_changed, "receivers", [])
+    signals.hosts_changed.connect(enqueue, weak=False)
+    signals.hosts_changed.connect(fail, weak=False)
 
-def test_without_an_organisation_side_nobody_is_rechecked(db, settings, caplog):
-    settings.REGISTRY_AFFECTED_ORGANISATIONS = None
-    settings.REGISTRY_RECHECK_ORGANISATION = None
+    with pytest.raises(RuntimeError, match="receiver failed"):
+        tasks.after_import.apply(args=[november.pk])
 
-    assert fanout.organisations_to_recheck([1, 2, 3]) == []
-    fanout.recheck_organisation(101, [1])
-
-    assert caplog.messages == ["registry: no re-check configured for organisation 101"]
-
-
-def test_organisations_to_recheck_are_unique_and_sorted(organisation_side, settings, db):
-    settings.REGISTRY_AFFECTED_ORGANISATIONS = f"{__name__}.duplicated_organisations"
-
-    assert fanout.organisations_to_recheck([7]) == [3, 5, 9]
-    assert fanout.organisations_to_recheck([]) == []
+    assert OutboxMessage.objects.count() == 0
 
 
-def duplicated_organisations(host_ids):
-    return [9, 3, "5", 3]
+def test_without_receivers_an_import_announces_to_nobody_and_enqueues_nothing(db, monkeypatch):
+    import_sample(OCTOBER)
+    november = import_sample(NOVEMBER).snapshot
+    OutboxMessage.objects.all().delete()
+    monkeypatch.setattr(signals.hosts_changed, "receivers", [])
+
+    assert tasks.after_import.apply(args=[november.pk]).get() == 16
+
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_the_changed_hosts_are_announced_sorted_and_each_once(db, announced):
+    import_sample(OCTOBER)
+    november = import_sample(NOVEMBER).snapshot
+    camargue = ids_of("Camargue Data")  # three changes of one host: certifier, dates, certificate
+    announced.clear()
+
+    tasks.after_import.apply(args=[november.pk]).get()
+
+    [(snapshot_id, host_ids)] = announced
+    assert (snapshot_id, host_ids) == (november.pk, sorted(set(host_ids)))
+    assert Change.objects.filter(snapshot=november, host_id__in=camargue).count() == 3
+    assert host_ids.count(camargue[0]) == 1

@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
-from registry import http, services
+from registry import http
+from registry.importing import registry_import
 from registry.models import Change
 
 SHOWN_ROW_ERRORS = 20
@@ -67,7 +68,7 @@ class Command(BaseCommand):
                     progress.update(task_id, completed=1, total=1)
                 tasks[name] = progress.add_task(PHASES[name], total=None)
 
-            result = services.registry_import(
+            result = registry_import(
                 data=data, source=path_or_url, filename=filename, actor_label="command:registry_import",
                 max_removed_share=max_removed_share, on_phase=on_phase, **validators,
             )
