@@ -1,4 +1,7 @@
-"""Playwright driving Debian's Chromium (never a downloaded browser) against the live server."""
+"""Playwright driving Debian's Chromium (never a downloaded browser) against the live server.
+
+Where either is missing, the browser tests skip with the reason (tests/browser_tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,19 @@ import pytest
 CHROMIUM = os.environ.get("MAILLON_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
-needs_chromium = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None,
-    reason="Chromium is not installed (.ci/run installs Debian's chromium package)",
-)
+NO_PLAYWRIGHT = "Playwright (the Python package) is not installed: pip install -e '.[dev]' installs it"
+NO_CHROMIUM = "Chromium is not installed (.ci/run installs Debian's chromium package)"
+
+
+def browser_missing(chromium: str = CHROMIUM) -> str:
+    """Why the browser tests cannot run here, or "" when Playwright and Chromium are both installed."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return NO_PLAYWRIGHT
+    if shutil.which(chromium) is None:
+        return NO_CHROMIUM
+    return ""
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

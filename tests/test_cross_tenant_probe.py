@@ -30,6 +30,7 @@ in the terminal summary.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from contextlib import nullcontext
@@ -197,11 +198,27 @@ def _param_target(route: Route, name: str) -> tuple[type, str]:
 def fingerprint() -> str:
     """A hash of every tenant row, every organisation and every user."""
     digest = hashlib.sha256()
+    with connection.cursor() as cursor:
+        for label, sql, params in _fingerprint_statements(connection.vendor):
+            digest.update(label)
+            cursor.execute(sql, params)
+            digest.update(repr(cursor.fetchall()).encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _fingerprint_statements(vendor: str) -> tuple[tuple[bytes, str, tuple], ...]:
+    """Each table's "every row, every column, by primary key" query, compiled once.
+
+    The probe hashes the database before and after each of its hundreds of attempts: compiling
+    the same querysets again each time cost more than running them.
+    """
+    statements = []
     for model in [*sorted(rls.tenant_models(), key=lambda m: m._meta.label), Organisation, User]:
         manager = model.all_organisations if issubclass(model, TenantModel) else model._base_manager
-        digest.update(model._meta.label.encode())
-        digest.update(repr(list(manager.order_by("pk").values_list())).encode())
-    return digest.hexdigest()
+        sql, params = manager.order_by("pk").values_list().query.sql_with_params()
+        statements.append((model._meta.label.encode(), sql, params))
+    return tuple(statements)
 
 
 @dataclass
@@ -211,6 +228,9 @@ class Probe:
     controls: int = 0
     failed_controls: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
+    # The fingerprint taken after the last attempt, for as long as no request has been sent since:
+    # the probe itself only reads, so it is still the state before the next attempt.
+    _last_state: str | None = field(default=None, init=False, repr=False)
 
     def superuser(self):
         """Step out of the runtime role (to look at every organisation's rows), then back in."""
@@ -221,6 +241,7 @@ class Probe:
             return fingerprint()
 
     def send(self, client, method, url, payload=None):
+        self._last_state = None
         if self.runtime_role:
             clear_organisation_setting()
         return getattr(client, method)(url, payload or {}, format="json") if method in WRITE_METHODS \
@@ -228,13 +249,15 @@ class Probe:
 
     def attack(self, name, client, method, url, payload, allowed):
         """One attempt; ``allowed`` tells whether a response is a refusal."""
-        before = self.state()
+        before = self._last_state or self.state()
         response = self.send(client, method, url, payload)
         self.cases += 1
         with self.superuser():
             problem = allowed(response)
-        if self.state() != before:
+        after = self.state()
+        if after != before:
             problem = (problem + "; " if problem else "") + "data changed"
+        self._last_state = after
         if problem:
             self.leaks.append(f"{name}: {method.upper()} {url} {payload or ''} → {response.status_code}: {problem}")
 

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from compliance.demo_data import minimal_pdf
 from compliance.models import ConformityResult, Supplier
-from tests.browser import ARTIFACTS, log_in, needs_chromium, screenshot
+from tests.browser import ARTIFACTS, log_in, screenshot
 from tests.compliance.web.pages import media_root, registry_host  # noqa: F401 (fixture)
 from tests.factories import PASSWORD
 
-pytestmark = [needs_chromium, pytest.mark.browser]
+pytestmark = pytest.mark.browser
 
 
 def pdf(name: str) -> dict:

@@ -1,9 +1,9 @@
 import pytest
 
-from tests.browser import log_in, needs_chromium, screenshot
+from tests.browser import log_in, screenshot
 from tests.factories import PASSWORD
 
-pytestmark = [needs_chromium, pytest.mark.browser]
+pytestmark = pytest.mark.browser
 
 
 def test_log_in_switch_to_english_and_log_out(page, transactional_db, tenant):

@@ -7,21 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from compliance import services
 from compliance.demo_data import minimal_pdf
 from hds_platform.audit import Actor
+from tests.factories import COMPLETE_REGISTER
 
 ACTOR = Actor.system("test")
-
-COMPLETE_REGISTER = {
-    "purposes": ["Suivi des patients"],
-    "legal_basis": "Art. 6(1)(e) mission d'intérêt public",
-    "art9_condition": "Art. 9(2)(h) soins, sous secret professionnel",
-    "data_subject_categories": ["Patients"],
-    "data_categories": ["Identité", "Données de santé"],
-    "recipients": ["Équipe de soins"],
-    "retention": "20 ans après le dernier passage",
-    "security_measures": "Chiffrement, authentification forte, journalisation",
-    "controller_contact": "dpo@example.org",
-    "dpia_required": False,
-}
 
 
 def supplier(name="Nuage Souverain", **fields):

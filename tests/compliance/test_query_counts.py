@@ -6,29 +6,35 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from compliance import evaluation, services
+from compliance import evaluation
 from compliance.loader import load_inputs
-from tests.compliance import builders
-from tests.compliance.builders import ACTOR
+from tests.factories import (
+    CertificateFactory,
+    ChainLinkFactory,
+    EvidenceFactory,
+    HostCertificateFactory,
+    ProcessingFactory,
+    SupplierFactory,
+)
 
 ON = date(2026, 11, 28)
 
 
 def _fill(tenant, rows: int) -> dict:
-    """``rows`` rows of every listed resource, each with its related rows."""
+    """``rows`` rows of every listed resource, each with its related rows, and their evaluation."""
     with tenant.context():
-        hosts = [builders.registry_host(f"Hébergeur {tenant.organisation.slug} {n}", f"HDS-{n}") for n in range(rows)]
-        processing = builders.processing("Traitement 0")
+        processing = ProcessingFactory(name="Traitement 0")
         first_link = None
         for n in range(rows):
-            supplier = builders.supplier(f"Fournisseur {n}")
-            services.supplier_registry_match_confirm(supplier=supplier, actor=ACTOR, host=hosts[n])
-            builders.certificate(supplier, certificate_number=f"C-{n}")
+            host = HostCertificateFactory(host__name=f"Hébergeur {tenant.organisation.slug} {n}",
+                                          certificate_number=f"HDS-{n}").host
+            supplier = SupplierFactory(name=f"Fournisseur {n}", confirmed_host=host)
+            CertificateFactory(supplier=supplier, certificate_number=f"C-{n}")
             if n:
-                builders.processing(f"Traitement {n}")
-            link = builders.link(processing, supplier, parent=first_link)
+                ProcessingFactory(name=f"Traitement {n}")
+            link = ChainLinkFactory(processing=processing, supplier=supplier, parent=first_link)
             first_link = first_link or link
-            builders.evidence("dpa", supplier=supplier)
+            EvidenceFactory(kind="dpa", supplier=supplier)
         evaluation.evaluate_all(on=ON)
         return {"supplier": supplier.pk, "processing": processing.pk}
 
@@ -79,19 +85,20 @@ def test_list_endpoints_cost_the_same_for_1_and_25_rows(tenant, other_tenant, cl
 
 
 @pytest.mark.parametrize("links", [1, 10, 100])
-def test_loader_costs_six_queries_whatever_the_chain_size(tenant, links, django_assert_num_queries):
+def test_loader_costs_six_queries_whatever_the_chain_size(tenant, media, links, django_assert_num_queries):
     with tenant.context():
-        processing = builders.processing()
-        own_certificate = builders.certificate(None, activities=[5], certificate_number="OWN")
-        host = builders.registry_host("Hébergeur confirmé", "HDS-CONF")
-        suppliers = [builders.supplier(f"Fournisseur {n}") for n in range(min(links, 10))]
-        services.supplier_registry_match_confirm(supplier=suppliers[0], actor=ACTOR, host=host)
-        builders.evidence("hosting_contract", supplier=suppliers[0])
+        processing = ProcessingFactory()
+        own_certificate = CertificateFactory(supplier=None, activities=frozenset({5}), certificate_number="OWN")
+        host = HostCertificateFactory(host__name="Hébergeur confirmé", certificate_number="HDS-CONF").host
+        suppliers = [SupplierFactory(name=f"Fournisseur {n}", confirmed_host=None if n else host)
+                     for n in range(min(links, 10))]
+        EvidenceFactory(kind="hosting_contract", supplier=suppliers[0])
         parent = None
         for n in range(links):
             own = n % 5 == 4  # the organisation itself now and then
-            link = builders.link(processing, None if own else suppliers[n % len(suppliers)],
-                                 activities=[5] if own else [1, 2], parent=parent if n % 3 == 2 else None)
+            link = ChainLinkFactory(processing=processing, supplier=None if own else suppliers[n % len(suppliers)],
+                                    activities=frozenset({5} if own else {1, 2}),
+                                    parent=parent if n % 3 == 2 else None)
             parent = link
         with django_assert_num_queries(6):
             inputs = load_inputs([processing.pk], ON)
@@ -108,10 +115,10 @@ def test_loader_skips_the_queries_it_has_no_ids_for(tenant, django_assert_num_qu
     """Thirty processings sharing a supplier with no confirmed host: the published
     certificates are not queried (an empty id list sends no query)."""
     with tenant.context():
-        supplier = builders.supplier()
-        processings = [builders.processing(f"T{n}") for n in range(30)]
+        supplier = SupplierFactory()
+        processings = [ProcessingFactory(name=f"T{n}") for n in range(30)]
         for processing in processings:
-            builders.link(processing, supplier)
+            ChainLinkFactory(processing=processing, supplier=supplier)
         with django_assert_num_queries(5):
             inputs = load_inputs([p.pk for p in processings], ON)
         assert sorted(inputs) == sorted(p.pk for p in processings)
@@ -119,10 +126,10 @@ def test_loader_skips_the_queries_it_has_no_ids_for(tenant, django_assert_num_qu
 
 def test_evaluating_a_batch_costs_a_constant_number_of_queries(tenant, django_assert_num_queries):
     with tenant.context():
-        supplier = builders.supplier()
-        processings = [builders.processing(f"T{n}") for n in range(40)]
+        supplier = SupplierFactory()
+        processings = [ProcessingFactory(name=f"T{n}") for n in range(40)]
         for processing in processings:
-            builders.link(processing, supplier)
+            ChainLinkFactory(processing=processing, supplier=supplier)
         ids = [p.pk for p in processings]
         # load (5) + read the stored results (1) + insert results (1) + insert history (1)
         with django_assert_num_queries(8):

@@ -1,10 +1,13 @@
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml  # noqa: F401  (imported by drf-spectacular's validation)
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, identify_hasher
 from django.core.management import call_command
 
 from hds_platform.models import ApiToken, Membership, Organisation
@@ -42,6 +45,21 @@ def test_check_deploy_under_production_settings_reports_no_issue(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_passwords_are_hashed_with_argon2_outside_the_test_suite(monkeypatch):
+    """The suite hashes with MD5 to stay fast; production hashes with argon2, and reads both."""
+    monkeypatch.setenv("MAILLON_TESTING", "false")
+    production = runpy.run_path(str(ROOT / "hds_platform" / "settings.py"))
+    assert production["PASSWORD_HASHERS"] == [
+        "django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    assert settings.PASSWORD_HASHERS == [
+        "django.contrib.auth.hashers.MD5PasswordHasher", *production["PASSWORD_HASHERS"]]
+    hasher = Argon2PasswordHasher()
+    encoded = hasher.encode("correct-horse-battery-staple", hasher.salt())
+    assert identify_hasher(encoded).algorithm == "argon2"
+    assert check_password("correct-horse-battery-staple", encoded)
+    assert not check_password("wrong horse", encoded)
 
 
 def test_create_organisation_prints_a_working_token(db, capsys, client_for):
