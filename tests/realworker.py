@@ -64,17 +64,21 @@ class RedisServer:
 
 @contextmanager
 def broker(url: str):
-    """Point this process's Celery app at ``url`` and disable eager mode, then restore."""
+    """Point this process's Celery app at ``url`` and disable eager mode, then restore.
+
+    A refused connection fails at once (no reconnection attempts): a test of a broker outage
+    needs one refusal, not seconds of retries."""
     conf = current_app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
+    saved = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options)
     _reset_pools()
     conf.broker_url = url
     conf.task_always_eager = False
+    conf.broker_transport_options = {**conf.broker_transport_options, "max_retries": 0}
     try:
         yield
     finally:
         _reset_pools()
-        conf.broker_url, conf.task_always_eager = saved
+        conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
 
 
 def _reset_pools() -> None:
