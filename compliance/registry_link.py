@@ -77,9 +77,7 @@ def refresh_registry_certificates(suppliers: Iterable[Supplier]) -> dict[str, in
     suppliers = list(suppliers)
     hosts = {supplier.pk: supplier.registry_host_id for supplier in suppliers
              if supplier.registry_match_status == RegistryMatchStatus.CONFIRMED and supplier.registry_host_id}
-    published: dict[int, list[HostCertificate]] = {}
-    for certificate in HostCertificate.objects.filter(host_id__in=set(hosts.values()), current=True).order_by("id"):
-        published.setdefault(certificate.host_id, []).append(certificate)
+    published = _published_by_host(set(hosts.values()))
     existing = list(Certificate.objects.filter(supplier_id__in=[supplier.pk for supplier in suppliers]))
     copies = {(row.supplier_id, row.registry_certificate_id): row for row in existing
               if row.source == CertificateSource.REGISTRY and row.registry_certificate_id is not None}
@@ -89,37 +87,63 @@ def refresh_registry_certificates(suppliers: Iterable[Supplier]) -> dict[str, in
     wanted = set()
     for supplier_id, host_id in hosts.items():
         for published_certificate in published.get(host_id, []):
-            values = {
-                "kind": CertificateKind.HDS,
-                "activities": published_certificate.activities,
-                "certificate_number": published_certificate.certificate_number,
-                "certifier": published_certificate.certifier,
-                "referential_version": published_certificate.referential_version,
-                "issued_on": published_certificate.issued_on,
-                "expires_on": published_certificate.expires_on,
-            }
             copy = copies.get((supplier_id, published_certificate.pk))
             if copy is not None:
                 wanted.add(copy.pk)
-                if any(getattr(copy, key) != value for key, value in values.items()):
-                    for key, value in values.items():
-                        setattr(copy, key, value)
-                    copy.save()
-                    counts["updated"] += 1
-                continue
-            number = normalise_certificate_number(published_certificate.certificate_number)
-            if (supplier_id, number) in recorded or published_certificate.expires_on is None:
-                continue
-            copy = Certificate.objects.create(
-                supplier_id=supplier_id, source=CertificateSource.REGISTRY,
-                registry_certificate=published_certificate, **values,
-            )
-            wanted.add(copy.pk)
-            counts["added"] += 1
+                counts["updated"] += _update_copy(copy, published_certificate)
+            elif _copy_wanted(supplier_id, published_certificate, recorded):
+                wanted.add(_create_copy(supplier_id, published_certificate).pk)
+                counts["added"] += 1
     stale = [row.pk for row in copies.values() if row.pk not in wanted]
     if stale:
         counts["removed"] = Certificate.objects.filter(pk__in=stale).delete()[1].get("compliance.Certificate", 0)
     return counts
+
+
+def _published_by_host(host_ids: set[int]) -> dict[int, list[HostCertificate]]:
+    """The current published certificates of these hosts, by host, in id order (one query)."""
+    published: dict[int, list[HostCertificate]] = {}
+    for certificate in HostCertificate.objects.filter(host_id__in=host_ids, current=True).order_by("id"):
+        published.setdefault(certificate.host_id, []).append(certificate)
+    return published
+
+
+def _copied_values(published: HostCertificate) -> dict:
+    """What a registry copy takes from the published certificate."""
+    return {
+        "kind": CertificateKind.HDS,
+        "activities": published.activities,
+        "certificate_number": published.certificate_number,
+        "certifier": published.certifier,
+        "referential_version": published.referential_version,
+        "issued_on": published.issued_on,
+        "expires_on": published.expires_on,
+    }
+
+
+def _update_copy(copy: Certificate, published: HostCertificate) -> int:
+    """Bring an existing copy in step; 1 if it changed, 0 if it already was."""
+    values = _copied_values(published)
+    if all(getattr(copy, key) == value for key, value in values.items()):
+        return 0
+    for key, value in values.items():
+        setattr(copy, key, value)
+    copy.save()
+    return 1
+
+
+def _copy_wanted(supplier_id: int, published: HostCertificate, recorded: set[tuple[int, str]]) -> bool:
+    """A new copy is made unless the organisation recorded that number itself for this supplier,
+    or the list gives no end date (a certificate without one cannot be relied on)."""
+    number = normalise_certificate_number(published.certificate_number)
+    return (supplier_id, number) not in recorded and published.expires_on is not None
+
+
+def _create_copy(supplier_id: int, published: HostCertificate) -> Certificate:
+    return Certificate.objects.create(
+        supplier_id=supplier_id, source=CertificateSource.REGISTRY, registry_certificate=published,
+        **_copied_values(published),
+    )
 
 
 def organisations_depending_on_hosts(host_ids: Iterable[int]) -> list[int]:

@@ -3,7 +3,7 @@
 Queues are chosen by task name in ``CELERY_TASK_ROUTES`` (these go to ``default``)."""
 
 from compliance import evaluation, registry_link
-from compliance.models import Supplier
+from compliance.models import RegistryMatchStatus, Supplier
 from hds_platform import audit
 from hds_platform.audit import Actor
 from hds_platform.tasks import tenant_task
@@ -23,7 +23,7 @@ def refresh_registry_copies(organisation) -> int:
     """After a registry import changed a host the organisation depends on: refresh the registry
     copies of its suppliers' certificates, then re-evaluate all its processings. Returns how many
     processings were looked at. Idempotent: a second run writes nothing."""
-    confirmed = Supplier.objects.filter(registry_match_status="confirmed")
+    confirmed = Supplier.objects.filter(registry_match_status=RegistryMatchStatus.CONFIRMED)
     counts = registry_link.refresh_registry_certificates(confirmed)
     if any(counts.values()):
         audit.record(organisation=organisation, actor=Actor.system("registry"),
