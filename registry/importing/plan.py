@@ -188,40 +188,58 @@ class Plan:
 
 
 def build_plan(file_hosts: dict[str, FileHost], known: Known) -> Plan:
-    """The writes that make ``known`` what the file lists, and the changes they record."""
+    """The writes that make ``known`` what the file lists, and the changes they record: the file's
+    hosts in the file's order, new or known (under their name or renamed), then the hosts the file
+    no longer lists."""
     plan = Plan()
     renamed = _renames(file_hosts, known)
-    renamed_ids = {host.id for host in renamed.values()}
     for key, file_host in file_hosts.items():
         host = known.hosts.get(key) or renamed.get(key)
         if host is None:
-            plan.new_hosts.append(file_host)
-            plan.certificate_creates.extend((key, row) for row in file_host.rows)
-            plan.changes.append(PlannedChange(key, Kind.ADDED, {}, _state(file_host.name, file_host.rows)))
-            continue
-        certificates = known.certificates.get(host.id, [])
-        # Certificates are matched by normalised number with every field compared, so a host
-        # whose certificates need no write shows exactly what it showed: no aspect to compare.
-        certificates_written = _plan_certificates(plan, host.id, certificates, file_host.rows)
-        if not host.listed:
-            plan.changes.append(PlannedChange(host.id, Kind.ADDED, {}, _state(file_host.name, file_host.rows)))
-        elif certificates_written or key != host.normalised_name:
-            current = [certificate for certificate in certificates if certificate.current]
-            kinds = _changed_aspects(current, file_host.rows) if certificates_written else []
-            if key != host.normalised_name:
-                kinds.insert(0, Kind.RENAMED)
-            if kinds:
-                before, after = _state(host.name, current), _state(file_host.name, file_host.rows)
-                plan.changes.extend(PlannedChange(host.id, kind, before, after) for kind in kinds)
-        if not host.listed or file_host.name != host.name or key != host.normalised_name:
-            plan.host_updates.append((host.id, file_host.name, key))
+            _plan_new_host(plan, key, file_host)
+        else:
+            _plan_known_host(plan, key, file_host, host, known.certificates.get(host.id, []))
+    _plan_removals(plan, file_hosts, known, renamed_ids={host.id for host in renamed.values()})
+    return plan
+
+
+def _plan_new_host(plan: Plan, key: str, file_host: FileHost) -> None:
+    plan.new_hosts.append(file_host)
+    plan.certificate_creates.extend((key, row) for row in file_host.rows)
+    plan.changes.append(PlannedChange(key, Kind.ADDED, {}, _state(file_host.name, file_host.rows)))
+
+
+def _plan_known_host(plan: Plan, key: str, file_host: FileHost, host: KnownHost,
+                     certificates: list[KnownCertificate]) -> None:
+    """A host the list already knows: its certificate writes, the changes they show (or its return
+    to the list), and its row's update when its name or listing changed."""
+    # Certificates are matched by normalised number with every field compared, so a host
+    # whose certificates need no write shows exactly what it showed: no aspect to compare.
+    certificates_written = _plan_certificates(plan, host.id, certificates, file_host.rows)
+    renamed = key != host.normalised_name
+    if not host.listed:
+        plan.changes.append(PlannedChange(host.id, Kind.ADDED, {}, _state(file_host.name, file_host.rows)))
+    elif certificates_written or renamed:
+        current = [certificate for certificate in certificates if certificate.current]
+        kinds = _changed_aspects(current, file_host.rows) if certificates_written else []
+        if renamed:
+            kinds.insert(0, Kind.RENAMED)
+        if kinds:
+            before, after = _state(host.name, current), _state(file_host.name, file_host.rows)
+            plan.changes.extend(PlannedChange(host.id, kind, before, after) for kind in kinds)
+    if not host.listed or file_host.name != host.name or renamed:
+        plan.host_updates.append((host.id, file_host.name, key))
+
+
+def _plan_removals(plan: Plan, file_hosts: dict[str, FileHost], known: Known, *, renamed_ids: set[int]) -> None:
+    """Listed hosts the file names neither under their name nor renamed: removed, their current
+    certificates dropped."""
     for host in known.hosts.values():
         if host.listed and host.normalised_name not in file_hosts and host.id not in renamed_ids:
             current = [c for c in known.certificates.get(host.id, []) if c.current]
             plan.removed.append(host)
             plan.certificate_drops.extend(certificate.id for certificate in current)
             plan.changes.append(PlannedChange(host.id, Kind.REMOVED, _state(host.name, current), {}))
-    return plan
 
 
 def _renames(file_hosts: dict[str, FileHost], known: Known) -> dict[str, KnownHost]:
