@@ -119,7 +119,11 @@ def invitation_create(*, email: str, role: str, actor: Actor) -> tuple[Invitatio
                      changes={"email": email, "role": role})
         link = f"{settings.SITE_URL}/invitations/{raw}/"
         language = translation.get_language() or settings.LANGUAGE_CODE
-        transaction.on_commit(lambda: _send_invitation(invitation.pk, email, organisation.name, link, language))
+        # Not through the outbox: the link holds the secret, which is never stored (only its
+        # digest), so no relay could rebuild the e-mail. A failed sending is logged and leaves the
+        # invitation valid: the inviter has the link on screen and can share it.
+        transaction.on_commit(lambda: _send_invitation(invitation.pk, email, organisation.name, link, language),
+                              robust=True)
     return invitation, raw
 
 

@@ -72,3 +72,24 @@ def test_revoked_invitation_cannot_be_accepted(tenant, client_for, django_captur
     assert revoke.json()["status"] == "revoked"
     person = UserFactory(email="new.person@example.org")
     assert client_for(user=person).post("/api/v1/invitations/accept/", {"token": raw}).status_code == 404
+
+
+def test_an_invitation_whose_email_fails_is_still_created_and_its_link_returned(
+    tenant, client_for, django_capture_on_commit_callbacks, monkeypatch, caplog,
+):
+    from hds_platform import services
+    from hds_platform.models import Invitation
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP server unreachable")
+
+    monkeypatch.setattr(services, "send_mail", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(user=tenant.owner).post(
+            f"/api/v1/orgs/{tenant.organisation.slug}/invitations/", {"email": "late@example.org", "role": "viewer"})
+    assert response.status_code == 201
+    assert response.json()["email"] == "late@example.org"
+    with tenant.context():
+        assert list(Invitation.objects.values_list("email", "role")) == [("late@example.org", "viewer")]
+    assert mail.outbox == []
+    assert [record.exc_info[1].args for record in caplog.records if record.exc_info] == [("SMTP server unreachable",)]
