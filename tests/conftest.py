@@ -135,6 +135,18 @@ def client_for():
     return make
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    """A private MEDIA_ROOT per test (evidence files, registry raw files), so that left-over files
+    can be counted and nothing reaches the default storage."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}}}
+    return root
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from tests.reporting import SUMMARY_LINES
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from compliance.demo_data import minimal_pdf
 from compliance.models import ConformityResult, Supplier
 from tests.browser import ARTIFACTS, log_in, screenshot
-from tests.compliance.web.pages import media_root, registry_host  # noqa: F401 (fixture)
+from tests.compliance.web.pages import registry_host
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser

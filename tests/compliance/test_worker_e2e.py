@@ -68,7 +68,7 @@ def _by_event(receiver):
 
 
 def test_an_uploaded_dpa_is_reevaluated_alerted_and_delivered_signed_by_the_worker(
-    transactional_db, tenant, receiver, redis_server, evidence_storage, client_for,
+    transactional_db, tenant, receiver, redis_server, media, client_for,
 ):
     supplier, processing = _chain_missing_its_dpa(tenant)
     with tenant.context():
@@ -134,7 +134,7 @@ def test_messages_delivered_twice_send_one_webhook_and_raise_each_alert_once(
 
 
 def test_api_writes_succeed_while_redis_is_down_and_their_follow_up_runs_when_it_returns(
-    transactional_db, tenant, receiver, redis_server, evidence_storage, client_for,
+    transactional_db, tenant, receiver, redis_server, media, client_for,
 ):
     supplier, processing = _chain_missing_its_dpa(tenant)
     with tenant.context():

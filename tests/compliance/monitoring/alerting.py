@@ -66,17 +66,6 @@ def receiver():
     server.server_close()
 
 
-@pytest.fixture
-def evidence_storage(settings, tmp_path):
-    """Evidence files of the test go to a private directory."""
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}}}
-    return root
-
-
 def make_endpoint(url: str, subscribed=events.EVENTS, **fields) -> WebhookEndpoint:
     """An endpoint written directly (call inside the organisation's context): the URL guard is tested
     through the service and the API; here the URL is a local receiver."""

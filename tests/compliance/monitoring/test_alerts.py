@@ -93,7 +93,7 @@ def test_a_rolled_back_evaluation_leaves_no_alert_no_delivery_no_message(tenant)
 
 
 def test_the_evaluation_service_raises_the_alert_in_its_own_transaction(tenant, django_capture_on_commit_callbacks,
-                                                                         evidence_storage):
+                                                                         media):
     with tenant.context():
         supplier = builders.supplier()
         with django_capture_on_commit_callbacks(execute=True):

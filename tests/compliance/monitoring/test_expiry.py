@@ -38,7 +38,7 @@ def test_the_nearest_threshold_reached_is_chosen(days_left, threshold):
     assert expiry.threshold_for(TODAY + timedelta(days=days_left), TODAY) == threshold
 
 
-def test_scan_raises_one_alert_per_certificate_and_evidence_at_its_nearest_threshold(tenant, today, evidence_storage):
+def test_scan_raises_one_alert_per_certificate_and_evidence_at_its_nearest_threshold(tenant, today, media):
     with tenant.context():
         host = builders.supplier("Nuage Souverain")
         soon = builders.certificate(host, certificate_number="HDS-SOON", expires_on=TODAY + timedelta(days=20))
@@ -136,7 +136,7 @@ def test_a_renewed_or_deleted_certificate_resolves_its_alerts_and_the_new_date_g
             "gone", "renewed"]
 
 
-def test_replaced_evidence_resolves_its_alert_and_its_new_version_is_scanned(tenant, today, evidence_storage):
+def test_replaced_evidence_resolves_its_alert_and_its_new_version_is_scanned(tenant, today, media):
     from compliance import services
     from tests.compliance.builders import ACTOR, pdf_upload
 

@@ -381,7 +381,7 @@ def test_the_retry_dispatcher_fans_out_to_organisations_with_overdue_deliveries(
     assert fresh.status == "pending"
 
 
-def test_uploading_evidence_emits_evidence_uploaded(tenant, evidence_storage):
+def test_uploading_evidence_emits_evidence_uploaded(tenant, media):
     with tenant.context():
         endpoint = make_endpoint(f"https://{PUBLIC_IP}/h", [events.EVIDENCE_UPLOADED])
         supplier = builders.supplier()

@@ -2,23 +2,10 @@
 
 from datetime import date
 
-import pytest
-
 from compliance import evaluation
 from registry.matching import normalise_certificate_number, normalise_name
 from registry.models import CertifiedHost, HostCertificate, Snapshot
 from tests.compliance import builders
-
-
-@pytest.fixture(name="media")
-def media_root(settings, tmp_path):
-    """A private MEDIA_ROOT per test (import ``media_root``; tests ask for ``media``)."""
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}}}
-    return root
 
 
 def registry_host(name, number, activities=(1, 2, 3, 4, 5, 6), expires_on=date(2028, 6, 13), listed=True):

@@ -8,7 +8,7 @@ from compliance.models import Certificate, ChainLink, ConformityResult, Evidence
 from hds_platform import services as platform_services
 from hds_platform.audit import Actor
 from hds_platform.models import ApiToken, Invitation, Membership, Organisation
-from tests.compliance.web.pages import covered_chain, media_root, registry_host  # noqa: F401 (fixture)
+from tests.compliance.web.pages import covered_chain, registry_host
 
 
 @dataclass

@@ -23,7 +23,7 @@ from hds_platform import services as platform_services
 from hds_platform.models import Membership
 from tests.compliance import builders
 from tests.compliance.builders import ACTOR
-from tests.compliance.web.pages import media_root, registry_host  # noqa: F401 (fixture)
+from tests.compliance.web.pages import registry_host
 from tests.factories import (
     CertificateFactory,
     ChainLinkFactory,

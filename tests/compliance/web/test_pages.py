@@ -20,7 +20,7 @@ from compliance.models import (
 )
 from hds_platform.models import AuditEvent
 from tests.compliance import builders
-from tests.compliance.web.pages import covered_chain, evaluate, media_root, registry_host  # noqa: F401 (fixture)
+from tests.compliance.web.pages import covered_chain, evaluate, registry_host
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run"
 
