@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from compliance.web import views as compliance_views
+from compliance.web.views import dashboard
 from hds_platform import health, views
 
 urlpatterns = [
@@ -22,7 +22,7 @@ urlpatterns = [
     path("o/<slug:org>/parametres/jetons/", views.settings_tokens, name="settings-tokens"),
     path("o/<slug:org>/parametres/jetons/<int:pk>/revoquer/", views.token_revoke, name="settings-token-revoke"),
     path("o/<slug:org>/journal/", views.audit_log, name="audit-log"),
-    path("o/<slug:org>/", compliance_views.dashboard, name="dashboard"),
+    path("o/<slug:org>/", dashboard.dashboard, name="dashboard"),
     path("o/<slug:org>/", include("compliance.web.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,38 @@
+"""The organisation's dashboard: conformity at a glance and what needs action."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from compliance import selectors
+from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS
+from compliance.models import STATUS_LABELS, ConformityStatus
+from compliance.web import pages
+from hds_platform.roles import Perm
+from hds_platform.web import organisation_view
+
+
+@organisation_view(Perm.READ)
+@require_GET
+def dashboard(request):
+    today = timezone.localdate()
+    summary = selectors.conformity_summary(today=today)
+    by_status = summary["by_status"]
+    cards = [
+        {"status": status, "label": STATUS_LABELS[status], "count": by_status[status or "not_evaluated"]}
+        for status in (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE, ConformityStatus.COMPLIANT,
+                       ConformityStatus.NOT_APPLICABLE, "")
+    ]
+    return render(request, "compliance/dashboard.html", {
+        "section": "dashboard",
+        "summary": summary,
+        "cards": cards,
+        "needing_action": pages.processings_needing_action(),
+        "expiring": pages.certificates_expiring(today),
+        "expiry_horizon_days": EXPIRY_HORIZON_DAYS,
+        "uncertified": list(selectors.suppliers(today=today).filter(certificates_valid=0)
+                            .order_by("name", "id")[:pages.DASHBOARD_ROWS]),
+        "today": today,
+    })

@@ -1,0 +1,76 @@
+"""Evidence: the list with its upload form and expiry timeline, downloads and deletion."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from compliance import selectors, services
+from compliance.models import Evidence, Processing, Supplier
+from compliance.web import pages
+from compliance.web.forms import EvidenceForm
+from compliance.web.views._shared import REFUSALS, _actor, _refused
+from hds_platform.forms import add_service_error
+from hds_platform.roles import Perm
+from hds_platform.web import organisation_view
+
+
+def _evidence_form(request, data=None, files=None, initial=None) -> EvidenceForm:
+    return EvidenceForm(data, files, initial=initial, suppliers=Supplier.objects.order_by("name", "id"),
+                        processings=Processing.objects.order_by("name", "id"))
+
+
+@organisation_view(Perm.READ)
+@require_http_methods(["GET", "POST"])
+def evidence_list(request):
+    today = timezone.localdate()
+    status = 200
+    if request.method == "POST":
+        form = _evidence_form(request, request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                evidence = services.evidence_upload(actor=_actor(request), **form.service_fields())
+            except REFUSALS as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("Pièce « %s » déposée.") % evidence.title)
+                return redirect("compliance:evidence-list", org=request.organisation.slug)
+        status = 400
+    else:
+        form = _evidence_form(request, initial={
+            "supplier": request.GET.get("fournisseur", ""), "processing": request.GET.get("traitement", ""),
+            "kind": request.GET.get("type", ""),
+        })
+    return render(request, "compliance/evidence_list.html", {
+        "section": "evidence", "form": form, "today": today,
+        "timeline": pages.expiry_timeline(today, request.organisation.name),
+        "evidence": list(selectors.evidence(Evidence.objects.filter(superseded_by__isnull=True)
+                                            .select_related("supplier", "processing"))),
+    }, status=status)
+
+
+@organisation_view(Perm.READ)
+@require_GET
+def evidence_download(request, pk):
+    evidence = get_object_or_404(Evidence.objects.all(), pk=pk)
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+                            content_type=evidence.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@organisation_view(Perm.WRITE)
+@require_POST
+def evidence_delete(request, pk):
+    evidence = get_object_or_404(Evidence.objects.all(), pk=pk)
+    try:
+        services.evidence_delete(evidence=evidence, actor=_actor(request))
+    except REFUSALS as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Pièce « %s » supprimée.") % evidence.title)
+    return redirect("compliance:evidence-list", org=request.organisation.slug)
