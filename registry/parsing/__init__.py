@@ -11,19 +11,24 @@ Plain Python: no Django, no database.
 import codecs
 import csv
 import io
-import itertools
 import json
 import zipfile
-from collections.abc import Iterable
 
 import openpyxl
 
+from registry.parsing.columns import (
+    FIELD_BY_HEADER,
+    HEADER_ALIASES,
+    REQUIRED_FIELDS,
+    check_fields,
+    find_header,
+    first_sheet_header,
+)
 from registry.parsing.results import HostRow, ParseResult, RegistryFileError, RowError
+from registry.parsing.rows import collect, table_result
 from registry.parsing.values import (
     ACTIVITIES,
-    cell_text,
     is_blank,
-    name_text,
     normalise_header,
     normalise_referential_version,
     parse_activities,
@@ -45,247 +50,9 @@ __all__ = [
     "parse_registry_file",
 ]
 
-# Canonical field -> header spellings seen in the wild. Matching goes through
-# `normalise_header`, so case, accents and punctuation do not matter.
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "name": (
-        "Raison sociale",
-        "Nom de l'hébergeur",
-        "Hébergeur",
-        "Nom",
-        "Société",
-        "Name",
-        "Host",
-        "Host name",
-        "Company",
-    ),
-    "certificate_number": (
-        "N° de certificat",
-        "Nº de certificat",
-        "N° certificat",
-        "Numéro de certificat",
-        "Numero certificat",
-        "Certificat",
-        "Certificate number",
-        "Certificate no",
-    ),
-    "certifier": (
-        "Organisme certificateur",
-        "Certificateur",
-        "Organisme de certification",
-        "Certifying body",
-        "Certification body",
-        "Certifier",
-    ),
-    "activities": (
-        "Activités",
-        "Activité",
-        "Activités certifiées",
-        "Périmètre d'activités",
-        "Activities",
-    ),
-    "issued_on": (
-        "Date de délivrance",
-        "Date de certification",
-        "Date d'émission",
-        "Délivré le",
-        "Issued on",
-        "Issue date",
-        "Valid from",
-    ),
-    "expires_on": (
-        "Date de fin de validité",
-        "Date d'expiration",
-        "Fin de validité",
-        "Valable jusqu'au",
-        "Expires on",
-        "Expiry date",
-        "Valid until",
-    ),
-    "referential_version": (
-        "Référentiel",
-        "Version du référentiel",
-        "Version",
-        "Referential",
-        "Referential version",
-    ),
-    "transparency_url": (
-        "Page de transparence",
-        "URL de transparence",
-        "Transparency page",
-        "Transparency URL",
-    ),
-    "scope": ("Périmètre", "Périmètre de certification", "Scope"),
-}
-
-REQUIRED_FIELDS = ("name", "activities")
-
-# How a required field is named in French messages.
-_FIELD_LABELS = {"name": "nom de l'hébergeur", "activities": "activités"}
-
-# A header row is the first row, among the first few, naming at least this many known columns.
-_HEADER_SEARCH_ROWS = 10
-_HEADER_MIN_FIELDS = 2
-
 _CSV_DELIMITERS = ";,\t|"
 _JSON_LIST_KEYS = frozenset({"hosts", "hebergeurs", "hebergeurs certifies", "data", "items"})
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-_FIELD_BY_HEADER = {
-    normalise_header(alias): canonical
-    for canonical, aliases in HEADER_ALIASES.items()
-    for alias in aliases
-}
-
-
-# --- Rows --------------------------------------------------------------------------------------
-
-
-def _read_row(
-    line: int, values: dict[str, object], columns: dict[str, str]
-) -> tuple[HostRow | None, list[RowError]]:
-    """Turn one row's cells (canonical field -> raw value) into a HostRow, or its RowErrors."""
-    errors: list[RowError] = []
-
-    def read(field_name: str, reader):
-        try:
-            return reader(values.get(field_name))
-        except ValueError as exc:
-            errors.append(RowError(line, f"colonne « {columns[field_name]} » : {exc}"))
-            return None
-
-    name = read("name", name_text)
-    certificate_number = read("certificate_number", cell_text)
-    certifier = read("certifier", lambda value: " ".join(cell_text(value).split()))
-    activities = read("activities", parse_activities)
-    referential_version = read(
-        "referential_version", lambda value: normalise_referential_version(cell_text(value))
-    )
-    issued_on = read("issued_on", parse_date)
-    expires_on = read("expires_on", parse_date)
-    transparency_url = read("transparency_url", cell_text)
-    scope = read("scope", cell_text)
-    if issued_on and expires_on and expires_on < issued_on:
-        errors.append(RowError(
-            line,
-            f"colonnes « {columns['issued_on']} » et « {columns['expires_on']} » : "
-            f"la fin de validité ({expires_on:%d/%m/%Y}) précède la délivrance "
-            f"({issued_on:%d/%m/%Y})",
-        ))
-    if errors:
-        return None, errors
-    return HostRow(
-        line=line,
-        name=name,
-        certificate_number=certificate_number,
-        certifier=certifier,
-        activities=activities,
-        referential_version=referential_version,
-        issued_on=issued_on,
-        expires_on=expires_on,
-        transparency_url=transparency_url,
-        scope=scope,
-    ), []
-
-
-def _collect(result: ParseResult, records: Iterable[tuple[int, dict[str, object]]]) -> ParseResult:
-    """Read every non-blank record into `result`; a file without any is refused."""
-    for line, values in records:
-        if all(is_blank(value) for value in values.values()):
-            continue
-        row, errors = _read_row(line, values, result.columns)
-        if row is not None:
-            result.rows.append(row)
-        result.errors.extend(errors)
-    if not result.rows and not result.errors:
-        raise RegistryFileError(
-            "empty_file", "Le fichier ne contient aucune ligne d'hébergeur après l'en-tête."
-        )
-    result.errors.sort(key=lambda error: error.line)
-    return result
-
-
-# --- Header ------------------------------------------------------------------------------------
-
-Header = tuple[int, dict[int, str]]  # (line of the header row, column index -> canonical field)
-
-
-def _header_fields(cells: Iterable[object]) -> dict[int, str]:
-    """Column index -> canonical field for the known headers of a row (first one wins)."""
-    found: dict[int, str] = {}
-    for index, cell in enumerate(cells):
-        canonical = _FIELD_BY_HEADER.get(normalise_header(cell))
-        if canonical is not None and canonical not in found.values():
-            found[index] = canonical
-    return found
-
-
-def _find_header(rows: Iterable[tuple[int, list]]) -> Header | None:
-    """The header among the first non-empty rows.
-
-    The first row naming at least two known columns wins; failing that, the first row naming one
-    (it then fails the required-columns check with a precise message).
-    """
-    weak = None
-    for line, cells in itertools.islice(rows, _HEADER_SEARCH_ROWS):
-        fields = _header_fields(cells)
-        if len(fields) >= _HEADER_MIN_FIELDS:
-            return line, fields
-        if fields and weak is None:
-            weak = line, fields
-    return weak
-
-
-def _first_sheet_header(sheets: list[list[tuple[int, list]]]):
-    """(rows, header) of the first sheet naming enough columns, else of the first naming any."""
-    best = None
-    for rows in sheets:
-        header = _find_header(rows)
-        if header is None:
-            continue
-        if len(header[1]) >= _HEADER_MIN_FIELDS:
-            best = rows, header
-            break
-        if best is None:
-            best = rows, header
-    _check_fields(set(best[1][1].values()) if best else set())
-    return best
-
-
-def _check_fields(fields: set[str]) -> None:
-    if not fields:
-        known = ", ".join(f"« {aliases[0]} »" for aliases in HEADER_ALIASES.values())
-        raise RegistryFileError(
-            "no_recognised_columns",
-            f"Aucune colonne reconnue dans le fichier. Colonnes attendues, par exemple : {known}.",
-        )
-    missing = [name for name in REQUIRED_FIELDS if name not in fields]
-    if missing:
-        details = " ; ".join(
-            f"{_FIELD_LABELS[name]} (par exemple « {HEADER_ALIASES[name][0]} »)" for name in missing
-        )
-        plural = "s" if len(missing) > 1 else ""
-        raise RegistryFileError(
-            "missing_required_column",
-            f"Colonne{plural} obligatoire{plural} absente{plural} : {details}.",
-        )
-
-
-def _table_result(format_name: str, rows: list[tuple[int, list]], header: Header) -> ParseResult:
-    """Read the records below the header of a CSV or XLSX table."""
-    header_line, fields = header
-    header_cells = next(cells for line, cells in rows if line == header_line)
-    columns = {canonical: str(header_cells[index]).strip() for index, canonical in fields.items()}
-    records = (
-        (line, {
-            canonical: cells[index] if index < len(cells) else None
-            for index, canonical in fields.items()
-        })
-        for line, cells in rows
-        if line > header_line
-    )
-    return _collect(ParseResult(format=format_name, columns=columns), records)
 
 
 # --- Formats -----------------------------------------------------------------------------------
@@ -343,15 +110,15 @@ def _parse_csv(text: str) -> ParseResult:
     commas inside activity cells ("1, 2, 3") and apostrophes in headers ("Nom de l'hébergeur").
     """
     tables = {delimiter: _csv_rows(text, delimiter) for delimiter in _CSV_DELIMITERS}
-    headers = {delimiter: _find_header(rows) for delimiter, rows in tables.items()}
+    headers = {delimiter: find_header(rows) for delimiter, rows in tables.items()}
 
     def known_columns(delimiter: str) -> int:
         return len(headers[delimiter][1]) if headers[delimiter] else 0
 
     delimiter = max(headers, key=known_columns)  # ties go to the earlier one, ";" first
     header = headers[delimiter]
-    _check_fields(set(header[1].values()) if header else set())
-    return _table_result("csv", tables[delimiter], header)
+    check_fields(set(header[1].values()) if header else set())
+    return table_result("csv", tables[delimiter], header)
 
 
 def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list]]:
@@ -368,8 +135,8 @@ def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list]]:
 
 def _parse_xlsx(data: bytes, filename: str) -> ParseResult:
     sheets = _xlsx_sheets(data, filename)
-    rows, header = _first_sheet_header(sheets)
-    return _table_result("xlsx", rows, header)
+    rows, header = first_sheet_header(sheets)
+    return table_result("xlsx", rows, header)
 
 
 def _xlsx_sheets(data: bytes, filename: str) -> list[list[tuple[int, list]]]:
@@ -426,11 +193,11 @@ def _parse_json(text: str) -> ParseResult:
     columns: dict[str, str] = {}  # canonical field -> first key naming it
     for item in items:
         for key in item if isinstance(item, dict) else ():
-            canonical = _FIELD_BY_HEADER.get(normalise_header(key))
+            canonical = FIELD_BY_HEADER.get(normalise_header(key))
             if canonical is not None:
                 field_by_key[key] = canonical
                 columns.setdefault(canonical, key)
-    _check_fields(set(columns))
+    check_fields(set(columns))
 
     result = ParseResult(format="json", columns=columns)
     records = []
@@ -444,7 +211,7 @@ def _parse_json(text: str) -> ParseResult:
             if canonical is not None and is_blank(values[canonical]):
                 values[canonical] = value
         records.append((line, values))
-    return _collect(result, records)
+    return collect(result, records)
 
 
 def _json_items(document) -> list:
