@@ -38,21 +38,22 @@ def parse_activities(text: str | int | list) -> frozenset[int]:
     shown = _activities_text(text)
     folded = _DASHES.sub("-", _fold(shown))
     tokens = re.findall(r"\d+|[^\W\d_]+|\S", folded)
-    unreadable = ValueError(
-        f"« {shown} » n'est pas une liste d'activités lisible "
-        "(exemples acceptés : « 1, 2, 3 », « 1 à 6 », « 1-4 et 6 »)"
-    )
+    activities = _read_activity_tokens(tokens, shown)
+    if not activities:
+        if tokens:
+            raise _unreadable_activities(shown)
+        raise ValueError("aucune activité indiquée")
+    return frozenset(activities)
+
+
+def _read_activity_tokens(tokens: list[str], shown: str) -> set[int]:
+    """The activities named by `tokens`: numbers, ranges between two numbers, separators, filler words."""
     activities: set[int] = set()
     previous: int | None = None  # a number that may start a range
     range_start: int | None = None  # set once a range mark follows a number
     for token in tokens:
         if token.isdigit():
-            number = int(token)
-            if number not in ACTIVITIES:
-                raise ValueError(
-                    f"activité {number} inconnue dans « {shown} » "
-                    "(les activités HDS sont numérotées de 1 à 6)"
-                )
+            number = _activity_number(token, shown)
             if range_start is None:
                 activities.add(number)
                 previous = number
@@ -63,21 +64,34 @@ def parse_activities(text: str | int | list) -> frozenset[int]:
             previous = range_start = None
         elif token in _ACTIVITY_RANGE_MARKS:
             if previous is None or range_start is not None:
-                raise unreadable
+                raise _unreadable_activities(shown)
             range_start = previous
         elif token in _ACTIVITY_SEPARATORS:
             if range_start is not None:
-                raise unreadable
+                raise _unreadable_activities(shown)
             previous = None
         elif token not in _ACTIVITY_FILLERS:
-            raise unreadable
+            raise _unreadable_activities(shown)
     if range_start is not None:
-        raise unreadable
-    if not activities:
-        if tokens:
-            raise unreadable
-        raise ValueError("aucune activité indiquée")
-    return frozenset(activities)
+        raise _unreadable_activities(shown)
+    return activities
+
+
+def _activity_number(token: str, shown: str) -> int:
+    number = int(token)
+    if number not in ACTIVITIES:
+        raise ValueError(
+            f"activité {number} inconnue dans « {shown} » "
+            "(les activités HDS sont numérotées de 1 à 6)"
+        )
+    return number
+
+
+def _unreadable_activities(shown: str) -> ValueError:
+    return ValueError(
+        f"« {shown} » n'est pas une liste d'activités lisible "
+        "(exemples acceptés : « 1, 2, 3 », « 1 à 6 », « 1-4 et 6 »)"
+    )
 
 
 def _activities_text(value: str | int | list | None) -> str:
