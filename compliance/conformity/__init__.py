@@ -6,7 +6,7 @@ findings. The finding catalogue is documented in `findings`, the status logic in
 rule family in `rules/`, the expiry horizons every part of Maillon shares in `horizons`.
 """
 
-from .engine import EvaluationResult, Status, evaluate
+from .engine import STATUS_RANK, EvaluationResult, Status, evaluate, worse
 from .findings import CATALOGUE, RULE_CODES, Finding, FindingSpec, Severity
 from .inputs import (
     SELF,
@@ -35,6 +35,7 @@ __all__ = [
     "CATALOGUE",
     "RULE_CODES",
     "SELF",
+    "STATUS_RANK",
     "ActorFacts",
     "ActorKey",
     "CertificateFacts",
@@ -60,4 +61,5 @@ __all__ = [
     "Transfer",
     "TransferBasis",
     "evaluate",
+    "worse",
 ]

@@ -1,14 +1,21 @@
-"""Evaluate one processing: run the nine rule families over its chain and derive a status.
+"""Evaluate one processing: run the nine rule families over its chain and derive three statuses.
 
-Status:
-- `not_applicable` when the scope rule finds HDS does not apply (anonymised data, data that are
-  not health data, self-hosting of one's own patients' data with no supplier). The findings
-  still list what the GDPR asks (information on self-hosting duties, register gaps, missing
-  DPAs); the status is about HDS.
-- otherwise `non_compliant` when any finding is an error,
-- otherwise `incomplete` when any finding marks missing information (the catalogue's
-  `incomplete` flag),
-- otherwise `compliant` (warnings and information allowed).
+Two answers, one overall:
+- `hosting_status` answers for the chain (every family but `register`): `not_applicable` when
+  the scope rule finds HDS does not apply (anonymised data, data that are not health data,
+  self-hosting of one's own patients' data with no supplier), otherwise from the chain's
+  findings.
+- `register_status` answers for the GDPR register (the `register` family: Art. 30, 9 and 35):
+  `not_applicable` for anonymised data only (they are not personal data), otherwise from the
+  register's findings, joined by the chain's when HDS does not apply (a missing DPA is still a
+  GDPR gap).
+- `status` is the worse of the two, from best to worst: not_applicable, compliant, incomplete,
+  non_compliant. A self-hosting professional with a blank register is therefore `incomplete`,
+  not `not_applicable`: HDS does not apply, the GDPR does.
+
+From a family's findings: `non_compliant` when any is an error, otherwise `incomplete` when any
+marks missing information (the catalogue's `incomplete` flag), otherwise `compliant` (warnings
+and information allowed).
 
 Findings are sorted by severity (error, warning, info), then link id (processing-level findings
 first), activity, code and English message, so the same input always gives the same result.
@@ -55,25 +62,63 @@ class Status(StrEnum):
     INCOMPLETE = "incomplete"
 
 
+STATUS_RANK = {
+    Status.NOT_APPLICABLE: 0,
+    Status.COMPLIANT: 1,
+    Status.INCOMPLETE: 2,
+    Status.NON_COMPLIANT: 3,
+}
+"""From best to worst: the overall status is the highest rank of the two answers."""
+
+REGISTER_FAMILY = "register"
+
+
+def worse(*statuses: Status) -> Status:
+    return max(statuses, key=STATUS_RANK.__getitem__)
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluationResult:
     status: Status
     findings: tuple[Finding, ...]
+    hosting_status: Status
+    register_status: Status
 
     def to_json(self) -> dict:
-        return {"status": self.status.value, "findings": [finding.to_json() for finding in self.findings]}
+        return {
+            "status": self.status.value,
+            "hosting_status": self.hosting_status.value,
+            "register_status": self.register_status.value,
+            "findings": [finding.to_json() for finding in self.findings],
+        }
+
+
+def is_register_finding(finding: Finding) -> bool:
+    return finding.code.partition(".")[0] == REGISTER_FAMILY
 
 
 def evaluate(data: EvaluationInput) -> EvaluationResult:
     chain = Chain(data)
     findings = [finding for rule in RULES for finding in rule(chain)]
     findings.sort(key=Finding.sort_key)
-    return EvaluationResult(status=_status(chain.scope, findings), findings=tuple(findings))
+    hosting = [finding for finding in findings if not is_register_finding(finding)]
+    register = [finding for finding in findings if is_register_finding(finding)]
+    if chain.scope is Scope.NOT_APPLICABLE:
+        # Out of HDS scope, what the chain still owes is GDPR (a processor's DPA, Art. 28): it
+        # joins the register's answer instead of vanishing with the hosting one.
+        hosting_status, register = Status.NOT_APPLICABLE, findings
+    else:
+        hosting_status = _status(hosting)
+    register_status = Status.NOT_APPLICABLE if not chain.personal else _status(register)
+    return EvaluationResult(
+        status=worse(hosting_status, register_status),
+        findings=tuple(findings),
+        hosting_status=hosting_status,
+        register_status=register_status,
+    )
 
 
-def _status(scope: Scope, findings: list[Finding]) -> Status:
-    if scope is Scope.NOT_APPLICABLE:
-        return Status.NOT_APPLICABLE
+def _status(findings: list[Finding]) -> Status:
     if any(finding.severity is Severity.ERROR for finding in findings):
         return Status.NON_COMPLIANT
     if any(finding.incomplete for finding in findings):

@@ -173,7 +173,9 @@ def test_a_link_to_a_supplier_without_facts_is_a_loader_error():
 def test_self_hosting_duties_are_information_on_the_processing():
     result = evaluate(case(PROFESSIONAL, processing_facts=processing(hosting_mode="self_hosted")))
 
-    assert result.status is Status.NOT_APPLICABLE
+    assert result.hosting_status is Status.NOT_APPLICABLE
+    assert result.register_status is Status.COMPLIANT
+    assert result.status is Status.COMPLIANT
     assert [(finding.severity, finding.link, finding.activity, finding.supplier)
             for finding in result.findings] == [(Severity.INFO, None, None, None)] * 6
     assert {finding.code: finding.legal_reference for finding in result.findings} == {
@@ -190,7 +192,9 @@ def test_pseudonymised_data_self_hosted_by_a_professional_stay_out_of_hds_scope(
     result = evaluate(case(PROFESSIONAL, processing_facts=processing(
         hosting_mode="self_hosted", identifiability="pseudonymised")))
 
-    assert result.status is Status.NOT_APPLICABLE
+    assert result.hosting_status is Status.NOT_APPLICABLE
+    assert result.register_status is Status.COMPLIANT
+    assert result.status is Status.COMPLIANT
     assert "scope.pseudonymised_in_scope" not in {finding.code for finding in result.findings}
 
 
@@ -489,6 +493,8 @@ def test_result_serialisation():
 
     assert result.to_json() == {
         "status": "non_compliant",
+        "hosting_status": "non_compliant",
+        "register_status": "compliant",
         "findings": [{
             "code": "coverage.activity_not_covered",
             "severity": "error",

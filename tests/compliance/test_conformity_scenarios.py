@@ -202,393 +202,395 @@ SCENARIOS = [
     # Scope
     pytest.param(
         case(PROFESSIONAL, processing_facts=SELF_HOSTED),
-        NOT_APPLICABLE, {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES},
+        (COMPLIANT, NOT_APPLICABLE, COMPLIANT), {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES},
         id="professional-self-hosting",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=SELF_HOSTED, links=[link(1, SELF, {1, 2, 5, 6})]),
-        NOT_APPLICABLE, {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES},
+        (COMPLIANT, NOT_APPLICABLE, COMPLIANT), {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES},
         id="professional-self-hosting-own-link-needs-no-certificate",
     ),
     pytest.param(
         case(ESTABLISHMENT, processing_facts=processing(hosting_mode="self_hosted", dpia_required=True,
                                                          dpia_done=True)),
-        NOT_APPLICABLE, {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES},
+        (COMPLIANT, NOT_APPLICABLE, COMPLIANT), {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES},
         id="establishment-self-hosting",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=processing(hosting_mode="self_hosted", art9_condition="")),
-        NOT_APPLICABLE,
+        (NON_COMPLIANT, NOT_APPLICABLE, NON_COMPLIANT),
         {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES, "register.art9_condition_missing"},
-        id="professional-self-hosting-register-gap-keeps-not-applicable",
+        id="professional-self-hosting-register-gap-answers-on-the-register",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=SELF_HOSTED,
              links=[link(1, SELF, {1, 2, 5}), link(3, BACKUP, {6})],
              certificates=[BACKUP_CERTIFICATE]),
-        COMPLIANT, SELF_HOSTING_DUTIES,
+        (COMPLIANT, COMPLIANT, COMPLIANT), SELF_HOSTING_DUTIES,
         id="professional-self-hosting-with-certified-external-backup",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=SELF_HOSTED, links=[link(3, BACKUP, {6})]),
-        NON_COMPLIANT, {*SELF_HOSTING_DUTIES, "coverage.activity_not_covered"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {*SELF_HOSTING_DUTIES, "coverage.activity_not_covered"},
         id="professional-self-hosting-with-uncertified-external-backup",
     ),
     pytest.param(
         case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)]),
-        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered"},
         id="professional-outsourcing-to-uncertified-host",
     ),
     pytest.param(
         case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)],
              certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="professional-outsourcing-to-certified-host",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=processing(identifiability="pseudonymised"),
              links=[link(1, HOST, ALL_ACTIVITIES)]),
-        NON_COMPLIANT, {"scope.pseudonymised_in_scope", "coverage.activity_not_covered"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"scope.pseudonymised_in_scope", "coverage.activity_not_covered"},
         id="pseudonymised-outsourced-to-uncertified-host",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised", art9_condition=""),
              links=[link(1, HOST, ALL_ACTIVITIES, has_dpa=False)]),
-        NOT_APPLICABLE, {"scope.anonymised"},
+        (NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE), {"scope.anonymised"},
         id="anonymised",
     ),
     pytest.param(
         case(EDITOR, processing_facts=processing(health_data=False, art9_condition=""),
              links=[link(1, HOST, ALL_ACTIVITIES, has_hosting_contract=False)]),
-        NOT_APPLICABLE, {"scope.not_health_data"},
+        (COMPLIANT, NOT_APPLICABLE, COMPLIANT), {"scope.not_health_data"},
         id="not-health-data",
     ),
     pytest.param(
         case(EDITOR, processing_facts=processing(health_data=False),
              links=[link(1, HOST, ALL_ACTIVITIES, has_dpa=False)]),
-        NOT_APPLICABLE, {"scope.not_health_data", "evidence.dpa_missing"},
+        (NON_COMPLIANT, NOT_APPLICABLE, NON_COMPLIANT), {"scope.not_health_data", "evidence.dpa_missing"},
         id="not-health-data-dpa-still-required",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=processing(hosting_mode=None)),
-        INCOMPLETE, {"scope.hosting_mode_unknown"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.hosting_mode_unknown"},
         id="hosting-mode-unknown",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=processing(hosting_mode=""),
              links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
-        INCOMPLETE, {"scope.hosting_mode_unknown"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.hosting_mode_unknown"},
         id="hosting-mode-unknown-with-certified-host",
     ),
     pytest.param(
         case(PROFESSIONAL),
-        INCOMPLETE, {"scope.chain_empty"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.chain_empty"},
         id="outsourced-chain-empty",
     ),
     pytest.param(
         case(PROFESSIONAL, links=[link(1, SELF, {5})]),
-        INCOMPLETE, {"scope.outsourced_without_supplier"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.outsourced_without_supplier"},
         id="outsourced-with-only-own-link",
     ),
     pytest.param(
         case(EDITOR, processing_facts=SELF_HOSTED),
-        INCOMPLETE, {"scope.chain_empty"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.chain_empty"},
         id="editor-self-hosting-for-customers-chain-empty",
     ),
     # Coverage and the organisation's own certificate
     pytest.param(
         editor_case(),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="editor-certified-5-over-iaas-1-4-and-backup-6",
     ),
     pytest.param(
         case(EDITOR, links=[OPERATION_LINK, link(2, DATACENTER, {1, 2})],
              certificates=[certificate(2, DATACENTER, {1, 2})]),
-        NON_COMPLIANT, {"self.activity_not_covered", "backup.none_recorded"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"self.activity_not_covered", "backup.none_recorded"},
         id="editor-operating-on-certified-datacenter-not-certified-itself",
     ),
     pytest.param(
         case(HOSTING_PROVIDER, processing_facts=SELF_HOSTED, links=[link(1, SELF, ALL_ACTIVITIES)],
              certificates=[certificate(1, SELF, ALL_ACTIVITIES)]),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="hosting-provider-certified-itself",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=processor_processing(hosting_mode="self_hosted"),
              links=[link(1, SELF, ALL_ACTIVITIES)]),
-        NON_COMPLIANT, {"self.activity_not_covered"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"self.activity_not_covered"},
         id="professional-hosting-as-processor-needs-own-certificate",
     ),
     pytest.param(
         editor_case(iaas=None, extra_links=[link(2, DATACENTER, {1, 2}), link(4, IAAS, {3, 4}, parent_id=2)],
                     iaas_certificates=[certificate(2, DATACENTER, {1, 2})]),
-        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered"},
         id="datacenter-certificate-does-not-cover-iaas-above-it",
     ),
     pytest.param(
         editor_case(backup_certificates=[certificate(3, BACKUP, {1, 2, 3, 4})]),
-        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered"},
         id="backup-provider-not-certified-for-6",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(kind="iso27001")]),
-        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered"},
         id="iso27001-certificate-does-not-cover",
     ),
     pytest.param(
         editor_case(extra_links=[MANAGED_DATABASE_LINK]),
-        NON_COMPLIANT, {"coverage.exemption_unproven"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.exemption_unproven"},
         id="subcontractor-exempt-under-parent-without-evidence",
     ),
     pytest.param(
         editor_case(extra_links=[replace(MANAGED_DATABASE_LINK, exemption_evidence=True)]),
-        COMPLIANT, {"coverage.exempt_under_parent"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"coverage.exempt_under_parent"},
         id="subcontractor-exempt-under-parent-with-evidence",
     ),
     pytest.param(
         editor_case(extra_links=[replace(MANAGED_DATABASE_LINK, activities=frozenset({5}),
                                          exemption_evidence=True)]),
-        NON_COMPLIANT, {"coverage.activity_not_covered"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered"},
         id="exemption-useless-when-parent-not-certified-for-the-activity",
     ),
     pytest.param(
         editor_case(extra_links=[replace(MANAGED_DATABASE_LINK, exempt_under_parent=False)],
                     extra_certificates=[certificate(4, MANAGED_DATABASE, {4})]),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="certified-subcontractor-needs-no-contract-with-the-organisation",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(activities=frozenset())),
-        INCOMPLETE, {"coverage.link_activities_missing"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"coverage.link_activities_missing"},
         id="link-activities-missing",
     ),
     # External backup
     pytest.param(
         editor_case(backup=replace(BACKUP_LINK, activities=frozenset())),
-        COMPLIANT, {"backup.activity_6_missing"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"backup.activity_6_missing"},
         id="backup-link-without-activity-6-checked-as-6",
     ),
     pytest.param(
         editor_case(backup=replace(BACKUP_LINK, activities=frozenset({1, 2})),
                     backup_certificates=[certificate(3, BACKUP, {1, 2})]),
-        NON_COMPLIANT, {"backup.activity_6_missing", "coverage.activity_not_covered"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"backup.activity_6_missing", "coverage.activity_not_covered"},
         id="backup-link-without-activity-6-not-certified-for-6",
     ),
     pytest.param(
         editor_case(backup=None, backup_certificates=()),
-        COMPLIANT, {"backup.none_recorded"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"backup.none_recorded"},
         id="no-backup-in-chain",
     ),
     # Validity
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(expires_on=ON - DAY)]),
-        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_expired"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered", "validity.certificate_expired"},
         id="certificate-expired-yesterday",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(expires_on=ON)]),
-        COMPLIANT, {"evidence.certificate_expiring"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"evidence.certificate_expiring"},
         id="certificate-expiring-today-still-valid",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(id=20, expires_on=ON - DAY), IAAS_CERTIFICATE]),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="expired-certificate-replaced-by-renewal",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(issued_on=ON + DAY)]),
-        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_not_yet_valid"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        {"coverage.activity_not_covered", "validity.certificate_not_yet_valid"},
         id="certificate-not-yet-valid",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(status="suspended")]),
-        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_suspended"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered", "validity.certificate_suspended"},
         id="certificate-suspended",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(status="withdrawn")]),
-        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_withdrawn"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered", "validity.certificate_withdrawn"},
         id="certificate-withdrawn",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(referential_version="v1")], on=V1_DEADLINE + DAY),
-        NON_COMPLIANT, {"coverage.activity_not_covered", "validity.certificate_v1_obsolete"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        {"coverage.activity_not_covered", "validity.certificate_v1_obsolete"},
         id="hds-v1-after-2026-05-16",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(referential_version="v1")], on=V1_DEADLINE),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="hds-v1-on-2026-05-16",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(certifier=" ")]),
-        INCOMPLETE, {"validity.certifier_missing"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"validity.certifier_missing"},
         id="certifier-missing",
     ),
     # Registry agreement
     pytest.param(
         editor_case(actors=[supplier(IAAS, present=False, removed=True)]),
-        NON_COMPLIANT, {"registry.host_removed"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"registry.host_removed"},
         id="registry-host-removed",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, present=False)],
                     iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
-        COMPLIANT, {"registry.host_absent"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.host_absent"},
         id="registry-host-absent-from-latest-list",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, listed={1, 2, 3})],
                     iaas_certificates=[iaas_certificate(source="manual", has_document=True)]),
-        COMPLIANT, {"registry.activities_narrower"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.activities_narrower"},
         id="registry-lists-narrower-activities",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, list_expires_on=ON - DAY)],
                     iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
-        COMPLIANT, {"registry.expired_in_list"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.expired_in_list"},
         id="registry-shows-earlier-expiry",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, match="none")],
                     iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
-        COMPLIANT, {"registry.not_found"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.not_found"},
         id="registry-no-match-for-claimed-certificate",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, match="suggested")],
                     iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
-        INCOMPLETE, {"registry.match_suggested"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"registry.match_suggested"},
         id="registry-match-only-suggested",
     ),
     # Sovereignty
     pytest.param(
         editor_case(iaas=iaas_link(storage_countries=("FR", "US")),
                     processing_facts=processing(transfers=(Transfer("US", "CCT 2021/914"),))),
-        NON_COMPLIANT, {"sovereignty.storage_outside_eea"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"sovereignty.storage_outside_eea"},
         id="health-data-stored-outside-eea",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(storage_countries=("RE", "NO"))),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="health-data-stored-in-reunion-and-norway",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(storage_countries=())),
-        INCOMPLETE, {"sovereignty.storage_location_unknown"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"sovereignty.storage_location_unknown"},
         id="storage-countries-unknown",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN"),)),
                     processing_facts=processing(transfers=(Transfer("IN", "CCT 2021/914"),))),
-        NON_COMPLIANT, {"sovereignty.remote_access_without_basis"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"sovereignty.remote_access_without_basis"},
         id="remote-access-without-basis",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "adequacy"),)),
                     processing_facts=processing(transfers=(Transfer("IN", "CCT 2021/914"),))),
-        NON_COMPLIANT, {"sovereignty.remote_access_no_adequacy"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"sovereignty.remote_access_no_adequacy"},
         id="remote-access-adequacy-claimed-without-decision",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("CH", "adequacy"), RemoteAccess("DE"))),
                     processing_facts=processing(transfers=(Transfer("CH"),))),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="remote-access-under-adequacy",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "safeguards"),)),
                     processing_facts=processing(transfers=(Transfer("IN", "CCT 2021/914"),))),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="remote-access-under-safeguards",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("US", "adequacy"),)),
                     processing_facts=processing(transfers=(Transfer("US"),))),
-        COMPLIANT, {"sovereignty.remote_access_dpf_check"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.remote_access_dpf_check"},
         id="remote-access-from-us-under-dpf",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, subject_to_non_eu_law=True)]),
-        COMPLIANT, {"sovereignty.non_eu_law_unnamed"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.non_eu_law_unnamed"},
         id="non-eu-law-not-named",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, subject_to_non_eu_law=True, non_eu_laws=("CLOUD Act",))]),
-        COMPLIANT, {"sovereignty.non_eu_law_unmitigated"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.non_eu_law_unmitigated"},
         id="non-eu-law-without-mitigations",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, subject_to_non_eu_law=True, non_eu_laws=("CLOUD Act",),
                                      non_eu_law_mitigations=True)]),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="non-eu-law-documented",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, country="US")]),
-        COMPLIANT, {"sovereignty.non_eu_law_unnamed"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.non_eu_law_unnamed"},
         id="supplier-seated-outside-eea-is-exposed-to-non-eu-law",
     ),
     # Evidence
     pytest.param(
         editor_case(iaas=iaas_link(has_hosting_contract=False)),
-        NON_COMPLIANT, {"evidence.hosting_contract_missing"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.hosting_contract_missing"},
         id="hosting-contract-missing",
     ),
     pytest.param(
         editor_case(backup=replace(BACKUP_LINK, has_dpa=False)),
-        NON_COMPLIANT, {"evidence.dpa_missing"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.dpa_missing"},
         id="dpa-missing",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(parent_id=1, has_hosting_contract=False)),
-        NON_COMPLIANT, {"evidence.hosting_contract_missing"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.hosting_contract_missing"},
         id="supplier-under-own-link-is-a-direct-contractor",
     ),
     pytest.param(
         editor_case(own_certificates=[replace(OWN_CERTIFICATE, has_document=False)]),
-        COMPLIANT, {"evidence.certificate_document_missing"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"evidence.certificate_document_missing"},
         id="own-certificate-document-missing",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(expires_on=ON + 90 * DAY)]),
-        COMPLIANT, {"evidence.certificate_expiring"},
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"evidence.certificate_expiring"},
         id="certificate-expiring-in-90-days",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(expires_on=ON + 91 * DAY)]),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="certificate-expiring-in-91-days-beyond-the-horizon",
     ),
     pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(expires_on=ON + 91 * DAY)]),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="certificate-expiring-in-91-days",
     ),
     # Register
     pytest.param(
         editor_case(processing_facts=processing(art9_condition="")),
-        NON_COMPLIANT, {"register.art9_condition_missing"},
+        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.art9_condition_missing"},
         id="art9-condition-missing",
     ),
     pytest.param(
         editor_case(processing_facts=processing(dpia_required=True, dpia_done=False)),
-        NON_COMPLIANT, {"register.dpia_missing"},
+        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.dpia_missing"},
         id="dpia-required-not-done",
     ),
     pytest.param(
         editor_case(processing_facts=processing(dpia_required=True, dpia_done=True)),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="dpia-required-and-done",
     ),
     pytest.param(
         editor_case(processing_facts=processing(dpia_required=None)),
-        INCOMPLETE, {"register.dpia_unknown"},
+        (INCOMPLETE, COMPLIANT, INCOMPLETE), {"register.dpia_unknown"},
         id="dpia-need-unknown",
     ),
     pytest.param(
         editor_case(processing_facts=ALL_REGISTER_FIELDS_MISSING),
-        INCOMPLETE,
+        (INCOMPLETE, COMPLIANT, INCOMPLETE),
         {
             "register.purposes_missing",
             "register.data_subject_categories_missing",
@@ -603,13 +605,13 @@ SCENARIOS = [
     ),
     pytest.param(
         editor_case(processing_facts=processor_processing()),
-        COMPLIANT, set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="processor-register-complete",
     ),
     pytest.param(
         editor_case(processing_facts=processor_processing(
             controllers_served=(), purposes=(), security_measures="", controller_contact="")),
-        INCOMPLETE,
+        (INCOMPLETE, COMPLIANT, INCOMPLETE),
         {
             "register.controllers_served_missing",
             "register.purposes_missing",
@@ -620,29 +622,31 @@ SCENARIOS = [
     ),
     pytest.param(
         editor_case(processing_facts=processing(transfers=(Transfer("IN"), Transfer("CH")))),
-        NON_COMPLIANT, {"register.transfer_safeguard_missing"},
+        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.transfer_safeguard_missing"},
         id="transfer-listed-without-safeguard",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "safeguards"),))),
-        INCOMPLETE, {"register.transfer_not_listed"},
+        (INCOMPLETE, COMPLIANT, INCOMPLETE), {"register.transfer_not_listed"},
         id="transfer-through-supplier-not-in-register",
     ),
     # Combined
     pytest.param(
         editor_case(iaas=iaas_link(storage_countries=(), has_hosting_contract=False)),
-        NON_COMPLIANT, {"sovereignty.storage_location_unknown", "evidence.hosting_contract_missing"},
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        {"sovereignty.storage_location_unknown", "evidence.hosting_contract_missing"},
         id="error-wins-over-missing-information",
     ),
 ]
 
 
-@pytest.mark.parametrize(("data", "status", "codes"), SCENARIOS)
-def test_scenario(data, status, codes):
+@pytest.mark.parametrize(("data", "statuses", "codes"), SCENARIOS)
+def test_scenario(data, statuses, codes):
+    """`statuses` is (overall, hosting, register)."""
     result = evaluate(data)
 
     assert {finding.code for finding in result.findings} == codes
-    assert result.status == status
+    assert (result.status, result.hosting_status, result.register_status) == statuses
     for finding in result.findings:
         assert "{" not in finding.message_fr and "{" not in finding.message_en
 

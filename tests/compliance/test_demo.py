@@ -7,7 +7,8 @@ from hds_platform.models import Organisation
 from hds_platform.tenancy import organisation_context
 
 EXPECTED = {
-    ("cabinet-durand", "Dossier patients du cabinet"): "not_applicable",
+    # HDS does not apply to its self-hosting; its register is complete, so the overall answer is compliant.
+    ("cabinet-durand", "Dossier patients du cabinet"): "compliant",
     ("medisoft", "Logiciel de cabinet en ligne (SaaS)"): "compliant",
     ("medisoft", "Prise de rendez-vous"): "incomplete",
     ("medisoft", "Téléconsultation"): "non_compliant",
