@@ -20,8 +20,9 @@ def test_the_section_lists_every_code_once_with_its_severity_and_reference():
     rows = row.findall(render())
 
     assert len(rows) == len(CATALOGUE)
-    listed = {code: (severity, bool(incomplete), reference.strip()) for code, severity, incomplete, _, reference in rows}
-    assert listed == {code: (spec.severity.value, spec.incomplete, spec.legal_reference) for code, spec in CATALOGUE.items()}
+    listed = {code: (severity, bool(flag), reference.strip()) for code, severity, flag, _, reference in rows}
+    catalogue = {code: (spec.severity.value, spec.incomplete, spec.legal_reference) for code, spec in CATALOGUE.items()}
+    assert listed == catalogue
     register_rows = {code for code, _, _, answer, _ in rows if answer == "register"}
     assert register_rows == {code for code in CATALOGUE if code.startswith("register.")}
 
