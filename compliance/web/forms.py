@@ -68,14 +68,18 @@ class CountriesField(forms.CharField):
         return [_country_code(part) for part in text.replace(",", " ").split()]
 
 
+def _activity_choices() -> list[tuple[int, str]]:
+    return [(n, f"{n} — {label}") for n, label in ACTIVITY_LABELS.items()]
+
+
 class ActivitiesField(forms.TypedMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        super().__init__(
-            choices=[(n, f"{n} — {label}") for n, label in ACTIVITY_LABELS.items()], coerce=int, **kwargs,
-        )
+        # A callable: the labels are worded when the form is shown, in the page's language, not
+        # once when the form class is defined.
+        super().__init__(choices=_activity_choices, coerce=int, **kwargs)
 
     def prepare_value(self, value):
         return sorted(value) if isinstance(value, set | frozenset) else value
