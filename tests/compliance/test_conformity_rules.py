@@ -29,6 +29,7 @@ from compliance.conformity import (
 from compliance.conformity import findings as findings_module
 from compliance.conformity.adequacy import ADEQUACY_DECISIONS, adequacy_decision, adequate_for
 from compliance.conformity.geography import EEA
+from compliance.conformity.rules.scope import identifying_categories
 from compliance.conformity.rules.validity import certificate_problems, referential_of
 
 from .test_conformity_scenarios import (
@@ -666,6 +667,17 @@ def test_contradiction_lists_the_identifying_categories_as_written():
     contradiction = only(result, "scope.anonymised_contradiction")
     assert "(Identité, N° de sécurité sociale, Coordonnées)" in contradiction.message_fr
     assert "(Identité, N° de sécurité sociale, Coordonnées)" in contradiction.message_en
+
+
+@pytest.mark.parametrize(("category", "identifying"), [
+    ("Identité", True), ("État civil", True), ("Nom et prénom", True), ("Nom de famille", True), ("Full name", True),
+    ("NIR", True), ("INS", True), ("N° de sécurité sociale", True), ("Coordonnées", True), ("Adresse postale", True),
+    ("Téléphone", True), ("E-mail", True), ("Courriel", True),
+    ("Nom du médicament", False), ("Identifiant pseudonyme", False), ("Données de santé", False),
+    ("Tranche d'âge", False), ("Inscription au programme", False),
+])
+def test_identifying_categories_are_read_from_the_register_wording(category, identifying):
+    assert identifying_categories((category,)) == ([category] if identifying else [])
 
 
 def test_missing_art9_condition_names_9_2_h_and_9_3_and_prohibits_nothing():

@@ -47,9 +47,11 @@ SELF_HOSTING_DUTIES = (
 
 
 # Data categories that identify a person, matched on words of the folded text as registers write
-# them ("Identité", "NIR", "Numéro de sécurité sociale", "Coordonnées", "Adresse e-mail"...).
+# them ("Identité", "NIR", "Numéro de sécurité sociale", "Coordonnées", "Adresse e-mail"...). A bare
+# "nom" is left out: "nom du médicament" names no one.
 IDENTIFYING_CATEGORIES = re.compile(
-    r"\b(?:identite|identity|identities|identification|etat civil|noms?|prenoms?|names?"
+    r"\b(?:identite|identity|identities|identification|etat civil|prenoms?|surnames?"
+    r"|noms?(?: de famille| de naissance| d'usage)|(?:full|first|last) names?"
     r"|nir|ins|identifiant national de sante|numero de securite sociale|securite sociale|social security"
     r"|coordonnees|contacts?|adresses?|address(?:es)?|telephones?|phones?|e-?mails?|courriels?)\b"
 )
