@@ -23,9 +23,9 @@ def _set_kind(tenant, kind):
     tenant.organisation.kind = kind
 
 
-def _documented(supplier, activities, number):
+def _documented(supplier, activities, number, **fields):
     """A supplier's certificate with its document, contract and DPA on file."""
-    certificate = builders.certificate(supplier, activities=activities, certificate_number=number)
+    certificate = builders.certificate(supplier, activities=activities, certificate_number=number, **fields)
     builders.evidence("hds_certificate", supplier=supplier, certificate=certificate)
     builders.evidence("hosting_contract", supplier=supplier)
     builders.evidence("dpa", supplier=supplier)
@@ -69,13 +69,16 @@ def contract_for_another_processing(tenant):
     other = builders.processing("Autre traitement")
     builders.evidence("hosting_contract", supplier=iaas, processing=other)
     builders.evidence("dpa", supplier=iaas)
-    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    own = builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    builders.evidence("hds_certificate", certificate=own)
     processing = builders.processing("Téléconsultation")
     builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    builders.link(processing, None, activities=[5], stores_health_data=False, storage_countries=[])
     return processing
 
 
 def expired_contract(tenant):
+    """The contract has ended; nobody is declared for activity 5 either (myth 1)."""
     iaas = builders.supplier("Nuage Souverain")
     _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
     contract = iaas.evidence.get(kind="hosting_contract")
@@ -126,10 +129,41 @@ def confirmed_host_removed_from_the_list(tenant):
     host.save()
     builders.evidence("hosting_contract", supplier=supplier)
     builders.evidence("dpa", supplier=supplier)
-    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    own = builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    builders.evidence("hds_certificate", certificate=own)
     processing = builders.processing("Dossier")
     builders.link(processing, supplier, activities=[3, 4])
+    builders.link(processing, None, activities=[5], stores_health_data=False, storage_countries=[])
     return processing
+
+
+def editor_in_processor_role_over_a_certified_iaas(tenant):
+    """Myth 1: « hébergé dans un datacenter certifié, donc HDS » — no link, no certificate of its own."""
+    iaas = builders.supplier("Nuage Souverain")
+    _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
+    processing = builders.processing("Dossier patient des clients", role="processor",
+                                     controllers_served=["Clinique des Lilas"])
+    builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    return processing
+
+
+def _two_offers(name_one: bool):
+    host = builders.supplier("Hébergeur Principal")
+    _documented(host, [1, 2, 3, 4, 5, 6], "HDS-PUBLIC", perimeter="Cloud public")
+    health = builders.certificate(host, activities=[1, 2, 3, 4, 5, 6], certificate_number="HDS-SANTE",
+                                  perimeter="Cloud de confiance santé")
+    builders.evidence("hds_certificate", supplier=host, certificate=health)
+    processing = builders.processing("Imagerie")
+    builders.link(processing, host, activities=[1, 2, 3, 4, 5, 6], certificates=[health] if name_one else [])
+    return processing
+
+
+def two_offers_of_one_host_none_named(tenant):
+    return _two_offers(name_one=False)
+
+
+def two_offers_of_one_host_one_named(tenant):
+    return _two_offers(name_one=True)
 
 
 SCENARIOS = [
@@ -143,14 +177,23 @@ SCENARIOS = [
     (contract_for_another_processing, "non_compliant", {
         "evidence.hosting_contract_missing", "registry.not_found", "backup.none_recorded"}),
     (expired_contract, "non_compliant", {
-        "evidence.hosting_contract_missing", "registry.not_found", "backup.none_recorded"}),
+        "evidence.hosting_contract_missing", "completeness.operation_missing", "registry.not_found",
+        "backup.none_recorded"}),
     # The subsidiary contracts with the host, not with the organisation: no contract of its own is due.
     (unproven_exemption, "non_compliant", {"coverage.exemption_unproven", "registry.not_found"}),
     (proven_exemption, "compliant", {"coverage.exempt_under_parent", "registry.not_found"}),
     (anonymised_statistics, "not_applicable", {"scope.anonymised"}),
     (hosting_mode_unknown, "incomplete", {"scope.hosting_mode_unknown"}),
-    # The copy of the published certificate still covers 3-4, but the host's removal is an error.
-    (confirmed_host_removed_from_the_list, "non_compliant", {"registry.host_removed", "backup.none_recorded"}),
+    # The copy of the published certificate still covers 3-4, but the host's removal is an error;
+    # and nobody is declared for the site and hardware under the data it stores.
+    (confirmed_host_removed_from_the_list, "non_compliant", {
+        "registry.host_removed", "completeness.site_and_hardware_missing", "backup.none_recorded"}),
+    (editor_in_processor_role_over_a_certified_iaas, "non_compliant", {
+        "completeness.operation_missing", "registry.not_found", "backup.none_recorded"}),
+    # Which offer the service used belongs to is unknown until the link names its certificate; until
+    # then no certificate is relied on, so none is checked against the list either.
+    (two_offers_of_one_host_none_named, "incomplete", {"coverage.certificate_ambiguous"}),
+    (two_offers_of_one_host_one_named, "compliant", {"registry.not_found"}),
 ]
 
 

@@ -66,9 +66,9 @@ def test_dashboard_counts_statuses_and_lists_what_needs_action(owner_client, ten
     assert "3 traitements au registre." in page
     action = page.split('id="action-title"')[1].split("</section>")[0]
     assert re.findall(r"<td><a href=\"[^\"]+\">([^<]+)</a></td>", action) == ["Téléconsultation"]
-    # Activities 3 and 4 uncovered, no hosting contract, no DPA: four errors.
+    # Activities 3 and 4 uncovered, no hosting contract, no DPA, nobody for activity 5: five errors.
     assert re.search(r'Téléconsultation</a></td>\s*<td>.*?Non conforme.*?</td>\s*<td class="num">(\d+)</td>', action,
-                     re.S).group(1) == "4"
+                     re.S).group(1) == "5"
     uncertified = page.split('id="uncertified-title"')[1].split("</section>")[0]
     assert re.findall(r'/fournisseurs/\d+/">([^<]+)</a>', uncertified) == ["Visio Santé"]
     assert "Aucun certificat" in uncertified
@@ -418,8 +418,8 @@ def test_supplier_page_lists_certificates_evidence_and_dependent_processings(own
     page = html(owner_client.get(page_url(tenant, f"fournisseurs/{supplier.pk}/")))
     deps = page.split('id="deps-title"')[1].split("</section>")[0]
     assert re.findall(r"/traitements/\d+/\">([^<]+)</a>", deps) == ["Dossier patient", "Téléconsultation"]
-    assert f"HDS-{supplier.pk}-[1, 2, 3, 4]" in page
-    assert "Activités 1, 2, 3, 4</span>" in page
+    assert f"HDS-{supplier.pk}-[1, 2, 3, 4, 5]" in page
+    assert "Activités 1, 2, 3, 4, 5</span>" in page
     evidence_part = page.split('id="evidence-title"')[1].split("</section>")[0]
     assert evidence_part.count("/preuves/") == 4  # 3 documents + the upload link
 
