@@ -326,6 +326,29 @@ def test_editing_a_link(owner_client, tenant):
         assert (link.activities, link.is_backup, link.storage_countries) == (frozenset({5, 6}), True, ["FR", "DE"])
 
 
+def test_a_link_names_the_certificate_it_relies_on_and_a_wrong_one_is_refused(owner_client, tenant):
+    with tenant.context():
+        processing = builders.processing()
+        supplier = builders.supplier()
+        public = builders.certificate(supplier, activities=(1, 2), certificate_number="HDS-PUBLIC",
+                                      perimeter="Cloud public")
+        own = builders.certificate(None, activities=(5,), certificate_number="HDS-OWN")
+    url = page_url(tenant, f"traitements/{processing.pk}/chaine/")
+    page = html(owner_client.get(url))
+    assert f'value="{public.pk}"' in page and "Nuage Souverain — HDS-PUBLIC (1, 2) — Cloud public" in page
+    response = owner_client.post(url, link_form(supplier, certificates=[str(own.pk)]))
+    assert response.status_code == 400
+    assert "Le certificat HDS-OWN n'est pas un certificat de l'acteur de ce maillon." in html(response)
+    response = owner_client.post(url, link_form(supplier, certificates=[str(public.pk)]))
+    assert response["Location"] == url
+    with tenant.context():
+        link = ChainLink.objects.get()
+        assert list(link.certificates.values_list("certificate_number", flat=True)) == ["HDS-PUBLIC"]
+    edit = html(owner_client.get(page_url(tenant, f"traitements/{processing.pk}/chaine/{link.pk}/")))
+    assert f'name="link-{link.pk}-certificates" value="{public.pk}"' in edit
+    assert re.search(rf'name="link-{link.pk}-certificates" value="{public.pk}"[^>]*checked', edit)
+
+
 # Suppliers and the registry match -------------------------------------------------------------
 
 
@@ -453,13 +476,14 @@ def test_adding_a_certificate_with_its_document(owner_client, tenant, media):
         "holder": str(supplier.pk), "kind": "hds", "activities": ["1", "2"], "certificate_number": "HDS-42",
         "certifier": "AFNOR", "referential_version": "v2", "issued_on": "2025-01-10", "expires_on": "2028-01-09",
         "status": "valid", "document": SimpleUploadedFile("certificat.pdf", minimal_pdf("HDS-42")),
+        "perimeter": "Colocation : datacenter de Lyon",
     })
     assert response["Location"] == page_url(tenant, f"fournisseurs/{supplier.pk}/")
     with tenant.context():
         certificate = Certificate.objects.get()
         evidence = Evidence.objects.get()
-        assert (certificate.source, certificate.evidence, certificate.activities) == (
-            "document", evidence, frozenset({1, 2}))
+        assert (certificate.source, certificate.evidence, certificate.activities, certificate.perimeter) == (
+            "document", evidence, frozenset({1, 2}), "Colocation : datacenter de Lyon")
         assert (evidence.kind, evidence.supplier, evidence.title, evidence.valid_until) == (
             "hds_certificate", supplier, "Certificat HDS-42", date(2028, 1, 9))
 
