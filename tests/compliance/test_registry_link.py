@@ -1,6 +1,10 @@
 """Suppliers and the ANS list: matching, confirm/reject, registry copies, re-checks after an import."""
 
+import importlib
 from datetime import date
+from types import SimpleNamespace
+
+from django.db import connection
 
 from compliance import evaluation, services
 from compliance.models import Certificate, ConformityResult, ConformityStatusChange
@@ -201,3 +205,22 @@ def test_refresh_after_an_import_refreshes_copies_and_reevaluates(tenant, media)
     with tenant.context():
         assert ConformityResult.objects.get().evaluated_at == evaluated_at
         assert ConformityStatusChange.objects.count() == changes
+
+
+def test_the_migration_gives_existing_registry_copies_the_published_scope(tenant, other_tenant):
+    """Copies made before certificates had a perimeter take the published scope, in every
+    organisation (row-level security applies to the migration's owner too); other rows are left."""
+    migration = importlib.import_module("compliance.migrations.0002_certificate_perimeters")
+    host = builders.registry_host("Nuage Souverain", "HDS-NS-1", scope="Cloud de confiance : Lille")
+    for each in (tenant, other_tenant):
+        with each.context():
+            supplier = builders.supplier("Fournisseur cloud")
+            services.supplier_registry_match_confirm(supplier=supplier, actor=ACTOR, host=host)
+            builders.certificate(supplier, activities=[5], certificate_number="HDS-OWN-DOC")
+            Certificate.objects.update(perimeter="")  # as the rows stood before the migration
+    with tenant.context():
+        migration.copy_registry_scopes(None, SimpleNamespace(connection=connection))
+    for each in (tenant, other_tenant):
+        with each.context():
+            assert sorted(Certificate.objects.values_list("certificate_number", "perimeter")) == [
+                ("HDS-NS-1", "Cloud de confiance : Lille"), ("HDS-OWN-DOC", "")]
