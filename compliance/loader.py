@@ -12,6 +12,7 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
 - ``ProcessingFacts``: the processing's fields; an empty ``hosting_mode`` is "unknown" (None);
   ``transfers`` become ``Transfer(country, safeguard)``.
 - ``LinkFacts``: actor ``SELF`` when the link has no supplier, otherwise the supplier id;
+  ``certificates`` the ids of the certificates the link names (joined into the links' query);
   ``remote_access`` entries become ``RemoteAccess(country, basis)``;
   ``has_hosting_contract`` / ``has_dpa``: a current (not superseded) evidence of kind
   ``hosting_contract`` / ``dpa`` linked to the link's supplier, either to no processing (a
@@ -26,9 +27,9 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
   ``removed`` = removed by an import and not listed since, ``activities`` = the union of its
   current published certificates, ``expires_on`` = the latest of their expiry dates.
 - ``CertificateFacts``: every certificate row of those suppliers and of the organisation itself
-  (``actor`` ``SELF``), with ``has_document`` true when the certificate's ``evidence`` is a
-  current evidence, or when a current evidence of kind ``hds_certificate`` /
-  ``iso27001_certificate`` is linked to the certificate.
+  (``actor`` ``SELF``), its ``perimeter`` as recorded, with ``has_document`` true when the
+  certificate's ``evidence`` is a current evidence, or when a current evidence of kind
+  ``hds_certificate`` / ``iso27001_certificate`` is linked to the certificate.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ LINK_FIELDS = (
     "id", "processing_id", "supplier_id", "parent_id", "activities", "stores_health_data", "storage_countries",
     "remote_access", "exempt_under_parent", "exemption_evidence_id", "is_backup",
 )
+RELIED_ON = "certificates"  # joined into the links' query: one row per certificate a link names
 SUPPLIER_FIELDS = (
     "id", "name", "country", "subject_to_non_eu_law", "non_eu_laws", "non_eu_law_mitigations",
     "registry_match_status", "registry_host_id", "registry_host__listed", "registry_host__removed_in_id",
@@ -81,7 +83,7 @@ SUPPLIER_FIELDS = (
 )
 CERTIFICATE_FIELDS = (
     "id", "supplier_id", "kind", "activities", "certificate_number", "certifier", "referential_version",
-    "issued_on", "expires_on", "status", "source", "evidence_id",
+    "issued_on", "expires_on", "status", "source", "evidence_id", "perimeter",
 )
 CERTIFICATE_DOCUMENTS = (EvidenceKind.HDS_CERTIFICATE, EvidenceKind.ISO27001_CERTIFICATE)
 CONTRACT_KINDS = (EvidenceKind.HOSTING_CONTRACT, EvidenceKind.DPA)
@@ -124,11 +126,19 @@ def _read_processings(processing_ids: Iterable[int]) -> list[dict]:
 
 
 def _read_links(processings: list[dict]) -> list[dict]:
-    """Query 2: the links of those processings, by processing then id."""
-    return list(
+    """Query 2: the links of those processings, by processing then id, each with the ids of the
+    certificates it names (joined: a link naming two certificates comes as two rows, merged here)."""
+    rows = (
         ChainLink.objects.filter(processing_id__in=[row["id"] for row in processings])
-        .order_by("processing_id", "id").values(*LINK_FIELDS)
+        .order_by("processing_id", "id", RELIED_ON).values(*LINK_FIELDS, RELIED_ON)
     )
+    links: dict[int, dict] = {}
+    for row in rows:
+        certificate_id = row.pop(RELIED_ON)
+        link = links.setdefault(row["id"], {**row, RELIED_ON: []})
+        if certificate_id is not None:
+            link[RELIED_ON].append(certificate_id)
+    return list(links.values())
 
 
 def _supplier_ids(links: list[dict]) -> list[int]:
@@ -301,6 +311,7 @@ def _certificate(row: dict, evidence: _EvidenceOnFile) -> CertificateFacts:
         status=row["status"],
         source=row["source"],
         has_document=evidence.has_document(row),
+        perimeter=row["perimeter"],
     )
 
 
@@ -379,4 +390,5 @@ def _link(row: dict, evidence: _EvidenceOnFile) -> LinkFacts:
         has_hosting_contract=evidence.contract_on_file(EvidenceKind.HOSTING_CONTRACT, supplier_id, processing_id),
         has_dpa=evidence.contract_on_file(EvidenceKind.DPA, supplier_id, processing_id),
         is_backup=row["is_backup"],
+        certificates=frozenset(row[RELIED_ON]),
     )

@@ -196,7 +196,8 @@ class RegistryMatchConfirmSerializer(serializers.Serializer):
 CERTIFICATE_EXAMPLE = {
     "id": 40, "supplier": 12, "kind": "hds", "activities": [1, 2, 3, 4], "certificate_number": "AFNOR 2025/40317",
     "certifier": "AFNOR Certification", "referential_version": "v2", "issued_on": "2025-03-03",
-    "expires_on": "2028-03-02", "status": "valid", "source": "document", "evidence": 7,
+    "expires_on": "2028-03-02", "status": "valid", "perimeter": "Offre cloud santé : datacenters de Paris et Lille",
+    "source": "document", "evidence": 7,
     "created_at": "2026-11-02T09:20:00+01:00", "updated_at": "2026-11-02T09:20:00+01:00",
 }
 
@@ -216,8 +217,10 @@ class CertificateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Certificate
         fields = ["id", "supplier", "kind", "activities", "certificate_number", "certifier", "referential_version",
-                  "issued_on", "expires_on", "status", "source", "evidence", "created_at", "updated_at"]
+                  "issued_on", "expires_on", "status", "perimeter", "source", "evidence", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"perimeter": {"help_text": _(
+            "The certified offer, service or sites, as the certificate and the ANS list's scope column say.")}}
         validators = []
 
     def validate_source(self, value):
@@ -348,7 +351,7 @@ CHAIN_LINK_EXAMPLE = {
     "id": 31, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None, "activities": [1, 2, 3, 4],
     "stores_health_data": True, "storage_countries": ["FR"],
     "remote_access_countries": [{"country": "CA", "basis": "adequacy"}], "exempt_under_parent": False,
-    "exemption_evidence": None, "is_backup": False,
+    "exemption_evidence": None, "is_backup": False, "certificates": [40],
     "created_at": "2026-11-02T09:40:00+01:00", "updated_at": "2026-11-02T09:40:00+01:00",
 }
 
@@ -371,14 +374,25 @@ class ChainLinkSerializer(serializers.ModelSerializer):
     )
     exemption_evidence = TenantPrimaryKeyRelatedField(model=Evidence, allow_null=True, required=False,
                                                       help_text=_("Evidence of the exemption under the parent."))
+    certificates = TenantPrimaryKeyRelatedField(
+        model=Certificate, many=True, required=False,
+        help_text=_("Ids of the HDS certificates of the link's actor whose perimeter covers the service used, "
+                    "sorted. Empty: every valid certificate of the actor counts, and two valid ones with "
+                    "different perimeters for the same activity leave the link incomplete until one is named."),
+    )
 
     class Meta:
         model = ChainLink
         fields = ["id", "processing", "actor", "actor_name", "parent", "activities", "stores_health_data",
                   "storage_countries", "remote_access_countries", "exempt_under_parent", "exemption_evidence",
-                  "is_backup", "created_at", "updated_at"]
+                  "is_backup", "certificates", "created_at", "updated_at"]
         read_only_fields = ["id", "processing", "created_at", "updated_at"]
         validators = []
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["certificates"] = sorted(data["certificates"])
+        return data
 
     def get_actor_name(self, link: ChainLink) -> str:
         if link.supplier_id is None:

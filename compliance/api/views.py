@@ -10,6 +10,7 @@ import json
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -260,7 +261,8 @@ class ChainLinkViewSet(_Refetch, OrganisationModelViewSet):
         self.processing = get_object_or_404(Processing.objects.all(), pk=kwargs["processing_pk"])
 
     def scope_queryset(self, queryset):
-        return queryset.filter(processing=self.processing).select_related("supplier")
+        return queryset.filter(processing=self.processing).select_related("supplier").prefetch_related(
+            Prefetch("certificates", queryset=Certificate.objects.only("id")))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -1,4 +1,4 @@
-"""Evaluate one processing: run the nine rule families over its chain and derive three statuses.
+"""Evaluate one processing: run the ten rule families over its chain and derive three statuses.
 
 Two answers, one overall:
 - `hosting_status` answers for the chain (every family but `register`): `not_applicable` when
@@ -31,6 +31,7 @@ from .findings import Finding, Severity
 from .inputs import EvaluationInput
 from .rules import (
     backup,
+    completeness,
     coverage,
     evidence,
     own_certificate,
@@ -51,6 +52,7 @@ RULES = (
     registry.check,
     sovereignty.check,
     evidence.check,
+    completeness.check,
     register.check,
 )
 

@@ -41,7 +41,7 @@ def test_demo_shows_every_status_and_loads_twice_alike(db, media):
     assert _matches() == matches
     assert matches == sorted([
         ("Clever Cloud", "suggested"),
-        ("Datacenter Lumière SAS", "confirmed"), ("OVH SAS", "confirmed"),
+        ("Datacenter Lumière SAS", "confirmed"), ("Datacenter Lumière SAS", "confirmed"), ("OVH SAS", "confirmed"),
         ("Sauvegarde Santé Services", "confirmed"), ("Scaleway", "confirmed"),
         ("Vidéo Express Inc.", "none"),
     ])

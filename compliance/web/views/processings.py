@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance import evaluation, selectors, services
-from compliance.models import ChainLink, ConformityStatusChange, Evidence, Processing, Supplier
+from compliance.models import (
+    Certificate,
+    CertificateKind,
+    ChainLink,
+    ConformityStatusChange,
+    Evidence,
+    Processing,
+    Supplier,
+)
 from compliance.web import pages
 from compliance.web.forms import ChainLinkForm, ProcessingForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused
@@ -131,6 +139,8 @@ def _link_form(request, processing, data=None, *, link=None, initial=None) -> Ch
         data, initial=initial, organisation_name=request.organisation.name,
         suppliers=Supplier.objects.order_by("name", "id"), links=links,
         evidence=Evidence.objects.filter(superseded_by__isnull=True).order_by("title", "id"),
+        certificates=Certificate.objects.filter(kind=CertificateKind.HDS).select_related("supplier")
+        .order_by("supplier__name", "-expires_on", "id"),
         prefix=None if link is None else f"link-{link.pk}",
     )
 
@@ -187,6 +197,7 @@ def chain_link_edit(request, pk, link_pk):
         "stores_health_data": link.stores_health_data, "storage_countries": link.storage_countries,
         "remote_access": link.remote_access, "is_backup": link.is_backup,
         "exempt_under_parent": link.exempt_under_parent, "exemption_evidence": str(link.exemption_evidence_id or ""),
+        "certificates": [str(pk) for pk in link.certificates.values_list("id", flat=True)],
     }
     form = _link_form(request, processing, request.POST or None, link=link, initial=initial)
     if request.method == "POST" and form.is_valid():
