@@ -281,6 +281,9 @@ class LinkFacts:
     service, which is activity 6 whatever `activities` says. `has_hosting_contract` and
     `has_dpa` tell whether the contract (CSP R.1111-11) and the data processing agreement
     (GDPR art. 28) are on file; they are read for direct contractors only.
+    `documents_change_on` is the first date after the evaluation date on which one of the dated
+    documents behind `has_hosting_contract`, `has_dpa` or `exemption_evidence` starts or stops
+    being valid (None: none will), so that the answer's `valid_until` accounts for documents too.
     """
 
     id: int
@@ -295,6 +298,7 @@ class LinkFacts:
     has_hosting_contract: bool = False
     has_dpa: bool = False
     is_backup: bool = False
+    documents_change_on: date | None = None
 
     def __post_init__(self) -> None:
         _set(self, "activities", _activities(self.activities))

@@ -495,6 +495,7 @@ def test_result_serialisation():
         "status": "non_compliant",
         "hosting_status": "non_compliant",
         "register_status": "compliant",
+        "valid_until": None,
         "findings": [{
             "code": "coverage.activity_not_covered",
             "severity": "error",

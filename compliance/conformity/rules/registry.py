@@ -12,11 +12,15 @@ document or manual):
 - match confirmed and present: a claimed activity the list does not show (one warning per
   activity), or a list entry expired before the evaluation date while the claimed certificate
   runs on: warning.
+
+`changes_on` gives the day after the list's expiry date of each confirmed host present in the
+list: `registry.expired_in_list` may appear then (see `engine.valid_until`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, make_finding
@@ -64,3 +68,10 @@ def check(chain: Chain) -> Iterator[Finding]:
                     "registry.expired_in_list", registry_expires_on=listed.expires_on,
                     expires_on=claimed_expiry, **context,
                 )
+
+
+def changes_on(chain: Chain) -> Iterator[date]:
+    for view in chain.hds_views:
+        listed = view.actor.registry if view.supplier is not None else None
+        if listed is not None and listed.present and listed.expires_on is not None and listed.expires_on >= chain.on:
+            yield listed.expires_on + timedelta(days=1)

@@ -10,12 +10,15 @@ per link.
 A certificate used for coverage whose certification body is not named still covers (the
 certificate itself exists) but is reported as missing information (`validity.certifier_missing`):
 only an accredited body may issue it, which cannot be checked without its name.
+
+`changes_on` gives the dates on which the validity of a certificate the chain may rely on turns
+with time alone (see `engine.valid_until`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, make_finding
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from ..chain import Chain
 
 V1_ACCEPTED_UNTIL = date(2026, 5, 16)
+DAY = timedelta(days=1)
 
 
 def is_referential_v1(version: str) -> bool:
@@ -77,3 +81,26 @@ def check(chain: Chain) -> Iterator[Finding]:
                         code, number=certificate.number, expires_on=certificate.expires_on,
                         issued_on=certificate.issued_on, **context,
                     )
+
+
+def certificate_changes_on(certificate: CertificateFacts, on: date) -> Iterator[date]:
+    """The dates after `on` on which `certificate_problems` changes for the certificate: it starts
+    (issued after `on`), it has expired (the day after its end), v1 stops counting."""
+    if certificate.issued_on is not None and certificate.issued_on > on:
+        yield certificate.issued_on
+    if certificate.expires_on >= on:
+        yield certificate.expires_on + DAY
+    if on <= V1_ACCEPTED_UNTIL and is_referential_v1(certificate.referential_version):
+        yield V1_ACCEPTED_UNTIL + DAY
+
+
+def changes_on(chain: Chain) -> Iterator[date]:
+    """Validity turns of every HDS certificate of the actors of links in HDS scope, and of the
+    parents they are exempt under: coverage picks among them, and this rule reports the invalid
+    ones, so any of them can change the answer, relied on or not."""
+    actors = {view.link.actor for view in chain.hds_views}
+    actors.update(view.parent.actor for view in chain.hds_views
+                  if view.link.exempt_under_parent and view.parent is not None)
+    for key in actors:
+        for certificate in chain.certificates(key):
+            yield from certificate_changes_on(certificate, chain.on)
