@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from celery import current_app
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_celery_beat.models import PeriodicTask
 
@@ -308,3 +308,34 @@ def test_a_read_and_the_job_at_once_record_the_change_once(transactional_db, ten
     assert _history(tenant) == [("", "compliant"), ("compliant", "non_compliant")]
     with organisation_context(tenant.organisation):
         assert Alert.objects.count() == 1
+
+
+# The migration -------------------------------------------------------------------------------
+
+
+def test_the_migration_marks_results_stored_before_as_due(transactional_db, tenant, media):
+    """Rows stored before the two answers existed get empty statuses and a valid_until in the past,
+    so the next read or the daily job evaluates them again (see the test above)."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from hds_platform.tenancy import set_database_organisation
+
+    processing = _chain(tenant, expires_on=date(2027, 12, 1))
+    before, after = [("compliance", "0001_squashed")], [("compliance", "0002_conformity_answer")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_state = executor.loader.project_state(before).apps
+    try:
+        with transaction.atomic():
+            set_database_organisation(tenant.organisation.pk)
+            old = old_state.get_model("compliance", "ConformityResult")._base_manager.get(processing_id=processing.pk)
+            assert not hasattr(old, "valid_until")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+    with tenant.context():
+        migrated = ConformityResult.objects.get()
+        assert (migrated.hosting_status, migrated.register_status, migrated.valid_until) == (
+            "", "", date(2000, 1, 1))
+        assert migrated.is_due(migrated.evaluated_on)
