@@ -6,6 +6,7 @@ alerted and sent once, whoever comes second writes nothing.
 """
 
 import json
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -154,6 +155,23 @@ def test_the_summary_and_the_list_never_serve_an_earlier_day(tenant, client_for,
     assert [p["id"] for p in listed] == [processing.pk]
     with tenant.context():
         assert ConformityResult.objects.get().evaluated_on == date(2026, 12, 16)
+
+
+def test_the_pages_never_show_an_earlier_day(tenant, client, travel, media):
+    processing = _chain(tenant)
+    travel.move_to(AFTER)
+    client.force_login(tenant.owner)
+    page = client.get(f"/o/{tenant.organisation.slug}/traitements/{processing.pk}/").content.decode()
+    assert 'data-hosting-status="non_compliant" data-register-status="compliant"' in page
+    travel.move_to(AFTER + timedelta(days=1))
+    listing = client.get(f"/o/{tenant.organisation.slug}/traitements/").content.decode()
+    assert "HDS : Non conforme · RGPD : Conforme" in listing
+    travel.move_to(AFTER + timedelta(days=2))
+    dashboard = client.get(f"/o/{tenant.organisation.slug}/").content.decode()
+    assert re.search(r'<a class="stat status-non_compliant" [^>]+>\s*<strong>1</strong>', dashboard)
+    with tenant.context():
+        assert ConformityResult.objects.get().evaluated_on == date(2026, 12, 17)
+    assert _history(tenant) == [("", "compliant"), ("compliant", "non_compliant")]
 
 
 def test_an_unchanged_answer_is_carried_forward_without_running_the_engine(tenant, client_for, travel, media,
