@@ -12,7 +12,6 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -238,8 +237,8 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
         pk = int(self.kwargs["pk"])
         if request.method == "GET":
             result = selectors.conformity_result(pk)
-            if result is not None and not result.is_due(timezone.localdate()):
-                return Response(ConformityResultSerializer(result).data)
+            if result is not None:
+                return Response(ConformityResultSerializer(evaluation.refresh([result])[pk]).data)
         result = evaluation.evaluate_processings([pk], force=request.method == "POST").get(pk)
         if result is None:
             raise Http404
