@@ -100,8 +100,9 @@ class EvidenceAdmin(ComplianceAdmin):
 
 @admin.register(ConformityResult)
 class ConformityResultAdmin(ComplianceAdmin):
-    list_display = ["processing", "organisation", "status", "evaluated_at", "evaluated_on"]
-    list_filter = ["status"]
+    list_display = ["processing", "organisation", "status", "hosting_status", "register_status", "evaluated_at",
+                    "evaluated_on", "valid_until"]
+    list_filter = ["status", "hosting_status", "register_status"]
     search_fields = ["processing__name", "organisation__name"]
     list_select_related = ["organisation", "processing"]
 

@@ -18,7 +18,10 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
   ``hosting_contract`` / ``dpa`` linked to the link's supplier, either to no processing (a
   framework contract) or to this processing, and valid on the evaluation date (``issued_on``
   not after it, ``valid_until`` not before it; empty dates do not limit);
-  ``exemption_evidence``: the link's ``exemption_evidence`` is current and valid on the date.
+  ``exemption_evidence``: the link's ``exemption_evidence`` is current and valid on the date;
+  ``documents_change_on``: the first date after the evaluation date on which one of the documents
+  these three flags read starts (``issued_on``) or stops (the day after ``valid_until``) being
+  valid, so that the answer's ``valid_until`` accounts for them.
 - ``ActorFacts`` (one per supplier): ``non_eu_law_mitigations`` is true when the mitigations
   text is not blank; ``dpf_certified`` is the supplier's flag; ``registry_match`` is the
   supplier's status, a rejected match counting as none, and a confirmed match whose host has
@@ -37,7 +40,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Q
 
@@ -199,6 +202,20 @@ def _valid_on(row: dict, on: date) -> bool:
     return (issued_on is None or issued_on <= on) and (valid_until is None or valid_until >= on)
 
 
+def _changes_on(row: dict, on: date) -> date | None:
+    """The first date after ``on`` on which ``_valid_on`` turns for the document, if any."""
+    issued_on, valid_until = row["issued_on"], row["valid_until"]
+    if issued_on is not None and issued_on > on:
+        return issued_on
+    if valid_until is not None and valid_until >= on:
+        return valid_until + timedelta(days=1)
+    return None
+
+
+def _earliest(*days: date | None) -> date | None:
+    return min((day for day in days if day is not None), default=None)
+
+
 @dataclass(frozen=True)
 class _EvidenceOnFile:
     """What the current evidence proves on the evaluation date."""
@@ -208,15 +225,28 @@ class _EvidenceOnFile:
     documented_certificates: set[int]
     # (kind, supplier id) → the processings the valid contracts of that kind cover (None: all of them).
     contracts: dict[tuple[str, int], set[int | None]]
+    # Evidence id → the first date its validity turns; (supplier id, processing id or None) → the
+    # earliest such date among the contracts and DPAs with that supplier for that scope.
+    changes_on: dict[int, date]
+    contract_changes_on: dict[tuple[int, int | None], date]
 
     @classmethod
     def index(cls, rows: list[dict], on: date) -> _EvidenceOnFile:
         valid_ids = {row["id"] for row in rows if _valid_on(row, on)}
+        changes_on = {row["id"]: day for row in rows if (day := _changes_on(row, on)) is not None}
+        contract_changes_on: dict[tuple[int, int | None], date] = {}
+        for row in rows:
+            day = changes_on.get(row["id"])
+            if day is not None and row["kind"] in CONTRACT_KINDS and row["supplier_id"] is not None:
+                key = (row["supplier_id"], row["processing_id"])
+                contract_changes_on[key] = _earliest(contract_changes_on.get(key), day)
         return cls(
             current_ids={row["id"] for row in rows},
             valid_ids=valid_ids,
             documented_certificates={row["certificate_id"] for row in rows if _documents_a_certificate(row)},
             contracts=_contracts(rows, valid_ids),
+            changes_on=changes_on,
+            contract_changes_on=contract_changes_on,
         )
 
     def is_valid(self, evidence_id: int | None) -> bool:
@@ -232,6 +262,15 @@ class _EvidenceOnFile:
             return False
         scopes = self.contracts.get((kind, supplier_id), ())
         return None in scopes or processing_id in scopes
+
+    def documents_change_on(self, supplier_id: int | None, processing_id: int,
+                            exemption_evidence_id: int | None) -> date | None:
+        """The first date a link's contracts, DPAs or exemption proof start or stop being valid."""
+        contracts = self.contract_changes_on
+        return _earliest(
+            contracts.get((supplier_id, None)), contracts.get((supplier_id, processing_id)),
+            self.changes_on.get(exemption_evidence_id),
+        )
 
 
 def _documents_a_certificate(row: dict) -> bool:
@@ -391,4 +430,5 @@ def _link(row: dict, evidence: _EvidenceOnFile) -> LinkFacts:
         has_dpa=evidence.contract_on_file(EvidenceKind.DPA, supplier_id, processing_id),
         is_backup=row["is_backup"],
         certificates=frozenset(row[RELIED_ON]),
+        documents_change_on=evidence.documents_change_on(supplier_id, processing_id, row["exemption_evidence_id"]),
     )

@@ -294,6 +294,10 @@ class LinkFacts:
     (GDPR art. 28) are on file; they are read for direct contractors only. `certificates` holds
     the ids of the certificates of the link's actor the link relies on (the service used is in
     their perimeter); empty means none was named.
+    (GDPR art. 28) are on file; they are read for direct contractors only.
+    `documents_change_on` is the first date after the evaluation date on which one of the dated
+    documents behind `has_hosting_contract`, `has_dpa` or `exemption_evidence` starts or stops
+    being valid (None: none will), so that the answer's `valid_until` accounts for documents too.
     """
 
     id: int
@@ -309,6 +313,7 @@ class LinkFacts:
     has_dpa: bool = False
     is_backup: bool = False
     certificates: frozenset[int] = frozenset()
+    documents_change_on: date | None = None
 
     def __post_init__(self) -> None:
         _set(self, "activities", _activities(self.activities))

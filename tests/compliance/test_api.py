@@ -77,8 +77,8 @@ def test_processing_body(tenant, client_for, world):
         "security_measures": "Chiffrement, authentification forte, journalisation",
         "controller_contact": "dpo@example.org", "dpo_contact": "", "dpia_required": False, "dpia_done": False,
         "role": "controller", "controllers_served": [], "health_data": True, "identifiability": "identified",
-        "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": None, "created_at": CREATED,
-        "updated_at": CREATED,
+        "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": None, "hosting_status": None,
+        "register_status": None, "created_at": CREATED, "updated_at": CREATED,
     }
 
 
@@ -223,6 +223,31 @@ def test_conformity_get_evaluates_once_then_reads_and_post_reevaluates(tenant, c
     assert viewer.post(url).status_code == 403
 
 
+def test_conformity_body(tenant, client_for, world):
+    """Every field of the conformity answer, exactly; the processing shows the same three statuses."""
+    processing, link = world["processing"], world["link"]
+    client = client_for(user=tenant.members["viewer"])
+    body = client.get(f"{_base(tenant)}/processings/{processing.pk}/conformity/").json()
+    with tenant.context():
+        digest = ConformityResult.objects.get().inputs_digest
+    assert {key: value for key, value in body.items() if key != "findings"} == {
+        "processing": processing.pk,
+        "status": "non_compliant",
+        "hosting_status": "non_compliant",  # no DPA with the host
+        "register_status": "incomplete",  # remote access from Switzerland not listed as a transfer
+        "evaluated_at": CREATED,
+        "evaluated_on": "2026-11-28",
+        # The certificates relied on end on 1 December 2027: they enter the 90-day horizon on 2 September.
+        "valid_until": "2027-09-02",
+        "inputs_digest": digest,
+    }
+    assert [f["code"] for f in body["findings"]][:1] == ["evidence.dpa_missing"]
+    assert body["findings"][0]["link"] == link.pk
+    listed = client.get(f"{_base(tenant)}/processings/{processing.pk}/").json()
+    assert (listed["conformity_status"], listed["hosting_status"], listed["register_status"]) == (
+        "non_compliant", "non_compliant", "incomplete")
+
+
 def test_summary_body(tenant, client_for, world):
     client = client_for(user=tenant.members["viewer"])
     client.get(f"{_base(tenant)}/processings/{world['processing'].pk}/conformity/")
@@ -233,6 +258,10 @@ def test_summary_body(tenant, client_for, world):
     assert client.get(f"{_base(tenant)}/conformity/").json() == {
         "processings": 2, "evaluated": 1,
         "by_status": {"not_applicable": 0, "compliant": 0, "non_compliant": 1, "incomplete": 0, "not_evaluated": 1},
+        "by_hosting_status": {"not_applicable": 0, "compliant": 0, "non_compliant": 1, "incomplete": 0,
+                              "not_evaluated": 1},
+        "by_register_status": {"not_applicable": 0, "compliant": 0, "non_compliant": 0, "incomplete": 1,
+                               "not_evaluated": 1},
         "top_findings": [
             {"code": "evidence.certificate_document_missing", "severity": "warning", "count": 2, "processings": 1},
             {"code": "backup.none_recorded", "severity": "info", "count": 1, "processings": 1},

@@ -917,6 +917,8 @@ def test_result_serialisation():
         "status": "non_compliant",
         "hosting_status": "non_compliant",
         "register_status": "compliant",
+        # The host's certificate, relied on for 1-2, enters the 90-day expiry horizon that day.
+        "valid_until": "2027-09-02",
         "findings": [{
             "code": "coverage.activity_not_covered",
             "severity": "error",

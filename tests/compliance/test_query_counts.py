@@ -138,6 +138,9 @@ def test_evaluating_a_batch_costs_a_constant_number_of_queries(tenant, django_as
         # Nothing changed: load and read, nothing written.
         with django_assert_num_queries(6):
             evaluation.evaluate_processings(ids, on=ON)
+        # The next day, nothing changed: load, read, and one UPDATE moving the 40 answers' date.
+        with django_assert_num_queries(7):
+            evaluation.evaluate_processings(ids, on=date(2026, 11, 29))
 
 
 def test_the_certificates_a_link_names_cost_no_query_more(tenant, django_assert_num_queries):

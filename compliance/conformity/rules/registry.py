@@ -20,12 +20,16 @@ Why incomplete and not an error: the list is published with a delay and a renewa
 it yet, so the contradiction is a question to the supplier, not a proof; but the official list
 outranks a supplier's own document, so the chain cannot read compliant until the question is
 answered.
+
+`changes_on` gives the day after the list's expiry date of each confirmed host present in the
+list: `registry.end_date_earlier_in_list` turns into `registry.expired_in_list` then (see
+`engine.valid_until`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, make_finding
@@ -95,3 +99,10 @@ def _numbers(claimed: dict[int, CertificateFacts]) -> str:
 
 def _activities(activities) -> str:
     return ", ".join(map(str, sorted(set(activities)))) or "—"
+
+
+def changes_on(chain: Chain) -> Iterator[date]:
+    for view in chain.hds_views:
+        listed = view.actor.registry if view.supplier is not None else None
+        if listed is not None and listed.present and listed.expires_on is not None and listed.expires_on >= chain.on:
+            yield listed.expires_on + timedelta(days=1)

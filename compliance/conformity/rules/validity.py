@@ -32,12 +32,15 @@ certificate itself exists) but is reported as missing information (`validity.cer
 only an accredited body may issue it, which cannot be checked without its name. One whose
 recorded dates span more than three years is reported too (`validity.certificate_period_too_long`):
 an HDS certificate is issued for three years, so its real end date is not known.
+
+`changes_on` gives the dates on which the validity of a certificate the chain may rely on turns
+with time alone (see `engine.valid_until`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, Localised, make_finding
@@ -56,6 +59,7 @@ V1_ACCEPTED_UNTIL = date(2026, 5, 16)
 CERTIFICATE_YEARS = 3
 
 V1, V2 = "v1", "v2"
+DAY = timedelta(days=1)
 
 
 def referential_of(certificate: CertificateFacts) -> str | None:
@@ -185,3 +189,27 @@ def _masked_findings(chain: Chain, view: LinkView, context: dict, reported: set[
             code, number=certificate.number, activities=", ".join(map(str, activities)),
             covering=", ".join(covering[key].number for key in sorted(covering)), **context,
         )
+
+
+def certificate_changes_on(certificate: CertificateFacts, on: date) -> Iterator[date]:
+    """The dates after `on` on which `certificate_problems` changes for the certificate: it starts
+    (issued after `on`), it has expired (the day after its end), v1 stops counting (and an
+    unknown referential becomes missing information)."""
+    if certificate.issued_on is not None and certificate.issued_on > on:
+        yield certificate.issued_on
+    if certificate.expires_on >= on:
+        yield certificate.expires_on + DAY
+    if on <= V1_ACCEPTED_UNTIL and referential_of(certificate) in (V1, None):
+        yield V1_ACCEPTED_UNTIL + DAY
+
+
+def changes_on(chain: Chain) -> Iterator[date]:
+    """Validity turns of every HDS certificate of the actors of links in HDS scope, and of the
+    parents they are exempt under: coverage picks among them, and this rule reports the invalid
+    ones, so any of them can change the answer, relied on or not."""
+    actors = {view.link.actor for view in chain.hds_views}
+    actors.update(view.parent.actor for view in chain.hds_views
+                  if view.link.exempt_under_parent and view.parent is not None)
+    for key in actors:
+        for certificate in chain.certificates(key):
+            yield from certificate_changes_on(certificate, chain.on)

@@ -37,6 +37,7 @@ def _english() -> bool:
 @organisation_view(Perm.READ)
 @require_GET
 def processing_list(request):
+    evaluation.refresh_due()
     links = (ChainLink.objects.filter(processing=OuterRef("pk")).order_by().values("processing")
              .annotate(n=Count("pk")).values("n"))
     processings = selectors.processings().annotate(link_count=Coalesce(Subquery(links), 0)).order_by("name", "id")
@@ -102,6 +103,7 @@ def processing_delete(request, pk):
 @require_GET
 def processing_detail(request, pk):
     processing = get_object_or_404(Processing.objects.all(), pk=pk)
+    evaluation.refresh_due(processing_ids=[processing.pk])
     chain = pages.chain_view(processing, request.organisation.name, english=_english())
     history = list(ConformityStatusChange.objects.filter(processing=processing)[:5])
     evidence = list(selectors.evidence(Evidence.objects.filter(processing=processing, superseded_by__isnull=True)))
@@ -116,6 +118,7 @@ def processing_detail(request, pk):
 def processing_diagram(request, pk):
     """The diagram and its findings alone: the chain editor reloads it after each change."""
     processing = get_object_or_404(Processing.objects.all(), pk=pk)
+    evaluation.refresh_due(processing_ids=[processing.pk])
     chain = pages.chain_view(processing, request.organisation.name, english=_english())
     return render(request, "compliance/_chain_diagram.html", {"processing": processing, "chain": chain})
 
@@ -157,6 +160,7 @@ def _chain_editor(request, processing, form=None, status=200, error="", notice="
         context["form"].fields["actor"].widget.attrs["autofocus"] = True
     template = "compliance/_chain_editor.html" if request.htmx else "compliance/chain_editor.html"
     if not request.htmx:
+        evaluation.refresh_due(processing_ids=[processing.pk])
         context["chain"] = pages.chain_view(processing, request.organisation.name, english=_english())
     return render(request, template, context, status=status)
 

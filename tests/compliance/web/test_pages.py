@@ -63,6 +63,12 @@ def test_dashboard_counts_statuses_and_lists_what_needs_action(owner_client, ten
     page = html(owner_client.get(page_url(tenant)))
     statuses = ("non_compliant", "incomplete", "compliant", "not_applicable", "")
     assert [stat(page, status) for status in statuses] == [1, 0, 1, 0, 1]
+    answers = page.split('<table class="answers">')[1].split("</table>")[0]
+    assert [(label, re.findall(r'<td class="num">(\d+)</td>', cells)) for label, cells in re.findall(
+        r'<th scope="row">([^<]+)</th>(.*?)</tr>', answers, re.S)] == [
+        ("Chaîne d'hébergement (HDS)", ["1", "0", "1", "0", "1"]),
+        ("Registre (RGPD)", ["0", "0", "2", "0", "1"]),
+    ]
     assert "3 traitements au registre." in page
     action = page.split('id="action-title"')[1].split("</section>")[0]
     assert re.findall(r"<td><a href=\"[^\"]+\">([^<]+)</a></td>", action) == ["Téléconsultation"]
@@ -96,6 +102,7 @@ def test_processing_list_shows_each_status_and_link_count(owner_client, tenant, 
     assert [name for _pk, name in rows] == ["Agenda en ligne", "Dossier patient"]
     dossier = page.split("Dossier patient</a>")[1].split("</tr>")[0]
     assert '<td class="num">1</td>' in dossier and "Conforme" in dossier
+    assert '<small class="muted answers-line">HDS : Conforme · RGPD : Conforme</small>' in dossier
     agenda = page.split("Agenda en ligne</a>")[1].split("</tr>")[0]
     assert '<td class="num">0</td>' in agenda and "Non évalué" in agenda
 
