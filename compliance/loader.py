@@ -10,14 +10,23 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
 
 - ``OrganisationFacts``: the current organisation's name and kind.
 - ``ProcessingFacts``: the processing's fields; an empty ``hosting_mode`` is "unknown" (None);
-  ``transfers`` become ``Transfer(country, safeguard)``.
+  ``transfers`` become ``Transfer(country, safeguard)``; an empty ``exemption_reason`` is None,
+  ``exemption_evidence`` true when the cited evidence is current and valid on the date.
 - ``LinkFacts``: actor ``SELF`` when the link has no supplier, otherwise the supplier id;
   ``remote_access`` entries become ``RemoteAccess(country, basis)``;
   ``has_hosting_contract`` / ``has_dpa``: a current (not superseded) evidence of kind
   ``hosting_contract`` / ``dpa`` linked to the link's supplier, either to no processing (a
   framework contract) or to this processing, and valid on the evaluation date (``issued_on``
   not after it, ``valid_until`` not before it; empty dates do not limit);
-  ``exemption_evidence``: the link's ``exemption_evidence`` is current and valid on the date.
+  ``exemption_evidence``: the link's ``exemption_evidence`` is current and valid on the date;
+  ``exemption_reason``: the stored reason, "" read as None (the database keeps
+  ``exempt_under_parent`` in step with ``covered_by_parent_audit``);
+  ``contract_clauses`` / ``contract_locations``: what the valid hosting contracts that count for
+  the link (as above) were checked to say, read together: the union of the checked clauses (None
+  when none was checked) and of the locations named. On a link of the organisation itself,
+  ``has_hosting_contract`` and these terms come from the organisation's own hosting contracts: a
+  current evidence of kind ``hosting_contract`` with no supplier, tied to this processing or to
+  none (the contract it signs with every controller it serves).
 - ``ActorFacts`` (one per supplier): ``non_eu_law_mitigations`` is true when the mitigations
   text is not blank; ``registry_match`` is the supplier's status, a rejected match counting as
   none, and a confirmed match whose host has disappeared as none too; ``registry`` (confirmed
@@ -67,10 +76,11 @@ PROCESSING_FIELDS = (
     "id", "name", "health_data", "identifiability", "hosting_mode", "role", "purposes", "legal_basis",
     "art9_condition", "data_subject_categories", "data_categories", "recipients", "retention",
     "security_measures", "controller_contact", "transfers", "dpia_required", "dpia_done", "controllers_served",
+    "exemption_reason", "exemption_evidence_id",
 )
 LINK_FIELDS = (
     "id", "processing_id", "supplier_id", "parent_id", "activities", "stores_health_data", "storage_countries",
-    "remote_access", "exempt_under_parent", "exemption_evidence_id", "is_backup",
+    "remote_access", "exempt_under_parent", "exemption_evidence_id", "is_backup", "exemption_reason",
 )
 SUPPLIER_FIELDS = (
     "id", "name", "country", "subject_to_non_eu_law", "non_eu_laws", "non_eu_law_mitigations",
@@ -82,6 +92,8 @@ CERTIFICATE_FIELDS = (
 )
 CERTIFICATE_DOCUMENTS = (EvidenceKind.HDS_CERTIFICATE, EvidenceKind.ISO27001_CERTIFICATE)
 CONTRACT_KINDS = (EvidenceKind.HOSTING_CONTRACT, EvidenceKind.DPA)
+EVIDENCE_FIELDS = ("id", "kind", "supplier_id", "processing_id", "certificate_id", "issued_on", "valid_until",
+                   "contract_clauses", "contract_locations")
 
 
 def load_inputs(processing_ids: Iterable[int], on: date) -> dict[int, EvaluationInput]:
@@ -99,7 +111,7 @@ def load_inputs(processing_ids: Iterable[int], on: date) -> dict[int, Evaluation
     suppliers = _read_suppliers(supplier_ids)
     certificates = _read_certificates(supplier_ids)
     published = _read_published_certificates(suppliers)
-    evidence = _EvidenceOnFile.index(_read_evidence(supplier_ids, links, certificates), on)
+    evidence = _EvidenceOnFile.index(_read_evidence(supplier_ids, processings, links, certificates), on)
 
     facts = _BatchFacts(
         organisation=OrganisationFacts(name=organisation.name, kind=organisation.kind),
@@ -158,17 +170,21 @@ def _read_published_certificates(suppliers: list[dict]) -> defaultdict[int, list
     return published
 
 
-def _read_evidence(supplier_ids: list[int], links: list[dict], certificates: list[dict]) -> list[dict]:
+def _read_evidence(supplier_ids: list[int], processings: list[dict], links: list[dict],
+                   certificates: list[dict]) -> list[dict]:
     """Query 6: the current evidence that can prove something: the suppliers' contracts and DPAs,
-    the certificates' documents, and the evidence cited by a link's exemption or a certificate."""
+    the organisation's own hosting contracts (with no supplier: with the controllers it serves),
+    the certificates' documents, and the evidence cited by an exemption or a certificate."""
     cited = {link["exemption_evidence_id"] for link in links if link["exemption_evidence_id"]}
+    cited |= {row["exemption_evidence_id"] for row in processings if row["exemption_evidence_id"]}
     cited |= {row["evidence_id"] for row in certificates if row["evidence_id"]}
     return list(
         Evidence.objects.filter(superseded_by__isnull=True)
         .filter(Q(kind__in=CONTRACT_KINDS, supplier_id__in=supplier_ids)
+                | Q(kind=EvidenceKind.HOSTING_CONTRACT, supplier__isnull=True)
                 | Q(kind__in=CERTIFICATE_DOCUMENTS, certificate_id__in=[row["id"] for row in certificates])
                 | Q(id__in=cited))
-        .values("id", "kind", "supplier_id", "processing_id", "certificate_id", "issued_on", "valid_until")
+        .values(*EVIDENCE_FIELDS)
     )
 
 
@@ -194,7 +210,11 @@ class _EvidenceOnFile:
     valid_ids: set[int]
     documented_certificates: set[int]
     # (kind, supplier id) → the processings the valid contracts of that kind cover (None: all of them).
-    contracts: dict[tuple[str, int], set[int | None]]
+    # Supplier id None: the organisation's own hosting contracts with the controllers it serves.
+    contracts: dict[tuple[str, int | None], set[int | None]]
+    # Supplier id (None: the organisation's own) → (processing id or None, clauses, locations) of
+    # each valid hosting contract.
+    hosting_terms: dict[int | None, list[tuple[int | None, list[str] | None, list[str]]]]
 
     @classmethod
     def index(cls, rows: list[dict], on: date) -> _EvidenceOnFile:
@@ -204,6 +224,7 @@ class _EvidenceOnFile:
             valid_ids=valid_ids,
             documented_certificates={row["certificate_id"] for row in rows if _documents_a_certificate(row)},
             contracts=_contracts(rows, valid_ids),
+            hosting_terms=_hosting_terms(rows, valid_ids),
         )
 
     def is_valid(self, evidence_id: int | None) -> bool:
@@ -214,24 +235,52 @@ class _EvidenceOnFile:
         return certificate["evidence_id"] in self.current_ids or certificate["id"] in self.documented_certificates
 
     def contract_on_file(self, kind: str, supplier_id: int | None, processing_id: int) -> bool:
-        """A valid contract of ``kind`` with the supplier, framework (no processing) or for this processing."""
-        if supplier_id is None:
+        """A valid contract of ``kind`` with the supplier, framework (no processing) or for this
+        processing; with no supplier, the organisation's own hosting contract."""
+        if supplier_id is None and kind != EvidenceKind.HOSTING_CONTRACT:
             return False
         scopes = self.contracts.get((kind, supplier_id), ())
         return None in scopes or processing_id in scopes
+
+    def contract_terms(self, supplier_id: int | None,
+                       processing_id: int) -> tuple[frozenset[str] | None, tuple[str, ...]]:
+        """The clauses and locations of the valid hosting contracts that apply, read together:
+        the union of those checked (None when none is), and the union of the locations named."""
+        clauses: set[str] | None = None
+        locations: set[str] = set()
+        for scope, checked, named in self.hosting_terms.get(supplier_id, ()):
+            if scope is not None and scope != processing_id:
+                continue
+            if checked is not None:
+                clauses = (clauses or set()) | set(checked)
+            locations.update(named)
+        return (None if clauses is None else frozenset(clauses)), tuple(sorted(locations))
 
 
 def _documents_a_certificate(row: dict) -> bool:
     return row["kind"] in CERTIFICATE_DOCUMENTS and row["certificate_id"] is not None
 
 
-def _contracts(rows: list[dict], valid_ids: set[int]) -> dict[tuple[str, int], set[int | None]]:
-    """The valid contracts and DPAs with a supplier: (kind, supplier id) → the processings they cover."""
-    contracts: dict[tuple[str, int], set[int | None]] = defaultdict(set)
+def _contracts(rows: list[dict], valid_ids: set[int]) -> dict[tuple[str, int | None], set[int | None]]:
+    """The valid contracts and DPAs: (kind, supplier id) → the processings they cover. A hosting
+    contract with no supplier is the organisation's own (supplier id None); a DPA needs a supplier."""
+    contracts: dict[tuple[str, int | None], set[int | None]] = defaultdict(set)
     for row in rows:
-        if row["kind"] in CONTRACT_KINDS and row["supplier_id"] is not None and row["id"] in valid_ids:
+        if row["id"] not in valid_ids or row["kind"] not in CONTRACT_KINDS:
+            continue
+        if row["supplier_id"] is not None or row["kind"] == EvidenceKind.HOSTING_CONTRACT:
             contracts[(row["kind"], row["supplier_id"])].add(row["processing_id"])
     return contracts
+
+
+def _hosting_terms(rows: list[dict], valid_ids: set[int]) -> dict[int | None, list]:
+    """Supplier id (None: the organisation's own) → what each valid hosting contract says."""
+    terms: dict[int | None, list] = defaultdict(list)
+    for row in rows:
+        if row["kind"] == EvidenceKind.HOSTING_CONTRACT and row["id"] in valid_ids:
+            terms[row["supplier_id"]].append((row["processing_id"], row["contract_clauses"],
+                                              row["contract_locations"]))
+    return terms
 
 
 # Building the facts ----------------------------------------------------------------------------
@@ -254,7 +303,7 @@ class _BatchFacts:
         keys = {link.actor for link in link_facts}
         return EvaluationInput(
             organisation=self.organisation,
-            processing=_processing(processing),
+            processing=_processing(processing, self.evidence),
             on=self.on,
             links=link_facts,
             actors={key: self.actors[key] for key in sorted(keys - {SELF})},
@@ -301,7 +350,7 @@ def _certificate(row: dict, evidence: _EvidenceOnFile) -> CertificateFacts:
     )
 
 
-def _processing(row: dict) -> ProcessingFacts:
+def _processing(row: dict, evidence: _EvidenceOnFile) -> ProcessingFacts:
     return ProcessingFacts(
         id=row["id"],
         name=row["name"],
@@ -322,6 +371,8 @@ def _processing(row: dict) -> ProcessingFacts:
         dpia_required=row["dpia_required"],
         dpia_done=row["dpia_done"],
         controllers_served=row["controllers_served"],
+        exemption_reason=row["exemption_reason"] or None,
+        exemption_evidence=evidence.is_valid(row["exemption_evidence_id"]),
     )
 
 
@@ -361,6 +412,7 @@ def _link(row: dict, evidence: _EvidenceOnFile) -> LinkFacts:
     """A link, with the contracts and the exemption proof that are valid on the evaluation date."""
     supplier_id = row["supplier_id"]
     processing_id = row["processing_id"]
+    clauses, locations = evidence.contract_terms(supplier_id, processing_id)
     return LinkFacts(
         id=row["id"],
         actor=SELF if supplier_id is None else supplier_id,
@@ -374,4 +426,7 @@ def _link(row: dict, evidence: _EvidenceOnFile) -> LinkFacts:
         has_hosting_contract=evidence.contract_on_file(EvidenceKind.HOSTING_CONTRACT, supplier_id, processing_id),
         has_dpa=evidence.contract_on_file(EvidenceKind.DPA, supplier_id, processing_id),
         is_backup=row["is_backup"],
+        exemption_reason=row["exemption_reason"] or None,
+        contract_clauses=clauses,
+        contract_locations=locations,
     )
