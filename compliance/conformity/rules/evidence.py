@@ -53,19 +53,20 @@ from typing import TYPE_CHECKING
 
 from ..findings import CONTRACT_CLAUSE_LABELS_EN, CONTRACT_CLAUSE_LABELS_FR, Finding, Localised, make_finding
 from ..horizons import EXPIRY_HORIZON_DAYS
-from ..inputs import CertificateSource, ContractClause, LinkFacts
+from ..inputs import ALL_CONTRACT_CLAUSES, CertificateSource, ContractClause, LinkFacts
 from ..views import LinkView, Outcome
 
 if TYPE_CHECKING:
     from ..chain import Chain
 
-CLAUSE_NUMBERS = {clause: number for number, clause in enumerate(ContractClause, start=1)}
+CLAUSES = tuple(ContractClause)  # iterating the enum class itself is slow, and this runs per link
+CLAUSE_NUMBERS = {clause: number for number, clause in enumerate(CLAUSES, start=1)}
 
 
 def check(chain: Chain) -> Iterator[Finding]:
     if not chain.personal:
         return
-    children = _children(chain)
+    storage_below = _StorageBelow(chain)
     for view in chain.supplier_views:
         if not view.direct:
             continue
@@ -76,8 +77,7 @@ def check(chain: Chain) -> Iterator[Finding]:
             else:
                 contract = Localised(f"Le contrat d'hébergement avec {view.actor.name}",
                                      f"The hosting contract with {view.actor.name}")
-                yield from _contract_terms(view.link, _storage_below(children, view.link),
-                                           {**context, "contract": contract})
+                yield from _contract_terms(view.link, storage_below(view.link), {**context, "contract": contract})
         if not view.link.has_dpa:
             yield make_finding("evidence.dpa_missing", **context)
     yield from _own_contract(chain)
@@ -105,7 +105,7 @@ def _contract_terms(link: LinkFacts, storage: set[str], context: dict) -> Iterat
     if clauses is None:
         yield make_finding("evidence.contract_clauses_unchecked", **context)
         return
-    missing = [clause for clause in ContractClause if clause not in clauses]
+    missing = [] if clauses >= ALL_CONTRACT_CLAUSES else [clause for clause in CLAUSES if clause not in clauses]
     if missing:
         yield make_finding(
             "evidence.contract_clauses_missing",
@@ -132,26 +132,32 @@ def _stored_in(links: Iterable[LinkFacts]) -> set[str]:
     return {country for link in links if link.stores_health_data for country in link.storage_countries}
 
 
-def _children(chain: Chain) -> dict[int, list[LinkFacts]]:
-    """Parent link id → the links directly under it."""
-    children: dict[int, list[LinkFacts]] = {}
-    for view in chain.views:
-        if view.link.parent_id is not None:
-            children.setdefault(view.link.parent_id, []).append(view.link)
-    return children
+class _StorageBelow:
+    """Where a link and the links under it (its subcontractors, at any depth) store the data,
+    computed once per link of the chain."""
 
+    def __init__(self, chain: Chain) -> None:
+        self._children: dict[int, list[LinkFacts]] = {}
+        for view in chain.views:
+            if view.link.parent_id is not None:
+                self._children.setdefault(view.link.parent_id, []).append(view.link)
+        self._known: dict[int, frozenset[str]] = {}
 
-def _storage_below(children: dict[int, list[LinkFacts]], top: LinkFacts) -> set[str]:
-    """Where the link and the links under it (its subcontractors, at any depth) store the data."""
-    below, pending, seen = [], [top], set()
-    while pending:
-        link = pending.pop()
-        if link.id in seen:
-            continue
-        seen.add(link.id)
-        below.append(link)
-        pending.extend(children.get(link.id, ()))
-    return _stored_in(below)
+    def __call__(self, top: LinkFacts) -> set[str]:
+        return set(self._below(top, set()))
+
+    def _below(self, link: LinkFacts, visiting: set[int]) -> frozenset[str]:
+        known = self._known.get(link.id)
+        if known is not None:
+            return known
+        visiting.add(link.id)  # a malformed chain may loop: never walk into a link being walked
+        countries = set(link.storage_countries) if link.stores_health_data else set()
+        for child in self._children.get(link.id, ()):
+            if child.id not in visiting:
+                countries |= self._below(child, visiting)
+        visiting.discard(link.id)
+        known = self._known[link.id] = frozenset(countries)
+        return known
 
 
 def _certificate_documents(chain: Chain) -> Iterator[Finding]:
