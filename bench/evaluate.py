@@ -62,7 +62,7 @@ def seed(organisations: int, processings: int, links: int) -> list:
     chains of ``links`` links mix the organisation itself, suppliers and their subcontractors.
     One processing in ten uses an uncertified supplier (non compliant), one in seven lacks its
     retention period (incomplete); the others are compliant."""
-    from compliance.models import Certificate, ChainLink, Evidence, Processing, Supplier
+    from compliance.models import Certificate, ChainLink, ContractClause, Evidence, Processing, Supplier
     from hds_platform.models import Organisation
     from registry.models import CertifiedHost, HostCertificate, Snapshot
 
@@ -111,9 +111,12 @@ def seed(organisations: int, processings: int, links: int) -> list:
                        certifier="LNE", referential_version="v2", expires_on=date(2028, 1, 1), source="document",
                        evidence=document) for org, document in zip(orgs, documents[len(certified):], strict=True)]
     )
+    # Hosting contracts checked clause by clause, naming France, as a diligent customer keeps them.
+    clauses = {"contract_clauses": list(ContractClause.values), "contract_locations": ["FR"]}
     Evidence.all_organisations.bulk_create([
         Evidence(organisation_id=s.organisation_id, supplier=s, kind=kind, title=kind, file=f"bench/{s.pk}-{kind}",
-                 original_name="x.pdf", sha256="0" * 64, size=1, content_type="application/pdf")
+                 original_name="x.pdf", sha256="0" * 64, size=1, content_type="application/pdf",
+                 **(clauses if kind == "hosting_contract" else {}))
         for s in suppliers for kind in ("hosting_contract", "dpa")
     ])
     register = {

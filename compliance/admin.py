@@ -13,6 +13,7 @@ from compliance.models import (
     ChainLinkCertificate,
     ConformityResult,
     ConformityStatusChange,
+    ContractClause,
     Evidence,
     Processing,
     Supplier,
@@ -51,8 +52,9 @@ class CertificateAdmin(ComplianceAdmin):
 
 @admin.register(Processing)
 class ProcessingAdmin(ComplianceAdmin):
-    list_display = ["name", "organisation", "role", "health_data", "identifiability", "hosting_mode", "updated_at"]
-    list_filter = ["role", "health_data", "identifiability", "hosting_mode"]
+    list_display = ["name", "organisation", "role", "health_data", "identifiability", "hosting_mode",
+                    "exemption_reason", "updated_at"]
+    list_filter = ["role", "health_data", "identifiability", "hosting_mode", "exemption_reason"]
     search_fields = ["name", "organisation__name"]
     readonly_fields = ["chain"]
 
@@ -70,8 +72,8 @@ class ProcessingAdmin(ComplianceAdmin):
 
 @admin.register(ChainLink)
 class ChainLinkAdmin(ComplianceAdmin):
-    list_display = ["id", "organisation", "processing", "supplier", "parent", "exempt_under_parent", "is_backup"]
-    list_filter = ["exempt_under_parent", "is_backup", "stores_health_data"]
+    list_display = ["id", "organisation", "processing", "supplier", "parent", "exemption_reason", "is_backup"]
+    list_filter = ["exemption_reason", "is_backup", "stores_health_data"]
     search_fields = ["processing__name", "supplier__name", "organisation__name"]
     list_select_related = ["organisation", "processing", "supplier"]
     exclude = ["certificates"]  # the relation reads through the scoped manager: a plain list instead
@@ -96,6 +98,19 @@ class EvidenceAdmin(ComplianceAdmin):
     search_fields = ["title", "original_name", "sha256", "organisation__name"]
     list_select_related = ["organisation", "supplier"]
     exclude = ["file"]  # the storage path is not for display: downloads go through the authorised view
+    readonly_fields = ["contract_checklist"]
+
+    @admin.display(description=_("clauses R.1111-11"))
+    def contract_checklist(self, evidence):
+        """Each clause of the article, found or not; nothing for another kind of document."""
+        if evidence.kind != "hosting_contract":
+            return "—"
+        if evidence.contract_clauses is None:
+            return _("non vérifiées")
+        return format_html_join(
+            mark_safe("<br>"), "{} {}",
+            (("✓" if value in evidence.contract_clauses else "✗", label) for value, label in ContractClause.choices),
+        )
 
 
 @admin.register(ConformityResult)

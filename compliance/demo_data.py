@@ -15,7 +15,7 @@ from datetime import date
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from compliance import evaluation, services
-from compliance.models import Processing
+from compliance.models import ContractClause, Processing
 from hds_platform.tenancy import organisation_context
 from registry.matching import normalise_name
 from registry.models import CertifiedHost
@@ -112,10 +112,18 @@ def _host_supplier(actor, key: str, *, contract: bool = True):
 def _contracts(actor, supplier, key: str) -> None:
     services.evidence_upload(actor=actor, file=_pdf(f"contrat-{key}.pdf", f"Contrat d'hebergement {supplier.name}"),
                              kind="hosting_contract", title=f"Contrat d'hébergement {supplier.name}",
-                             supplier=supplier, issued_on=date(2026, 1, 5), valid_until=date(2029, 1, 4))
+                             supplier=supplier, issued_on=date(2026, 1, 5), valid_until=date(2029, 1, 4),
+                             contract_clauses=ContractClause.values, contract_locations=["FR"])
     services.evidence_upload(actor=actor, file=_pdf(f"dpa-{key}.pdf", f"Accord art. 28 {supplier.name}"),
                              kind="dpa", title=f"Accord de sous-traitance {supplier.name}", supplier=supplier,
                              issued_on=date(2026, 1, 5))
+
+
+def _own_contract(actor, title: str) -> None:
+    """The organisation's own hosting contract with the controllers it serves, checked clause by clause."""
+    services.evidence_upload(actor=actor, file=_pdf("contrat-clients.pdf", title), kind="hosting_contract",
+                             title=title, issued_on=date(2026, 1, 5), contract_clauses=ContractClause.values,
+                             contract_locations=["FR"])
 
 
 def _own_certificate(actor, activities, number, expires_on):
@@ -130,6 +138,7 @@ def _own_certificate(actor, activities, number, expires_on):
 
 def _medisoft(actor) -> None:
     _own_certificate(actor, [5], "AFNOR 2025/51234", date(2028, 1, 31))
+    _own_contract(actor, "Contrat d'hébergement type des clients MédiSoft")
     ovh = _host_supplier(actor, "ovh")
     backup = _host_supplier(actor, "sauvegarde")
     saas = services.processing_create(
@@ -192,6 +201,7 @@ def _cabinet_durand(actor) -> None:
 
 def _nuage_sante(actor) -> None:
     _own_certificate(actor, [1, 2, 3, 4, 5, 6], "AFNOR 2025/60001", date(2028, 1, 31))
+    _own_contract(actor, "Contrat d'hébergement HDS type de Nuage Santé")
     datacenter = _host_supplier(actor, "lumiere")
     processing = services.processing_create(
         actor=actor, name="Hébergement HDS des clients", role="processor", health_data=True,

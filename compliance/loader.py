@@ -10,7 +10,8 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
 
 - ``OrganisationFacts``: the current organisation's name and kind.
 - ``ProcessingFacts``: the processing's fields; an empty ``hosting_mode`` is "unknown" (None);
-  ``transfers`` become ``Transfer(country, safeguard)``.
+  ``transfers`` become ``Transfer(country, safeguard)``; an empty ``exemption_reason`` is None,
+  ``exemption_evidence`` true when the cited evidence is current and valid on the date.
 - ``LinkFacts``: actor ``SELF`` when the link has no supplier, otherwise the supplier id;
   ``certificates`` the ids of the certificates the link names (joined into the links' query);
   ``remote_access`` entries become ``RemoteAccess(country, basis)``;
@@ -22,6 +23,14 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
   ``documents_change_on``: the first date after the evaluation date on which one of the documents
   these three flags read starts (``issued_on``) or stops (the day after ``valid_until``) being
   valid, so that the answer's ``valid_until`` accounts for them.
+  ``exemption_reason``: the stored reason, "" read as None (the database keeps
+  ``exempt_under_parent`` in step with ``covered_by_parent_audit``);
+  ``contract_clauses`` / ``contract_locations``: what the valid hosting contracts that count for
+  the link (as above) were checked to say, read together: the union of the checked clauses (None
+  when none was checked) and of the locations named. On a link of the organisation itself,
+  ``has_hosting_contract`` and these terms come from the organisation's own hosting contracts: a
+  current evidence of kind ``hosting_contract`` with no supplier, tied to this processing or to
+  none (the contract it signs with every controller it serves).
 - ``ActorFacts`` (one per supplier): ``non_eu_law_mitigations`` is true when the mitigations
   text is not blank; ``dpf_certified`` is the supplier's flag; ``registry_match`` is the
   supplier's status, a rejected match counting as none, and a confirmed match whose host has
@@ -73,10 +82,11 @@ PROCESSING_FIELDS = (
     "art9_condition", "data_subject_categories", "data_categories", "recipients", "retention",
     "security_measures", "controller_contact", "transfers", "dpia_required", "dpia_done", "controllers_served",
     "hosts_for_patients",
+    "exemption_reason", "exemption_evidence_id",
 )
 LINK_FIELDS = (
     "id", "processing_id", "supplier_id", "parent_id", "activities", "stores_health_data", "storage_countries",
-    "remote_access", "exempt_under_parent", "exemption_evidence_id", "is_backup",
+    "remote_access", "exempt_under_parent", "exemption_evidence_id", "is_backup", "exemption_reason",
 )
 RELIED_ON = "certificates"  # joined into the links' query: one row per certificate a link names
 SUPPLIER_FIELDS = (
@@ -90,6 +100,8 @@ CERTIFICATE_FIELDS = (
 )
 CERTIFICATE_DOCUMENTS = (EvidenceKind.HDS_CERTIFICATE, EvidenceKind.ISO27001_CERTIFICATE)
 CONTRACT_KINDS = (EvidenceKind.HOSTING_CONTRACT, EvidenceKind.DPA)
+EVIDENCE_FIELDS = ("id", "kind", "supplier_id", "processing_id", "certificate_id", "issued_on", "valid_until",
+                   "contract_clauses", "contract_locations")
 
 
 def load_inputs(processing_ids: Iterable[int], on: date) -> dict[int, EvaluationInput]:
@@ -107,7 +119,7 @@ def load_inputs(processing_ids: Iterable[int], on: date) -> dict[int, Evaluation
     suppliers = _read_suppliers(supplier_ids)
     certificates = _read_certificates(supplier_ids)
     published = _read_published_certificates(suppliers)
-    evidence = _EvidenceOnFile.index(_read_evidence(supplier_ids, links, certificates), on)
+    evidence = _EvidenceOnFile.index(_read_evidence(supplier_ids, processings, links, certificates), on)
 
     facts = _BatchFacts(
         organisation=OrganisationFacts(name=organisation.name, kind=organisation.kind),
@@ -174,17 +186,21 @@ def _read_published_certificates(suppliers: list[dict]) -> defaultdict[int, list
     return published
 
 
-def _read_evidence(supplier_ids: list[int], links: list[dict], certificates: list[dict]) -> list[dict]:
+def _read_evidence(supplier_ids: list[int], processings: list[dict], links: list[dict],
+                   certificates: list[dict]) -> list[dict]:
     """Query 6: the current evidence that can prove something: the suppliers' contracts and DPAs,
-    the certificates' documents, and the evidence cited by a link's exemption or a certificate."""
+    the organisation's own hosting contracts (with no supplier: with the controllers it serves),
+    the certificates' documents, and the evidence cited by an exemption or a certificate."""
     cited = {link["exemption_evidence_id"] for link in links if link["exemption_evidence_id"]}
+    cited |= {row["exemption_evidence_id"] for row in processings if row["exemption_evidence_id"]}
     cited |= {row["evidence_id"] for row in certificates if row["evidence_id"]}
     return list(
         Evidence.objects.filter(superseded_by__isnull=True)
         .filter(Q(kind__in=CONTRACT_KINDS, supplier_id__in=supplier_ids)
+                | Q(kind=EvidenceKind.HOSTING_CONTRACT, supplier__isnull=True)
                 | Q(kind__in=CERTIFICATE_DOCUMENTS, certificate_id__in=[row["id"] for row in certificates])
                 | Q(id__in=cited))
-        .values("id", "kind", "supplier_id", "processing_id", "certificate_id", "issued_on", "valid_until")
+        .values(*EVIDENCE_FIELDS)
     )
 
 
@@ -224,11 +240,15 @@ class _EvidenceOnFile:
     valid_ids: set[int]
     documented_certificates: set[int]
     # (kind, supplier id) → the processings the valid contracts of that kind cover (None: all of them).
-    contracts: dict[tuple[str, int], set[int | None]]
+    # Supplier id None: the organisation's own hosting contracts with the controllers it serves.
+    contracts: dict[tuple[str, int | None], set[int | None]]
     # Evidence id → the first date its validity turns; (supplier id, processing id or None) → the
     # earliest such date among the contracts and DPAs with that supplier for that scope.
     changes_on: dict[int, date]
     contract_changes_on: dict[tuple[int, int | None], date]
+    # Supplier id (None: the organisation's own) → (processing id or None, clauses, locations) of
+    # each valid hosting contract.
+    hosting_terms: dict[int | None, list[tuple[int | None, list[str] | None, list[str]]]]
 
     @classmethod
     def index(cls, rows: list[dict], on: date) -> _EvidenceOnFile:
@@ -237,7 +257,9 @@ class _EvidenceOnFile:
         contract_changes_on: dict[tuple[int, int | None], date] = {}
         for row in rows:
             day = changes_on.get(row["id"])
-            if day is not None and row["kind"] in CONTRACT_KINDS and row["supplier_id"] is not None:
+            # The organisation's own hosting contracts (no supplier) count for its own links.
+            own_contract = row["supplier_id"] is None and row["kind"] == EvidenceKind.HOSTING_CONTRACT
+            if day is not None and row["kind"] in CONTRACT_KINDS and (row["supplier_id"] is not None or own_contract):
                 key = (row["supplier_id"], row["processing_id"])
                 contract_changes_on[key] = _earliest(contract_changes_on.get(key), day)
         return cls(
@@ -247,6 +269,7 @@ class _EvidenceOnFile:
             contracts=_contracts(rows, valid_ids),
             changes_on=changes_on,
             contract_changes_on=contract_changes_on,
+            hosting_terms=_hosting_terms(rows, valid_ids),
         )
 
     def is_valid(self, evidence_id: int | None) -> bool:
@@ -257,8 +280,9 @@ class _EvidenceOnFile:
         return certificate["evidence_id"] in self.current_ids or certificate["id"] in self.documented_certificates
 
     def contract_on_file(self, kind: str, supplier_id: int | None, processing_id: int) -> bool:
-        """A valid contract of ``kind`` with the supplier, framework (no processing) or for this processing."""
-        if supplier_id is None:
+        """A valid contract of ``kind`` with the supplier, framework (no processing) or for this
+        processing; with no supplier, the organisation's own hosting contract."""
+        if supplier_id is None and kind != EvidenceKind.HOSTING_CONTRACT:
             return False
         scopes = self.contracts.get((kind, supplier_id), ())
         return None in scopes or processing_id in scopes
@@ -272,18 +296,45 @@ class _EvidenceOnFile:
             self.changes_on.get(exemption_evidence_id),
         )
 
+    def contract_terms(self, supplier_id: int | None,
+                       processing_id: int) -> tuple[frozenset[str] | None, tuple[str, ...]]:
+        """The clauses and locations of the valid hosting contracts that apply, read together:
+        the union of those checked (None when none is), and the union of the locations named."""
+        clauses: set[str] | None = None
+        locations: set[str] = set()
+        for scope, checked, named in self.hosting_terms.get(supplier_id, ()):
+            if scope is not None and scope != processing_id:
+                continue
+            if checked is not None:
+                clauses = (clauses or set()) | set(checked)
+            locations.update(named)
+        return (None if clauses is None else frozenset(clauses)), tuple(sorted(locations))
+
 
 def _documents_a_certificate(row: dict) -> bool:
     return row["kind"] in CERTIFICATE_DOCUMENTS and row["certificate_id"] is not None
 
 
-def _contracts(rows: list[dict], valid_ids: set[int]) -> dict[tuple[str, int], set[int | None]]:
-    """The valid contracts and DPAs with a supplier: (kind, supplier id) → the processings they cover."""
-    contracts: dict[tuple[str, int], set[int | None]] = defaultdict(set)
+def _contracts(rows: list[dict], valid_ids: set[int]) -> dict[tuple[str, int | None], set[int | None]]:
+    """The valid contracts and DPAs: (kind, supplier id) → the processings they cover. A hosting
+    contract with no supplier is the organisation's own (supplier id None); a DPA needs a supplier."""
+    contracts: dict[tuple[str, int | None], set[int | None]] = defaultdict(set)
     for row in rows:
-        if row["kind"] in CONTRACT_KINDS and row["supplier_id"] is not None and row["id"] in valid_ids:
+        if row["id"] not in valid_ids or row["kind"] not in CONTRACT_KINDS:
+            continue
+        if row["supplier_id"] is not None or row["kind"] == EvidenceKind.HOSTING_CONTRACT:
             contracts[(row["kind"], row["supplier_id"])].add(row["processing_id"])
     return contracts
+
+
+def _hosting_terms(rows: list[dict], valid_ids: set[int]) -> dict[int | None, list]:
+    """Supplier id (None: the organisation's own) → what each valid hosting contract says."""
+    terms: dict[int | None, list] = defaultdict(list)
+    for row in rows:
+        if row["kind"] == EvidenceKind.HOSTING_CONTRACT and row["id"] in valid_ids:
+            terms[row["supplier_id"]].append((row["processing_id"], row["contract_clauses"],
+                                              row["contract_locations"]))
+    return terms
 
 
 # Building the facts ----------------------------------------------------------------------------
@@ -302,11 +353,12 @@ class _BatchFacts:
     def input_for(self, processing: dict, links: list[dict]) -> EvaluationInput:
         """Actors sorted by key and certificates grouped by actor in key order: the inputs digest
         hashes their ``repr``, so this order is part of the output."""
-        link_facts = tuple(_link(link, self.evidence) for link in links)
+        own_proof = processing["exemption_evidence_id"]
+        link_facts = tuple(_link(link, self.evidence, own_proof) for link in links)
         keys = {link.actor for link in link_facts}
         return EvaluationInput(
             organisation=self.organisation,
-            processing=_processing(processing),
+            processing=_processing(processing, self.evidence),
             on=self.on,
             links=link_facts,
             actors={key: self.actors[key] for key in sorted(keys - {SELF})},
@@ -354,7 +406,7 @@ def _certificate(row: dict, evidence: _EvidenceOnFile) -> CertificateFacts:
     )
 
 
-def _processing(row: dict) -> ProcessingFacts:
+def _processing(row: dict, evidence: _EvidenceOnFile) -> ProcessingFacts:
     return ProcessingFacts(
         id=row["id"],
         name=row["name"],
@@ -376,6 +428,8 @@ def _processing(row: dict) -> ProcessingFacts:
         dpia_done=row["dpia_done"],
         controllers_served=row["controllers_served"],
         hosts_for_patients=row["hosts_for_patients"],
+        exemption_reason=row["exemption_reason"] or None,
+        exemption_evidence=evidence.is_valid(row["exemption_evidence_id"]),
     )
 
 
@@ -412,10 +466,16 @@ def _registry_view(supplier: dict, published: list[dict]) -> RegistryView:
     )
 
 
-def _link(row: dict, evidence: _EvidenceOnFile) -> LinkFacts:
-    """A link, with the contracts and the exemption proof that are valid on the evaluation date."""
+def _link(row: dict, evidence: _EvidenceOnFile, own_exemption_evidence_id: int | None) -> LinkFacts:
+    """A link, with the contracts and the exemption proof that are valid on the evaluation date.
+    The organisation's own links take the processing's exemption (and so its proof's dates) when
+    they have none of their own."""
     supplier_id = row["supplier_id"]
     processing_id = row["processing_id"]
+    documents_change_on = evidence.documents_change_on(supplier_id, processing_id, row["exemption_evidence_id"])
+    if supplier_id is None:
+        documents_change_on = _earliest(documents_change_on, evidence.changes_on.get(own_exemption_evidence_id))
+    clauses, locations = evidence.contract_terms(supplier_id, processing_id)
     return LinkFacts(
         id=row["id"],
         actor=SELF if supplier_id is None else supplier_id,
@@ -430,5 +490,8 @@ def _link(row: dict, evidence: _EvidenceOnFile) -> LinkFacts:
         has_dpa=evidence.contract_on_file(EvidenceKind.DPA, supplier_id, processing_id),
         is_backup=row["is_backup"],
         certificates=frozenset(row[RELIED_ON]),
-        documents_change_on=evidence.documents_change_on(supplier_id, processing_id, row["exemption_evidence_id"]),
+        documents_change_on=documents_change_on,
+        exemption_reason=row["exemption_reason"] or None,
+        contract_clauses=clauses,
+        contract_locations=locations,
     )

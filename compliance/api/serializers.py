@@ -15,6 +15,8 @@ from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.utils import html
 
 from compliance.conformity import RegistryMatch, Severity
 from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS, EXPIRY_WINDOWS
@@ -25,7 +27,9 @@ from compliance.models import (
     ConformityResult,
     ConformityStatus,
     ConformityStatusChange,
+    ContractClause,
     Evidence,
+    ExemptionReason,
     Processing,
     RegistryMatchStatus,
     RemoteAccessBasis,
@@ -84,6 +88,74 @@ class ActorField(TenantPrimaryKeyRelatedField):
         if data == self.SELF:
             return None
         return super().to_internal_value(data)
+
+
+class CodeListField(serializers.Field):
+    """A list of codes. In a multipart form (an upload), the key is repeated or its value is
+    comma-separated; an empty value is the empty list."""
+
+    default_error_messages = {"invalid": _("Attendu : une liste de codes.")}
+
+    def get_value(self, dictionary):
+        if not html.is_html_input(dictionary):
+            return dictionary.get(self.field_name, empty)
+        if self.field_name not in dictionary:
+            return empty
+        return [part.strip() for item in dictionary.getlist(self.field_name) for part in item.split(",")
+                if part.strip()]
+
+    def to_representation(self, value):
+        return None if value is None else list(value)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            self.fail("invalid")
+        return data
+
+
+@extend_schema_field({
+    "type": "array", "nullable": True, "uniqueItems": True,
+    "items": {"type": "string", "enum": ContractClause.values},
+    "description": "Hosting contract: the clauses of CSP art. R.1111-11 (1° to 14°) it was checked to contain, "
+                   "in the article's order; null: not checked yet.",
+    "example": ["certificate_scope_dates", "services", "hosting_locations"],
+})
+class ContractClausesField(CodeListField):
+    default_error_messages = {
+        "invalid": _("Attendu : une liste de codes de clauses."),
+        "unknown_contract_clause": _("Clause inconnue : {codes}."),
+    }
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        unknown = [code for code in data if code not in ContractClause.values]
+        if unknown:
+            self.fail("unknown_contract_clause", codes=", ".join(unknown))
+        return data
+
+
+@extend_schema_field({
+    "type": "array", "items": {"type": "string", "minLength": 2, "maxLength": 2},
+    "description": "ISO 3166-1 alpha-2 country codes.", "example": ["FR"],
+})
+class CountryCodesField(CodeListField):
+    default_error_messages = {
+        "invalid": _("Attendu : une liste de codes pays."),
+        "invalid_country": _("{value} n'est pas un code pays ISO 3166 alpha-2."),
+    }
+
+    def to_internal_value(self, data):
+        codes = [code.strip().upper() for code in super().to_internal_value(data)]
+        for code in codes:
+            if code not in countries:
+                self.fail("invalid_country", value=code)
+        return codes
+
+
+EXEMPTION_REASON_HELP = _("archiving_approved (electronic archiving approved by the Culture ministry, CSP "
+                          "L.1111-8), short_term_processing (CSP R.1111-8-8 I), covered_by_parent_audit (the "
+                          "certified parent's audit, HDS v2 EXI 12/14), or empty. Exempts only with "
+                          "exemption_evidence.")
 
 
 # Suppliers -----------------------------------------------------------------------------------
@@ -253,8 +325,8 @@ PROCESSING_EXAMPLE = {
     "security_measures": "Chiffrement, authentification forte", "controller_contact": "dpo@medisoft.example",
     "dpo_contact": "dpo@medisoft.example", "dpia_required": True, "dpia_done": True, "role": "processor",
     "controllers_served": ["Clinique des Tilleuls"], "health_data": True, "identifiability": "identified",
-    "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": "compliant",
-    "hosting_status": "compliant", "register_status": "compliant",
+    "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": "", "exemption_evidence": None,
+    "conformity_status": "compliant", "hosting_status": "compliant", "register_status": "compliant",
     "created_at": "2026-11-02T09:30:00+01:00", "updated_at": "2026-11-02T09:30:00+01:00",
 }
 
@@ -284,14 +356,24 @@ class ProcessingSerializer(serializers.ModelSerializer):
         help_text=_("The GDPR register's answer (art. 30, 9, 35) of the latest evaluation; null before the first "
                     "one."),
     )
+    exemption_reason = serializers.ChoiceField(
+        choices=[(value, label) for value, label in ExemptionReason.choices
+                 if value != ExemptionReason.COVERED_BY_PARENT_AUDIT],
+        allow_blank=True, required=False,
+        help_text=_("The organisation's own exemption for this processing: archiving_approved (CSP L.1111-8), "
+                    "short_term_processing (CSP R.1111-8-8 I), or empty. Exempts only with exemption_evidence."),
+    )
+    exemption_evidence = TenantPrimaryKeyRelatedField(model=Evidence, allow_null=True, required=False,
+                                                      help_text=_("The proof of the exemption (evidence id)."))
 
     class Meta:
         model = Processing
         fields = ["id", "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories",
                   "data_categories", "recipients", "transfers", "retention", "security_measures",
                   "controller_contact", "dpo_contact", "dpia_required", "dpia_done", "role", "controllers_served",
-                  "health_data", "identifiability", "hosting_mode", "hosts_for_patients", "conformity_status",
-                  "hosting_status", "register_status", "created_at", "updated_at"]
+                  "health_data", "identifiability", "hosting_mode", "hosts_for_patients", "exemption_reason",
+                  "exemption_evidence", "conformity_status", "hosting_status", "register_status", "created_at",
+                  "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []
 
@@ -361,7 +443,7 @@ CHAIN_LINK_EXAMPLE = {
     "id": 31, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None, "activities": [1, 2, 3, 4],
     "stores_health_data": True, "storage_countries": ["FR"],
     "remote_access_countries": [{"country": "CA", "basis": "adequacy"}], "exempt_under_parent": False,
-    "exemption_evidence": None, "is_backup": False, "certificates": [40],
+    "exemption_reason": "", "exemption_evidence": None, "is_backup": False, "certificates": [40],
     "created_at": "2026-11-02T09:40:00+01:00", "updated_at": "2026-11-02T09:40:00+01:00",
 }
 
@@ -390,12 +472,19 @@ class ChainLinkSerializer(serializers.ModelSerializer):
                     "sorted. Empty: every valid certificate of the actor counts, and two valid ones with "
                     "different perimeters for the same activity leave the link incomplete until one is named."),
     )
+    exempt_under_parent = serializers.BooleanField(
+        required=False,
+        help_text=_("Covered by the parent host's certification audit: the same as exemption_reason "
+                    "covered_by_parent_audit (either sets the other)."),
+    )
+    exemption_reason = serializers.ChoiceField(choices=ExemptionReason.choices, allow_blank=True, required=False,
+                                               help_text=EXEMPTION_REASON_HELP)
 
     class Meta:
         model = ChainLink
         fields = ["id", "processing", "actor", "actor_name", "parent", "activities", "stores_health_data",
-                  "storage_countries", "remote_access_countries", "exempt_under_parent", "exemption_evidence",
-                  "is_backup", "certificates", "created_at", "updated_at"]
+                  "storage_countries", "remote_access_countries", "exempt_under_parent", "exemption_reason",
+                  "exemption_evidence", "is_backup", "certificates", "created_at", "updated_at"]
         read_only_fields = ["id", "processing", "created_at", "updated_at"]
         validators = []
 
@@ -565,7 +654,12 @@ EVIDENCE_EXAMPLE = {
     "original_name": "contrat-ovh-2026.pdf",
     "sha256": "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef", "size": 48213,
     "content_type": "application/pdf", "issued_on": "2026-01-15", "valid_until": "2029-01-14", "supplier": 12,
-    "processing": None, "certificate": None, "version": 2, "supersedes": 4, "superseded_by": None,
+    "processing": None, "certificate": None,
+    "contract_clauses": ["certificate_scope_dates", "services", "hosting_locations", "data_subject_rights_breach",
+                         "incident_contact", "service_levels", "subcontractors", "access_rules", "changes",
+                         "host_failure", "no_other_use", "reversibility_restitution", "reversibility_destruction",
+                         "reversibility_formats"],
+    "contract_locations": ["FR"], "version": 2, "supersedes": 4, "superseded_by": None,
     "is_current": True, "uploaded_by": "camille.martin@medisoft.example", "uploaded_at": "2026-11-02T10:00:00+01:00",
 }
 
@@ -576,6 +670,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
     supplier = TenantPrimaryKeyRelatedField(model=Supplier, allow_null=True, required=False)
     processing = TenantPrimaryKeyRelatedField(model=Processing, allow_null=True, required=False)
     certificate = TenantPrimaryKeyRelatedField(model=Certificate, allow_null=True, required=False)
+    contract_clauses = ContractClausesField(allow_null=True, required=False)
+    contract_locations = CountryCodesField(required=False, help_text=_(
+        "Hosting contract: the countries it names as hosting locations (R.1111-11 3°), ISO 3166-1 alpha-2."))
     supersedes = serializers.SerializerMethodField(help_text=_("Id of the version this one replaced."))
     is_current = serializers.BooleanField(read_only=True, help_text=_("Not superseded by a newer version."))
     uploaded_by = serializers.SerializerMethodField()
@@ -583,8 +680,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Evidence
         fields = ["id", "kind", "title", "file", "original_name", "sha256", "size", "content_type", "issued_on",
-                  "valid_until", "supplier", "processing", "certificate", "version", "supersedes", "superseded_by",
-                  "is_current", "uploaded_by", "uploaded_at"]
+                  "valid_until", "supplier", "processing", "certificate", "contract_clauses", "contract_locations",
+                  "version", "supersedes", "superseded_by", "is_current", "uploaded_by", "uploaded_at"]
         read_only_fields = ["id", "original_name", "sha256", "size", "content_type", "version", "superseded_by",
                             "uploaded_at"]
         extra_kwargs = {
@@ -620,10 +717,16 @@ class EvidenceUploadSerializer(serializers.ModelSerializer):
     supplier = TenantPrimaryKeyRelatedField(model=Supplier, allow_null=True, required=False)
     processing = TenantPrimaryKeyRelatedField(model=Processing, allow_null=True, required=False)
     certificate = TenantPrimaryKeyRelatedField(model=Certificate, allow_null=True, required=False)
+    contract_clauses = ContractClausesField(allow_null=True, required=False, help_text=_(
+        "Hosting contract: the R.1111-11 clauses it contains (repeat the key, or separate with commas); "
+        "omitted: not checked yet."))
+    contract_locations = CountryCodesField(required=False, help_text=_(
+        "Hosting contract: the countries it names as hosting locations (repeat the key, or separate with commas)."))
 
     class Meta:
         model = Evidence
-        fields = ["file", "kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate"]
+        fields = ["file", "kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate",
+                  "contract_clauses", "contract_locations"]
         extra_kwargs = {"title": {"required": False}}
         validators = []
 

@@ -9,6 +9,7 @@ rule family in `rules/`, the expiry horizons every part of Maillon shares in `ho
 from .engine import STATUS_RANK, EvaluationResult, Status, evaluate, worse
 from .findings import CATALOGUE, RULE_CODES, Finding, FindingSpec, Severity
 from .inputs import (
+    ALL_CONTRACT_CLAUSES,
     SELF,
     ActorFacts,
     ActorKey,
@@ -16,7 +17,9 @@ from .inputs import (
     CertificateKind,
     CertificateSource,
     CertificateStatus,
+    ContractClause,
     EvaluationInput,
+    ExemptionReason,
     HostingMode,
     Identifiability,
     LinkFacts,
@@ -32,6 +35,7 @@ from .inputs import (
 )
 
 __all__ = [
+    "ALL_CONTRACT_CLAUSES",
     "CATALOGUE",
     "RULE_CODES",
     "SELF",
@@ -42,8 +46,10 @@ __all__ = [
     "CertificateKind",
     "CertificateSource",
     "CertificateStatus",
+    "ContractClause",
     "EvaluationInput",
     "EvaluationResult",
+    "ExemptionReason",
     "Finding",
     "FindingSpec",
     "HostingMode",

@@ -28,6 +28,7 @@ from .inputs import (
     CertificateFacts,
     CertificateKind,
     EvaluationInput,
+    ExemptionReason,
     HostingMode,
     Identifiability,
     LinkFacts,
@@ -36,7 +37,7 @@ from .inputs import (
 )
 from .rules.scope import Scope, decide_scope, identifying_categories
 from .rules.validity import certificate_problems
-from .views import LinkView, Outcome, Resolution
+from .views import NOT_HOSTING_EXEMPTIONS, LinkView, Outcome, Resolution
 
 ORGANISATIONS_HOSTING_FOR_OTHERS = frozenset({
     OrganisationKind.SOFTWARE_EDITOR,
@@ -138,6 +139,7 @@ class Chain:
         activities = link.activities | BACKUP_ONLY if link.is_backup else link.activities
         parent = None if link.parent_id is None else links_by_id.get(link.parent_id)
         in_hds_scope = self.health and (self.hosts_for_others or not is_self)
+        exemption, proven = self._exemption(link)
         return LinkView(
             link=link,
             actor=self.actor(link.actor),
@@ -145,14 +147,23 @@ class Chain:
             activities=activities,
             parent=parent,
             in_hds_scope=in_hds_scope,
-            resolutions=self._resolve(link, activities, parent) if in_hds_scope else (),
+            resolutions=self._resolve(link, activities, parent, exemption, proven) if in_hds_scope else (),
+            exemption=exemption,
+            exemption_proven=proven,
         )
 
+    def _exemption(self, link: LinkFacts) -> tuple[ExemptionReason | None, bool]:
+        """The link's own exemption; an organisation's own link without one takes the processing's."""
+        if link.exemption_reason is not None or not link.is_self:
+            return link.exemption_reason, link.exemption_evidence
+        return self.processing.exemption_reason, self.processing.exemption_evidence
+
     def _resolve(
-        self, link: LinkFacts, activities: frozenset[int], parent: LinkFacts | None
+        self, link: LinkFacts, activities: frozenset[int], parent: LinkFacts | None,
+        exemption: ExemptionReason | None, proven: bool,
     ) -> tuple[Resolution, ...]:
         own = self.valid_by_activity(link)
-        exempt_under = parent if link.exempt_under_parent else None
+        exempt_under = parent if exemption is ExemptionReason.COVERED_BY_PARENT_AUDIT else None
         resolutions = []
         for activity in sorted(activities):
             found = own.get(activity, ())
@@ -165,9 +176,12 @@ class Chain:
             if exempt_under is not None:
                 found = self.valid_by_activity(exempt_under).get(activity, ())
                 if found:
-                    outcome = Outcome.PARENT if link.exemption_evidence else Outcome.UNPROVEN_EXEMPTION
+                    outcome = Outcome.PARENT if proven else Outcome.UNPROVEN_EXEMPTION
                     resolutions.append(Resolution(activity, outcome, found[0]))
                     continue
+            elif exemption in NOT_HOSTING_EXEMPTIONS:
+                resolutions.append(Resolution(activity, Outcome.EXEMPT if proven else Outcome.UNPROVEN_EXEMPTION))
+                continue
             resolutions.append(Resolution(activity, Outcome.NONE))
         return tuple(resolutions)
 

@@ -30,6 +30,10 @@ scope.outsourced_without_supplier         warning   yes   outsourced but no supp
 coverage.activity_not_covered             error           supplier activity without valid cert.
 coverage.exemption_unproven               error           exempt under parent, no evidence
 coverage.exempt_under_parent              info            exemption under parent, with evidence
+coverage.exempt_archiving_approved        info            approved archiving, approval on file
+coverage.exempt_short_term_processing     info            short-term processing, proof on file
+coverage.exemption_archiving_unproven     error           approved archiving claimed, no approval
+coverage.exemption_short_term_unproven    error           short-term processing claimed, no proof
 coverage.link_activities_missing          warning   yes   in-scope link without activities
 coverage.certificate_ambiguous            warning   yes   certificates of different perimeters
 self.activity_not_covered                 error           own activity for others, no own cert.
@@ -64,6 +68,11 @@ evidence.hosting_contract_missing         error           direct host, no hostin
 evidence.dpa_missing                      error           direct processor, no DPA
 evidence.certificate_document_missing     warning         cert. used, not from registry, no copy
 evidence.certificate_expiring             warning         cert. used expires within the horizon
+evidence.own_hosting_contract_missing     error           own host role, no contract with clients
+evidence.contract_clauses_unchecked       warning   yes   contract on file, clauses not checked
+evidence.contract_clauses_missing         error           contract lacks R.1111-11 clauses
+evidence.contract_locations_unrecorded    warning   yes   3° present, locations not recorded
+evidence.contract_location_mismatch       error           stored where the contract does not say
 completeness.operation_missing            error           hosts for others, nobody performs 5
 completeness.site_and_hardware_missing    warning   yes   stored data, nobody below performs 1-2
 register.purposes_missing                 warning   yes   art. 30 field empty
@@ -90,7 +99,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from .inputs import ActorKey
+from .inputs import ActorKey, ContractClause
 
 
 class Severity(StrEnum):
@@ -126,6 +135,40 @@ class Localised(NamedTuple):
 
     fr: str
     en: str
+
+
+CONTRACT_CLAUSE_LABELS_FR = {
+    ContractClause.CERTIFICATE_SCOPE_DATES: "périmètre du certificat et dates de délivrance et de renouvellement",
+    ContractClause.SERVICES: "prestations réalisées et résultats attendus",
+    ContractClause.HOSTING_LOCATIONS: "lieux d'hébergement",
+    ContractClause.DATA_SUBJECT_RIGHTS_BREACH: "droits des personnes et notification des violations",
+    ContractClause.INCIDENT_CONTACT: "interlocuteur du client pour les incidents",
+    ContractClause.SERVICE_LEVELS: "indicateurs et niveaux de service",
+    ContractClause.SUBCONTRACTORS: "conditions de recours à des sous-traitants",
+    ContractClause.ACCESS_RULES: "modalités d'accès aux données",
+    ContractClause.CHANGES: "obligations en cas de modifications ou d'évolutions",
+    ContractClause.HOST_FAILURE: "garanties en cas de défaillance de l'hébergeur",
+    ContractClause.NO_OTHER_USE: "interdiction de toute autre utilisation des données",
+    ContractClause.REVERSIBILITY_RESTITUTION: "réversibilité : restitution des données",
+    ContractClause.REVERSIBILITY_DESTRUCTION: "réversibilité : destruction des copies",
+    ContractClause.REVERSIBILITY_FORMATS: "réversibilité : formats lisibles",
+}
+CONTRACT_CLAUSE_LABELS_EN = {
+    ContractClause.CERTIFICATE_SCOPE_DATES: "certificate perimeter, issue and renewal dates",
+    ContractClause.SERVICES: "services and expected results",
+    ContractClause.HOSTING_LOCATIONS: "hosting locations",
+    ContractClause.DATA_SUBJECT_RIGHTS_BREACH: "data-subject rights and breach notification",
+    ContractClause.INCIDENT_CONTACT: "the customer's contact for incidents",
+    ContractClause.SERVICE_LEVELS: "service indicators and levels",
+    ContractClause.SUBCONTRACTORS: "conditions for using subcontractors",
+    ContractClause.ACCESS_RULES: "rules for access to the data",
+    ContractClause.CHANGES: "obligations when things change",
+    ContractClause.HOST_FAILURE: "guarantees if the host fails",
+    ContractClause.NO_OTHER_USE: "ban on any other use of the data",
+    ContractClause.REVERSIBILITY_RESTITUTION: "reversibility: restitution of the data",
+    ContractClause.REVERSIBILITY_DESTRUCTION: "reversibility: destruction of copies",
+    ContractClause.REVERSIBILITY_FORMATS: "reversibility: readable formats",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +405,45 @@ _ENTRIES = (
         "L'audit de certification de {parent} couvre {actor} (exemption documentée).",
         "{actor} is covered by {parent}'s certification audit (documented exemption).",
         "CSP art. L.1111-8 ; référentiel HDS v2",
+    ),
+    FindingSpec(
+        "coverage.exempt_archiving_approved", INFO,
+        "{actor} est un service d'archivage électronique agréé par le ministère de la Culture "
+        "(agrément au dossier) : c'est cet agrément, et non un certificat HDS, que la loi exige "
+        "pour ses activités.",
+        "{actor} is an electronic archiving service approved by the Ministry of Culture "
+        "(approval on file): the law requires that approval, not an HDS certificate, for its "
+        "activities.",
+        "CSP art. L.1111-8",
+    ),
+    FindingSpec(
+        "coverage.exempt_short_term_processing", INFO,
+        "{actor} n'assure qu'une réception de courte durée des données pour leur saisie, leur "
+        "mise en forme, leur impression ou leur dématérialisation (justificatif au dossier) : ce "
+        "n'est pas une activité d'hébergement, aucun certificat HDS n'est exigé.",
+        "{actor} only receives the data for a short time, to enter, format, print or digitise "
+        "them (proof on file): this is not a hosting activity, no HDS certificate is required.",
+        "CSP art. R.1111-8-8 I",
+    ),
+    FindingSpec(
+        "coverage.exemption_archiving_unproven", ERROR,
+        "{actor} est déclaré service d'archivage agréé par le ministère de la Culture pour "
+        "l'activité {activity} ({activity_label}), mais aucun agrément n'est au dossier : en "
+        "l'état, ni agrément ni certificat HDS ne couvre cette activité.",
+        "{actor} is declared an archiving service approved by the Ministry of Culture for "
+        "activity {activity} ({activity_label}), but no approval is on file: as it stands, "
+        "neither an approval nor an HDS certificate covers this activity.",
+        "CSP art. L.1111-8 et R.1111-8-8 II",
+    ),
+    FindingSpec(
+        "coverage.exemption_short_term_unproven", ERROR,
+        "{actor} est déclaré n'assurer qu'une réception de courte durée des données pour "
+        "l'activité {activity} ({activity_label}), mais aucun justificatif n'est au dossier : en "
+        "l'état, aucun certificat HDS ne couvre cette activité.",
+        "{actor} is declared to receive the data only for a short time for activity {activity} "
+        "({activity_label}), but no proof is on file: as it stands, no HDS certificate covers "
+        "this activity.",
+        "CSP art. R.1111-8-8 I et II",
     ),
     FindingSpec(
         "coverage.link_activities_missing", WARNING,
@@ -672,6 +754,47 @@ _ENTRIES = (
         "HDS certificate no. {number} of {actor} is valid until {expires_on:%Y-%m-%d} (days "
         "left: {days}): ask for the renewed certificate.",
         "CSP art. L.1111-8",
+    ),
+    FindingSpec(
+        "evidence.own_hosting_contract_missing", ERROR,
+        "Votre organisation héberge ces données de santé pour le compte de responsables de "
+        "traitement, mais aucun contrat d'hébergement avec eux n'est au dossier.",
+        "Your organisation hosts these health data on behalf of controllers, but no hosting "
+        "contract with them is on file.",
+        "CSP art. L.1111-8 et R.1111-11",
+    ),
+    FindingSpec(
+        "evidence.contract_clauses_unchecked", WARNING,
+        "{contract} est au dossier, mais ses clauses n'ont pas été vérifiées : indiquez celles "
+        "de l'article R.1111-11 qu'il comporte.",
+        "{contract} is on file, but its clauses have not been checked: record which clauses "
+        "of Article R.1111-11 it contains.",
+        "CSP art. R.1111-11",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "evidence.contract_clauses_missing", ERROR,
+        "{contract} ne comporte pas toutes les clauses exigées par l'article R.1111-11 : "
+        "manquent {clauses}.",
+        "{contract} lacks clauses required by Article R.1111-11: missing {clauses}.",
+        "CSP art. R.1111-11",
+    ),
+    FindingSpec(
+        "evidence.contract_locations_unrecorded", WARNING,
+        "{contract} indique les lieux d'hébergement, mais ils ne sont pas renseignés : "
+        "impossible de les comparer aux pays de stockage.",
+        "{contract} states the hosting locations, but they are not recorded: they cannot be "
+        "compared with the storage countries.",
+        "CSP art. R.1111-11 (3°)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "evidence.contract_location_mismatch", ERROR,
+        "{contract} ne mentionne pas, parmi les lieux d'hébergement ({named}), des pays où "
+        "les données de santé sont stockées : {countries}.",
+        "{contract} does not name, among the hosting locations ({named}), countries where the "
+        "health data are stored: {countries}.",
+        "CSP art. R.1111-11 (3°)",
     ),
     # Completeness (rule 10)
     FindingSpec(

@@ -87,12 +87,43 @@ class TransferBasis(StrEnum):
     NONE = ""  # nothing documented
 
 
+class ContractClause(StrEnum):
+    """The clauses a health data hosting contract must contain (CSP art. R.1111-11, 1° to 14°), in
+    the article's order: the position of a member is its number minus one."""
+
+    CERTIFICATE_SCOPE_DATES = "certificate_scope_dates"  # 1° certificate perimeter, issue and renewal dates
+    SERVICES = "services"  # 2° services and expected results
+    HOSTING_LOCATIONS = "hosting_locations"  # 3° hosting locations
+    DATA_SUBJECT_RIGHTS_BREACH = "data_subject_rights_breach"  # 4° data-subject rights, breach notification
+    INCIDENT_CONTACT = "incident_contact"  # 5° the customer's contact for incidents
+    SERVICE_LEVELS = "service_levels"  # 6° service indicators and levels
+    SUBCONTRACTORS = "subcontractors"  # 7° conditions for using subcontractors
+    ACCESS_RULES = "access_rules"  # 8° access rules
+    CHANGES = "changes"  # 9° obligations when things change
+    HOST_FAILURE = "host_failure"  # 10° guarantees if the host fails
+    NO_OTHER_USE = "no_other_use"  # 11° ban on any other use of the data
+    REVERSIBILITY_RESTITUTION = "reversibility_restitution"  # 12° reversibility: restitution
+    REVERSIBILITY_DESTRUCTION = "reversibility_destruction"  # 13° reversibility: destruction of copies
+    REVERSIBILITY_FORMATS = "reversibility_formats"  # 14° reversibility: readable formats
+
+
+ALL_CONTRACT_CLAUSES = frozenset(ContractClause)
+
+
+class ExemptionReason(StrEnum):
+    """Why an actor performing HDS activities needs no HDS certificate of its own, each with its proof."""
+
+    ARCHIVING_APPROVED = "archiving_approved"  # electronic archiving approved by the Culture ministry (L.1111-8)
+    SHORT_TERM_PROCESSING = "short_term_processing"  # short-term reception, not hosting (R.1111-8-8 I)
+    COVERED_BY_PARENT_AUDIT = "covered_by_parent_audit"  # within the certified parent's audit (v2, EXI 12/14)
+
+
 # Value -> member: a dictionary lookup costs a tenth of calling the enum class, and inputs are
 # built by the hundred thousand.
 _MEMBERS = {
     enum_cls: {member.value: member for member in enum_cls}
     for enum_cls in (OrganisationKind, Identifiability, HostingMode, Role, RegistryMatch, CertificateKind,
-                     CertificateStatus, CertificateSource, TransferBasis)
+                     CertificateStatus, CertificateSource, TransferBasis, ContractClause, ExemptionReason)
 }
 
 
@@ -120,6 +151,10 @@ def _activities(values: Iterable[int]) -> frozenset[int]:
 
 def _countries(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(country.strip().upper() for country in values)
+
+
+def _clauses(values: Iterable[str] | None) -> frozenset[ContractClause] | None:
+    return None if values is None else frozenset(_enum(ContractClause, value) for value in values)
 
 
 _set = object.__setattr__  # how __post_init__ normalises a field of a frozen dataclass
@@ -158,6 +193,10 @@ class ProcessingFacts:
     absence would prove nothing. `hosts_for_patients` marks a service hosting health data on
     behalf of the patients themselves (CSP L.1111-8 I: a patient-facing service holding its
     users' data), which is hosting even on the organisation's own servers.
+    `exemption_reason` is the organisation's own exemption for what
+    it does in this processing (an approved archiving service, or short-term processing; never
+    `covered_by_parent_audit`, which concerns a link); `exemption_evidence` tells whether its proof
+    is on file.
     """
 
     id: int
@@ -180,8 +219,13 @@ class ProcessingFacts:
     dpia_done: bool = False
     controllers_served: tuple[str, ...] = ()
     hosts_for_patients: bool = False
+    exemption_reason: ExemptionReason | None = None
+    exemption_evidence: bool = False
 
     def __post_init__(self) -> None:
+        _set(self, "exemption_reason", _optional_enum(ExemptionReason, self.exemption_reason))
+        if self.exemption_reason is ExemptionReason.COVERED_BY_PARENT_AUDIT:
+            raise ValueError(f"processing {self.id}: covered_by_parent_audit is an exemption of a link")
         _set(self, "identifiability", _enum(Identifiability, self.identifiability))
         _set(self, "hosting_mode", _optional_enum(HostingMode, self.hosting_mode))
         _set(self, "role", _enum(Role, self.role))
@@ -291,13 +335,25 @@ class LinkFacts:
     organisation). `storage_countries` empty means unknown. `is_backup` marks an external backup
     service, which is activity 6 whatever `activities` says. `has_hosting_contract` and
     `has_dpa` tell whether the contract (CSP R.1111-11) and the data processing agreement
-    (GDPR art. 28) are on file; they are read for direct contractors only. `certificates` holds
-    the ids of the certificates of the link's actor the link relies on (the service used is in
-    their perimeter); empty means none was named.
-    (GDPR art. 28) are on file; they are read for direct contractors only.
+    (GDPR art. 28) are on file; they are read for direct contractors only. On a link of the
+    organisation itself (`SELF`), `has_hosting_contract` and the contract terms describe the
+    organisation's own hosting contract with the controllers it serves.
+
+    `certificates` holds the ids of the certificates of the link's actor the link relies on (the
+    service used is in their perimeter); empty means none was named.
+
     `documents_change_on` is the first date after the evaluation date on which one of the dated
     documents behind `has_hosting_contract`, `has_dpa` or `exemption_evidence` starts or stops
     being valid (None: none will), so that the answer's `valid_until` accounts for documents too.
+
+    `contract_clauses` are the R.1111-11 clauses the hosting contracts on file were checked to
+    contain, None when nobody has checked them (or no contract is on file); `contract_locations`
+    the hosting locations they name (ISO codes, empty: not recorded).
+
+    `exemption_reason` says why the actor needs no HDS certificate of its own, and
+    `exemption_evidence` whether its proof is on file. `exempt_under_parent` is the older name of
+    `covered_by_parent_audit`: either one sets the other, and a contradiction between them is
+    refused (to drop the exemption of a link built with it, clear both).
     """
 
     id: int
@@ -307,13 +363,16 @@ class LinkFacts:
     stores_health_data: bool = True
     storage_countries: tuple[str, ...] = ()
     remote_access: tuple[RemoteAccess, ...] = ()
-    exempt_under_parent: bool = False
+    exempt_under_parent: bool | None = None  # None: as the exemption reason says; always a bool once built
     exemption_evidence: bool = False
     has_hosting_contract: bool = False
     has_dpa: bool = False
     is_backup: bool = False
     certificates: frozenset[int] = frozenset()
     documents_change_on: date | None = None
+    exemption_reason: ExemptionReason | None = None
+    contract_clauses: frozenset[ContractClause] | None = None
+    contract_locations: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _set(self, "activities", _activities(self.activities))
@@ -321,6 +380,17 @@ class LinkFacts:
         _set(self, "remote_access", _tuple(self.remote_access))
         _set(self, "certificates", self.certificates if type(self.certificates) is frozenset
              else frozenset(self.certificates))
+        _set(self, "contract_clauses", _clauses(self.contract_clauses))
+        _set(self, "contract_locations", _countries(self.contract_locations))
+        reason = _optional_enum(ExemptionReason, self.exemption_reason)
+        if reason is None and self.exempt_under_parent:
+            reason = ExemptionReason.COVERED_BY_PARENT_AUDIT
+        covered = reason is ExemptionReason.COVERED_BY_PARENT_AUDIT
+        if self.exempt_under_parent is not None and self.exempt_under_parent != covered:
+            raise ValueError(f"link {self.id}: exempt_under_parent={self.exempt_under_parent} contradicts "
+                             f"exemption reason {reason}")
+        _set(self, "exemption_reason", reason)
+        _set(self, "exempt_under_parent", covered)
 
     @property
     def is_self(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .inputs import SELF, ActorFacts, ActorKey, CertificateFacts, LinkFacts
+from .inputs import SELF, ActorFacts, ActorKey, CertificateFacts, ExemptionReason, LinkFacts
 
 
 class Outcome(StrEnum):
@@ -13,9 +13,13 @@ class Outcome(StrEnum):
 
     OWN = "own"  # a valid certificate of the link's own actor
     PARENT = "parent"  # exempt under the parent link, evidence on file, parent certified for it
-    UNPROVEN_EXEMPTION = "unproven_exemption"  # as PARENT, but no evidence on file
+    UNPROVEN_EXEMPTION = "unproven_exemption"  # as PARENT or EXEMPT, but no evidence on file
     AMBIGUOUS = "ambiguous"  # valid certificates of different perimeters could each cover it, none named
+    EXEMPT = "exempt"  # approved archiving or short-term processing, evidence on file: no certificate due
     NONE = "none"  # not covered
+
+
+NOT_HOSTING_EXEMPTIONS = frozenset({ExemptionReason.ARCHIVING_APPROVED, ExemptionReason.SHORT_TERM_PROCESSING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,15 @@ class LinkView:
     parent: LinkFacts | None
     in_hds_scope: bool
     resolutions: tuple[Resolution, ...]  # one per activity in order; empty outside HDS scope
+    # The link's exemption, or for the organisation's own link the processing's; None: none claimed.
+    exemption: ExemptionReason | None = None
+    exemption_proven: bool = False  # its evidence is on file
+
+    @property
+    def not_hosting(self) -> bool:
+        """A proven exemption that takes the actor out of HDS hosting altogether (approved
+        archiving, short-term processing): no HDS hosting contract is due either."""
+        return self.exemption_proven and self.exemption in NOT_HOSTING_EXEMPTIONS
 
     @property
     def direct(self) -> bool:

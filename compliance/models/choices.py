@@ -100,3 +100,37 @@ RemoteAccessBasis = engine_choices("RemoteAccessBasis", conformity.TransferBasis
     conformity.TransferBasis.SAFEGUARDS: _("Garanties appropriées (RGPD art. 46)"),
     conformity.TransferBasis.NONE: _("Aucune base documentée"),
 })
+
+# The clauses of a health data hosting contract, numbered as in CSP art. R.1111-11.
+ContractClause = engine_choices("ContractClause", conformity.ContractClause, {
+    conformity.ContractClause.CERTIFICATE_SCOPE_DATES: _("1° Périmètre du certificat, dates de délivrance et de "
+                                                         "renouvellement"),
+    conformity.ContractClause.SERVICES: _("2° Prestations réalisées et résultats attendus"),
+    conformity.ContractClause.HOSTING_LOCATIONS: _("3° Lieux d'hébergement"),
+    conformity.ContractClause.DATA_SUBJECT_RIGHTS_BREACH: _("4° Droits des personnes et notification des "
+                                                            "violations"),
+    conformity.ContractClause.INCIDENT_CONTACT: _("5° Interlocuteur du client pour les incidents"),
+    conformity.ContractClause.SERVICE_LEVELS: _("6° Indicateurs et niveaux de service"),
+    conformity.ContractClause.SUBCONTRACTORS: _("7° Conditions de recours à des sous-traitants"),
+    conformity.ContractClause.ACCESS_RULES: _("8° Modalités d'accès aux données"),
+    conformity.ContractClause.CHANGES: _("9° Obligations en cas de modifications ou d'évolutions"),
+    conformity.ContractClause.HOST_FAILURE: _("10° Garanties en cas de défaillance de l'hébergeur"),
+    conformity.ContractClause.NO_OTHER_USE: _("11° Interdiction de toute autre utilisation des données"),
+    conformity.ContractClause.REVERSIBILITY_RESTITUTION: _("12° Réversibilité : restitution des données"),
+    conformity.ContractClause.REVERSIBILITY_DESTRUCTION: _("13° Réversibilité : destruction des copies"),
+    conformity.ContractClause.REVERSIBILITY_FORMATS: _("14° Réversibilité : formats lisibles"),
+})
+
+# Why an actor needs no HDS certificate of its own; the database stores "" for no exemption.
+ExemptionReason = engine_choices("ExemptionReason", conformity.ExemptionReason, {
+    conformity.ExemptionReason.ARCHIVING_APPROVED: _("Service d'archivage électronique agréé par le ministère de la "
+                                                     "Culture (CSP art. L.1111-8)"),
+    conformity.ExemptionReason.SHORT_TERM_PROCESSING: _("Réception de courte durée pour saisie, mise en forme, "
+                                                        "impression ou dématérialisation (CSP art. R.1111-8-8 I)"),
+    conformity.ExemptionReason.COVERED_BY_PARENT_AUDIT: _("Couvert par l'audit de certification du parent "
+                                                          "(référentiel HDS v2, EXI 12/14)"),
+}, before=[("NONE", "", _("Aucune exemption"))])
+
+PROCESSING_EXEMPTION_REASONS = ("", conformity.ExemptionReason.ARCHIVING_APPROVED.value,
+                                conformity.ExemptionReason.SHORT_TERM_PROCESSING.value)
+"""The exemptions a processing can carry for the organisation itself: the parent's audit concerns a link."""

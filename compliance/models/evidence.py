@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from compliance.models.certificates import Certificate
 from compliance.models.processings import Processing
 from compliance.models.suppliers import Supplier
+from compliance.models.validators import validate_contract_clauses, validate_country_list
 from hds_platform.models import User
 from hds_platform.tenancy import TenantModel
 
@@ -24,6 +25,7 @@ class EvidenceKind(models.TextChoices):
     BACKUP_TEST = "backup_test", _("Test de restauration")
     DPIA = "dpia", _("AIPD")
     TRANSPARENCY_PAGE = "transparency_page", _("Page de transparence")
+    EXEMPTION_PROOF = "exemption_proof", _("Preuve d'exemption (agrément, tableau de garanties, attestation)")
     OTHER = "other", _("Autre")
 
 
@@ -58,6 +60,15 @@ class Evidence(TenantModel):
     uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                     verbose_name=_("déposé par"))
     uploaded_at = models.DateTimeField(_("déposé le"), default=timezone.now)
+    # What a hosting contract was checked to say (CSP art. R.1111-11).
+    contract_clauses = models.JSONField(
+        _("clauses vérifiées"), null=True, blank=True, default=None, validators=[validate_contract_clauses],
+        help_text=_("Hosting contract: the R.1111-11 clauses it contains. Null: not checked yet."),
+    )
+    contract_locations = models.JSONField(
+        _("lieux d'hébergement du contrat"), default=list, blank=True, validators=[validate_country_list],
+        help_text=_("Hosting contract: the countries it names as hosting locations (ISO 3166 alpha-2)."),
+    )
 
     class Meta(TenantModel.Meta):
         verbose_name = _("pièce justificative")
@@ -82,6 +93,14 @@ class Evidence(TenantModel):
         return self.superseded_by_id is None
 
     def clean(self):
+        errors = {}
         if self.issued_on and self.valid_until and self.issued_on > self.valid_until:
-            raise ValidationError({"valid_until": ValidationError(
-                _("La fin de validité précède la date d'émission."), code="valid_until_before_issued")})
+            errors["valid_until"] = ValidationError(
+                _("La fin de validité précède la date d'émission."), code="valid_until_before_issued")
+        if self.kind != EvidenceKind.HOSTING_CONTRACT and (self.contract_clauses is not None
+                                                           or self.contract_locations):
+            errors["contract_clauses"] = ValidationError(
+                _("Seul un contrat d'hébergement a des clauses et des lieux d'hébergement."),
+                code="contract_terms_wrong_kind")
+        if errors:
+            raise ValidationError(errors)

@@ -5,7 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from compliance.models.choices import HostingMode, Identifiability, ProcessingRole
+from compliance.models.choices import (
+    PROCESSING_EXEMPTION_REASONS,
+    ExemptionReason,
+    HostingMode,
+    Identifiability,
+    ProcessingRole,
+)
 from compliance.models.suppliers import Supplier
 from compliance.models.validators import (
     validate_country_list,
@@ -57,6 +63,15 @@ class Processing(TenantModel):
         help_text=_("The data are hosted on behalf of the patients themselves (CSP L.1111-8 I), e.g. a "
                     "patient-facing service: the organisation's own links are then in HDS scope."),
     )
+    exemption_reason = models.CharField(
+        _("exemption"), max_length=32, blank=True,
+        choices=[(value, label) for value, label in ExemptionReason.choices if value in PROCESSING_EXEMPTION_REASONS],
+        help_text=_("Why the organisation itself needs no HDS certificate for this processing (needs evidence)."),
+    )
+    exemption_evidence = models.ForeignKey(
+        "Evidence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("preuve de l'exemption"),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -70,6 +85,11 @@ class Processing(TenantModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.exemption_evidence_id is not None and not self.exemption_reason:
+            raise ValidationError({"exemption_evidence": ValidationError(
+                _("Une preuve d'exemption suppose un motif d'exemption."), code="evidence_without_exemption")})
 
 
 # Hosting chains ------------------------------------------------------------------------------
@@ -97,7 +117,12 @@ class ChainLink(TenantModel):
                                      help_text=_('[{"country": "US", "basis": "safeguards"}]'))
     exempt_under_parent = models.BooleanField(
         _("exempté sous le parent"), default=False,
-        help_text=_("Covered by the parent host's certification audit (needs evidence)."),
+        help_text=_("Covered by the parent host's certification audit (needs evidence). Kept in step with "
+                    "exemption_reason covered_by_parent_audit."),
+    )
+    exemption_reason = models.CharField(
+        _("exemption"), max_length=32, blank=True, choices=ExemptionReason.choices,
+        help_text=_("Why the actor needs no HDS certificate of its own for this link (needs evidence)."),
     )
     exemption_evidence = models.ForeignKey(
         "Evidence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -127,7 +152,10 @@ class ChainLink(TenantModel):
         if self.exempt_under_parent and self.parent_id is None:
             errors["exempt_under_parent"] = ValidationError(
                 _("Une exemption sous le parent suppose un maillon parent."), code="exemption_without_parent")
-        if self.exemption_evidence_id is not None and not self.exempt_under_parent:
+        if self.exempt_under_parent != (self.exemption_reason == ExemptionReason.COVERED_BY_PARENT_AUDIT):
+            errors["exemption_reason"] = ValidationError(
+                _("« Exempté sous le parent » et le motif d'exemption se contredisent."), code="exemption_conflict")
+        if self.exemption_evidence_id is not None and not self.exemption_reason:
             errors["exemption_evidence"] = ValidationError(
                 _("Une preuve d'exemption ne vaut que pour un maillon exempté."), code="evidence_without_exemption")
         if errors:

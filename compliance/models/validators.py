@@ -8,7 +8,7 @@ from django_countries import countries
 from stdnum.eu import vat as stdnum_vat
 from stdnum.fr import tva as stdnum_tva
 
-from compliance.models.choices import RemoteAccessBasis
+from compliance.models.choices import ContractClause, RemoteAccessBasis
 
 
 def validate_country(value: str) -> None:
@@ -71,3 +71,17 @@ def validate_remote_access(value) -> None:
         if item["country"] in seen:
             raise ValidationError(_("Un pays figure deux fois dans la liste."), code="duplicate_country")
         seen.add(item["country"])
+
+
+def validate_contract_clauses(value) -> None:
+    """``None`` (not checked yet) or a list of R.1111-11 clause codes, each once."""
+    if value is None:
+        return
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError(_("Attendu : une liste de clauses."), code="invalid_contract_clauses")
+    unknown = [code for code in value if code not in ContractClause.values]
+    if unknown:
+        raise ValidationError(_("Clause inconnue : %(codes)s."), code="unknown_contract_clause",
+                              params={"codes": ", ".join(unknown)})
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Une clause figure deux fois dans la liste."), code="duplicate_contract_clause")

@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from compliance import evidence_files
-from compliance.models import Certificate, ChainLink, Evidence
+from compliance.models import Certificate, ChainLink, Evidence, EvidenceKind, Processing
 from hds_platform import outbox
 from hds_platform.errors import ServiceError
 
@@ -62,6 +62,11 @@ def _processings_of_evidence(evidence: Evidence) -> set[int]:
     for certificate in Certificate.objects.filter(id__in=certificate_ids):
         affected |= _processings_of_certificate(certificate)
     affected |= set(ChainLink.objects.filter(exemption_evidence=evidence).values_list("processing_id", flat=True))
+    affected |= set(Processing.objects.filter(exemption_evidence=evidence).values_list("id", flat=True))
+    own_contract = evidence.kind == EvidenceKind.HOSTING_CONTRACT and evidence.supplier_id is None
+    if own_contract and evidence.processing_id is None:
+        # The organisation's own contract with the controllers it serves, for all its processings.
+        affected |= processings_with_own_links()
     return affected
 
 

@@ -10,7 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance import evidence_files
-from compliance.models import Certificate, ChainLink, Evidence, evidence_storage_name
+from compliance.models import (
+    Certificate,
+    ChainLink,
+    ContractClause,
+    Evidence,
+    EvidenceKind,
+    Processing,
+    evidence_storage_name,
+)
 from compliance.services._shared import (
     _check_same_organisation,
     _discard_files_on_commit,
@@ -24,7 +32,23 @@ from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
 from hds_platform.tenancy import require_organisation
 
-EVIDENCE_FIELDS = frozenset({"kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate"})
+EVIDENCE_FIELDS = frozenset({"kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate",
+                             "contract_clauses", "contract_locations"})
+CLAUSE_ORDER = {value: position for position, value in enumerate(ContractClause.values)}
+
+
+def _normalise_evidence_fields(fields: dict) -> dict:
+    """Clauses in the article's order (unknown codes last, for validation to name them) and
+    country codes in upper case."""
+    fields = dict(fields)
+    clauses = fields.get("contract_clauses")
+    if isinstance(clauses, list | tuple):
+        fields["contract_clauses"] = sorted(clauses, key=lambda code: CLAUSE_ORDER.get(code, len(CLAUSE_ORDER)))
+    if isinstance(fields.get("contract_locations"), list | tuple):
+        fields["contract_locations"] = [str(code).strip().upper() for code in fields["contract_locations"]]
+    elif "contract_locations" in fields and fields["contract_locations"] is None:
+        fields["contract_locations"] = []
+    return fields
 
 
 def _check_evidence_links(evidence: Evidence) -> None:
@@ -65,10 +89,11 @@ def _record_evidence(*, organisation, actor: Actor, upload, detected, stored, fi
         version=1 if previous is None else previous.version + 1,
     )
     if previous is not None:
+        # What a contract says is not inherited: a new version is a new text, checked again.
         for name in ("kind", "title", "issued_on", "valid_until", "supplier_id", "processing_id",
                      "certificate_id"):
             setattr(evidence, name, getattr(previous, name))
-    writes.assign_changes(evidence, fields)
+    writes.assign_changes(evidence, _normalise_evidence_fields(fields))
     if not evidence.title:
         evidence.title = evidence.original_name[:200]
     _validate(evidence)
@@ -81,15 +106,19 @@ def _record_evidence(*, organisation, actor: Actor, upload, detected, stored, fi
         # Whoever pointed at the old version now points at the new one.
         Certificate.objects.filter(evidence=previous).update(evidence=evidence)
         ChainLink.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
+        Processing.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
         affected |= _processings_of_evidence(previous)
+    changes = {"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
+               "size": evidence.size, "content_type": evidence.content_type,
+               "supplier": evidence.supplier_id, "processing": evidence.processing_id,
+               "certificate": evidence.certificate_id, "version": evidence.version,
+               "supersedes": previous.pk if previous is not None else None}
+    if evidence.kind == EvidenceKind.HOSTING_CONTRACT:
+        changes.update(contract_clauses=evidence.contract_clauses, contract_locations=evidence.contract_locations)
     audit.record(
         organisation=organisation, actor=actor,
         action="evidence.uploaded" if previous is None else "evidence.superseded", target=evidence,
-        changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
-                 "size": evidence.size, "content_type": evidence.content_type,
-                 "supplier": evidence.supplier_id, "processing": evidence.processing_id,
-                 "certificate": evidence.certificate_id, "version": evidence.version,
-                 "supersedes": previous.pk if previous is not None else None},
+        changes=changes,
     )
     evidence_stored.send(sender=Evidence, evidence=evidence, supersedes=previous)
     return evidence, affected
@@ -117,7 +146,8 @@ def evidence_upload(*, actor: Actor, file, **fields) -> Evidence:
 
 def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> Evidence:
     """Upload a new version of ``evidence``: it inherits the old one's kind, title, dates and
-    links (unless given) and replaces it wherever it was cited."""
+    links (unless given) and replaces it wherever it was cited. A contract's clauses and
+    locations are not inherited: the new text is checked again."""
     writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
@@ -136,7 +166,7 @@ def evidence_update(*, evidence: Evidence, actor: Actor, **fields) -> Evidence:
                              processing=fields.get("processing"), certificate=fields.get("certificate"))
     with transaction.atomic():
         affected = _processings_of_evidence(evidence)
-        changes = writes.assign_changes(evidence, fields)
+        changes = writes.assign_changes(evidence, _normalise_evidence_fields(fields))
         if not changes:
             return evidence
         _validate(evidence)
@@ -158,6 +188,7 @@ def evidence_delete(*, evidence: Evidence, actor: Actor) -> None:
         if previous is not None:
             Certificate.objects.filter(evidence=evidence).update(evidence=previous)
             ChainLink.objects.filter(exemption_evidence=evidence).update(exemption_evidence=previous)
+            Processing.objects.filter(exemption_evidence=evidence).update(exemption_evidence=previous)
         audit.record(organisation=organisation, actor=actor, action="evidence.deleted", target=evidence,
                      changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
                               "restored": previous.pk if previous is not None else None})

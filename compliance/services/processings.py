@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from compliance.models import Certificate, CertificateKind, ChainLink, Evidence, Processing
+from compliance.models import Certificate, CertificateKind, ChainLink, Evidence, ExemptionReason, Processing
 from compliance.services._shared import _check_same_organisation, _discard_files_on_commit, _reevaluate, _validate
 from hds_platform import audit, writes
 from hds_platform.audit import Actor
@@ -16,12 +16,20 @@ PROCESSING_FIELDS = frozenset({
     "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories", "data_categories",
     "recipients", "transfers", "retention", "security_measures", "controller_contact", "dpo_contact",
     "dpia_required", "dpia_done", "role", "controllers_served", "health_data", "identifiability", "hosting_mode",
-    "hosts_for_patients",
+    "hosts_for_patients", "exemption_reason", "exemption_evidence",
 })
 CHAIN_LINK_FIELDS = frozenset({
     "supplier", "parent", "activities", "stores_health_data", "storage_countries", "remote_access",
-    "exempt_under_parent", "exemption_evidence", "is_backup", "certificates",
+    "exempt_under_parent", "exemption_reason", "exemption_evidence", "is_backup", "certificates",
 })
+PARENT_AUDIT = ExemptionReason.COVERED_BY_PARENT_AUDIT.value
+
+
+def _without_stale_exemption_evidence(fields: dict) -> dict:
+    """Dropping the exemption drops its evidence, unless the write names some."""
+    if "exemption_reason" in fields and not fields["exemption_reason"] and "exemption_evidence" not in fields:
+        fields["exemption_evidence"] = None
+    return fields
 
 
 # Processings ---------------------------------------------------------------------------------
@@ -30,9 +38,10 @@ CHAIN_LINK_FIELDS = frozenset({
 def processing_create(*, actor: Actor, **fields) -> Processing:
     writes.refuse_unknown_fields(fields, PROCESSING_FIELDS)
     organisation = require_organisation()
+    _check_same_organisation(organisation, exemption_evidence=fields.get("exemption_evidence"))
     with transaction.atomic():
         processing = Processing(organisation=organisation)
-        writes.assign_changes(processing, fields)
+        writes.assign_changes(processing, _without_stale_exemption_evidence(dict(fields)))
         _validate(processing)
         processing.save()
         audit.record(organisation=organisation, actor=actor, action="processing.created", target=processing,
@@ -45,9 +54,9 @@ def processing_create(*, actor: Actor, **fields) -> Processing:
 def processing_update(*, processing: Processing, actor: Actor, **fields) -> Processing:
     writes.refuse_unknown_fields(fields, PROCESSING_FIELDS)
     organisation = require_organisation()
-    _check_same_organisation(organisation, processing=processing)
+    _check_same_organisation(organisation, processing=processing, exemption_evidence=fields.get("exemption_evidence"))
     with transaction.atomic():
-        changes = writes.assign_changes(processing, fields)
+        changes = writes.assign_changes(processing, _without_stale_exemption_evidence(dict(fields)))
         if not changes:
             return processing
         _validate(processing)
@@ -91,8 +100,27 @@ def _check_link_structure(link: ChainLink) -> None:
         current = ancestors.get(current)
 
 
-def _normalise_link_fields(fields: dict) -> dict:
-    fields = dict(fields)
+def _exemption_fields(fields: dict, current_reason: str) -> dict:
+    """``exempt_under_parent`` (the API's older field) and ``exemption_reason`` are one fact: either
+    sets the other, and both given must agree. Unticking ``exempt_under_parent`` drops only the
+    parent's-audit reason, never another exemption."""
+    flag, reason = fields.get("exempt_under_parent"), fields.get("exemption_reason")
+    if "exemption_reason" in fields:
+        reason = reason or ""
+        if flag is not None and flag != (reason == PARENT_AUDIT):
+            raise ServiceError(_("« Exempté sous le parent » et le motif d'exemption se contredisent."),
+                               code="exemption_conflict", field="exemption_reason")
+        fields["exemption_reason"] = reason
+        fields["exempt_under_parent"] = reason == PARENT_AUDIT
+    elif flag is True:
+        fields["exemption_reason"] = PARENT_AUDIT
+    elif flag is False and current_reason == PARENT_AUDIT:
+        fields["exemption_reason"] = ""
+    return _without_stale_exemption_evidence(fields)
+
+
+def _normalise_link_fields(fields: dict, current_reason: str = "") -> dict:
+    fields = _exemption_fields(dict(fields), current_reason)
     if "storage_countries" in fields:
         fields["storage_countries"] = [str(code).strip().upper() for code in fields["storage_countries"] or []]
     if "remote_access" in fields:
@@ -101,8 +129,6 @@ def _normalise_link_fields(fields: dict) -> dict:
             if isinstance(item, dict) else item
             for item in fields["remote_access"] or []
         ]
-    if fields.get("exempt_under_parent") is False and "exemption_evidence" not in fields:
-        fields["exemption_evidence"] = None
     return fields
 
 
@@ -170,7 +196,7 @@ def chain_link_update(*, link: ChainLink, actor: Actor, **fields) -> ChainLink:
     _check_same_organisation(organisation, link=link, supplier=fields.get("supplier"), parent=fields.get("parent"),
                              exemption_evidence=fields.get("exemption_evidence"))
     with transaction.atomic():
-        changes = writes.assign_changes(link, _normalise_link_fields(fields))
+        changes = writes.assign_changes(link, _normalise_link_fields(fields, link.exemption_reason))
         certificates, relied_on = _relied_on_changes(link, certificates, supplier_changed="supplier" in changes)
         changes.update(relied_on)
         if not changes:

@@ -15,7 +15,9 @@ from django_countries import countries
 from compliance.models import (
     CertificateKind,
     CertificateStatus,
+    ContractClause,
     EvidenceKind,
+    ExemptionReason,
     HostingMode,
     Identifiability,
     ProcessingRole,
@@ -215,15 +217,29 @@ class ProcessingForm(MaillonForm):
         coerce=lambda value: {"yes": True, "no": False}.get(value),
     )
     dpia_done = forms.BooleanField(label=_("AIPD réalisée"), required=False)
+    exemption_reason = forms.ChoiceField(
+        label=_("Exemption de votre organisation"), required=False,
+        choices=[(value, label) for value, label in ExemptionReason.choices
+                 if value != ExemptionReason.COVERED_BY_PARENT_AUDIT],
+        help_text=_("Seulement si vous n'hébergez pas au sens du CSP ; sans sa preuve, elle ne vaut rien."),
+    )
+    exemption_evidence = forms.ChoiceField(label=_("Preuve de l'exemption"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, evidence=(), **kwargs):
         initial = kwargs.get("initial")
         if initial and "dpia_required" in initial:
             initial["dpia_required"] = {True: "yes", False: "no"}.get(initial["dpia_required"], "")
+        if initial and "exemption_evidence" in initial:
+            initial["exemption_evidence"] = str(initial["exemption_evidence"].pk if initial["exemption_evidence"]
+                                                else "")
         super().__init__(*args, **kwargs)
+        self.evidence = {str(e.pk): e for e in evidence}
+        self.fields["exemption_evidence"].choices = [("", "—"), *((pk, e.title) for pk, e in self.evidence.items())]
 
     def service_fields(self) -> dict:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        data["exemption_evidence"] = self.evidence.get(data["exemption_evidence"])
+        return data
 
 
 def _parse_remote_access(line: str) -> dict:
@@ -261,9 +277,10 @@ class ChainLinkForm(MaillonForm):
         help_text=_("Un par ligne : code pays, deux-points, adequacy ou safeguards (ex. US: safeguards)."),
     )
     is_backup = forms.BooleanField(label=_("Sauvegarde externalisée"), required=False)
-    exempt_under_parent = forms.BooleanField(
-        label=_("Couvert par la certification du parent"), required=False,
-        help_text=_("Exemption prévue par le tableau de garanties de l'hébergeur certifié ; preuve requise."),
+    exemption_reason = forms.ChoiceField(
+        label=_("Exemption de certificat HDS"), required=False, choices=ExemptionReason.choices,
+        help_text=_("Une exemption ne vaut qu'avec sa preuve au dossier (agrément, tableau de garanties, "
+                    "description de la prestation)."),
     )
     exemption_evidence = forms.ChoiceField(label=_("Preuve de l'exemption"), required=False)
     certificates = forms.MultipleChoiceField(
@@ -312,12 +329,50 @@ def _certificate_choice(certificate, organisation_name: str) -> str:
 # Evidence ------------------------------------------------------------------------------------
 
 
-class EvidenceForm(MaillonForm):
+def contract_terms(cleaned: dict, *, hosting_contract: bool) -> dict:
+    """The service fields of a contract's checklist: the clauses once someone has checked them (or
+    ticked one), the locations when given. Nothing for another kind of document, unless something
+    was filled in: the service then says why it does not belong there."""
+    checked = cleaned["contract_checked"] or bool(cleaned["contract_clauses"])
+    fields = {}
+    if hosting_contract or checked:
+        fields["contract_clauses"] = list(cleaned["contract_clauses"]) if checked else None
+    if hosting_contract or cleaned["contract_locations"]:
+        fields["contract_locations"] = cleaned["contract_locations"]
+    return fields
+
+
+class ContractTermsForm(MaillonForm):
+    """What a hosting contract says (CSP art. R.1111-11): the clauses found in it, and the hosting
+    locations it names."""
+
+    contract_checked = forms.BooleanField(
+        label=_("J'ai vérifié les clauses de ce contrat"), required=False,
+        help_text=_("Cochez même si aucune clause n'y figure : un contrat non vérifié ne prouve rien."),
+    )
+    contract_clauses = forms.MultipleChoiceField(
+        label=_("Clauses présentes (CSP art. R.1111-11)"), required=False, choices=ContractClause.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    contract_locations = CountriesField(label=_("Lieux d'hébergement nommés par le contrat"),
+                                        help_text=_("Codes pays séparés par des virgules, ex. FR, DE."))
+
+    def service_fields(self) -> dict:
+        return contract_terms(self.cleaned_data, hosting_contract=True)
+
+
+class EvidenceForm(ContractTermsForm):
+    """An upload; a hosting contract's checklist can be filled in at once."""
+
     file = forms.FileField(label=_("Fichier"), help_text=_("PDF, PNG, JPEG, DOCX ou XLSX."))
     kind = forms.ChoiceField(label=_("Type de pièce"), choices=[("", "—"), *EvidenceKind.choices])
     title = forms.CharField(label=_("Titre"), max_length=200, required=False,
                             help_text=_("Par défaut, le nom du fichier."))
-    supplier = forms.ChoiceField(label=_("Fournisseur concerné"), required=False)
+    supplier = forms.ChoiceField(
+        label=_("Fournisseur concerné"), required=False,
+        help_text=_("Un contrat d'hébergement sans fournisseur est le vôtre, avec les responsables de traitement "
+                    "que vous servez."),
+    )
     processing = forms.ChoiceField(label=_("Traitement concerné"), required=False)
     issued_on = forms.DateField(label=_("Émis le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(label=_("Valable jusqu'au"), required=False,
@@ -331,7 +386,8 @@ class EvidenceForm(MaillonForm):
         self.fields["processing"].choices = [("", "—"), *((pk, p.name) for pk, p in self.processings.items())]
 
     def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
+        data = {name: value for name, value in self.cleaned_data.items() if name not in ContractTermsForm.base_fields}
         data["supplier"] = self.suppliers.get(data["supplier"])
         data["processing"] = self.processings.get(data["processing"])
+        data.update(contract_terms(self.cleaned_data, hosting_contract=data["kind"] == EvidenceKind.HOSTING_CONTRACT))
         return data

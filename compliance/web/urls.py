@@ -33,5 +33,6 @@ urlpatterns = [
     path("preuves/", evidence.evidence_list, name="evidence-list"),
     path("preuves/<int:pk>/fichier/", evidence.evidence_download, name="evidence-download"),
     path("preuves/<int:pk>/supprimer/", evidence.evidence_delete, name="evidence-delete"),
+    path("preuves/<int:pk>/clauses/", evidence.evidence_contract, name="evidence-contract"),
     path("registre/", registry.registry_search, name="registry-search"),
 ]

@@ -73,6 +73,12 @@ def test_from_supplier_to_a_green_chain(page, transactional_db, tenant, media):
     assert page.get_by_label("Fournisseur concerné").input_value() != ""
     drop_file(page, "[data-dropzone]", "contrat-hebergement.pdf")
     assert page.locator("[data-dropzone-name]").inner_text() == "contrat-hebergement.pdf"
+    # Its clauses checked against R.1111-11 as it is filed: a contract nobody checked proves nothing.
+    clauses = page.locator("input[name=contract_clauses]")
+    assert clauses.count() == 14
+    for index in range(14):
+        clauses.nth(index).check()
+    page.get_by_label("Lieux d'hébergement nommés par le contrat").fill("FR")
     page.get_by_role("button", name="Déposer", exact=True).click()
     assert page.get_by_role("status").inner_text() == "Pièce « contrat-hebergement.pdf » déposée."
     page.locator("input[type=file]").set_input_files(pdf("accord-art28.pdf"))
@@ -117,7 +123,11 @@ def test_from_supplier_to_a_green_chain(page, transactional_db, tenant, media):
     page.get_by_role("link", name="Voir le traitement").click()
     assert box_states(page) == {"Nuage Santé Hébergement": "ok", organisation: "error"}
     assert page.locator("#chain-title + p").inner_text().startswith("✕ Non conforme")
-    assert "Votre organisation réalise l'activité 5" in page.locator(".findings li.severity-error").inner_text()
+    errors = page.locator(".findings li.severity-error")
+    assert sorted(errors.nth(index).get_attribute("data-code") for index in range(errors.count())) == [
+        "evidence.own_hosting_contract_missing", "self.activity_not_covered"]
+    assert "Votre organisation réalise l'activité 5" in errors.filter(
+        has=page.locator("xpath=self::*[@data-code='self.activity_not_covered']")).inner_text()
     page.locator(".card:has(#chain-diagram)").screenshot(path=str(ARTIFACTS / "chain-diagram-red.png"))
 
     # The missing certificate, uploaded with its details.
@@ -132,6 +142,17 @@ def test_from_supplier_to_a_green_chain(page, transactional_db, tenant, media):
     page.locator("input[type=file]").set_input_files(pdf("certificat-hds.pdf"))
     page.get_by_role("button", name="Enregistrer le certificat").click()
     assert page.get_by_role("status").inner_text() == "Certificat enregistré."
+
+    # Its own hosting contract with the controllers it serves, checked as it is filed.
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Preuves").click()
+    page.locator("input[type=file]").set_input_files(pdf("contrat-type-clients.pdf"))
+    page.get_by_label("Type de pièce").select_option(label="Contrat d'hébergement")
+    clauses = page.locator("input[name=contract_clauses]")
+    for index in range(clauses.count()):
+        clauses.nth(index).check()
+    page.get_by_label("Lieux d'hébergement nommés par le contrat").fill("FR")
+    page.get_by_role("button", name="Déposer", exact=True).click()
+    assert page.get_by_role("status").inner_text() == "Pièce « contrat-type-clients.pdf » déposée."
 
     # Green.
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Traitements").click()

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from compliance import services
 from compliance.demo_data import minimal_pdf
+from compliance.models import ContractClause
 from hds_platform.audit import Actor
 from tests.factories import COMPLETE_REGISTER
 
@@ -43,9 +44,22 @@ def pdf_upload(name="document.pdf", text="Preuve"):
     return SimpleUploadedFile(name, minimal_pdf(text), content_type="application/pdf")
 
 
+ALL_CLAUSES = list(ContractClause.values)
+
+
 def evidence(kind, file=None, **fields):
+    """A document on file; a hosting contract was checked to hold every R.1111-11 clause and names
+    France as its hosting location, unless its clauses are given."""
+    if kind == "hosting_contract" and "contract_clauses" not in fields:
+        fields["contract_clauses"] = ALL_CLAUSES
+        fields.setdefault("contract_locations", ["FR"])
     return services.evidence_upload(actor=ACTOR, file=file or pdf_upload(), kind=kind,
                                     title=fields.pop("title", kind), **fields)
+
+
+def own_hosting_contract(**fields):
+    """The organisation's own hosting contract with the controllers it serves (no supplier)."""
+    return evidence("hosting_contract", title=fields.pop("title", "Contrat d'hébergement clients"), **fields)
 
 
 def registry_host(name, number, activities=(1, 2, 3, 4, 5, 6), expires_on=date(2027, 6, 13), *, listed=True,

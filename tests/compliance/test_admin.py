@@ -51,3 +51,19 @@ def test_members_are_kept_out_of_the_admin(rows, client, tenant):
     response = client.get(reverse("admin:compliance_supplier_changelist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_staff_read_a_contracts_checklist_and_a_links_exemption(client, tenant, media):
+    with tenant.context():
+        supplier = builders.supplier()
+        contract = builders.evidence("hosting_contract", supplier=supplier,
+                                     contract_clauses=["certificate_scope_dates", "hosting_locations"])
+        proof = builders.evidence("exemption_proof", supplier=supplier)
+        link = builders.link(builders.processing(), supplier, exemption_reason="archiving_approved",
+                             exemption_evidence=proof)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:compliance_evidence_change", args=[contract.pk])).content.decode()
+    assert "✓ 1° Périmètre du certificat, dates de délivrance et de renouvellement<br>✗ 2° Prestations" in page
+    assert "✓ 3° Lieux d&#x27;hébergement" in page and "✗ 14° Réversibilité : formats lisibles" in page
+    page = client.get(reverse("admin:compliance_chainlink_changelist") + "?exemption_reason=archiving_approved")
+    assert [row.pk for row in page.context["cl"].result_list] == [link.pk]

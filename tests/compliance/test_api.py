@@ -77,8 +77,9 @@ def test_processing_body(tenant, client_for, world):
         "security_measures": "Chiffrement, authentification forte, journalisation",
         "controller_contact": "dpo@example.org", "dpo_contact": "", "dpia_required": False, "dpia_done": False,
         "role": "controller", "controllers_served": [], "health_data": True, "identifiability": "identified",
-        "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": None, "hosting_status": None,
-        "register_status": None, "created_at": CREATED, "updated_at": CREATED,
+        "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": "", "exemption_evidence": None,
+        "conformity_status": None, "hosting_status": None, "register_status": None, "created_at": CREATED,
+        "updated_at": CREATED,
     }
 
 
@@ -90,12 +91,14 @@ def test_chain_body(tenant, client_for, world):
         {"id": link.pk, "processing": world["processing"].pk, "actor": world["supplier"].pk,
          "actor_name": "Nuage Souverain", "parent": None, "activities": [1, 2, 3, 4], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [{"country": "CH", "basis": "adequacy"}],
-         "exempt_under_parent": False, "exemption_evidence": None, "is_backup": False, "certificates": [],
+         "exempt_under_parent": False, "exemption_reason": "", "exemption_evidence": None, "is_backup": False,
+         "certificates": [],
          "created_at": CREATED, "updated_at": CREATED},
         {"id": own_link.pk, "processing": world["processing"].pk, "actor": "self",
          "actor_name": "Clinique des Tilleuls", "parent": None, "activities": [5], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [], "exempt_under_parent": False,
-         "exemption_evidence": None, "is_backup": False, "certificates": [], "created_at": CREATED,
+         "exemption_reason": "", "exemption_evidence": None, "is_backup": False, "certificates": [],
+         "created_at": CREATED,
          "updated_at": CREATED},
     ]
 
@@ -183,7 +186,8 @@ def test_evidence_body(tenant, client_for, world):
         "file": f"http://testserver{_base(tenant)}/evidence/{evidence.pk}/download/",
         "original_name": "contrat.pdf", "sha256": evidence.sha256, "size": evidence.size,
         "content_type": "application/pdf", "issued_on": None, "valid_until": "2029-01-14",
-        "supplier": world["supplier"].pk, "processing": None, "certificate": None, "version": 1,
+        "supplier": world["supplier"].pk, "processing": None, "certificate": None,
+        "contract_clauses": builders.ALL_CLAUSES, "contract_locations": ["FR"], "version": 1,
         "supersedes": None, "superseded_by": None, "is_current": True, "uploaded_by": None,
         "uploaded_at": CREATED,
     }
@@ -199,6 +203,8 @@ def test_conformity_get_evaluates_once_then_reads_and_post_reevaluates(tenant, c
     assert (body["processing"], body["evaluated_at"], body["evaluated_on"]) == (processing.pk, CREATED, "2026-11-28")
     assert [(f["code"], f["severity"], f["link"], f["supplier"], f["activity"]) for f in body["findings"]] == [
         ("evidence.dpa_missing", "error", link.pk, world["supplier"].pk, None),
+        # The editor hosts for its customers: its own contract with them is due too.
+        ("evidence.own_hosting_contract_missing", "error", own_link.pk, None, None),
         ("evidence.certificate_document_missing", "warning", link.pk, world["supplier"].pk, None),
         ("register.transfer_not_listed", "warning", link.pk, world["supplier"].pk, None),
         ("registry.not_found", "warning", link.pk, world["supplier"].pk, None),
@@ -266,6 +272,7 @@ def test_summary_body(tenant, client_for, world):
             {"code": "evidence.certificate_document_missing", "severity": "warning", "count": 2, "processings": 1},
             {"code": "backup.none_recorded", "severity": "info", "count": 1, "processings": 1},
             {"code": "evidence.dpa_missing", "severity": "error", "count": 1, "processings": 1},
+            {"code": "evidence.own_hosting_contract_missing", "severity": "error", "count": 1, "processings": 1},
             {"code": "register.transfer_not_listed", "severity": "warning", "count": 1, "processings": 1},
             {"code": "registry.not_found", "severity": "warning", "count": 1, "processings": 1},
             {"code": "sovereignty.remote_access_adequacy", "severity": "info", "count": 1, "processings": 1},

@@ -10,13 +10,17 @@ import pytest
 
 import compliance.conformity
 from compliance.conformity import (
+    ALL_CONTRACT_CLAUSES,
     CATALOGUE,
     RULE_CODES,
     SELF,
     ActorFacts,
+    ContractClause,
     EvaluationInput,
+    ExemptionReason,
     HostingMode,
     Identifiability,
+    LinkFacts,
     OrganisationFacts,
     RegistryMatch,
     RegistryView,
@@ -47,6 +51,7 @@ from .test_conformity_scenarios import (
     IAAS,
     MANAGED_DATABASE_LINK,
     ON,
+    OPERATION_LINK,
     OWN_CERTIFICATE,
     PROFESSIONAL,
     SCENARIOS,
@@ -685,6 +690,81 @@ def test_contracts_are_checked_on_direct_suppliers_only():
         ("evidence.dpa_missing", 2, None, IAAS),
         ("evidence.hosting_contract_missing", 2, None, IAAS),
     ]
+
+
+def test_missing_clauses_are_listed_with_their_number_in_both_languages():
+    result = evaluate(editor_case(iaas=iaas_link(contract_clauses=ALL_CONTRACT_CLAUSES - {
+        ContractClause.HOSTING_LOCATIONS, ContractClause.REVERSIBILITY_FORMATS, ContractClause.SUBCONTRACTORS})))
+
+    missing = only(result, "evidence.contract_clauses_missing")
+    assert (missing.link, missing.supplier, missing.severity) == (2, IAAS, Severity.ERROR)
+    assert missing.message_fr == (
+        "Le contrat d'hébergement avec Nuage Souverain ne comporte pas toutes les clauses exigées par "
+        "l'article R.1111-11 : manquent 3° lieux d'hébergement; 7° conditions de recours à des sous-traitants; "
+        "14° réversibilité : formats lisibles.")
+    assert missing.message_en == (
+        "The hosting contract with Nuage Souverain lacks clauses required by Article R.1111-11: missing "
+        "3° hosting locations; 7° conditions for using subcontractors; 14° reversibility: readable formats.")
+
+
+def test_location_mismatch_names_the_countries_stored_and_those_the_contract_names():
+    result = evaluate(editor_case(iaas=iaas_link(storage_countries=("FR", "DE", "BE"), contract_locations=("FR",))))
+
+    mismatch = only(result, "evidence.contract_location_mismatch")
+    assert mismatch.message_fr == (
+        "Le contrat d'hébergement avec Nuage Souverain ne mentionne pas, parmi les lieux d'hébergement (FR), des "
+        "pays où les données de santé sont stockées : BE, DE.")
+
+
+def test_own_contract_findings_concern_the_first_own_link_and_no_supplier():
+    result = evaluate(editor_case(
+        operation=replace(OPERATION_LINK, contract_clauses=ALL_CONTRACT_CLAUSES - {ContractClause.NO_OTHER_USE}),
+        extra_links=[link(7, SELF, {6}, storage_countries=("FR",), contract_clauses=None)],
+        extra_certificates=[certificate(7, SELF, {6})],
+    ))
+
+    missing = only(result, "evidence.contract_clauses_missing")
+    assert (missing.link, missing.supplier) == (1, None)
+    assert missing.message_en.startswith("Your hosting contract with the controllers you serve lacks clauses")
+
+
+def test_a_proven_short_term_exemption_needs_no_hosting_contract_but_still_a_dpa():
+    result = evaluate(editor_case(extra_links=[link(6, HOST, {5}, exemption_reason="short_term_processing",
+                                                    exemption_evidence=True, has_hosting_contract=False,
+                                                    has_dpa=False)]))
+
+    assert described(result, "evidence.hosting_contract_missing", "evidence.dpa_missing",
+                     "coverage.exempt_short_term_processing") == [
+        ("evidence.dpa_missing", 6, None, HOST),
+        ("coverage.exempt_short_term_processing", 6, None, HOST),
+    ]
+
+
+def test_an_own_certificate_covers_what_it_covers_whatever_the_exemption():
+    result = evaluate(editor_case(extra_links=[link(6, HOST, {5, 6}, exemption_reason="archiving_approved")],
+                                  extra_certificates=[certificate(6, HOST, {6})]))
+
+    assert described(result, "coverage.exemption_archiving_unproven") == [
+        ("coverage.exemption_archiving_unproven", 6, 5, HOST)]
+
+
+def test_exempt_under_parent_and_the_exemption_reason_are_one_fact():
+    by_flag = LinkFacts(id=1, actor=IAAS, activities={4}, exempt_under_parent=True)
+    by_reason = LinkFacts(id=1, actor=IAAS, activities={4}, exemption_reason="covered_by_parent_audit")
+    archiving = LinkFacts(id=1, actor=IAAS, activities={4}, exemption_reason="archiving_approved")
+
+    assert by_flag == by_reason
+    assert (by_flag.exemption_reason, by_flag.exempt_under_parent) == (ExemptionReason.COVERED_BY_PARENT_AUDIT, True)
+    assert (archiving.exempt_under_parent, LinkFacts(id=1, actor=IAAS, activities={4}).exempt_under_parent) == (
+        False, False)
+    with pytest.raises(ValueError, match="contradicts"):
+        LinkFacts(id=1, actor=IAAS, activities={4}, exempt_under_parent=True, exemption_reason="archiving_approved")
+    with pytest.raises(ValueError, match="contradicts"):
+        replace(by_flag, exempt_under_parent=False)
+    with pytest.raises(ValueError, match="not a valid ContractClause"):
+        LinkFacts(id=1, actor=IAAS, activities={4}, contract_clauses=["hosting_locations", "price"])
+    with pytest.raises(ValueError, match="exemption of a link"):
+        processing(exemption_reason="covered_by_parent_audit")
 
 
 # 9. Register

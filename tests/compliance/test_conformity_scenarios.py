@@ -11,9 +11,11 @@ from datetime import date, timedelta
 import pytest
 
 from compliance.conformity import (
+    ALL_CONTRACT_CLAUSES,
     SELF,
     ActorFacts,
     CertificateFacts,
+    ContractClause,
     EvaluationInput,
     LinkFacts,
     OrganisationFacts,
@@ -33,14 +35,17 @@ EDITOR = OrganisationFacts(name="Médilog SAS", kind="software_editor")
 PROFESSIONAL = OrganisationFacts(name="Cabinet du Dr Lefèvre", kind="health_professional")
 ESTABLISHMENT = OrganisationFacts(name="Clinique des Tilleuls", kind="health_establishment")
 HOSTING_PROVIDER = OrganisationFacts(name="Hébergement Santé SA", kind="hosting_provider")
+DIGITISATION = OrganisationFacts(name="Numérisation Express", kind="other")
 
-DATACENTER, IAAS, BACKUP, MANAGED_DATABASE, HOST = 1, 2, 3, 4, 5
+DATACENTER, IAAS, BACKUP, MANAGED_DATABASE, HOST, ARCHIVE, SCANNING = 1, 2, 3, 4, 5, 6, 7
 SUPPLIER_NAMES = {
     DATACENTER: "DataCentre Nord",
     IAAS: "Nuage Souverain",
     BACKUP: "Sauvegarde Sûre",
     MANAGED_DATABASE: "BaseGérée",
     HOST: "Hébergeur Régional",
+    ARCHIVE: "Archives Numériques Agréées",
+    SCANNING: "Scan Santé",
 }
 
 
@@ -117,7 +122,9 @@ def certificate(id, actor, activities, **changes) -> CertificateFacts:
 
 
 def link(id, actor, activities, **changes) -> LinkFacts:
-    """A link storing health data in France, with hosting contract and DPA on file."""
+    """A link storing health data in France, with hosting contract and DPA on file; the contract
+    was checked to hold every R.1111-11 clause and names the link's storage countries (France when
+    they are unknown)."""
     fields = {
         "id": id,
         "actor": actor,
@@ -125,8 +132,10 @@ def link(id, actor, activities, **changes) -> LinkFacts:
         "storage_countries": ("FR",),
         "has_hosting_contract": True,
         "has_dpa": True,
+        "contract_clauses": ALL_CONTRACT_CLAUSES,
     }
     fields.update(changes)
+    fields.setdefault("contract_locations", fields["storage_countries"] or ("FR",))
     return LinkFacts(**fields)
 
 
@@ -156,6 +165,9 @@ BACKUP_CERTIFICATE = certificate(3, BACKUP, {1, 2, 6})
 
 
 def iaas_link(**changes) -> LinkFacts:
+    """The IaaS link changed; its contract names the storage countries given, unless told otherwise."""
+    if "storage_countries" in changes:
+        changes.setdefault("contract_locations", changes["storage_countries"] or IAAS_LINK.contract_locations)
     return replace(IAAS_LINK, **changes)
 
 
@@ -167,7 +179,14 @@ def editor_case(*, operation=OPERATION_LINK, iaas=IAAS_LINK, backup=BACKUP_LINK,
                 own_certificates=(OWN_CERTIFICATE,), iaas_certificates=(IAAS_CERTIFICATE,),
                 backup_certificates=(BACKUP_CERTIFICATE,), extra_certificates=(), actors=(),
                 processing_facts=None, on=ON) -> EvaluationInput:
-    """The reference editor chain with the given parts replaced (None drops a link)."""
+    """The reference editor chain with the given parts replaced (None drops a link). Unless another
+    operation link is given, the editor's own contract with its customers names every country
+    where the chain stores the data."""
+    links = [chain_link for chain_link in (iaas, backup, *extra_links) if chain_link is not None]
+    if operation is OPERATION_LINK:
+        stored = {country for chain_link in links if chain_link.stores_health_data
+                  for country in chain_link.storage_countries}
+        operation = replace(operation, contract_locations=tuple(sorted(stored)) or ("FR",))
     links = [chain_link for chain_link in (operation, iaas, backup) if chain_link is not None]
     return case(
         EDITOR,
@@ -205,6 +224,21 @@ ALL_REGISTER_FIELDS_MISSING = processing(
     purposes=(), data_subject_categories=(), data_categories=(" ",), recipients=(), retention="",
     security_measures=" ", controller_contact="", legal_basis="",
 )
+
+# The clauses most often missing or stale (CSP R.1111-11 1°, 3°, 7°, 12° to 14°).
+OFTEN_MISSING_CLAUSES = frozenset({
+    ContractClause.CERTIFICATE_SCOPE_DATES, ContractClause.HOSTING_LOCATIONS, ContractClause.SUBCONTRACTORS,
+    ContractClause.REVERSIBILITY_RESTITUTION, ContractClause.REVERSIBILITY_DESTRUCTION,
+    ContractClause.REVERSIBILITY_FORMATS,
+})
+# Suppliers with no certificate and no match in the ANS list: an exemption is all they can rely on.
+UNLISTED = [supplier(ARCHIVE, match="none"), supplier(SCANNING, match="none")]
+ARCHIVE_LINK = link(5, ARCHIVE, {1, 2, 6}, exemption_reason="archiving_approved", exemption_evidence=True,
+                    has_hosting_contract=False)
+SCANNING_LINK = link(6, SCANNING, {5}, exemption_reason="short_term_processing", exemption_evidence=True,
+                     has_hosting_contract=False)
+DIGITISING_FOR_CLIENTS = processor_processing(hosting_mode="self_hosted", exemption_reason="short_term_processing",
+                                              exemption_evidence=True)
 
 NON_COMPLIANT, COMPLIANT = Status.NON_COMPLIANT, Status.COMPLIANT
 INCOMPLETE, NOT_APPLICABLE = Status.INCOMPLETE, Status.NOT_APPLICABLE
@@ -403,7 +437,7 @@ SCENARIOS = [
         id="exemption-useless-when-parent-not-certified-for-the-activity",
     ),
     pytest.param(
-        editor_case(extra_links=[replace(MANAGED_DATABASE_LINK, exempt_under_parent=False)],
+        editor_case(extra_links=[replace(MANAGED_DATABASE_LINK, exempt_under_parent=False, exemption_reason=None)],
                     extra_certificates=[certificate(4, MANAGED_DATABASE, {4})]),
         (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="certified-subcontractor-needs-no-contract-with-the-organisation",
@@ -412,6 +446,51 @@ SCENARIOS = [
         editor_case(iaas=iaas_link(activities=frozenset())),
         (INCOMPLETE, INCOMPLETE, COMPLIANT), {"coverage.link_activities_missing"},
         id="link-activities-missing",
+    ),
+    # Exemptions, each with its proof
+    pytest.param(
+        editor_case(extra_links=[replace(MANAGED_DATABASE_LINK, exempt_under_parent=None,
+                                         exemption_reason="covered_by_parent_audit", exemption_evidence=True)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"coverage.exempt_under_parent"},
+        id="exemption-reason-covered-by-parent-audit-with-evidence",
+    ),
+    pytest.param(
+        editor_case(extra_links=[ARCHIVE_LINK], actors=UNLISTED),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"coverage.exempt_archiving_approved"},
+        id="approved-archiving-service-with-its-approval",
+    ),
+    pytest.param(
+        editor_case(extra_links=[replace(ARCHIVE_LINK, exemption_evidence=False)], actors=UNLISTED),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        {"coverage.exemption_archiving_unproven", "evidence.hosting_contract_missing"},
+        id="approved-archiving-claimed-without-approval",
+    ),
+    pytest.param(
+        editor_case(extra_links=[SCANNING_LINK], actors=UNLISTED),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"coverage.exempt_short_term_processing"},
+        id="short-term-digitisation-with-its-proof-is-not-hosting",
+    ),
+    pytest.param(
+        editor_case(extra_links=[replace(SCANNING_LINK, exemption_evidence=False)], actors=UNLISTED),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        # Unproven, it is a host like any other, site and hardware included.
+        {"coverage.exemption_short_term_unproven", "evidence.hosting_contract_missing",
+         "completeness.site_and_hardware_missing"},
+        id="short-term-processing-claimed-without-proof",
+    ),
+    pytest.param(
+        case(DIGITISATION, processing_facts=DIGITISING_FOR_CLIENTS,
+             links=[link(1, SELF, {5}, has_hosting_contract=False)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"coverage.exempt_short_term_processing", "backup.none_recorded"},
+        id="organisation-digitising-for-clients-with-proof-needs-no-certificate",
+    ),
+    pytest.param(
+        case(DIGITISATION, processing_facts=replace(DIGITISING_FOR_CLIENTS, exemption_evidence=False),
+             links=[link(1, SELF, {5}, has_hosting_contract=False)]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        {"coverage.exemption_short_term_unproven", "evidence.own_hosting_contract_missing", "backup.none_recorded",
+         "completeness.site_and_hardware_missing"},
+        id="organisation-claiming-short-term-processing-without-proof",
     ),
     # External backup
     pytest.param(
@@ -712,6 +791,67 @@ SCENARIOS = [
         editor_case(iaas_certificates=[iaas_certificate(expires_on=ON + 91 * DAY)]),
         (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="certificate-expiring-in-91-days",
+    ),
+    # What the hosting contracts say (CSP R.1111-11)
+    pytest.param(
+        editor_case(iaas=iaas_link(contract_clauses=None)),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"evidence.contract_clauses_unchecked"},
+        id="contract-on-file-clauses-not-checked",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(contract_clauses=ALL_CONTRACT_CLAUSES - OFTEN_MISSING_CLAUSES)),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.contract_clauses_missing"},
+        id="contract-without-perimeter-locations-subcontractors-reversibility",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(contract_clauses=ALL_CONTRACT_CLAUSES - {ContractClause.INCIDENT_CONTACT})),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.contract_clauses_missing"},
+        id="contract-without-the-incident-contact-clause",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(contract_locations=())),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"evidence.contract_locations_unrecorded"},
+        id="contract-hosting-locations-not-recorded",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(storage_countries=("FR", "DE"), contract_locations=("FR",))),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.contract_location_mismatch"},
+        id="data-stored-in-a-country-the-contract-does-not-name",
+    ),
+    pytest.param(
+        editor_case(extra_links=[link(4, MANAGED_DATABASE, {4}, parent_id=2, storage_countries=("DE",),
+                                      has_hosting_contract=False, has_dpa=False)],
+                    extra_certificates=[certificate(4, MANAGED_DATABASE, {4})]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.contract_location_mismatch"},
+        id="contract-must-name-where-the-subcontractors-store",
+    ),
+    pytest.param(
+        editor_case(operation=replace(OPERATION_LINK, has_hosting_contract=False)),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.own_hosting_contract_missing"},
+        id="editor-without-hosting-contract-with-its-customers",
+    ),
+    pytest.param(
+        editor_case(operation=replace(OPERATION_LINK, contract_clauses=None)),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"evidence.contract_clauses_unchecked"},
+        id="editor-contract-with-customers-clauses-not-checked",
+    ),
+    pytest.param(
+        editor_case(operation=replace(OPERATION_LINK, contract_locations=("BE",))),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.contract_location_mismatch"},
+        id="editor-contract-with-customers-names-other-locations",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processor_processing(hosting_mode="self_hosted"),
+             links=[link(1, SELF, ALL_ACTIVITIES, has_hosting_contract=False)],
+             certificates=[certificate(1, SELF, ALL_ACTIVITIES)]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"evidence.own_hosting_contract_missing"},
+        id="processor-hosting-without-contract-with-the-controllers",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(1, SELF, {5}, has_hosting_contract=False), link(2, HOST, ALL_ACTIVITIES)],
+             certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="controller-acting-for-itself-owes-no-hosting-contract-to-itself",
     ),
     # Register
     pytest.param(

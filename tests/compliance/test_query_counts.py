@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from compliance import evaluation, services
+from compliance.conformity import SELF
 from compliance.loader import load_inputs
 from tests.compliance.builders import ACTOR
 from tests.factories import (
@@ -88,7 +89,11 @@ def test_list_endpoints_cost_the_same_for_1_and_25_rows(tenant, other_tenant, cl
 @pytest.mark.parametrize("links", [1, 10, 100])
 def test_loader_costs_six_queries_whatever_the_chain_size(tenant, media, links, django_assert_num_queries):
     with tenant.context():
-        processing = ProcessingFactory()
+        proof = EvidenceFactory(kind="exemption_proof")
+        processing = ProcessingFactory(exemption_reason="short_term_processing", exemption_evidence=proof)
+        # The organisation's own hosting contract with its customers, checked for two clauses.
+        EvidenceFactory(kind="hosting_contract", supplier=None, contract_clauses=["services", "hosting_locations"],
+                        contract_locations=["FR"])
         own_certificate = CertificateFactory(supplier=None, activities=frozenset({5}), certificate_number="OWN")
         host = HostCertificateFactory(host__name="Hébergeur confirmé", certificate_number="HDS-CONF").host
         suppliers = [SupplierFactory(name=f"Fournisseur {n}", confirmed_host=None if n else host)
@@ -109,7 +114,11 @@ def test_loader_costs_six_queries_whatever_the_chain_size(tenant, media, links, 
         assert (own_certificate.pk in {c.id for c in data.certificates}) == any(lk.is_self for lk in data.links)
         assert data.actors[suppliers[0].pk].registry.activities == frozenset(range(1, 7))
         assert data.links[0].has_hosting_contract
-        assert not any(link.has_hosting_contract for link in data.links if link.actor != suppliers[0].pk)
+        assert not any(link.has_hosting_contract for link in data.links
+                       if link.actor not in (suppliers[0].pk, SELF))
+        assert all(link.contract_clauses == {"services", "hosting_locations"} for link in data.links if link.is_self)
+        assert (data.processing.exemption_reason, data.processing.exemption_evidence) == (
+            "short_term_processing", True)
 
 
 def test_loader_skips_the_queries_it_has_no_ids_for(tenant, django_assert_num_queries):

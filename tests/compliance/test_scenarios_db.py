@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from compliance import evaluation, services
-from compliance.models import ConformityResult
+from compliance.models import ConformityResult, Evidence
 from hds_platform.models import Organisation
 from tests.compliance import builders
 from tests.compliance.builders import ACTOR
@@ -50,11 +50,13 @@ def editor_on_a_certified_datacenter(tenant):
 
 
 def compliant_chain(tenant):
-    """An editor certified 5-6 on an IaaS certified 1-4, everything on file."""
+    """An editor certified 5-6 on an IaaS certified 1-4, everything on file, its own contract with
+    its customers included."""
     iaas = builders.supplier("Nuage Souverain")
     _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
     own = builders.certificate(None, activities=[5, 6], certificate_number="HDS-OWN")
     builders.evidence("hds_certificate", certificate=own)
+    builders.own_hosting_contract()
     processing = builders.processing("Téléconsultation")
     parent = builders.link(processing, iaas, activities=[1, 2, 3, 4])
     builders.link(processing, None, activities=[5, 6], parent=parent, is_backup=True)
@@ -74,6 +76,7 @@ def contract_for_another_processing(tenant):
     processing = builders.processing("Téléconsultation")
     builders.link(processing, iaas, activities=[1, 2, 3, 4])
     builders.link(processing, None, activities=[5], stores_health_data=False, storage_countries=[])
+    builders.own_hosting_contract()
     return processing
 
 
@@ -110,6 +113,68 @@ def proven_exemption(tenant):
     return processing
 
 
+def contract_clauses_unchecked(tenant):
+    """The IaaS contract is on file, but nobody has checked its clauses yet."""
+    processing = compliant_chain(tenant)
+    contract = Evidence.objects.get(kind="hosting_contract", supplier__isnull=False)
+    services.evidence_update(evidence=contract, actor=ACTOR, contract_clauses=None)
+    return processing
+
+
+def contract_lacking_reversibility_and_naming_another_country(tenant):
+    processing = compliant_chain(tenant)
+    contract = Evidence.objects.get(kind="hosting_contract", supplier__isnull=False)
+    services.evidence_update(evidence=contract, actor=ACTOR, contract_locations=["DE"], contract_clauses=[
+        clause for clause in builders.ALL_CLAUSES if not clause.startswith("reversibility")])
+    return processing
+
+
+def contract_for_this_processing_completes_the_framework_contract(tenant):
+    """A framework contract checked for 1° to 11°, and the processing's own annex for 12° to 14°:
+    read together, every clause is there."""
+    processing = compliant_chain(tenant)
+    framework = Evidence.objects.get(kind="hosting_contract", supplier__isnull=False)
+    services.evidence_update(evidence=framework, actor=ACTOR, contract_clauses=builders.ALL_CLAUSES[:11])
+    builders.evidence("hosting_contract", supplier=framework.supplier, processing=processing,
+                      contract_clauses=builders.ALL_CLAUSES[11:], contract_locations=[])
+    return processing
+
+
+def editor_without_contract_with_its_customers(tenant):
+    processing = compliant_chain(tenant)
+    services.evidence_delete(evidence=Evidence.objects.get(kind="hosting_contract", supplier__isnull=True), actor=ACTOR)
+    return processing
+
+
+def archiving_with_its_approval(tenant):
+    """An approved archiving service: its approval, not an HDS certificate, is what the law asks."""
+    processing = compliant_chain(tenant)
+    archive = builders.supplier("Archives Numériques Agréées")
+    approval = builders.evidence("exemption_proof", supplier=archive, title="Agrément SIAF")
+    builders.evidence("dpa", supplier=archive)
+    builders.link(processing, archive, activities=[1, 2, 6], exemption_reason="archiving_approved",
+                  exemption_evidence=approval)
+    return processing
+
+
+def archiving_without_its_approval(tenant):
+    processing = compliant_chain(tenant)
+    archive = builders.supplier("Archives Numériques Agréées")
+    builders.evidence("dpa", supplier=archive)
+    builders.link(processing, archive, activities=[6], exemption_reason="archiving_approved")
+    return processing
+
+
+def digitising_for_clients_with_proof(tenant):
+    """A processor whose only job is short-term digitisation: not a host, with the proof on file."""
+    proof = builders.evidence("exemption_proof", title="Description de la prestation de numérisation")
+    processing = builders.processing("Numérisation des dossiers", role="processor", hosting_mode="self_hosted",
+                                     controllers_served=["Clinique des Tilleuls"],
+                                     exemption_reason="short_term_processing", exemption_evidence=proof)
+    builders.link(processing, None, activities=[5])
+    return processing
+
+
 def anonymised_statistics(tenant):
     processing = builders.processing("Statistiques", identifiability="anonymised",
                                      data_categories=["Tranche d'âge", "Diagnostics codés"])
@@ -123,8 +188,10 @@ def _own_certificate():
 
 
 def _operated_by_us(processing):
-    """The organisation's own link: it administers and operates the system (5) it hosts for others."""
+    """The organisation's own link: it administers and operates the system (5) it hosts for others,
+    under its own hosting contract with the controllers it serves."""
     builders.link(processing, None, activities=[5], stores_health_data=False, storage_countries=[])
+    builders.own_hosting_contract()
 
 
 def anonymised_with_identity(tenant):
@@ -236,6 +303,7 @@ def confirmed_host_removed_from_the_list(tenant):
     processing = builders.processing("Dossier")
     builders.link(processing, supplier, activities=[3, 4])
     builders.link(processing, None, activities=[5], stores_health_data=False, storage_countries=[])
+    builders.own_hosting_contract()
     return processing
 
 
@@ -274,8 +342,22 @@ SCENARIOS = [
         "scope.self_hosted_own_patients", "scope.self_hosting_security", "scope.self_hosting_register",
         "scope.self_hosting_patient_rights", "scope.self_hosting_privacy_notice", "scope.self_hosting_backups"}),
     (editor_on_a_certified_datacenter, "non_compliant", {
-        "self.activity_not_covered", "registry.not_found", "backup.none_recorded"}),
+        "self.activity_not_covered", "evidence.own_hosting_contract_missing", "registry.not_found",
+        "backup.none_recorded"}),
     (compliant_chain, "compliant", {"registry.not_found"}),
+    (contract_clauses_unchecked, "incomplete", {"evidence.contract_clauses_unchecked", "registry.not_found"}),
+    (contract_lacking_reversibility_and_naming_another_country, "non_compliant", {
+        "evidence.contract_clauses_missing", "evidence.contract_location_mismatch", "registry.not_found"}),
+    (contract_for_this_processing_completes_the_framework_contract, "compliant", {"registry.not_found"}),
+    (editor_without_contract_with_its_customers, "non_compliant", {
+        "evidence.own_hosting_contract_missing", "registry.not_found"}),
+    (archiving_with_its_approval, "compliant", {"coverage.exempt_archiving_approved", "registry.not_found"}),
+    # Unproven, the archive is a host like any other, site and hardware included.
+    (archiving_without_its_approval, "non_compliant", {
+        "coverage.exemption_archiving_unproven", "evidence.hosting_contract_missing", "registry.not_found",
+        "completeness.site_and_hardware_missing"}),
+    (digitising_for_clients_with_proof, "compliant", {"coverage.exempt_short_term_processing",
+                                                      "backup.none_recorded"}),
     (contract_for_another_processing, "non_compliant", {
         "evidence.hosting_contract_missing", "registry.not_found", "backup.none_recorded"}),
     (expired_contract, "non_compliant", {
@@ -290,7 +372,9 @@ SCENARIOS = [
         "evidence.dpa_missing", "backup.none_recorded", "completeness.operation_missing"}),
     (hosting_mode_unknown, "incomplete", {"scope.hosting_mode_unknown"}),
     (establishment_care_without_dpia, "non_compliant", {"register.dpia_required_care", "registry.not_found"}),
-    (establishment_portal_for_patients, "non_compliant", {"self.activity_not_covered"}),
+    # Hosting for the patients themselves, the establishment is a host: certificate and hosting contract due.
+    (establishment_portal_for_patients, "non_compliant", {
+        "self.activity_not_covered", "evidence.own_hosting_contract_missing"}),
     (v1_certificate_by_its_dates, "non_compliant", {
         "coverage.activity_not_covered", "validity.certificate_v1_obsolete", "backup.none_recorded"}),
     (blank_version_issued_before_v2, "non_compliant", {

@@ -17,6 +17,8 @@ from compliance.models import (
     CertificateSource,
     CertificateStatus,
     ConformityStatus,
+    ContractClause,
+    ExemptionReason,
     HostingMode,
     Identifiability,
     ProcessingRole,
@@ -40,6 +42,8 @@ PAIRS = [
     (ProcessingRole, conformity.Role, [], []),
     (RegistryMatchStatus, conformity.RegistryMatch, [], [("REJECTED", "rejected")]),
     (RemoteAccessBasis, conformity.TransferBasis, [], []),
+    (ContractClause, conformity.ContractClause, [], []),
+    (ExemptionReason, conformity.ExemptionReason, [("NONE", "")], []),
     # The platform's table of organisations cannot import compliance: its choices are written out
     # there, and held to the engine's here.
     (OrganisationKind, conformity.OrganisationKind, [], []),
@@ -57,6 +61,12 @@ STORED_VALUES = {
     ProcessingRole: ["controller", "processor"],
     RegistryMatchStatus: ["none", "suggested", "confirmed", "rejected"],
     RemoteAccessBasis: ["adequacy", "safeguards", ""],
+    ContractClause: [
+        "certificate_scope_dates", "services", "hosting_locations", "data_subject_rights_breach", "incident_contact",
+        "service_levels", "subcontractors", "access_rules", "changes", "host_failure", "no_other_use",
+        "reversibility_restitution", "reversibility_destruction", "reversibility_formats",
+    ],
+    ExemptionReason: ["", "archiving_approved", "short_term_processing", "covered_by_parent_audit"],
     OrganisationKind: ["health_professional", "health_establishment", "software_editor", "hosting_provider", "other"],
 }
 
@@ -75,7 +85,7 @@ def test_every_enum_the_engine_exports_has_model_choices():
     exported = [getattr(conformity, name) for name in conformity.__all__]
     enums = {value for value in exported if isinstance(value, type) and issubclass(value, StrEnum)}
     assert {engine for _choices, engine, _before, _after in PAIRS} == enums
-    assert len(enums) == 11
+    assert len(enums) == 13
     assert list(STORED_VALUES) == [choices for choices, _engine, _before, _after in PAIRS]
 
 

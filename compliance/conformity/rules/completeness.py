@@ -27,7 +27,9 @@ health data has, declared or not:
   also the organisation's direct contractors, since it is the party that contracts with them.
   A subcontractor also counts the links above it (its parent and theirs): it works for its
   parent, usually on the parent's site and hardware (the managed database run by a host's
-  subsidiary on the host's infrastructure).
+  subsidiary on the host's infrastructure). A link whose proven exemption takes it out of HDS
+  hosting altogether (approved archiving, short-term processing) is not asked for them; an
+  unproven one is a host like any other.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def check(chain: Chain) -> Iterator[Finding]:
         yield make_finding("completeness.operation_missing", activity=OPERATION_ACTIVITY)
     tree = _Tree([view.link for view in chain.views])
     for view in chain.hds_views:
-        if not view.link.stores_health_data or not view.activities:
+        if not view.link.stores_health_data or not view.activities or view.not_hosting:
             continue
         missing = SITE_AND_HARDWARE - tree.activities_below(view.link) - tree.activities_above(view.link)
         if missing:

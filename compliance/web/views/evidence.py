@@ -1,4 +1,5 @@
-"""Evidence: the list with its upload form and expiry timeline, downloads and deletion."""
+"""Evidence: the list with its upload form and expiry timeline, a hosting contract's checklist,
+downloads and deletion."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance import selectors, services
-from compliance.models import Evidence, Processing, Supplier
+from compliance.models import Evidence, EvidenceKind, Processing, Supplier
 from compliance.web import pages
-from compliance.web.forms import EvidenceForm
+from compliance.web.forms import ContractTermsForm, EvidenceForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused
 from hds_platform.forms import add_service_error
 from hds_platform.roles import Perm
@@ -74,3 +75,26 @@ def evidence_delete(request, pk):
     else:
         messages.success(request, _("Pièce « %s » supprimée.") % evidence.title)
     return redirect("compliance:evidence-list", org=request.organisation.slug)
+
+
+@organisation_view(Perm.WRITE)
+@require_http_methods(["GET", "POST"])
+def evidence_contract(request, pk):
+    """Check a hosting contract: which R.1111-11 clauses it contains, which locations it names."""
+    evidence = get_object_or_404(Evidence.objects.filter(kind=EvidenceKind.HOSTING_CONTRACT,
+                                                         superseded_by__isnull=True), pk=pk)
+    form = ContractTermsForm(request.POST or None, initial={
+        "contract_checked": evidence.contract_clauses is not None,
+        "contract_clauses": evidence.contract_clauses or [], "contract_locations": evidence.contract_locations,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evidence_update(evidence=evidence, actor=_actor(request), **form.service_fields())
+        except REFUSALS as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Clauses du contrat « %s » enregistrées.") % evidence.title)
+            return redirect("compliance:evidence-list", org=request.organisation.slug)
+    return render(request, "compliance/evidence_contract.html", {
+        "section": "evidence", "evidence": evidence, "form": form,
+    }, status=400 if form.errors else 200)

@@ -46,6 +46,10 @@ def processing_list(request):
     })
 
 
+def _current_evidence():
+    return Evidence.objects.filter(superseded_by__isnull=True).order_by("title", "id")
+
+
 def _processing_initial(processing: Processing) -> dict:
     return {name: getattr(processing, name) for name in ProcessingForm.base_fields}
 
@@ -53,7 +57,7 @@ def _processing_initial(processing: Processing) -> dict:
 @organisation_view(Perm.WRITE)
 @require_http_methods(["GET", "POST"])
 def processing_create(request):
-    form = ProcessingForm(request.POST or None)
+    form = ProcessingForm(request.POST or None, evidence=_current_evidence())
     if request.method == "POST" and form.is_valid():
         try:
             processing = services.processing_create(actor=_actor(request), **form.service_fields())
@@ -72,7 +76,7 @@ def processing_create(request):
 @require_http_methods(["GET", "POST"])
 def processing_edit(request, pk):
     processing = get_object_or_404(Processing.objects.all(), pk=pk)
-    form = ProcessingForm(request.POST or None, initial=_processing_initial(processing))
+    form = ProcessingForm(request.POST or None, initial=_processing_initial(processing), evidence=_current_evidence())
     if request.method == "POST" and form.is_valid():
         try:
             services.processing_update(processing=processing, actor=_actor(request), **form.service_fields())
@@ -141,7 +145,7 @@ def _link_form(request, processing, data=None, *, link=None, initial=None) -> Ch
     return ChainLinkForm(
         data, initial=initial, organisation_name=request.organisation.name,
         suppliers=Supplier.objects.order_by("name", "id"), links=links,
-        evidence=Evidence.objects.filter(superseded_by__isnull=True).order_by("title", "id"),
+        evidence=_current_evidence(),
         certificates=Certificate.objects.filter(kind=CertificateKind.HDS).select_related("supplier")
         .order_by("supplier__name", "-expires_on", "id"),
         prefix=None if link is None else f"link-{link.pk}",
@@ -200,7 +204,7 @@ def chain_link_edit(request, pk, link_pk):
         "parent": str(link.parent_id or ""), "activities": sorted(link.activities),
         "stores_health_data": link.stores_health_data, "storage_countries": link.storage_countries,
         "remote_access": link.remote_access, "is_backup": link.is_backup,
-        "exempt_under_parent": link.exempt_under_parent, "exemption_evidence": str(link.exemption_evidence_id or ""),
+        "exemption_reason": link.exemption_reason, "exemption_evidence": str(link.exemption_evidence_id or ""),
         "certificates": [str(pk) for pk in link.certificates.values_list("id", flat=True)],
     }
     form = _link_form(request, processing, request.POST or None, link=link, initial=initial)

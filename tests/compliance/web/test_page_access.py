@@ -21,6 +21,7 @@ class Objects:
     membership: int
     invitation: int
     token: int
+    contract: int
 
 
 @pytest.fixture
@@ -34,8 +35,9 @@ def objects(tenant, media) -> Objects:
         invitation, _raw = platform_services.invitation_create(email="nouveau@example.org", role="viewer", actor=actor)
         token, _raw = platform_services.api_token_create(name="cabinet", scope="read", actor=actor)
         membership = Membership.objects.get(user=tenant.members["editor"])
+        contract = Evidence.objects.get(supplier=supplier, kind="hosting_contract")
     return Objects(processing.pk, link.pk, supplier.pk, certificate.pk, evidence.pk, membership.pk, invitation.pk,
-                   token.pk)
+                   token.pk, contract.pk)
 
 
 def read_urls(o: Objects) -> list[str]:
@@ -47,7 +49,7 @@ def read_urls(o: Objects) -> list[str]:
 def write_form_urls(o: Objects) -> list[str]:
     return ["traitements/nouveau/", f"traitements/{o.processing}/modifier/",
             f"traitements/{o.processing}/chaine/{o.link}/", "fournisseurs/nouveau/",
-            f"fournisseurs/{o.supplier}/modifier/", "certificats/nouveau/"]
+            f"fournisseurs/{o.supplier}/modifier/", "certificats/nouveau/", f"preuves/{o.contract}/clauses/"]
 
 
 def admin_urls(o: Objects) -> list[str]:
@@ -75,6 +77,7 @@ def write_posts(o: Objects) -> list[tuple[str, dict]]:
         (f"certificats/{o.certificate}/supprimer/", {}),
         ("preuves/", {"kind": "other"}),
         (f"preuves/{o.evidence}/supprimer/", {}),
+        (f"preuves/{o.contract}/clauses/", {"contract_checked": "on"}),
     ]
 
 
@@ -115,7 +118,7 @@ def test_an_outsider_gets_404_on_every_page_and_action(client, tenant, other_ten
     answers.update({f"POST {path}": client.post(url(tenant, path), data).status_code
                     for path, data in write_posts(objects) + admin_posts(objects)})
     assert {path: code for path, code in answers.items() if code != 404} == {}
-    assert len(answers) == 44
+    assert len(answers) == 46
     assert state(tenant.organisation) == before
 
 
@@ -129,7 +132,7 @@ def test_an_outsider_cannot_reach_objects_of_another_organisation_through_its_ow
     answers.update({f"POST {path}": client.post(url(other_tenant, path), data).status_code
                     for path, data in write_posts(objects) + admin_posts(objects) if any(c.isdigit() for c in path)})
     assert {path: code for path, code in answers.items() if code != 404} == {}
-    assert len(answers) == 24
+    assert len(answers) == 26
     assert state(tenant.organisation) == before
 
 

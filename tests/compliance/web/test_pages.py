@@ -330,7 +330,7 @@ def test_a_refused_link_shows_the_form_errors(owner_client, tenant):
     url = page_url(tenant, f"traitements/{processing.pk}/chaine/")
     response = owner_client.post(url, link_form(None, storage_countries="FR, XX"), HTTP_HX_REQUEST="true")
     assert "« XX » n'est pas un code pays ISO 3166" in html(response)
-    response = owner_client.post(url, link_form(None, exempt_under_parent="on"))
+    response = owner_client.post(url, link_form(None, exemption_reason="covered_by_parent_audit"))
     assert response.status_code == 400
     assert "Une exemption sous le parent suppose un maillon parent." in html(response)
     with tenant.context():
@@ -636,3 +636,86 @@ def test_country_names_follow_the_language_of_the_page(owner_client, tenant):
     owner_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = html(owner_client.get(page_url(tenant, "fournisseurs/nouveau/")))
     assert '<option value="DE">Germany (DE)</option>' in page
+
+
+# Contracts and exemptions ----------------------------------------------------------------------
+
+
+def test_uploading_a_hosting_contract_with_its_checklist(owner_client, tenant, media):
+    with tenant.context():
+        supplier = builders.supplier()
+    response = owner_client.post(page_url(tenant, "preuves/"), {
+        "file": SimpleUploadedFile("contrat.pdf", minimal_pdf("Contrat")), "kind": "hosting_contract",
+        "supplier": str(supplier.pk), "contract_clauses": ["hosting_locations", "certificate_scope_dates"],
+        "contract_locations": "fr, de"})
+    assert response["Location"] == page_url(tenant, "preuves/")
+    response = owner_client.post(page_url(tenant, "preuves/"), {
+        "file": SimpleUploadedFile("autre.pdf", minimal_pdf("Autre")), "kind": "hosting_contract",
+        "supplier": str(supplier.pk)})
+    assert response["Location"] == page_url(tenant, "preuves/")
+    with tenant.context():
+        checked, unchecked = Evidence.objects.order_by("id")
+    assert (checked.contract_clauses, checked.contract_locations) == (
+        ["certificate_scope_dates", "hosting_locations"], ["FR", "DE"])
+    assert (unchecked.contract_clauses, unchecked.contract_locations) == (None, [])
+    page = html(owner_client.get(page_url(tenant, "preuves/")))
+    assert "2 clauses sur 14" in page and "clauses non vérifiées" in page
+    # A checklist on a DPA is refused, on the checklist.
+    response = owner_client.post(page_url(tenant, "preuves/"), {
+        "file": SimpleUploadedFile("dpa.pdf", minimal_pdf("DPA")), "kind": "dpa", "contract_checked": "on"})
+    assert response.status_code == 400
+    assert ('id="id_contract_clauses_error"><li>Seul un contrat d\'hébergement a des clauses et des lieux '
+            'd\'hébergement.</li>') in html(response)
+
+
+def test_checking_the_clauses_of_a_contract_on_file(owner_client, tenant, media):
+    with tenant.context():
+        supplier = builders.supplier()
+        contract = builders.evidence("hosting_contract", supplier=supplier, contract_clauses=None)
+    url = page_url(tenant, f"preuves/{contract.pk}/clauses/")
+    page = html(owner_client.get(url))
+    assert "14° Réversibilité : formats lisibles" in page
+    # Checked, and none of the clauses found: that is an answer too, not "not checked".
+    response = owner_client.post(url, {"contract_checked": "on", "contract_locations": ""})
+    assert response["Location"] == page_url(tenant, "preuves/")
+    contract.refresh_from_db()
+    assert (contract.contract_clauses, contract.contract_locations) == ([], [])
+    response = owner_client.post(url, {"contract_clauses": ["services"], "contract_locations": "FR, XX"})
+    assert response.status_code == 400
+    assert "« XX » n'est pas un code pays ISO 3166" in html(response)
+    response = owner_client.post(url, {"contract_clauses": ["services", "subcontractors"], "contract_locations": "FR"})
+    contract.refresh_from_db()
+    assert (contract.contract_clauses, contract.contract_locations) == (["services", "subcontractors"], ["FR"])
+    response = owner_client.post(url, {"contract_locations": "FR"})
+    contract.refresh_from_db()
+    assert contract.contract_clauses is None
+    with tenant.context():
+        dpa = builders.evidence("dpa", supplier=supplier)
+    assert owner_client.get(page_url(tenant, f"preuves/{dpa.pk}/clauses/")).status_code == 404
+
+
+def test_a_link_and_a_processing_carry_an_exemption_with_its_proof(owner_client, tenant, media):
+    with tenant.context():
+        processing = builders.processing()
+        archive = builders.supplier("Archives Agréées")
+        approval = builders.evidence("exemption_proof", supplier=archive, title="Agrément SIAF")
+    url = page_url(tenant, f"traitements/{processing.pk}/chaine/")
+    response = owner_client.post(url, link_form(archive, exemption_reason="archiving_approved",
+                                                exemption_evidence=str(approval.pk)))
+    assert response["Location"] == url
+    with tenant.context():
+        link = ChainLink.objects.get()
+    assert (link.exemption_reason, link.exempt_under_parent, link.exemption_evidence_id) == (
+        "archiving_approved", False, approval.pk)
+    assert "exemption : Service d'archivage électronique agréé" in html(owner_client.get(url))
+
+    edit = page_url(tenant, f"traitements/{processing.pk}/modifier/")
+    form = {"name": processing.name, "role": "processor", "identifiability": "identified", "health_data": "on",
+            "hosting_mode": "outsourced", "exemption_reason": "short_term_processing",
+            "exemption_evidence": str(approval.pk)}
+    assert owner_client.post(edit, form)["Location"] == page_url(tenant, f"traitements/{processing.pk}/")
+    processing.refresh_from_db()
+    assert (processing.exemption_reason, processing.exemption_evidence_id) == ("short_term_processing", approval.pk)
+    page = html(owner_client.get(edit))
+    assert '<option value="short_term_processing" selected>' in page
+    assert f'<option value="{approval.pk}" selected>' in page
