@@ -20,6 +20,7 @@ from hds_platform.env import (
     env_float,
     env_int,
     env_list,
+    env_ports,
     env_str,
 )
 
@@ -338,6 +339,8 @@ REGISTRY_MAX_FILE_BYTES = env_int("REGISTRY_MAX_FILE_BYTES", 50 * 1024 * 1024, m
 
 # Webhooks -----------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# Ports besides 443 (and 80) that a webhook may use; honoured only with private networks allowed.
+WEBHOOK_EXTRA_PORTS = env_ports("WEBHOOK_EXTRA_PORTS")
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30, minimum=1)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
