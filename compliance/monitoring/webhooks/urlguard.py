@@ -62,6 +62,10 @@ def is_public_address(address: str) -> bool:
             return _is_public(ip.ipv4_mapped)
         if ip in _IPV4_COMPATIBLE:
             return False  # ::a.b.c.d is deprecated (RFC 4291); nothing legitimate answers there
+        if any(ip in network for network in _NAT64):
+            # A NAT64 gateway turns it into the IPv4 address it carries (the prefix itself is
+            # "reserved" to Python, whatever it carries).
+            return all(_is_public(wrapped) for wrapped in _embedded_ipv4(ip))
         if not all(_is_public(wrapped) for wrapped in _embedded_ipv4(ip)):
             return False
     return _is_public(ip)
