@@ -15,6 +15,7 @@ from compliance.models import (
 )
 from tests.compliance import builders
 from tests.factories import UserFactory
+from tests.second_factor import login_with_second_factor
 
 MODELS = [Supplier, Certificate, Processing, ChainLink, Evidence, ConformityResult, ConformityStatusChange]
 
@@ -34,7 +35,7 @@ def rows(tenant, other_tenant, media):
 @pytest.mark.parametrize("model", MODELS, ids=[m.__name__ for m in MODELS])
 def test_staff_see_every_organisation(rows, client, model):
     staff = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     opts = model._meta
     changelist = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
     assert changelist.status_code == 200
