@@ -329,6 +329,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (it holds the e-mail address)
 AXES_USERNAME_CALLABLE = "hds_platform.accounts.throttling.attempted_email"
 AXES_CLIENT_IP_CALLABLE = "hds_platform.request_meta.client_address"
 AXES_LOCKOUT_CALLABLE = "hds_platform.accounts.throttling.lockout_response"
