@@ -290,7 +290,8 @@ def test_staff_uploading_the_current_file_again_changes_nothing(october, client_
 
 
 def test_a_rejected_upload_answers_422_with_the_reason_and_row_errors(october, client_for, staff):
-    response = upload(client_for(user=staff, second_factor=True), csv_list(row("Alpha"), row("Beta", expires="2028-13-01")))
+    response = upload(client_for(user=staff, second_factor=True),
+                      csv_list(row("Alpha"), row("Beta", expires="2028-13-01")))
 
     rejected = Snapshot.objects.get(status="rejected")
     assert response.status_code == 422
