@@ -204,10 +204,14 @@ def test_an_owner_requires_a_second_factor_from_every_member(tenant, client_for)
     assert Client().get(f"/o/{slug}/parametres/securite/").status_code == 302  # anonymous: to the login
 
 
-def test_only_an_owner_sets_the_rule(tenant):
-    client = Client()
-    login_with_second_factor(client, tenant.members["admin"])
-    assert client.post(f"/o/{tenant.organisation.slug}/parametres/securite/", {"require_mfa": "on"}).status_code == 403
+def test_only_an_owner_sets_the_rule(tenant, other_tenant):
+    url = f"/o/{tenant.organisation.slug}/parametres/securite/"
+    answers = {}
+    for who, user in (("admin", tenant.members["admin"]), ("outsider", other_tenant.owner)):
+        client = Client()
+        login_with_second_factor(client, user)
+        answers[who] = (client.get(url).status_code, client.post(url, {"require_mfa": "on"}).status_code)
+    assert answers == {"admin": (403, 403), "outsider": (404, 404)}
     assert not Organisation.objects.get(pk=tenant.organisation.pk).require_mfa
 
 
