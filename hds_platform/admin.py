@@ -5,6 +5,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from hds_platform import crossing
+from hds_platform.accounts import erasure
+from hds_platform.audit import Actor
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation, OutboxMessage, User
 
 
@@ -45,6 +47,23 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    # Deleting a person is an erasure (hds_platform.accounts.erasure): their memberships end through
+    # the service (tokens revoked, webhooks disabled), rows naming them are cleared in each
+    # organisation, and the audit chains stay verifiable.
+    def get_deleted_objects(self, objs, request):
+        """What the confirmation page lists: the people themselves, or why they cannot go yet."""
+        protected = [_("%(user)s : seul propriétaire de %(names)s") % {
+            "user": user.email, "names": ", ".join(o.name for o in orphaned)}
+            for user in objs if (orphaned := erasure.sole_ownerships(user))]
+        return [str(user) for user in objs], {_("utilisateurs"): len(objs)}, set(), protected
+
+    def delete_model(self, request, obj):
+        erasure.user_erase(user=obj, actor=Actor.for_user(request.user))
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset.order_by("pk"):
+            erasure.user_erase(user=user, actor=Actor.for_user(request.user))
 
 
 @admin.register(Organisation)

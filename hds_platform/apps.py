@@ -10,6 +10,7 @@ class PlatformConfig(AppConfig):
 
     def ready(self):
         from hds_platform import checks  # noqa: F401  (registers the system checks)
+        from hds_platform.accounts import receivers  # noqa: F401  (audits authentication events)
         from hds_platform.schedules import ensure_schedules
 
         # Periodic dispatchers exist after the first migrate, editable in the admin afterwards.

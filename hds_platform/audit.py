@@ -10,7 +10,7 @@ from uuid import UUID
 from django.db import models
 from django.utils import timezone
 
-from hds_platform.models import AuditEvent, Organisation, User
+from hds_platform.models import AuditEvent, Organisation, PersonRecord, User
 from hds_platform.request_meta import current_meta
 from hds_platform.tenancy import organisation_context
 
@@ -31,7 +31,18 @@ class Actor:
 
     @classmethod
     def for_user(cls, user: User) -> Actor:
-        return cls(user=user, label=f"user:{user.pk} {user.email}")
+        # An id, never the e-mail: the label is hashed into the chain, the e-mail must stay erasable.
+        return cls(user=user, label=f"user:{user.pk}")
+
+
+def person(user: User) -> int:
+    """Name ``user`` in an audit payload: their id, with their name and e-mail kept (and kept
+    up to date) in :class:`PersonRecord`, where erasure can reach them."""
+    PersonRecord.objects.bulk_create(
+        [PersonRecord(user_id=user.pk, email=user.email, full_name=user.full_name)],
+        update_conflicts=True, unique_fields=["user_id"], update_fields=["email", "full_name"],
+    )
+    return user.pk
 
 
 def serialise_value(value):
@@ -74,6 +85,8 @@ def record(
     )
     seq = head_seq + 1
     meta = current_meta()
+    if actor.user is not None:
+        person(actor.user)
     event = AuditEvent(
         organisation=organisation,
         seq=seq,

@@ -34,10 +34,14 @@ SHARED_APPS = {
     "admin": "the staff admin's log",
     "django_celery_beat": "schedules of dispatchers, which fan out per organisation",
     "registry": "the official ANS list of certified hosts: public reference data shared by every organisation",
+    "axes": "login attempts and lockouts, per e-mail address and client address, before any organisation",
+    "otp_totp": "a person's TOTP devices (second factor), not an organisation's",
+    "otp_static": "a person's recovery codes (second factor), not an organisation's",
 }
 SHARED_MODELS = {
     "hds_platform.User": "a person may belong to several organisations (through memberships)",
     "hds_platform.Organisation": "the tenant itself, found by its slug before any context exists",
+    "hds_platform.PersonRecord": "the name and e-mail behind a user id in audit events, erasable with the person",
     "hds_platform.OutboxMessage": "task names and ids only, relayed to Celery with no organisation context",
 }
 

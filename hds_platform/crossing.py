@@ -33,6 +33,7 @@ CROSS_TENANT_READERS: dict[str, str] = {
     "admin": "the Django admin of platform staff: read-only lists of tenant rows",
     "registry_recheck": "after a registry import: find the organisations whose suppliers match changed hosts",
     "webhook_retry": "every minute: find the organisations with webhook deliveries due again (their ids only)",
+    "erasure": "erasing a person: find the organisations whose rows name them (ids only), then clear each",
 }
 
 

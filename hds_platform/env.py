@@ -58,6 +58,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_ports(name: str) -> frozenset[int]:
+    """Comma-separated TCP ports or ranges (``8080,9000-9100``)."""
+    ports: set[int] = set()
+    for item in env_list(name, []):
+        low, _sep, high = item.partition("-")
+        try:
+            first, last = int(low), int(high or low)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list ports or ranges (8080,9000-9100), not {item!r}.") from None
+        if not 1 <= first <= last <= 65535:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a port or range between 1 and 65535.")
+        ports.update(range(first, last + 1))
+    return frozenset(ports)
+
+
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env_str(name, default)
     if value not in choices:

@@ -48,3 +48,10 @@ class ApiTokenForm(MaillonForm):
                            help_text=_("Pour le reconnaître, ex. « logiciel du cabinet »."))
     scope = forms.ChoiceField(label=_("Portée"), choices=TokenScope.choices, initial=TokenScope.READ)
     expires_on = forms.DateField(label=_("Expire le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class SecurityForm(MaillonForm):
+    require_mfa = forms.BooleanField(
+        label=_("Exiger la double authentification de chaque membre"), required=False,
+        help_text=_("Les membres sans second facteur devront en activer un (application TOTP) avant d'accéder à "
+                    "l'organisation, par le web comme par l'API."))

@@ -97,6 +97,8 @@ class Organisation(models.Model):
     # Head of the audit chain: lets verify_audit notice that the latest events were deleted.
     audit_head_seq = models.PositiveBigIntegerField(default=0, editable=False)
     audit_head_hash = models.CharField(max_length=64, default="0" * 64, editable=False)
+    # Set by an owner: members must verify a second factor (TOTP) before using this organisation.
+    require_mfa = models.BooleanField(_("double authentification exigée"), default=False)
 
     class Meta:
         verbose_name = _("organisation")
@@ -199,7 +201,10 @@ class AuditEvent(TenantModel):
 
     seq = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A person is kept as an id (PersonRecord holds the name): erasing a user leaves the events, and
+    # their hashes, as they were; nothing may update an audit row, so no constraint sets it to null.
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                              related_name="+")
     actor_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=80)
     target_type = models.CharField(max_length=80, blank=True)
@@ -242,6 +247,32 @@ class AuditEvent(TenantModel):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit events are append-only.")
+
+
+class PersonRecord(models.Model):
+    """Who ``user:<id>`` in the audit log is: the one place where audit events meet names and e-mails.
+
+    Audit payloads name people by user id only, so that erasing a person blanks this row and
+    leaves every hashed event, and the chain, intact.
+    """
+
+    user_id = models.PositiveBigIntegerField(primary_key=True)
+    email = models.CharField(max_length=254, blank=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personne du journal")
+        verbose_name_plural = _("personnes du journal")
+
+    def __str__(self):
+        return self.email if self.erased_at is None else f"user:{self.user_id}"
+
+    @property
+    def display(self) -> str:
+        if self.erased_at is not None:
+            return _("personne effacée (n° %d)") % self.user_id
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
 
 
 class OutboxMessage(models.Model):

@@ -12,11 +12,12 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from hds_platform import audit, crossing, writes
+from hds_platform import audit, crossing, signals, writes
+from hds_platform.accounts import mfa
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
 from hds_platform.models import ApiToken, Invitation, Membership, Organisation, User
-from hds_platform.roles import Role, TokenScope
+from hds_platform.roles import ROLE_PERMISSIONS, Perm, Role, TokenScope
 from hds_platform.tenancy import organisation_context, require_organisation
 from hds_platform.tokens import digest_secret, new_link_token, new_token
 
@@ -50,7 +51,7 @@ def organisation_create(
             audit.record(organisation=organisation, actor=actor, action="organisation.created", target=organisation,
                          changes={"name": organisation.name, "kind": kind, "siren": organisation.siren})
             audit.record(organisation=organisation, actor=actor, action="membership.created", target=membership,
-                         changes={"user": owner.email, "role": Role.OWNER})
+                         changes={"user": audit.person(owner), "role": Role.OWNER})
     return organisation
 
 
@@ -70,6 +71,24 @@ def organisation_update(*, organisation: Organisation, actor: Actor, **fields) -
     return organisation
 
 
+def organisation_require_mfa(*, organisation: Organisation, required: bool, actor: Actor) -> Organisation:
+    """Require (or stop requiring) a second factor from every member of ``organisation``.
+
+    The owner who turns it on must have one already: they would otherwise be sent to enrolment
+    by their own setting, in the middle of changing it."""
+    if required and (actor.user is None or not mfa.has_mfa(actor.user)):
+        raise Conflict(_("Activez d'abord la double authentification sur votre propre compte."),
+                       code="mfa_not_enabled", field="require_mfa")
+    with organisation_context(organisation):
+        if organisation.require_mfa == required:
+            return organisation
+        organisation.require_mfa = required
+        organisation.save(update_fields=["require_mfa"])
+        audit.record(organisation=organisation, actor=actor, action="organisation.mfa_requirement_changed",
+                     target=organisation, changes={"require_mfa": required})
+    return organisation
+
+
 def _owner_count() -> int:
     return Membership.objects.filter(role=Role.OWNER).count()
 
@@ -85,18 +104,48 @@ def membership_change_role(*, membership: Membership, role: str, actor: Actor) -
         membership.role = role
         membership.save(update_fields=["role"])
         audit.record(organisation=organisation, actor=actor, action="membership.role_changed", target=membership,
-                     changes={"role": [before, role], "user": membership.user.email})
+                     changes={"role": [before, role], "user": audit.person(membership.user)})
     return membership
 
 
-def membership_remove(*, membership: Membership, actor: Actor) -> None:
+def membership_remove(*, membership: Membership, actor: Actor, reassign_to: User | None = None) -> None:
+    """Remove a member. What they created that acts on its own — API tokens here, webhook
+    endpoints in compliance — stops with them (tokens revoked, endpoints disabled), or, when
+    ``reassign_to`` names another member allowed to manage them, passes to that member. Audited."""
     with transaction.atomic():
         organisation = require_organisation()
         if membership.role == Role.OWNER and _owner_count() == 1:
             raise Conflict(_("L'organisation doit garder au moins un propriétaire."), code="last_owner")
+        user = membership.user
+        if reassign_to is not None:
+            _check_heir(reassign_to, leaving=user)
         audit.record(organisation=organisation, actor=actor, action="membership.removed", target=membership,
-                     changes={"user": membership.user.email, "role": membership.role})
+                     changes={"user": audit.person(user), "role": membership.role,
+                              "reassigned_to": audit.person(reassign_to) if reassign_to is not None else None})
+        for token in ApiToken.objects.filter(created_by=user, revoked_at__isnull=True).order_by("pk"):
+            if reassign_to is None:
+                api_token_revoke(token=token, actor=actor, reason="creator_removed")
+            else:
+                _api_token_reassign(token=token, to=reassign_to, actor=actor)
+        signals.member_leaving.send(sender=Membership, organisation=organisation, user=user, actor=actor,
+                                    reassign_to=reassign_to)
         membership.delete()
+
+
+def _check_heir(heir: User, *, leaving: User) -> None:
+    membership = Membership.objects.filter(user=heir).first()
+    if heir.pk == leaving.pk or membership is None or not {Perm.TOKENS, Perm.WEBHOOKS} <= ROLE_PERMISSIONS[
+            membership.role]:
+        raise ServiceError(_("Les jetons et webhooks ne peuvent passer qu'à un autre membre propriétaire ou "
+                             "administrateur."), code="invalid_heir", field="reassign_to")
+
+
+def _api_token_reassign(*, token: ApiToken, to: User, actor: Actor) -> None:
+    before = token.created_by_id
+    token.created_by = to
+    token.save(update_fields=["created_by"])
+    audit.record(organisation=token.organisation, actor=actor, action="api_token.reassigned", target=token,
+                 changes={"created_by": [before, audit.person(to)], "name": token.name, "prefix": token.prefix})
 
 
 def invitation_create(*, email: str, role: str, actor: Actor) -> tuple[Invitation, str]:
@@ -115,8 +164,9 @@ def invitation_create(*, email: str, role: str, actor: Actor) -> tuple[Invitatio
         )
         invitation.full_clean(exclude=["organisation"])
         invitation.save()
+        # The invitation row keeps the address (and erasure can blank it); the chain keeps its id.
         audit.record(organisation=organisation, actor=actor, action="invitation.created", target=invitation,
-                     changes={"email": email, "role": role})
+                     changes={"role": role})
         link = f"{settings.SITE_URL}/invitations/{raw}/"
         language = translation.get_language() or settings.LANGUAGE_CODE
         # Not through the outbox: the link holds the secret, which is never stored (only its
@@ -145,7 +195,7 @@ def invitation_revoke(*, invitation: Invitation, actor: Actor) -> Invitation:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
         audit.record(organisation=invitation.organisation, actor=actor, action="invitation.revoked",
-                     target=invitation, changes={"email": invitation.email})
+                     target=invitation, changes={"role": invitation.role})
     return invitation
 
 
@@ -179,9 +229,9 @@ def invitation_accept(*, raw_token: str, user: User) -> Membership:
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         actor = Actor.for_user(user)
         audit.record(organisation=invitation.organisation, actor=actor, action="invitation.accepted",
-                     target=invitation, changes={"email": invitation.email})
+                     target=invitation, changes={"user": audit.person(user)})
         audit.record(organisation=invitation.organisation, actor=actor, action="membership.created",
-                     target=membership, changes={"user": user.email, "role": invitation.role})
+                     target=membership, changes={"user": audit.person(user), "role": invitation.role})
     return membership
 
 
@@ -208,14 +258,17 @@ def api_token_create(
     return token, raw
 
 
-def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor: Actor, reason: str = "") -> ApiToken:
     with transaction.atomic():
         if token.revoked_at is not None:
             return token
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        changes = {"name": token.name, "prefix": token.prefix}
+        if reason:
+            changes["reason"] = reason
         audit.record(organisation=token.organisation, actor=actor, action="api_token.revoked", target=token,
-                     changes={"name": token.name, "prefix": token.prefix})
+                     changes=changes)
     return token
 
 

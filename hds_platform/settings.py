@@ -7,9 +7,11 @@ Setting ``DEBUG=false`` switches to production mode, where a missing or weak
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,7 @@ from hds_platform.env import (
     env_float,
     env_int,
     env_list,
+    env_ports,
     env_str,
 )
 
@@ -54,6 +57,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "django_countries",  # its translations: country names in the language of the page
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "hds_platform",
     "registry",
     "compliance",
@@ -64,14 +72,21 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hds_platform.middleware.RequestIdMiddleware",
+    "hds_platform.middleware.ApiCacheControlMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "hds_platform.accounts.middleware.SessionPolicyMiddleware",
+    "hds_platform.accounts.middleware.MfaGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hds_platform.urls"
@@ -135,7 +150,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "hds_platform.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked-out e-mail and address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -306,7 +322,51 @@ SPECTACULAR_SETTINGS = {
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)
 
+# Authentication (README: Security) ---------------------------------------------
+# Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures for one e-mail from one address
+# lock that pair out for LOGIN_LOCKOUT_MINUTES (login, admin, re-authentication, invitations).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (it holds the e-mail address)
+AXES_USERNAME_CALLABLE = "hds_platform.accounts.throttling.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "hds_platform.request_meta.client_address"
+AXES_LOCKOUT_CALLABLE = "hds_platform.accounts.throttling.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Sessions: SESSION_IDLE_MINUTES without a request, or SESSION_MAX_HOURS after the login, end it.
+SESSION_IDLE_SECONDS = 60 * env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_MAX_AGE_SECONDS = 3600 * env_int("SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
+# Creating an API token, changing a role, removing a second factor, a webhook's secret: only
+# within REAUTHENTICATION_MINUTES of a password (or a second factor) typed again.
+REAUTHENTICATION_SECONDS = 60 * env_int("REAUTHENTICATION_MINUTES", 10, minimum=1)
+OTP_TOTP_ISSUER = "Maillon"
+MFA_RECOVERY_CODES = 10
+
 # Security -----------------------------------------------------------------
+# TRUSTED_PROXY: how many reverse proxies stand in front of Maillon (0: none). Only then is
+# X-Forwarded-Proto believed, and the client address read from X-Forwarded-For at that depth.
+TRUSTED_PROXY = env_int("TRUSTED_PROXY", 0, minimum=0)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): the pages' scripts are our static files, and the rare
+# inline script carries the request's nonce; no inline style, no other origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -314,7 +374,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
@@ -327,7 +386,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
 # Registry -----------------------------------------------------------------
@@ -338,6 +397,8 @@ REGISTRY_MAX_FILE_BYTES = env_int("REGISTRY_MAX_FILE_BYTES", 50 * 1024 * 1024, m
 
 # Webhooks -----------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# Ports besides 443 (and 80) that a webhook may use; honoured only with private networks allowed.
+WEBHOOK_EXTRA_PORTS = env_ports("WEBHOOK_EXTRA_PORTS")
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30, minimum=1)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)

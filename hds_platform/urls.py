@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from compliance.web.views import dashboard
 from hds_platform import health, views
+from hds_platform.accounts import views as account_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,12 +14,20 @@ urlpatterns = [
                                                    redirect_authenticated_user=True), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("compte/", account_views.account, name="account"),
+    path("compte/double-authentification/verifier/", account_views.mfa_verify, name="mfa-verify"),
+    path("compte/double-authentification/activer/", account_views.mfa_setup, name="mfa-setup"),
+    path("compte/double-authentification/codes/", account_views.mfa_recovery_codes, name="mfa-recovery-codes"),
+    path("compte/double-authentification/desactiver/", account_views.mfa_remove, name="mfa-remove"),
+    path("compte/mot-de-passe/", account_views.password_change, name="password-change"),
+    path("compte/confirmer/", account_views.reauthenticate, name="reauthenticate"),
     path("o/<slug:org>/parametres/", views.settings_home, name="settings"),
     path("o/<slug:org>/parametres/membres/", views.settings_members, name="settings-members"),
     path("o/<slug:org>/parametres/membres/<int:pk>/role/", views.member_change_role, name="settings-member-role"),
     path("o/<slug:org>/parametres/membres/<int:pk>/retirer/", views.member_remove, name="settings-member-remove"),
     path("o/<slug:org>/parametres/invitations/<int:pk>/annuler/", views.invitation_revoke,
          name="settings-invitation-revoke"),
+    path("o/<slug:org>/parametres/securite/", views.settings_security, name="settings-security"),
     path("o/<slug:org>/parametres/jetons/", views.settings_tokens, name="settings-tokens"),
     path("o/<slug:org>/parametres/jetons/<int:pk>/revoquer/", views.token_revoke, name="settings-token-revoke"),
     path("o/<slug:org>/journal/", views.audit_log, name="audit-log"),
@@ -28,5 +37,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("hds_platform.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's set-up as a script file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hds_platform import crossing, services
+from hds_platform.accounts import mfa, sessions, throttling
+from hds_platform.accounts.reauth import ask_reauthentication, recent_authentication_required
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
-from hds_platform.forms import ApiTokenForm, InvitationForm, MemberRoleForm, add_service_error
+from hds_platform.forms import ApiTokenForm, InvitationForm, MemberRoleForm, SecurityForm, add_service_error
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership
 from hds_platform.roles import Perm, Role
 from hds_platform.web import organisation_view
@@ -37,9 +39,15 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
     if request.method == "POST":
+        if throttling.is_locked(request, request.user.email):
+            return render(request, "hds_platform/invitation.html", {"token": token,
+                                                                    "error": throttling.lockout_message()},
+                          status=429)
         try:
             membership = services.invitation_accept(raw_token=token, user=request.user)
         except services.ServiceError as exc:
+            if isinstance(exc, services.InvalidInvitation):
+                throttling.count_failure(request, request.user.email, "invitation")
             messages.error(request, exc.message)
             return render(request, "hds_platform/invitation.html", {"token": token, "error": exc}, status=400)
         messages.success(request, _("Vous avez rejoint %s.") % membership.organisation.name)
@@ -97,6 +105,7 @@ def settings_members(request):
 
 @organisation_view(Perm.MEMBERS, write_perm=None)
 @require_POST
+@recent_authentication_required
 def member_change_role(request, pk):
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
     form = MemberRoleForm(request.POST, prefix=f"m{pk}")
@@ -158,6 +167,8 @@ def _tokens_page(request, *, form=None, created=None, raw="", status=200):
 def settings_tokens(request):
     if request.method == "GET":
         return _tokens_page(request)
+    if not sessions.recently_authenticated(request.session):
+        return ask_reauthentication(request)
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         expires_on = form.cleaned_data["expires_on"]
@@ -182,6 +193,34 @@ def token_revoke(request, pk):
     services.api_token_revoke(token=token, actor=Actor.for_user(request.user))
     messages.success(request, _("Jeton « %s » révoqué.") % token.name)
     return redirect("settings-tokens", org=request.organisation.slug)
+
+
+@organisation_view(Perm.OWNERSHIP, write_perm=None)
+@require_http_methods(["GET", "POST"])
+def settings_security(request):
+    """The owner's rules for every member: whether a second factor is required."""
+    organisation = request.organisation
+    form = SecurityForm(request.POST or None, initial={"require_mfa": organisation.require_mfa})
+    status = 200
+    if request.method == "POST":
+        if not sessions.recently_authenticated(request.session):
+            return ask_reauthentication(request)
+        if form.is_valid():
+            try:
+                services.organisation_require_mfa(organisation=organisation,
+                                                  required=form.cleaned_data["require_mfa"],
+                                                  actor=Actor.for_user(request.user))
+            except REFUSALS as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("Double authentification exigée de chaque membre.")
+                                 if organisation.require_mfa else
+                                 _("La double authentification n'est plus exigée."))
+                return redirect("settings-security", org=organisation.slug)
+        status = 400
+    return render(request, "hds_platform/settings_security.html", {
+        "section": "settings", "tab": "security", "form": form, "has_mfa": mfa.has_mfa(request.user),
+    }, status=status)
 
 
 # Audit log -----------------------------------------------------------------------------------

@@ -56,8 +56,14 @@ def page(chromium, live_server):
                                    base_url=live_server.url)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    # The Content-Security-Policy forbids inline scripts, handlers and styles: a page that still
+    # relied on one would break quietly. Chromium reports each refusal on the console.
+    refusals = []
+    page.on("console", lambda message: refusals.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert refusals == [], refusals
 
 
 def screenshot(page, name: str) -> Path:

@@ -20,6 +20,7 @@ from hds_platform.models import Membership, Organisation, User
 from hds_platform.roles import Role
 from hds_platform.tenancy import organisation_context
 from tests.factories import UserFactory, make_organisation
+from tests.second_factor import login_with_second_factor
 
 pytest_plugins = ["tests.realworker", "tests.browser", "tests.compliance.monitoring.alerting"]
 # The test database in the production shape (PostgreSQL): when MAILLON_TEST_DB_OWNER
@@ -122,11 +123,14 @@ def api():
 
 @pytest.fixture
 def client_for():
-    """An API client logged in as a user, or carrying a bearer token."""
+    """An API client logged in as a user (who has entered their second factor, when asked), or
+    carrying a bearer token."""
 
-    def make(user: User | None = None, token: str | None = None) -> APIClient:
+    def make(user: User | None = None, token: str | None = None, second_factor: bool = False) -> APIClient:
         client = APIClient()
-        if user is not None:
+        if user is not None and second_factor:
+            login_with_second_factor(client, user)
+        elif user is not None:
             client.force_login(user)
         if token is not None:
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -17,9 +17,12 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from compliance import signals
         from compliance.monitoring import receivers
+        from hds_platform import signals as platform_signals
         from registry import signals as registry_signals
 
         signals.status_changed.connect(receivers.alert_on_status_changes, dispatch_uid="monitoring.status_changed")
         signals.evidence_stored.connect(receivers.announce_evidence, dispatch_uid="monitoring.evidence_stored")
         registry_signals.hosts_changed.connect(receivers.alert_on_registry_changes,
                                                dispatch_uid="monitoring.registry_hosts_changed")
+        platform_signals.member_leaving.connect(receivers.stop_webhooks_of_leaving_member,
+                                                dispatch_uid="monitoring.member_leaving")

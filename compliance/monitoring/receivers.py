@@ -4,6 +4,7 @@ transaction of the write it follows."""
 
 from compliance.monitoring import alerts
 from compliance.monitoring.webhooks import events
+from compliance.monitoring.webhooks import services as webhook_services
 from compliance.registry_link import organisations_depending_on_hosts
 from hds_platform import outbox
 
@@ -14,6 +15,10 @@ def alert_on_status_changes(sender, *, organisation, changes, **kwargs) -> None:
 
 def announce_evidence(sender, *, evidence, supersedes, **kwargs) -> None:
     events.evidence_uploaded(evidence, supersedes=supersedes)
+
+
+def stop_webhooks_of_leaving_member(sender, *, organisation, user, actor, reassign_to, **kwargs) -> None:
+    webhook_services.webhook_endpoints_of_leaving_member(user=user, actor=actor, reassign_to=reassign_to)
 
 
 def alert_on_registry_changes(sender, *, snapshot_id, host_ids, **kwargs) -> None:

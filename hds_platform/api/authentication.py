@@ -25,7 +25,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         keyword, _sep, raw = header.partition(" ")
-        if keyword != self.keyword:
+        # The scheme is case-insensitive (RFC 9110, section 11.1): "bearer" is "Bearer".
+        if keyword.lower() != self.keyword.lower():
             return None
         parts = split_token(raw.strip())
         if parts is None:

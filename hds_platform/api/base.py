@@ -35,6 +35,12 @@ class Forbidden(exceptions.PermissionDenied):
     default_code = "permission_denied"
 
 
+class SecondFactorRequired(exceptions.PermissionDenied):
+    default_detail = _("Cette organisation exige la double authentification : activez-la et saisissez votre "
+                       "second facteur dans l'interface web.")
+    default_code = "mfa_required"
+
+
 class OrganisationViewMixin:
     """Resolves the organisation, enters its context, checks the role table."""
 
@@ -84,6 +90,8 @@ class OrganisationViewMixin:
         membership = Membership.objects.filter(user_id=request.user.pk).first()
         if membership is None:
             raise Http404
+        if organisation.require_mfa and not request.user.is_verified():
+            raise SecondFactorRequired()
         self.organisation = organisation
         self.membership = membership
         self.permissions = ROLE_PERMISSIONS[membership.role]

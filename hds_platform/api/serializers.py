@@ -57,6 +57,12 @@ class InvitationAcceptSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class ReauthenticateSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=4096)
+    code = serializers.CharField(required=False, allow_blank=True, max_length=32,
+                                 help_text="A code of the authenticator app, or a recovery code (when enabled).")
+
+
 class ApiTokenSerializer(serializers.ModelSerializer):
     scope = serializers.ChoiceField(choices=TokenScope.choices)
     is_active = serializers.BooleanField(read_only=True)

@@ -26,6 +26,7 @@ tenant_urlpatterns = [
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/reauthenticate/", views.ReauthenticateView.as_view(), name="me-reauthenticate"),
     path("invitations/accept/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
     path("orgs/<slug:org>/", include(tenant_urlpatterns)),
     *registry_urls.global_urlpatterns,

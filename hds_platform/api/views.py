@@ -5,6 +5,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hds_platform import crossing, services
+from hds_platform.accounts import throttling
+from hds_platform.accounts.reauth import require_recent_authentication
+from hds_platform.accounts.views import confirm_identity
 from hds_platform.api.authentication import TokenPrincipal
 from hds_platform.api.base import Forbidden, OrganisationGenericViewSet, OrganisationReadOnlyViewSet
 from hds_platform.api.serializers import (
@@ -16,6 +19,7 @@ from hds_platform.api.serializers import (
     MemberSerializer,
     MeSerializer,
     MyMembershipSerializer,
+    ReauthenticateSerializer,
 )
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership
 from hds_platform.roles import Perm
@@ -45,17 +49,54 @@ class MeView(APIView):
 
 
 class InvitationAcceptView(APIView):
-    """Accept an invitation as the logged-in person (the token comes from the e-mailed link)."""
+    """Accept an invitation as the logged-in person (the token comes from the e-mailed link).
+
+    A link that does not work counts as a failed login attempt: too many lock the person out
+    (429), as on the login page."""
 
     @extend_schema(request=InvitationAcceptSerializer, responses={201: MyMembershipSerializer})
     def post(self, request):
         if isinstance(request.user, TokenPrincipal):
             return Response({"code": "person_required", "message": "Une invitation s'accepte en personne."},
                             status=status.HTTP_403_FORBIDDEN)
+        if throttling.is_locked(request, request.user.email):
+            return Response({"code": "locked_out", "message": throttling.lockout_message()},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
         serializer = InvitationAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.invitation_accept(raw_token=serializer.validated_data["token"], user=request.user)
+        try:
+            membership = services.invitation_accept(raw_token=serializer.validated_data["token"],
+                                                    user=request.user)
+        except services.InvalidInvitation:
+            throttling.count_failure(request, request.user.email, "invitation")
+            raise
         return Response(MyMembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class ReauthenticateView(APIView):
+    """Confirm one's identity (password, and a second-factor code when enabled) before a sensitive
+    action: creating an API token or a webhook, rotating a webhook secret, changing a role. Valid
+    for ``REAUTHENTICATION_MINUTES``; failures count towards the login lockout."""
+
+    @extend_schema(request=ReauthenticateSerializer, responses={204: None})
+    def post(self, request):
+        if isinstance(request.user, TokenPrincipal):
+            return Response({"code": "person_required", "message": "Seule une personne confirme son identité."},
+                            status=status.HTTP_403_FORBIDDEN)
+        if throttling.is_locked(request, request.user.email):
+            return Response({"code": "locked_out", "message": throttling.lockout_message()},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+        serializer = ReauthenticateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        error = confirm_identity(request._request, serializer.validated_data["password"],
+                                 serializer.validated_data.get("code", ""))
+        if throttling.is_locked(request, request.user.email):
+            return Response({"code": "locked_out", "message": throttling.lockout_message()},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if error is not None:
+            return Response({"code": "reauthentication_failed", "message": error},
+                            status=status.HTTP_400_BAD_REQUEST)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MemberViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, OrganisationReadOnlyViewSet):
@@ -74,6 +115,7 @@ class MemberViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, Organisat
         role = serializer.validated_data.get("role", serializer.instance.role)
         if "owner" in (role, serializer.instance.role) and Perm.OWNERSHIP not in self.permissions:
             raise Forbidden()
+        require_recent_authentication(self.request)
         serializer.instance = services.membership_change_role(
             membership=serializer.instance, role=role, actor=self.actor
         )
@@ -126,6 +168,7 @@ class ApiTokenViewSet(mixins.CreateModelMixin, OrganisationReadOnlyViewSet):
     def create(self, request, *args, **kwargs):
         serializer = ApiTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        require_recent_authentication(request)
         token, raw = services.api_token_create(actor=self.actor, **serializer.validated_data)
         token.token = raw
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
@@ -151,4 +194,4 @@ class AuditEventViewSet(OrganisationReadOnlyViewSet):
 
 
 __all__ = ["ApiTokenViewSet", "AuditEventViewSet", "InvitationAcceptView", "InvitationViewSet", "MeView",
-           "MemberViewSet", "OrganisationGenericViewSet"]
+           "MemberViewSet", "OrganisationGenericViewSet", "ReauthenticateView"]

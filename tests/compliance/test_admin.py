@@ -15,6 +15,7 @@ from compliance.models import (
 )
 from tests.compliance import builders
 from tests.factories import UserFactory
+from tests.second_factor import login_with_second_factor
 
 MODELS = [Supplier, Certificate, Processing, ChainLink, Evidence, ConformityResult, ConformityStatusChange]
 
@@ -34,7 +35,7 @@ def rows(tenant, other_tenant, media):
 @pytest.mark.parametrize("model", MODELS, ids=[m.__name__ for m in MODELS])
 def test_staff_see_every_organisation(rows, client, model):
     staff = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     opts = model._meta
     changelist = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
     assert changelist.status_code == 200
@@ -61,7 +62,7 @@ def test_staff_read_a_contracts_checklist_and_a_links_exemption(client, tenant, 
         proof = builders.evidence("exemption_proof", supplier=supplier)
         link = builders.link(builders.processing(), supplier, exemption_reason="archiving_approved",
                              exemption_evidence=proof)
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    login_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     page = client.get(reverse("admin:compliance_evidence_change", args=[contract.pk])).content.decode()
     assert "✓ 1° Périmètre du certificat, dates de délivrance et de renouvellement<br>✗ 2° Prestations" in page
     assert "✓ 3° Lieux d&#x27;hébergement" in page and "✗ 14° Réversibilité : formats lisibles" in page

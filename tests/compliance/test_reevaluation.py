@@ -43,7 +43,9 @@ def travel():
 
 @pytest.fixture
 def local_network(settings):
+    """The test receiver listens on 127.0.0.1 on a port of the system's choosing."""
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    settings.WEBHOOK_EXTRA_PORTS = frozenset(range(1024, 65536))
 
 
 def _chain(tenant, expires_on=END, name="Dossier patient"):
@@ -164,9 +166,11 @@ def test_the_pages_never_show_an_earlier_day(tenant, client, travel, media):
     page = client.get(f"/o/{tenant.organisation.slug}/traitements/{processing.pk}/").content.decode()
     assert 'data-hosting-status="non_compliant" data-register-status="compliant"' in page
     travel.move_to(AFTER + timedelta(days=1))
+    client.force_login(tenant.owner)  # a day later the idle session has ended: log in again
     listing = client.get(f"/o/{tenant.organisation.slug}/traitements/").content.decode()
     assert "HDS : Non conforme · RGPD : Conforme" in listing
     travel.move_to(AFTER + timedelta(days=2))
+    client.force_login(tenant.owner)
     dashboard = client.get(f"/o/{tenant.organisation.slug}/").content.decode()
     assert re.search(r'<a class="stat status-non_compliant" [^>]+>\s*<strong>1</strong>', dashboard)
     with tenant.context():

@@ -24,7 +24,7 @@ from tests.realworker import Worker, broker, needs_real_services, wait_until
 
 pytestmark = [needs_real_services, pytest.mark.celery_worker, pytest.mark.postgres]
 
-WORKER_ENV = {"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true"}
+WORKER_ENV = {"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_EXTRA_PORTS": "1024-65535"}
 
 
 @contextmanager

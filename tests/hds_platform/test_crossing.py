@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from hds_platform import crossing
 from hds_platform.models import ApiToken, Membership, User
+from tests.second_factor import login_with_second_factor
 
 
 def test_only_named_readers_get_the_cross_tenant_alias():
@@ -33,7 +34,7 @@ def test_token_lookup_returns_every_organisations_token_of_that_prefix(tenant, o
 
 def test_staff_read_tenant_rows_in_the_admin_and_change_none(tenant, other_tenant, client):
     staff = User.objects.create_superuser("staff@maillon.example", "a-long-staff-password")
-    client.force_login(staff)
+    login_with_second_factor(client, staff)
     listing = client.get("/admin/hds_platform/membership/")
     assert listing.status_code == 200
     assert listing.context["cl"].result_count == 6

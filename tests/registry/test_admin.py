@@ -3,12 +3,13 @@ from django.test import Client
 
 from registry.models import CertifiedHost, Change
 from tests.factories import UserFactory
+from tests.second_factor import login_with_second_factor
 
 
 @pytest.fixture
 def admin_client(db):
     client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    login_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from compliance.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from compliance.monitoring.webhooks import events, services
+from hds_platform.accounts.reauth import require_recent_authentication
 from hds_platform.api.base import OrganisationReadOnlyViewSet
 from hds_platform.roles import Perm
 
@@ -50,7 +51,8 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
     model = WebhookEndpoint
     serializer_class = WebhookEndpointSerializer
     action_permissions = {name: Perm.WEBHOOKS for name in (
-        "list", "retrieve", "create", "update", "partial_update", "destroy", "deliveries", "send_test")}
+        "list", "retrieve", "create", "update", "partial_update", "destroy", "deliveries", "send_test",
+        "rotate_secret")}
 
     def scope_queryset(self, queryset):
         return queryset.order_by("id")
@@ -59,6 +61,7 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
     def create(self, request, *args, **kwargs):
         serializer = WebhookEndpointSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        require_recent_authentication(request)  # the answer shows the signing secret
         endpoint = services.webhook_endpoint_create(actor=self.actor, **serializer.validated_data)
         return Response(WebhookEndpointCreatedSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
@@ -84,6 +87,17 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
             queryset = queryset.filter(status=wanted)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: WebhookEndpointCreatedSerializer},
+                   description="Replace the signing secret; the new one is shown in this response only, and the "
+                               "old one stops signing at once. A person must have confirmed their identity "
+                               "recently (POST /api/v1/me/reauthenticate/).")
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, *args, **kwargs):
+        endpoint = self.get_object()
+        require_recent_authentication(request)
+        endpoint = services.webhook_rotate_secret(endpoint=endpoint, actor=self.actor)
+        return Response(WebhookEndpointCreatedSerializer(endpoint).data)
 
     @extend_schema(request=None, responses={202: WebhookDeliverySerializer},
                    description='Send a "test.ping" event to this endpoint now; follow it in the delivery log.')

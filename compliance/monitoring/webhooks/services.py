@@ -75,6 +75,37 @@ def webhook_endpoint_update(*, endpoint: WebhookEndpoint, actor: Actor, **fields
     return endpoint
 
 
+def webhook_endpoints_of_leaving_member(*, user, actor: Actor, reassign_to=None) -> int:
+    """A member leaves: the endpoints they created are disabled (their deliveries stop), or pass to
+    ``reassign_to``. Each change is audited; returns how many endpoints changed."""
+    organisation = require_organisation()
+    endpoints = list(WebhookEndpoint.objects.filter(created_by=user).order_by("pk"))
+    with transaction.atomic():
+        for endpoint in endpoints:
+            if reassign_to is None:
+                was_active = endpoint.is_active
+                endpoint.is_active = False
+                endpoint.save(update_fields=["is_active", "updated_at"])
+                audit.record(organisation=organisation, actor=actor, action="webhook.disabled", target=endpoint,
+                             changes={"is_active": [was_active, False], "reason": "creator_removed"})
+            else:
+                endpoint.created_by = reassign_to
+                endpoint.save(update_fields=["created_by", "updated_at"])
+                audit.record(organisation=organisation, actor=actor, action="webhook.reassigned", target=endpoint,
+                             changes={"created_by": [user.pk, audit.person(reassign_to)]})
+    return len(endpoints)
+
+
+def webhook_rotate_secret(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookEndpoint:
+    """A new signing secret (``endpoint.secret``: show it once); the old one stops at once."""
+    with transaction.atomic():
+        endpoint.secret = signing.new_secret()
+        endpoint.save(update_fields=["secret", "updated_at"])
+        audit.record(organisation=endpoint.organisation, actor=actor, action="webhook.secret_rotated",
+                     target=endpoint, changes={})
+    return endpoint
+
+
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
     """Delete an endpoint and its delivery log; deliveries in flight are not sent."""
     with transaction.atomic():

@@ -61,6 +61,8 @@ def evidence_download(request, pk):
     response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
                             content_type=evidence.content_type)
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 owner = User.objects.filter(email=opts["owner_email"].lower()).first()
                 if owner is None:
+                    _check_password(opts["owner_password"], opts["owner_email"])
                     owner = User.objects.create_user(opts["owner_email"], opts["owner_password"])
                 organisation = services.organisation_create(
                     name=opts["name"], kind=opts["kind"], owner=owner, actor=actor,
@@ -53,3 +55,13 @@ class Command(BaseCommand):
         self.stdout.write(f"owner: {owner.email}")
         if raw:
             self.stdout.write(f"token: {raw}")
+
+
+def _check_password(password: str | None, email: str) -> None:
+    """The password rules of every other way to set a password (AUTH_PASSWORD_VALIDATORS)."""
+    if password is None:
+        return
+    try:
+        validate_password(password, user=User(email=email.lower()))
+    except ValidationError as exc:
+        raise CommandError("--owner-password refused: " + " ".join(exc.messages)) from None

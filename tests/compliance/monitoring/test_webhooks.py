@@ -25,8 +25,10 @@ def _url(organisation, suffix=""):
 
 @pytest.fixture
 def local_network(settings):
-    """The receiver listens on 127.0.0.1 over http: allowed only by this setting (tests, on-premise)."""
+    """The receiver listens on 127.0.0.1 over http on a free port: allowed only by these settings
+    (tests, on-premise)."""
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    settings.WEBHOOK_EXTRA_PORTS = frozenset(range(1024, 65536))
 
 
 @pytest.fixture
@@ -80,6 +82,14 @@ def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(tenant, client_fo
     ("https://[::1]/hook", "webhook_private_address"),
     ("https://100.64.0.1/hook", "webhook_private_address"),
     (f"https://user:secret@{PUBLIC_IP}/hook", "webhook_url_invalid"),
+    # The probe's IPv6 forms wrapping private IPv4 addresses, and a port other than 443.
+    ("https://[64:ff9b::a9fe:a9fe]/latest/meta-data", "webhook_private_address"),
+    ("https://[2002:7f00:1::]/hook", "webhook_private_address"),
+    ("https://[::7f00:1]/hook", "webhook_private_address"),
+    ("https://[::ffff:10.0.0.1]/hook", "webhook_private_address"),
+    ("https://[fd00::1]/hook", "webhook_private_address"),
+    ("https://[64:ff9b::a9fe:a9fe]:8443/hook", "webhook_port_not_allowed"),
+    (f"https://{PUBLIC_IP}:8443/hook", "webhook_port_not_allowed"),
 ])
 def test_unsafe_urls_are_refused_with_the_guards_code_and_nothing_is_created(tenant, client_for, url, code):
     response = client_for(user=tenant.owner).post(_url(tenant.organisation), {"url": url,
@@ -93,6 +103,7 @@ def test_unsafe_urls_are_refused_with_the_guards_code_and_nothing_is_created(ten
 
 def test_private_addresses_are_accepted_only_when_the_setting_allows_them(tenant, client_for, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    settings.WEBHOOK_EXTRA_PORTS = frozenset({8123})
     response = client_for(user=tenant.owner).post(_url(tenant.organisation), {
         "url": "http://127.0.0.1:8123/hook", "events": ["conformity.changed"]})
     assert response.status_code == 201
@@ -318,7 +329,7 @@ def test_the_request_goes_to_the_address_that_was_checked(tenant, monkeypatch):
     calls = []
     monkeypatch.setattr(urlguard, "_resolve", lambda host, port: [PUBLIC_IP])
     with tenant.context():
-        endpoint = make_endpoint("https://hooks.example:8443/maillon?x=1")
+        endpoint = make_endpoint("https://hooks.example:443/maillon?x=1")
     delivery = _pending(tenant, endpoint)
 
     def handler(request):
@@ -328,7 +339,7 @@ def test_the_request_goes_to_the_address_that_was_checked(tenant, monkeypatch):
     assert sender.deliver(tenant.organisation, delivery.pk, transport=httpx.MockTransport(handler)) == "succeeded"
     [request] = calls
     assert (str(request.url), request.headers["Host"], request.extensions["sni_hostname"]) == (
-        f"https://{PUBLIC_IP}:8443/maillon?x=1", "hooks.example:8443", "hooks.example")
+        f"https://{PUBLIC_IP}/maillon?x=1", "hooks.example", "hooks.example")
 
 
 def test_only_the_start_of_a_response_body_is_kept(tenant, monkeypatch):

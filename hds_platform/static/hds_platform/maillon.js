@@ -1,0 +1,45 @@
+/* Maillon's few behaviours, as a static file: the Content-Security-Policy allows no inline script
+   or event handler. Everything works without JavaScript too (plain links, forms and inputs). */
+(function () {
+  "use strict";
+
+  function confirmSubmit(event) {
+    var form = event.target;
+    if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  }
+
+  function onChange(event) {
+    var field = event.target;
+    if (field.matches("select[data-navigate]") && field.value) {
+      window.location = field.value;
+    } else if (field.matches("select[data-autosubmit]")) {
+      field.form.submit();
+    }
+  }
+
+  /* A drop on the zone fills the ordinary file input. */
+  function dropzones(root) {
+    root.querySelectorAll("[data-dropzone]:not([data-ready])").forEach(function (zone) {
+      zone.dataset.ready = "1";
+      var input = zone.querySelector("input[type=file]"), out = zone.querySelector("[data-dropzone-name]");
+      function show() { out.textContent = input.files.length ? input.files[0].name : ""; }
+      ["dragenter", "dragover"].forEach(function (name) {
+        zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
+      });
+      ["dragleave", "drop"].forEach(function (name) {
+        zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.remove("dragging"); });
+      });
+      zone.addEventListener("drop", function (event) {
+        if (event.dataTransfer.files.length) { input.files = event.dataTransfer.files; show(); }
+      });
+      input.addEventListener("change", show);
+    });
+  }
+
+  document.addEventListener("submit", confirmSubmit, true);
+  document.addEventListener("change", onChange);
+  document.addEventListener("DOMContentLoaded", function () { dropzones(document); });
+  document.addEventListener("htmx:load", function (event) { dropzones(event.target); });
+})();
