@@ -251,6 +251,12 @@ class OutboxMessage(models.Model):
     infrastructure outside row-level security: the relay runs with no
     organisation context. A row is claimed with a conditional UPDATE before it
     is sent, so two relays never send it twice.
+
+    Sent is not done: the worker acknowledges a message when its task has run to
+    the end (``acknowledged_at``, and ``completions`` counts those runs). A
+    message sent long ago and never acknowledged was lost by the broker (or its
+    task keeps failing): ``/health/`` says so and ``manage.py outbox_resend``
+    sends it again.
     """
 
     task_name = models.CharField(max_length=200)
@@ -263,6 +269,8 @@ class OutboxMessage(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    completions = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("message en attente d'envoi")
@@ -271,6 +279,10 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(
                 fields=["available_at"], name="outbox_pending_idx", condition=models.Q(dispatched_at__isnull=True)
+            ),
+            models.Index(
+                fields=["dispatched_at"], name="outbox_unacknowledged_idx",
+                condition=models.Q(dispatched_at__isnull=False, acknowledged_at__isnull=True),
             ),
         ]
 

@@ -4,7 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from compliance.web.views import dashboard
-from hds_platform import health, views
+from hds_platform import health, uploads, views
+
+handler400 = uploads.bad_request
 
 urlpatterns = [
     path("", views.home, name="home"),

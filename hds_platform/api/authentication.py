@@ -25,7 +25,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         keyword, _sep, raw = header.partition(" ")
-        if keyword != self.keyword:
+        if keyword.lower() != self.keyword.lower():  # RFC 7235: the scheme is case-insensitive
             return None
         parts = split_token(raw.strip())
         if parts is None:
