@@ -54,6 +54,12 @@ def enqueue(task_name: str, *args, **kwargs) -> OutboxMessage:
     return message
 
 
+def enqueue_later(task_name: str, seconds: float, *args) -> OutboxMessage:
+    """Like :func:`enqueue`, but not sent before ``seconds`` have passed: the relay sends it then."""
+    return OutboxMessage.objects.create(task_name=task_name, args=list(args),
+                                        available_at=timezone.now() + timedelta(seconds=seconds))
+
+
 def _send_after_commit(message_id: int) -> None:
     if time.monotonic() < _broker_down_until:
         return
@@ -173,7 +179,9 @@ class Backlog:
 def backlog() -> Backlog:
     now = timezone.now()
     pending = OutboxMessage.objects.filter(dispatched_at__isnull=True)
-    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    # Waiting counts from when a message was due (a message enqueued for later is not late yet).
+    oldest = pending.filter(available_at__lte=now).order_by("available_at").values_list(
+        "available_at", flat=True).first()
     return Backlog(
         pending=pending.count(),
         oldest_pending_seconds=int((now - oldest).total_seconds()) if oldest is not None else None,

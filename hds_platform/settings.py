@@ -368,4 +368,19 @@ REQUEST_MAX_BYTES = max(EVIDENCE_MAX_BYTES, REGISTRY_MAX_FILE_BYTES) + 1024 * 10
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30, minimum=1)
-WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
+# One attempt: each network step (connect, send, each read) within WEBHOOK_TIMEOUT_SECONDS and the
+# whole attempt within WEBHOOK_DEADLINE_SECONDS, well under the delivery task's time limits, so that
+# the failure is always recorded (compliance/monitoring/webhooks/delivery.py).
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+WEBHOOK_DEADLINE_SECONDS = env_float("WEBHOOK_DEADLINE_SECONDS", 15.0)
+if not 0 < WEBHOOK_TIMEOUT_SECONDS <= WEBHOOK_DEADLINE_SECONDS <= 30:
+    raise ImproperlyConfigured("Webhooks need 0 < WEBHOOK_TIMEOUT_SECONDS <= WEBHOOK_DEADLINE_SECONDS <= 30.")
+# Fairness between organisations: at most this many deliveries of one organisation in flight at
+# once, and this many attempts a minute (the rest wait their turn); test events a minute per
+# organisation; the circuit breaker of an endpoint that keeps failing.
+WEBHOOK_MAX_IN_FLIGHT_PER_ORGANISATION = env_int("WEBHOOK_MAX_IN_FLIGHT_PER_ORGANISATION", 2, minimum=1)
+WEBHOOK_ATTEMPTS_PER_MINUTE_PER_ORGANISATION = env_int("WEBHOOK_ATTEMPTS_PER_MINUTE_PER_ORGANISATION", 120,
+                                                       minimum=1)
+WEBHOOK_TEST_EVENTS_PER_MINUTE = env_int("WEBHOOK_TEST_EVENTS_PER_MINUTE", 5, minimum=1)
+WEBHOOK_CIRCUIT_FAILURES = env_int("WEBHOOK_CIRCUIT_FAILURES", 5, minimum=1)
+WEBHOOK_CIRCUIT_OPEN_SECONDS = env_int("WEBHOOK_CIRCUIT_OPEN_SECONDS", 300, minimum=1)

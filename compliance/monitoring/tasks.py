@@ -68,9 +68,11 @@ def alert_registry_changes(organisation, snapshot_id: int) -> int:
 # Webhooks --------------------------------------------------------------------------------------
 
 
-@tenant_task(atomic=False, soft_time_limit=60, time_limit=90, **IDEMPOTENT)
+@tenant_task(atomic=False, soft_time_limit=30, time_limit=45, **IDEMPOTENT)
 def deliver_webhook(organisation, delivery_id: int) -> str | None:
-    """Send one delivery (claimed first: a second run of the same task sends nothing)."""
+    """Send one delivery (claimed first: a second run of the same task sends nothing). An attempt
+    ends within WEBHOOK_DEADLINE_SECONDS (at most 30: the soft limit, caught and recorded as a
+    failure, is only the last resort); the claim timeout (60 s) is longer than the hard limit."""
     return delivery.deliver(organisation, delivery_id)
 
 

@@ -47,14 +47,17 @@ def test_work_waiting_unsent_too_long_turns_health_red(client, db, settings):
     settings.REDIS_URL = ""
     settings.OUTBOX_STALE_SECONDS = 300
     OutboxMessage.objects.create(task_name="tests.outbox_probe", args=[1],
-                                 created_at=timezone.now() - timedelta(seconds=200))
+                                 available_at=timezone.now() - timedelta(seconds=200))
+    # Enqueued for later (a deferred webhook): not late however long ago it was created.
+    OutboxMessage.objects.create(task_name="tests.outbox_probe", args=[3], created_at=timezone.now() - timedelta(
+        hours=1), available_at=timezone.now() + timedelta(seconds=60))
     assert client.get("/health/").json()["outbox"] == "ok"
     OutboxMessage.objects.create(task_name="tests.outbox_probe", args=[2],
-                                 created_at=timezone.now() - timedelta(seconds=400))
+                                 available_at=timezone.now() - timedelta(seconds=400))
     response = client.get("/health/")
     body = response.json()
     assert (response.status_code, body["status"], body["outbox"], body["outbox_pending"]) == (
-        503, "degraded", "stale", 2)
+        503, "degraded", "stale", 3)
     assert 400 <= body["outbox_oldest_pending_seconds"] < 460
 
 
