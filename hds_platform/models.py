@@ -244,6 +244,34 @@ class AuditEvent(TenantModel):
         raise ValidationError("Audit events are append-only.")
 
 
+class AuditAnchor(models.Model):
+    """An organisation's audit chain head (``seq``, ``hash``) as it was at ``signed_at``, signed
+    with ``AUDIT_ANCHOR_KEY`` — a key the database roles never see (:mod:`hds_platform.audit_anchor`).
+
+    Whoever can rewrite audit rows and re-hash the chain after them (the owner role) cannot sign:
+    an anchored event rewritten afterwards no longer matches its anchor. The rows are exported
+    (``manage.py export_audit_anchors``) to be kept outside the database, since the owner could
+    also delete them here. Holds no tenant data, only ids and hashes; append-only for the runtime
+    role like the audit events.
+    """
+
+    organisation_id = models.BigIntegerField()
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("ancre du journal d'audit")
+        verbose_name_plural = _("ancres du journal d'audit")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["organisation_id", "seq"], name="auditanchor_unique_seq")]
+
+    def __str__(self):
+        return f"{self.organisation_id}#{self.seq}"
+
+
 class OutboxMessage(models.Model):
     """Follow-up work recorded in the writer's transaction, relayed to Celery afterwards.
 

@@ -338,6 +338,16 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# The key that signs the audit chain heads (hds_platform/audit_anchor.py). Give it to the worker
+# that anchors and to whoever verifies, never to the migrate service (the owner role could then
+# forge anchors). Development derives one from SECRET_KEY; production without it does not anchor
+# (system check maillon.W010).
+AUDIT_ANCHOR_KEY = env_str("AUDIT_ANCHOR_KEY")
+if not AUDIT_ANCHOR_KEY and DEBUG:
+    AUDIT_ANCHOR_KEY = "derived-for-development:" + SECRET_KEY
+if AUDIT_ANCHOR_KEY and len(AUDIT_ANCHOR_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_ANCHOR_KEY must be a random value of at least 32 characters.")
+
 # /health/ (hds_platform/health.py): the deep check answers these networks, or a caller that
 # sends this token; everyone else gets the cheap liveness answer.
 HEALTH_CHECK_TOKEN = env_str("HEALTH_CHECK_TOKEN")

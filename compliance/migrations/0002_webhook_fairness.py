@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('compliance', '0001_squashed'),
-        ('hds_platform', '0002_outbox_acknowledgement'),
+        ('hds_platform', '0002_outbox_acknowledgement_audit_anchor'),
     ]
 
     operations = [

@@ -61,6 +61,7 @@ def test_beat_entries_of_the_platform_and_of_alerts_name_registered_tasks():
     entries = {task: (queue, expires) for _name, task, _when, queue, expires in SCHEDULES}
     mine = {
         "hds_platform.relay_outbox": ("default", 50),
+        "hds_platform.anchor_audit_chains": ("default", 3000),
         "compliance.monitoring.tasks.expiry_scan_dispatch": ("default", 3600),
         "compliance.monitoring.tasks.send_digests_dispatch": ("default", 3600),
         "compliance.monitoring.tasks.webhook_retry_dispatch": ("webhooks", 50),

@@ -17,6 +17,24 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name='AuditAnchor',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('organisation_id', models.BigIntegerField()),
+                ('seq', models.PositiveBigIntegerField()),
+                ('hash', models.CharField(max_length=64)),
+                ('signed_at', models.DateTimeField()),
+                ('key_id', models.CharField(max_length=16)),
+                ('signature', models.CharField(max_length=64)),
+            ],
+            options={
+                'verbose_name': "ancre du journal d'audit",
+                'verbose_name_plural': "ancres du journal d'audit",
+                'ordering': ['id'],
+                'constraints': [models.UniqueConstraint(fields=('organisation_id', 'seq'), name='auditanchor_unique_seq')],
+            },
+        ),
         migrations.AddField(
             model_name='outboxmessage',
             name='acknowledged_at',
