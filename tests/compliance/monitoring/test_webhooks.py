@@ -59,11 +59,13 @@ def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(tenant, client_fo
         "id": endpoint.pk, "url": f"https://{PUBLIC_IP}/maillon", "description": "Logiciel métier",
         "events": ["conformity.changed", "evidence.uploaded"], "is_active": True,
         "created_at": body["created_at"], "updated_at": body["updated_at"], "secret": endpoint.secret,
+        "consecutive_failures": 0, "circuit_open_until": None,
     }
     assert body["secret"].startswith("whsec_") and len(body["secret"]) > 40
     listed = client.get(_url(tenant.organisation)).json()["results"]
     assert [sorted(item) for item in listed] == [
-        ["created_at", "description", "events", "id", "is_active", "updated_at", "url"]]
+        ["circuit_open_until", "consecutive_failures", "created_at", "description", "events", "id", "is_active",
+         "updated_at", "url"]]
     assert "secret" not in client.get(_url(tenant.organisation, f"{endpoint.pk}/")).json()
     with tenant.context():
         event = AuditEvent.objects.get(action="webhook.created")
