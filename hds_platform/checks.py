@@ -8,8 +8,7 @@ another's, and so that tables can be distributed by ``organisation_id``);
 security enabled, forced and exactly its policy — run with
 ``manage.py check --database default``;
 ``maillon.W001`` (database, PostgreSQL) the app connects as a role that
-bypasses row-level security (superuser, BYPASSRLS, or owner of tenant tables);
-``maillon.W010`` no ``AUDIT_ANCHOR_KEY``: the audit chain heads are not anchored.
+bypasses row-level security (superuser, BYPASSRLS, or owner of tenant tables).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.apps import apps
-from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
@@ -172,15 +170,3 @@ def row_level_security_check(app_configs=None, databases=None, **kwargs):
         messages += check_row_level_security(connections[alias])
         messages += check_runtime_role(connections[alias])
     return messages
-
-
-@checks.register(checks.Tags.security, deploy=True)
-def audit_anchor_key_check(app_configs=None, **kwargs):
-    if settings.AUDIT_ANCHOR_KEY:
-        return []
-    return [checks.Warning(
-        "AUDIT_ANCHOR_KEY is not set: the audit chain heads are not signed, so a rewrite of the audit "
-        "log by the database owner (rows re-hashed) would go undetected.",
-        hint="Set AUDIT_ANCHOR_KEY (32+ random characters) on the worker and where verify_audit runs.",
-        id="maillon.W010",
-    )]

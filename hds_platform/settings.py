@@ -341,7 +341,7 @@ if not DEBUG:
 # The key that signs the audit chain heads (hds_platform/audit_anchor.py). Give it to the worker
 # that anchors and to whoever verifies, never to the migrate service (the owner role could then
 # forge anchors). Development derives one from SECRET_KEY; production without it does not anchor
-# (system check maillon.W010).
+# (the hourly task logs a warning, verify_audit says the anchors were not checked).
 AUDIT_ANCHOR_KEY = env_str("AUDIT_ANCHOR_KEY")
 if not AUDIT_ANCHOR_KEY and DEBUG:
     AUDIT_ANCHOR_KEY = "derived-for-development:" + SECRET_KEY
