@@ -22,6 +22,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
@@ -48,6 +50,20 @@ def _load_schema():
 
 
 schema = _load_schema()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Called through WSGI, Django closes old connections at each request's start and end; the test
+    database's connection (inside the test's transaction) must stay open, as Django's test client
+    arranges."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
