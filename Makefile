@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint rules-doc bench bench-rls bench-registry bench-expiry bench-evaluate messages clean
+.PHONY: install run test api-contract audit lock lint rules-doc bench bench-rls bench-registry bench-expiry bench-evaluate messages clean
 
 install: $(STAMP)
 
@@ -23,6 +23,19 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The API's schema as a contract: schemathesis, bounded, on the database the environment names.
+api-contract: install
+	$(PY) -m pytest -m api_contract tests/api_contract $(PYTEST_ARGS)
+
+# Known vulnerabilities of the locked dependencies; says plainly when the advisory database is out of reach.
+audit: install
+	$(PY) .ci/dependency_audit.py requirements.lock
+
+# requirements.lock: every dependency (dev included) pinned with its hashes, from pyproject.toml.
+lock: install
+	$(PY) -m piptools compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 # The README's "How Maillon decides" section, from the engine's finding catalogue.
 rules-doc: install

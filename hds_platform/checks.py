@@ -43,6 +43,7 @@ SHARED_MODELS = {
     "hds_platform.Organisation": "the tenant itself, found by its slug before any context exists",
     "hds_platform.PersonRecord": "the name and e-mail behind a user id in audit events, erasable with the person",
     "hds_platform.OutboxMessage": "task names and ids only, relayed to Celery with no organisation context",
+    "hds_platform.AuditAnchor": "signed chain heads (ids and hashes only), written across organisations",
 }
 
 

@@ -23,3 +23,14 @@ class Conflict(ServiceError):
 class PermissionDenied(ServiceError):
     status_code = 403
     code = "permission_denied"
+
+
+class RateLimited(ServiceError):
+    """Too many of one action in a short time: try again later (``retry_after`` seconds)."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

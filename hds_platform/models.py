@@ -275,6 +275,34 @@ class PersonRecord(models.Model):
         return f"{self.full_name} <{self.email}>" if self.full_name else self.email
 
 
+class AuditAnchor(models.Model):
+    """An organisation's audit chain head (``seq``, ``hash``) as it was at ``signed_at``, signed
+    with ``AUDIT_ANCHOR_KEY`` — a key the database roles never see (:mod:`hds_platform.audit_anchor`).
+
+    Whoever can rewrite audit rows and re-hash the chain after them (the owner role) cannot sign:
+    an anchored event rewritten afterwards no longer matches its anchor. The rows are exported
+    (``manage.py export_audit_anchors``) to be kept outside the database, since the owner could
+    also delete them here. Holds no tenant data, only ids and hashes; append-only for the runtime
+    role like the audit events.
+    """
+
+    organisation_id = models.BigIntegerField()
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("ancre du journal d'audit")
+        verbose_name_plural = _("ancres du journal d'audit")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["organisation_id", "seq"], name="auditanchor_unique_seq")]
+
+    def __str__(self):
+        return f"{self.organisation_id}#{self.seq}"
+
+
 class OutboxMessage(models.Model):
     """Follow-up work recorded in the writer's transaction, relayed to Celery afterwards.
 
@@ -282,6 +310,12 @@ class OutboxMessage(models.Model):
     infrastructure outside row-level security: the relay runs with no
     organisation context. A row is claimed with a conditional UPDATE before it
     is sent, so two relays never send it twice.
+
+    Sent is not done: the worker acknowledges a message when its task has run to
+    the end (``acknowledged_at``, and ``completions`` counts those runs). A
+    message sent long ago and never acknowledged was lost by the broker (or its
+    task keeps failing): ``/health/`` says so and ``manage.py outbox_resend``
+    sends it again.
     """
 
     task_name = models.CharField(max_length=200)
@@ -294,6 +328,8 @@ class OutboxMessage(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    completions = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("message en attente d'envoi")
@@ -302,6 +338,10 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(
                 fields=["available_at"], name="outbox_pending_idx", condition=models.Q(dispatched_at__isnull=True)
+            ),
+            models.Index(
+                fields=["dispatched_at"], name="outbox_unacknowledged_idx",
+                condition=models.Q(dispatched_at__isnull=False, acknowledged_at__isnull=True),
             ),
         ]
 

@@ -10,19 +10,29 @@ row stays pending and a relay (``manage.py outbox_relay --loop`` or the
 periodic ``hds_platform.relay_outbox`` task) sends it once the broker is back.
 Tasks sent this way must be idempotent: a message can be delivered twice if
 a relay dies between sending and recording the send.
+
+Sent is not done. Each message carries its row id in a header; when its task
+has run to the end the worker *acknowledges* the row (``acknowledged_at``,
+``completions``). A broker that restarts without persistence loses what it
+held: those rows stay sent-but-unacknowledged, ``/health/`` turns red once they
+are older than ``OUTBOX_ACK_TIMEOUT_SECONDS`` (as it does for rows still unsent
+after ``OUTBOX_STALE_SECONDS``), and ``manage.py outbox_resend`` sends them again.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
-from celery import current_app, shared_task
+from celery import current_app, shared_task, states
 from celery.exceptions import NotRegistered
+from celery.signals import task_postrun
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from hds_platform.models import OutboxMessage
@@ -31,6 +41,8 @@ from hds_platform.schedules import RENAMED_TASKS
 logger = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(seconds=60)
+#: The message header naming the outbox row a task was sent for.
+HEADER = "maillon_outbox_id"
 _broker_down_until = 0.0  # monotonic time: skip the after-commit fast path while the broker is known down
 
 
@@ -40,6 +52,12 @@ def enqueue(task_name: str, *args, **kwargs) -> OutboxMessage:
     message = OutboxMessage.objects.create(task_name=task_name, args=list(args), kwargs=kwargs)
     transaction.on_commit(lambda: _send_after_commit(message.pk), robust=True)
     return message
+
+
+def enqueue_later(task_name: str, seconds: float, *args) -> OutboxMessage:
+    """Like :func:`enqueue`, but not sent before ``seconds`` have passed: the relay sends it then."""
+    return OutboxMessage.objects.create(task_name=task_name, args=list(args),
+                                        available_at=timezone.now() + timedelta(seconds=seconds))
 
 
 def _send_after_commit(message_id: int) -> None:
@@ -72,7 +90,8 @@ def relay_one(message_id: int) -> bool:
             # the broker refused, so the relay runs it again later (tasks sent here are idempotent).
             task.apply_async(args=message.args, kwargs=message.kwargs, throw=True, **options)
         else:
-            task.apply_async(args=message.args, kwargs=message.kwargs, retry=False, **options)
+            task.apply_async(args=message.args, kwargs=message.kwargs, retry=False,
+                             headers={HEADER: message.pk}, **options)
     except Exception as exc:  # the broker is unreachable or refused the message: keep it for the relay
         if not eager and not isinstance(exc, NotRegistered):
             _broker_down_until = time.monotonic() + settings.OUTBOX_BROKER_BACKOFF_SECONDS
@@ -85,7 +104,26 @@ def relay_one(message_id: int) -> bool:
         return False
     _broker_down_until = 0.0
     OutboxMessage.objects.filter(pk=message_id).update(dispatched_at=timezone.now(), last_error="")
+    if eager:
+        acknowledge(message_id)  # it has just run, to the end
     return True
+
+
+def acknowledge(message_id: int) -> None:
+    """The task of ``message_id`` ran to the end: record it (and count the runs)."""
+    OutboxMessage.objects.filter(pk=message_id).update(
+        acknowledged_at=Coalesce("acknowledged_at", Now()), completions=F("completions") + 1,
+    )
+
+
+@task_postrun.connect(dispatch_uid="maillon_outbox_acknowledge")
+def _acknowledge_after_run(sender=None, task=None, state=None, **kwargs):
+    """In the worker: acknowledge the outbox row a successful task was sent for."""
+    if task is None or state != states.SUCCESS or task.request.is_eager:
+        return
+    message_id = task.request.get(HEADER)
+    if isinstance(message_id, int):
+        acknowledge(message_id)
 
 
 def _task(name: str):
@@ -116,8 +154,55 @@ def relay_pending(limit: int = 500, *, ignore_backoff: bool = False) -> int:
 
 
 def purge_dispatched(older_than: timedelta = timedelta(days=7)) -> int:
-    deleted, _ = OutboxMessage.objects.filter(dispatched_at__lt=timezone.now() - older_than).delete()
+    """Forget messages acknowledged long ago (never one still waiting for its acknowledgement)."""
+    deleted, _ = OutboxMessage.objects.filter(acknowledged_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What ``/health/`` reads: work not sent yet, and work sent but never acknowledged."""
+
+    pending: int
+    oldest_pending_seconds: int | None
+    unacknowledged: int  # sent longer than OUTBOX_ACK_TIMEOUT_SECONDS ago, never acknowledged
+
+    @property
+    def stale(self) -> bool:
+        return self.oldest_pending_seconds is not None and self.oldest_pending_seconds > settings.OUTBOX_STALE_SECONDS
+
+    @property
+    def lost(self) -> bool:
+        return self.unacknowledged > 0
+
+
+def backlog() -> Backlog:
+    now = timezone.now()
+    pending = OutboxMessage.objects.filter(dispatched_at__isnull=True)
+    # Waiting counts from when a message was due (a message enqueued for later is not late yet).
+    oldest = pending.filter(available_at__lte=now).order_by("available_at").values_list(
+        "available_at", flat=True).first()
+    return Backlog(
+        pending=pending.count(),
+        oldest_pending_seconds=int((now - oldest).total_seconds()) if oldest is not None else None,
+        unacknowledged=unacknowledged(timedelta(seconds=settings.OUTBOX_ACK_TIMEOUT_SECONDS)).count(),
+    )
+
+
+def unacknowledged(older_than: timedelta):
+    """Messages sent more than ``older_than`` ago whose task never reported its end."""
+    return OutboxMessage.objects.filter(
+        dispatched_at__lt=timezone.now() - older_than, acknowledged_at__isnull=True,
+    )
+
+
+def resend_unacknowledged(older_than: timedelta) -> int:
+    """Make the messages the broker lost pending again (their tasks are idempotent); returns how many.
+    The relay sends them as any pending message."""
+    return unacknowledged(older_than).update(
+        dispatched_at=None, claimed_at=None, available_at=timezone.now(),
+        last_error="resent: sent but never acknowledged (lost by the broker?)",
+    )
 
 
 @shared_task(name="hds_platform.relay_outbox", time_limit=120, soft_time_limit=100)

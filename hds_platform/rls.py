@@ -73,7 +73,7 @@ LOOKUP_FUNCTIONS = {
 }
 
 #: Tables the runtime role may add to but never change or empty.
-APPEND_ONLY_TABLES = ("hds_platform_auditevent",)
+APPEND_ONLY_TABLES = ("hds_platform_auditevent", "hds_platform_auditanchor")
 #: Tables the runtime role may only read (the schema's history belongs to the owner).
 READ_ONLY_TABLES = ("django_migrations",)
 

@@ -17,6 +17,7 @@ SCHEDULES = [
     ("Alertes : résumés par e-mail", "compliance.monitoring.tasks.send_digests_dispatch", ("0", "7"), "default", 3600),
     ("Webhooks : relances", "compliance.monitoring.tasks.webhook_retry_dispatch", 60, "webhooks", 50),
     ("Outbox : relais de secours", "hds_platform.relay_outbox", 60, "default", 50),
+    ("Journal d'audit : ancrage signé", "hds_platform.anchor_audit_chains", 3600, "default", 3000),
 ]
 
 #: Tasks whose name changed when their module moved: old name -> new name. Beat entries created

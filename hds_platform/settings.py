@@ -6,6 +6,7 @@ Setting ``DEBUG=false`` switches to production mode, where a missing or weak
 ``SECRET_KEY`` stops start-up.
 """
 
+import ipaddress
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hds_platform.uploads.RequestSizeLimitMiddleware",
     "hds_platform.middleware.RequestIdMiddleware",
     "hds_platform.middleware.ApiCacheControlMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -213,8 +215,17 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bounded requests (hds_platform/uploads.py): a body other than multipart may not pass
+# DATA_UPLOAD_MAX_MEMORY_SIZE; a multipart body may not pass REQUEST_MAX_BYTES, and each of its
+# files is stopped as it streams in past UPLOAD_MAX_FILE_BYTES (larger only where a view says so).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+UPLOAD_MAX_FILE_BYTES = EVIDENCE_MAX_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "hds_platform.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # E-mail -------------------------------------------------------------------
 EMAIL_URL_BACKENDS = {
@@ -259,11 +270,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_IGNORE_RESULT = True
 OUTBOX_BROKER_BACKOFF_SECONDS = env_int("OUTBOX_BROKER_BACKOFF_SECONDS", 10, minimum=0)
+# /health/ turns red when follow-up work waits unsent longer than this, or was sent and never
+# acknowledged by a worker for longer than that (the broker lost it: manage.py outbox_resend).
+OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 300, minimum=1)
+OUTBOX_ACK_TIMEOUT_SECONDS = env_int("OUTBOX_ACK_TIMEOUT_SECONDS", 1800, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Optional by design: with Redis down every read is a miss (hds_platform/cache.py).
+        {"BACKEND": "hds_platform.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -380,6 +397,25 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# The key that signs the audit chain heads (hds_platform/audit_anchor.py). Give it to the worker
+# that anchors and to whoever verifies, never to the migrate service (the owner role could then
+# forge anchors). Development derives one from SECRET_KEY; production without it does not anchor
+# (the hourly task logs a warning, verify_audit says the anchors were not checked).
+AUDIT_ANCHOR_KEY = env_str("AUDIT_ANCHOR_KEY")
+if not AUDIT_ANCHOR_KEY and DEBUG:
+    AUDIT_ANCHOR_KEY = "derived-for-development:" + SECRET_KEY
+if AUDIT_ANCHOR_KEY and len(AUDIT_ANCHOR_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_ANCHOR_KEY must be a random value of at least 32 characters.")
+
+# /health/ (hds_platform/health.py): the deep check answers these networks, or a caller that
+# sends this token; everyone else gets the cheap liveness answer.
+HEALTH_CHECK_TOKEN = env_str("HEALTH_CHECK_TOKEN")
+try:
+    HEALTH_INTERNAL_NETWORKS = [ipaddress.ip_network(network, strict=False) for network in
+                                env_list("HEALTH_INTERNAL_NETWORKS", ["127.0.0.0/8", "::1/128"])]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"HEALTH_INTERNAL_NETWORKS must list networks (CIDR): {exc}") from None
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -394,6 +430,8 @@ REGISTRY_SOURCE_URL = env_str("REGISTRY_SOURCE_URL")
 REGISTRY_MAX_REMOVED_SHARE = env_float("REGISTRY_MAX_REMOVED_SHARE", 0.20)
 REGISTRY_ENRICHMENT_ENABLED = env_bool("REGISTRY_ENRICHMENT_ENABLED", default=False)
 REGISTRY_MAX_FILE_BYTES = env_int("REGISTRY_MAX_FILE_BYTES", 50 * 1024 * 1024, minimum=1024)
+# The largest multipart body: the largest file a view accepts, plus the form fields around it.
+REQUEST_MAX_BYTES = max(EVIDENCE_MAX_BYTES, REGISTRY_MAX_FILE_BYTES) + 1024 * 1024
 
 # Webhooks -----------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
@@ -401,4 +439,19 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", defa
 WEBHOOK_EXTRA_PORTS = env_ports("WEBHOOK_EXTRA_PORTS")
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 30, minimum=1)
-WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
+# One attempt: each network step (connect, send, each read) within WEBHOOK_TIMEOUT_SECONDS and the
+# whole attempt within WEBHOOK_DEADLINE_SECONDS, well under the delivery task's time limits, so that
+# the failure is always recorded (compliance/monitoring/webhooks/delivery.py).
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+WEBHOOK_DEADLINE_SECONDS = env_float("WEBHOOK_DEADLINE_SECONDS", 15.0)
+if not 0 < WEBHOOK_TIMEOUT_SECONDS <= WEBHOOK_DEADLINE_SECONDS <= 30:
+    raise ImproperlyConfigured("Webhooks need 0 < WEBHOOK_TIMEOUT_SECONDS <= WEBHOOK_DEADLINE_SECONDS <= 30.")
+# Fairness between organisations: at most this many deliveries of one organisation in flight at
+# once, and this many attempts a minute (the rest wait their turn); test events a minute per
+# organisation; the circuit breaker of an endpoint that keeps failing.
+WEBHOOK_MAX_IN_FLIGHT_PER_ORGANISATION = env_int("WEBHOOK_MAX_IN_FLIGHT_PER_ORGANISATION", 2, minimum=1)
+WEBHOOK_ATTEMPTS_PER_MINUTE_PER_ORGANISATION = env_int("WEBHOOK_ATTEMPTS_PER_MINUTE_PER_ORGANISATION", 120,
+                                                       minimum=1)
+WEBHOOK_TEST_EVENTS_PER_MINUTE = env_int("WEBHOOK_TEST_EVENTS_PER_MINUTE", 5, minimum=1)
+WEBHOOK_CIRCUIT_FAILURES = env_int("WEBHOOK_CIRCUIT_FAILURES", 5, minimum=1)
+WEBHOOK_CIRCUIT_OPEN_SECONDS = env_int("WEBHOOK_CIRCUIT_OPEN_SECONDS", 300, minimum=1)

@@ -17,6 +17,7 @@ import logging
 
 from celery import shared_task
 
+from hds_platform import audit_anchor
 from hds_platform.models import Organisation
 from hds_platform.tenancy import organisation_context
 
@@ -52,3 +53,9 @@ def tenant_task(*task_args, **task_options):
         return decorator(task_args[0])
     return decorator
 
+
+
+@shared_task(name="hds_platform.anchor_audit_chains", soft_time_limit=240, time_limit=300)
+def anchor_audit_chains() -> int:
+    """Beat, hourly: sign the audit chain heads that grew (:mod:`hds_platform.audit_anchor`)."""
+    return audit_anchor.anchor_all()

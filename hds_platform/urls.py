@@ -4,8 +4,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from compliance.web.views import dashboard
-from hds_platform import health, views
+from hds_platform import health, uploads, views
 from hds_platform.accounts import views as account_views
+
+handler400 = uploads.bad_request
 
 urlpatterns = [
     path("", views.home, name="home"),

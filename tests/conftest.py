@@ -177,3 +177,19 @@ def _source_language():
     the thread (LocaleMiddleware activates the request's language and nothing resets it)."""
     with translation.override(django_settings.LANGUAGE_CODE):
         yield
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The API contract gate (schemathesis) is collected only when asked for (``make api-contract``):
+    building its schema at import would slow every other run."""
+    if collection_path.name == "api_contract" and config.getoption("markexpr") != "api_contract":
+        return True
+    return None
+
+
+@pytest.fixture
+def local_network(settings):
+    """Webhook receivers of the tests listen on 127.0.0.1 over http on a free port: allowed only by
+    these settings (tests, on-premise)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    settings.WEBHOOK_EXTRA_PORTS = frozenset(range(1024, 65536))

@@ -89,12 +89,20 @@ def _reset_pools() -> None:
     current_app.amqp._producer_pool = None
 
 
+ALL_QUEUES = "default,registry,reports,webhooks"
+
+
 class Worker:
-    def __init__(self, broker_url: str, env: dict[str, str] | None = None):
+    """A worker process; ``queues`` and ``concurrency`` as in docker-compose.yml when a test needs
+    the production layout (one worker for webhooks, one for the rest)."""
+
+    def __init__(self, broker_url: str, env: dict[str, str] | None = None, *, queues: str = ALL_QUEUES,
+                 concurrency: int = 2, name: str = "test"):
         self.broker_url = broker_url
         self.extra_env = env or {}
+        self.queues, self.concurrency, self.name = queues, concurrency, name
         self.process: subprocess.Popen | None = None
-        self.log_path = ROOT / "var" / f"test-worker-{os.getpid()}.log"
+        self.log_path = ROOT / "var" / f"{name}-worker-{os.getpid()}.log"
 
     def start(self) -> None:
         db = connection.settings_dict
@@ -110,8 +118,8 @@ class Worker:
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "hds_platform", "worker", "--include", "tests.worker_tasks",
-             "-Q", "default,registry,reports,webhooks", "-P", "threads", "-c", "2", "--without-mingle",
-             "--without-gossip", "--without-heartbeat", "-l", "INFO", "-n", f"test-{os.getpid()}@%h"],
+             "-Q", self.queues, "-P", "threads", "-c", str(self.concurrency), "--without-mingle",
+             "--without-gossip", "--without-heartbeat", "-l", "INFO", "-n", f"{self.name}-{os.getpid()}@%h"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60

@@ -50,6 +50,7 @@ from rest_framework.relations import ManyRelatedField, RelatedField
 
 from hds_platform import rls
 from hds_platform.api.base import OrganisationGenericViewSet, OrganisationViewMixin
+from hds_platform.api.filters import IdFilter
 from hds_platform.api.schema import SchemaGenerator
 from hds_platform.models import Organisation, User
 from hds_platform.roles import ROLE_PERMISSIONS, SCOPE_PERMISSIONS, Role, TokenScope
@@ -414,6 +415,7 @@ class _Plan:
     own_values: dict
     victim_values: dict
     payloads: dict[str, tuple[dict, dict]]
+    filters: dict[str, object] = field(default_factory=dict)  # id filter of the list → a victim's id
 
 
 def _attackers(other_tenant, client_for) -> dict:
@@ -444,7 +446,25 @@ def _plan(route, own_objects, victim_objects, other_tenant) -> _Plan:
         references = reference_fields(request_serializer(route, method)) if method in WRITE_METHODS else {}
         payloads[method] = (references, {name: foreign_value(model, "pk", victim_objects)
                                          for name, (model, _many) in references.items()})
-    return _Plan(route, own_values, victim_values, payloads)
+    filters = {name: foreign_value(model, "pk", victim_objects) for name, model in id_filters(route).items()}
+    return _Plan(route, own_values, victim_values, payloads, filters)
+
+
+def id_filters(route: Route) -> dict[str, type]:
+    """The list's query-string filters that take a row id, with the model the id names."""
+    filterset = getattr(route.view_class, "filterset_class", None)
+    model = getattr(route.view_class, "model", None)
+    if filterset is None or model is None or route.params:
+        return {}
+    found = {}
+    for name, query_filter in filterset.base_filters.items():
+        if not isinstance(query_filter, IdFilter):
+            continue
+        target = model
+        for part in query_filter.field_name.removesuffix("_id").split("__"):
+            target = target._meta.get_field(part).related_model
+        found[name] = target
+    return found
 
 
 def _mixes(plan) -> list[dict]:
@@ -492,6 +512,9 @@ def _attack_through_own_url(probe, sides, plan, method, attacker, client, victim
     if method == "get" and not route.params and getattr(route.view_class, "model", None):
         probe.attack(f"{attacker} own-list", client, method, route.url(own_slug, {}), None,
                      _lists_only_own(route, sides.own_tenant, forbidden))
+        for name, victim_id in plan.filters.items():  # the victim's ids in the list's query string
+            probe.attack(f"{attacker} own-list filter", client, method, f"{route.url(own_slug, {})}?{name}={victim_id}",
+                         None, _lists_nothing(forbidden))
     references, victim_ids = plan.payloads[method]
     for name, (_model, many) in references.items():
         value = victim_ids[name]
@@ -567,6 +590,29 @@ def _lists_only_own(route, own_tenant, forbidden):
         return f"rows of another organisation listed: {sorted(extra)}" if extra else ""
 
     return check
+
+
+def _lists_nothing(forbidden):
+    """A list filtered on another organisation's id: an empty page (nothing of the attacker's names it)."""
+
+    def check(response) -> str:
+        if forbidden:
+            return "" if response.status_code == 403 else "expected 403"
+        body = _json(response)
+        if response.status_code == 200 and isinstance(body, dict) and body.get("count") == 0:
+            return ""
+        return f"expected an empty list, got {body.get('count') if isinstance(body, dict) else body!r}"
+
+    return check
+
+
+def test_query_string_id_filters_are_found_on_the_lists():
+    found = {route.template: sorted(id_filters(route)) for route in tenant_routes() if id_filters(route)}
+    assert found == {
+        "/api/v1/orgs/<org>/certificates/": ["supplier"],
+        "/api/v1/orgs/<org>/evidence/": ["certificate", "processing", "supplier"],
+        "/api/v1/orgs/<org>/processings/": ["supplier"],
+    }
 
 
 def test_payload_references_are_found_in_request_serializers(tenant, other_tenant):

@@ -22,6 +22,7 @@ from compliance.models import (
     RegistryMatchStatus,
     Supplier,
 )
+from hds_platform.api.filters import BoundedIntegerFilter, IdFilter
 
 
 class SupplierFilter(django_filters.FilterSet):
@@ -37,7 +38,7 @@ class SupplierFilter(django_filters.FilterSet):
 
 
 class CertificateFilter(django_filters.FilterSet):
-    supplier = django_filters.NumberFilter(field_name="supplier_id")
+    supplier = IdFilter(field_name="supplier_id")
     own = django_filters.BooleanFilter(field_name="supplier", lookup_expr="isnull",
                                        help_text=_("true: the organisation's own certificates only."))
     kind = django_filters.ChoiceFilter(choices=CertificateKind.choices)
@@ -64,7 +65,7 @@ class ProcessingFilter(django_filters.FilterSet):
     conformity_status = django_filters.ChoiceFilter(choices=ConformityStatus.choices)
     hosting_status = django_filters.ChoiceFilter(choices=ConformityStatus.choices)
     register_status = django_filters.ChoiceFilter(choices=ConformityStatus.choices)
-    supplier = django_filters.NumberFilter(field_name="links__supplier_id", distinct=True,
+    supplier = IdFilter(field_name="links__supplier_id", distinct=True,
                                            help_text=_("Processings whose chain includes this supplier."))
 
     class Meta:
@@ -73,17 +74,21 @@ class ProcessingFilter(django_filters.FilterSet):
                   "hosting_status", "register_status", "supplier"]
 
 
+#: Ten years: further than any document's validity, well inside what a date can hold.
+EXPIRES_WITHIN_MAX_DAYS = 3660
+
+
 class EvidenceFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=EvidenceKind.choices)
-    supplier = django_filters.NumberFilter(field_name="supplier_id")
-    processing = django_filters.NumberFilter(field_name="processing_id")
-    certificate = django_filters.NumberFilter(field_name="certificate_id")
+    supplier = IdFilter(field_name="supplier_id")
+    processing = IdFilter(field_name="processing_id")
+    certificate = IdFilter(field_name="certificate_id")
     current = django_filters.BooleanFilter(field_name="superseded_by", lookup_expr="isnull",
                                            help_text=_("true: current versions only."))
     valid_until_before = django_filters.DateFilter(field_name="valid_until", lookup_expr="lte")
     valid_until_after = django_filters.DateFilter(field_name="valid_until", lookup_expr="gte")
-    expires_within_days = django_filters.NumberFilter(
-        method="filter_expires_within_days",
+    expires_within_days = BoundedIntegerFilter(
+        method="filter_expires_within_days", min_value=0, max_value=EXPIRES_WITHIN_MAX_DAYS,
         help_text=_("Documents whose validity ends between today and today + N days."),
     )
 

@@ -25,6 +25,10 @@ class WebhookEndpoint(TenantModel):
                                    related_name="+")
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    # Circuit breaker: after WEBHOOK_CIRCUIT_FAILURES failures in a row nothing is sent until
+    # circuit_open_until (test events still go, and a success closes the circuit).
+    consecutive_failures = models.PositiveIntegerField(_("échecs consécutifs"), default=0)
+    circuit_open_until = models.DateTimeField(_("suspendu jusqu'au"), null=True, blank=True)
 
     class Meta(TenantModel.Meta):
         verbose_name = _("webhook")
@@ -55,6 +59,7 @@ class WebhookDelivery(TenantModel):
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     next_attempt_at = models.DateTimeField(_("prochain essai"), null=True, blank=True, default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_response_status = models.PositiveSmallIntegerField(_("dernier code HTTP"), null=True, blank=True)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     delivered_at = models.DateTimeField(_("délivré le"), null=True, blank=True)
@@ -74,6 +79,7 @@ class WebhookDelivery(TenantModel):
                          condition=Q(status__in=["pending", "failed"])),
             models.Index(fields=["claimed_at"], name="webhookdelivery_claimed",
                          condition=Q(status="delivering")),
+            models.Index(fields=["organisation", "last_attempt_at"], name="webhookdelivery_recent"),
         ]
 
     def __str__(self):

@@ -2,6 +2,8 @@
 
 Dispatchers (beat entries, see ``hds_platform/schedules.py``) read organisation ids only and fan
 out one tenant task per organisation, which does the work inside that organisation's context.
+Every fan-out goes through the outbox (:mod:`hds_platform.outbox`), like the services' follow-ups:
+a broker that fails in the middle of a fan-out delays the rest instead of dropping it.
 The tenant tasks are idempotent, hence ``acks_late`` with ``reject_on_worker_lost``: a task
 interrupted by a dying worker is delivered again and creates nothing twice. Queues are chosen by
 name in ``CELERY_TASK_ROUTES`` (names holding "webhook" go to the ``webhooks`` queue).
@@ -17,6 +19,7 @@ from django.utils import timezone
 from compliance.models import WebhookDelivery
 from compliance.monitoring import alerts, digests, expiry
 from compliance.monitoring.webhooks import delivery
+from hds_platform import outbox
 from hds_platform.crossing import cross_tenant_alias
 from hds_platform.models import Organisation
 from hds_platform.tasks import tenant_task
@@ -41,7 +44,7 @@ def expiry_scan_dispatch() -> int:
     """Daily: one expiry scan per organisation."""
     ids = _organisation_ids()
     for organisation_id in ids:
-        expiry_scan.delay(organisation_id)
+        outbox.enqueue("compliance.monitoring.tasks.expiry_scan", organisation_id)
     logger.info("expiry scan dispatched to %s organisations", len(ids))
     return len(ids)
 
@@ -65,9 +68,11 @@ def alert_registry_changes(organisation, snapshot_id: int) -> int:
 # Webhooks --------------------------------------------------------------------------------------
 
 
-@tenant_task(atomic=False, soft_time_limit=60, time_limit=90, **IDEMPOTENT)
+@tenant_task(atomic=False, soft_time_limit=30, time_limit=45, **IDEMPOTENT)
 def deliver_webhook(organisation, delivery_id: int) -> str | None:
-    """Send one delivery (claimed first: a second run of the same task sends nothing)."""
+    """Send one delivery (claimed first: a second run of the same task sends nothing). An attempt
+    ends within WEBHOOK_DEADLINE_SECONDS (at most 30: the soft limit, caught and recorded as a
+    failure, is only the last resort); the claim timeout (60 s) is longer than the hard limit."""
     return delivery.deliver(organisation, delivery_id)
 
 
@@ -82,7 +87,7 @@ def webhook_retry_dispatch() -> int:
         .order_by().values_list("organisation_id", flat=True).distinct()
     )
     for organisation_id in ids:
-        webhook_retry.delay(organisation_id)
+        outbox.enqueue("compliance.monitoring.tasks.webhook_retry", organisation_id)
     return len(ids)
 
 
@@ -95,7 +100,7 @@ def webhook_retry(organisation) -> int:
             .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:RETRY_BATCH]
         )
     for delivery_id in ids:
-        deliver_webhook.delay(organisation.pk, delivery_id)
+        outbox.enqueue("compliance.monitoring.tasks.deliver_webhook", organisation.pk, delivery_id)
     return len(ids)
 
 
@@ -107,7 +112,7 @@ def send_digests_dispatch() -> int:
     """Daily: one digest task per organisation (each member's own frequency decides)."""
     ids = _organisation_ids()
     for organisation_id in ids:
-        send_digests.delay(organisation_id)
+        outbox.enqueue("compliance.monitoring.tasks.send_digests", organisation_id)
     return len(ids)
 
 

@@ -56,6 +56,10 @@ class OrganisationViewMixin:
         self._in_tenant_transaction = False
         with self._tenant_stack:
             response = super().dispatch(request, *args, **kwargs)
+            if callable(getattr(response, "render", None)) and not response.is_rendered:
+                # Rendered here, inside the organisation's context: the browsable API's HTML
+                # builds forms that read tenant rows (a list opened in a browser answered 500).
+                response.render()
             if self._in_tenant_transaction and response.status_code >= 400:
                 # The request failed: none of its writes may stay.
                 transaction.set_rollback(True)

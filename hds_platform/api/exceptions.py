@@ -1,6 +1,8 @@
 """JSON errors with a stable ``code``: ``{"code": …, "message": …, "errors": {field: [{code, message}]}}``."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -9,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from hds_platform.errors import ServiceError
+from hds_platform.uploads import TOO_LARGE_CODE
 
 
 def _field_errors(detail) -> dict:
@@ -28,7 +31,8 @@ def exception_handler(exc, context):
         body = {"code": exc.code, "message": exc.message}
         if exc.field:
             body["errors"] = {exc.field: [{"code": exc.code, "message": exc.message}]}
-        return Response(body, status=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else None
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         by_field = exc.error_dict.items() if hasattr(exc, "error_dict") else [("non_field_errors", exc.error_list)]
         errors = {
@@ -37,6 +41,10 @@ def exception_handler(exc, context):
         }
         return Response({"code": "invalid", "message": _("Les données envoyées ne sont pas valides."),
                          "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"code": TOO_LARGE_CODE, "message": _(
+            "La requête dépasse la taille maximale acceptée (%(max)s octets).") % {"max": settings.REQUEST_MAX_BYTES}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Introuvable."))
     elif isinstance(exc, DjangoPermissionDenied):

@@ -118,6 +118,11 @@ class SnapshotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     parser_classes = [MultiPartParser]  # the only body is the file upload
     lookup_value_regex = r"\d+"
 
+    def initialize_request(self, request, *args, **kwargs):
+        # The list may be larger than an evidence file; still stopped while it streams in.
+        request.upload_max_bytes = settings.REGISTRY_MAX_FILE_BYTES
+        return super().initialize_request(request, *args, **kwargs)
+
     def get_queryset(self):
         return Snapshot.objects.order_by("-id")
 

@@ -41,13 +41,6 @@ def travel():
         yield traveller
 
 
-@pytest.fixture
-def local_network(settings):
-    """The test receiver listens on 127.0.0.1 on a port of the system's choosing."""
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
-    settings.WEBHOOK_EXTRA_PORTS = frozenset(range(1024, 65536))
-
-
 def _chain(tenant, expires_on=END, name="Dossier patient"):
     """A compliant processing whose only host is certified until ``expires_on``, with its documents."""
     with tenant.context():

@@ -48,6 +48,9 @@ def test_every_task_enqueued_by_name_is_registered_and_renamed_tasks_point_at_re
         "compliance.tasks.refresh_registry_copies",
         "compliance.monitoring.tasks.alert_registry_changes",
         "compliance.monitoring.tasks.deliver_webhook",
+        "compliance.monitoring.tasks.expiry_scan",
+        "compliance.monitoring.tasks.send_digests",
+        "compliance.monitoring.tasks.webhook_retry",
     }
     assert sorted(name for name in enqueued | set(RENAMED_TASKS.values()) if name not in current_app.tasks) == []
     assert not set(RENAMED_TASKS) & set(current_app.tasks)
@@ -58,6 +61,7 @@ def test_beat_entries_of_the_platform_and_of_alerts_name_registered_tasks():
     entries = {task: (queue, expires) for _name, task, _when, queue, expires in SCHEDULES}
     mine = {
         "hds_platform.relay_outbox": ("default", 50),
+        "hds_platform.anchor_audit_chains": ("default", 3000),
         "compliance.monitoring.tasks.expiry_scan_dispatch": ("default", 3600),
         "compliance.monitoring.tasks.send_digests_dispatch": ("default", 3600),
         "compliance.monitoring.tasks.webhook_retry_dispatch": ("webhooks", 50),

@@ -25,8 +25,9 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "description", "events", "is_active", "created_at", "updated_at"]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        fields = ["id", "url", "description", "events", "is_active", "created_at", "updated_at",
+                  "consecutive_failures", "circuit_open_until"]
+        read_only_fields = ["id", "created_at", "updated_at", "consecutive_failures", "circuit_open_until"]
         extra_kwargs = {"url": {"validators": []}}  # the URL guard decides, with its own codes
 
 

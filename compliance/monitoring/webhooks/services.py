@@ -8,8 +8,11 @@ guard's code is the error code.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance.models import WebhookDelivery, WebhookEndpoint
@@ -17,7 +20,8 @@ from compliance.monitoring.webhooks import events as webhook_events
 from compliance.monitoring.webhooks import signing, urlguard
 from hds_platform import audit, writes
 from hds_platform.audit import Actor
-from hds_platform.errors import Conflict, ServiceError
+from hds_platform.errors import Conflict, RateLimited, ServiceError
+from hds_platform.models import Organisation
 from hds_platform.tenancy import require_organisation
 
 ENDPOINT_FIELDS = frozenset({"url", "events", "description", "is_active"})
@@ -120,6 +124,15 @@ def webhook_send_test(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDeli
         raise Conflict(_("Ce webhook est désactivé : activez-le avant de l'essayer."), code="webhook_inactive")
     organisation = endpoint.organisation
     with transaction.atomic():
+        # Counted under the organisation's lock (taken by the audit record below, held to the commit).
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk").get()
+        recent = WebhookDelivery.objects.filter(event=webhook_events.TEST_PING,
+                                                created_at__gt=timezone.now() - timedelta(minutes=1)).count()
+        if recent >= settings.WEBHOOK_TEST_EVENTS_PER_MINUTE:
+            raise RateLimited(
+                _("Trop d'événements de test en une minute (%(max)s au plus) : réessayez dans une minute.")
+                % {"max": settings.WEBHOOK_TEST_EVENTS_PER_MINUTE},
+                code="webhook_test_rate_limited", retry_after=60)
         event_id = uuid.uuid4()
         delivery = WebhookDelivery(
             organisation=organisation, endpoint=endpoint, event=webhook_events.TEST_PING, event_id=event_id,

@@ -15,6 +15,7 @@ from compliance.web import pages
 from compliance.web.forms import SupplierForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused
 from hds_platform.forms import add_service_error
+from hds_platform.params import parse_id
 from hds_platform.roles import Perm
 from hds_platform.web import organisation_view
 from registry.models import CertifiedHost
@@ -116,7 +117,8 @@ def supplier_match_confirm(request, pk):
     supplier = get_object_or_404(Supplier.objects.all(), pk=pk)
     host = None
     if request.POST.get("host"):
-        host = CertifiedHost.objects.filter(pk=request.POST["host"]).first()
+        host_id = parse_id(request.POST["host"])
+        host = CertifiedHost.objects.filter(pk=host_id).first() if host_id is not None else None
         if host is None:
             raise Http404
     try:

@@ -11,7 +11,7 @@ from compliance.models import WebhookDelivery, WebhookEndpoint
 from compliance.monitoring.tasks import deliver_webhook, webhook_retry, webhook_retry_dispatch
 from compliance.monitoring.webhooks import delivery as sender
 from compliance.monitoring.webhooks import events, signing, urlguard
-from hds_platform.models import AuditEvent
+from hds_platform.models import AuditEvent, OutboxMessage
 from tests.compliance import builders
 from tests.compliance.monitoring.alerting import make_endpoint
 
@@ -21,14 +21,6 @@ PUBLIC_IP = "93.184.215.14"
 
 def _url(organisation, suffix=""):
     return f"/api/v1/orgs/{organisation.slug}/webhooks/{suffix}"
-
-
-@pytest.fixture
-def local_network(settings):
-    """The receiver listens on 127.0.0.1 over http on a free port: allowed only by these settings
-    (tests, on-premise)."""
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
-    settings.WEBHOOK_EXTRA_PORTS = frozenset(range(1024, 65536))
 
 
 @pytest.fixture
@@ -61,11 +53,13 @@ def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(tenant, client_fo
         "id": endpoint.pk, "url": f"https://{PUBLIC_IP}/maillon", "description": "Logiciel métier",
         "events": ["conformity.changed", "evidence.uploaded"], "is_active": True,
         "created_at": body["created_at"], "updated_at": body["updated_at"], "secret": endpoint.secret,
+        "consecutive_failures": 0, "circuit_open_until": None,
     }
     assert body["secret"].startswith("whsec_") and len(body["secret"]) > 40
     listed = client.get(_url(tenant.organisation)).json()["results"]
     assert [sorted(item) for item in listed] == [
-        ["created_at", "description", "events", "id", "is_active", "updated_at", "url"]]
+        ["circuit_open_until", "consecutive_failures", "created_at", "description", "events", "id", "is_active",
+         "updated_at", "url"]]
     assert "secret" not in client.get(_url(tenant.organisation, f"{endpoint.pk}/")).json()
     with tenant.context():
         event = AuditEvent.objects.get(action="webhook.created")
@@ -381,14 +375,18 @@ def test_the_retry_dispatcher_fans_out_to_organisations_with_overdue_deliveries(
         quiet = make_endpoint(f"https://{PUBLIC_IP}/q")
     _pending(other_tenant, quiet)
 
-    organisations, deliveries = [], []
-    monkeypatch.setattr(webhook_retry, "delay", organisations.append)
-    monkeypatch.setattr(deliver_webhook, "delay", lambda organisation_id, delivery_id: deliveries.append(
-        (organisation_id, delivery_id)))
+    before = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def enqueued(task_name):  # the fan-out goes through the outbox (sent after the test's commit, never here)
+        return [tuple(args) for args in OutboxMessage.objects.filter(
+            task_name=f"compliance.monitoring.tasks.{task_name}", id__gt=before).order_by("id")
+            .values_list("args", flat=True)]
+
     assert webhook_retry_dispatch() == 1
-    assert organisations == [tenant.organisation.pk]
+    assert enqueued("webhook_retry") == [(tenant.organisation.pk,)]
     assert webhook_retry(tenant.organisation.pk) == 3
-    assert sorted(deliveries) == sorted((tenant.organisation.pk, d.pk) for d in (failed_due, stale, stuck))
+    assert sorted(enqueued("deliver_webhook")) == sorted((tenant.organisation.pk, d.pk) for d in (
+        failed_due, stale, stuck))
     assert fresh.status == "pending"
 
 
@@ -413,7 +411,6 @@ def test_the_retry_dispatcher_reads_across_organisations_only_through_its_named_
     readers = []
     monkeypatch.setattr(jobs, "cross_tenant_alias", lambda reader: readers.append(reader)
                         or crossing.cross_tenant_alias(reader))
-    monkeypatch.setattr(webhook_retry, "delay", lambda organisation_id: None)
     with tenant.context():
         endpoint = make_endpoint(f"https://{PUBLIC_IP}/h")
     failed = _pending(tenant, endpoint)

@@ -1,0 +1,58 @@
+"""The cache is optional: with Redis down every read is a miss and writes succeed (hardening, point 2)."""
+
+import logging
+
+import pytest
+from django.core.cache import cache
+
+from compliance.models import Supplier
+from hds_platform import cache as resilient
+from tests.compliance import builders
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.fixture
+def redis_down(settings, monkeypatch):
+    settings.CACHES = {"default": {"BACKEND": "hds_platform.cache.ResilientRedisCache", "LOCATION": DEAD_REDIS,
+                                   "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+    monkeypatch.setattr(resilient, "CACHE_DOWN_SECONDS", 60.0)
+
+
+def test_every_operation_on_a_dead_redis_behaves_as_an_empty_cache(redis_down, caplog):
+    with caplog.at_level(logging.WARNING, logger="hds_platform.cache"):
+        assert cache.get("k") is None
+        assert cache.get("k", "default") == "default"
+        assert cache.set("k", 1) is None
+        assert cache.add("k", 1) is False
+        assert cache.get_or_set("k", 5) == 5
+        assert cache.get_many(["a", "b"]) == {}
+        assert cache.set_many({"a": 1}) == ["a"]
+        assert cache.has_key("k") is False
+        assert cache.delete("k") is False
+    # One warning, then Redis is left alone for CACHE_DOWN_SECONDS instead of timing out per call.
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 1 and messages[0].startswith("cache: Redis unavailable ("), messages
+
+
+def test_creating_and_renaming_a_supplier_with_redis_down_answer_2xx(tenant, client_for, redis_down):
+    builders.registry_host("Nuage Souverain", "HDS-1")
+    client = client_for(user=tenant.owner)
+    base = f"/api/v1/orgs/{tenant.organisation.slug}/suppliers/"
+    created = client.post(base, {"name": "Nuage Souverain", "country": "FR"}, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["registry_match"]["status"] == "suggested"
+    renamed = client.patch(f"{base}{created.json()['id']}/", {"name": "Nuage Souverain SAS"}, format="json")
+    assert renamed.status_code == 200, renamed.json()
+    with tenant.context():
+        assert list(Supplier.objects.values_list("name", flat=True)) == ["Nuage Souverain SAS"]
+
+
+def test_the_web_supplier_form_with_redis_down_saves(tenant, client, redis_down):
+    builders.registry_host("Nuage Souverain", "HDS-1")
+    client.force_login(tenant.owner)
+    response = client.post(f"/o/{tenant.organisation.slug}/fournisseurs/nouveau/",
+                           {"name": "Nuage Souverain", "country": "FR"})
+    assert response.status_code == 302
+    with tenant.context():
+        assert Supplier.objects.get().name == "Nuage Souverain"
