@@ -7,9 +7,9 @@ from segno import DataOverflowError
 
 
 def qr_data_uri(text: str) -> str | None:
-    """An SVG QR code of ``text``, or None when ``text`` is too long for any QR code."""
+    """A PNG QR code of ``text``, or None when ``text`` is too long for any QR code."""
     try:
         code = segno.make(text, error="l", micro=False)
     except DataOverflowError:
         return None
-    return code.svg_data_uri(scale=2, border=2)
+    return code.png_data_uri(scale=3, border=2)
