@@ -41,9 +41,12 @@ class Command(BaseCommand):
 
     @staticmethod
     def _read_token(value: str) -> str:
-        path = Path(value)
-        if len(value) < 4096 and path.is_file():
-            return path.read_text().strip()
+        try:
+            path = Path(value)
+            if path.is_file():
+                return path.read_text().strip()
+        except OSError:  # a token longer than a file name can be
+            pass
         return value.strip()
 
     def _print(self, claims: dict) -> None:
