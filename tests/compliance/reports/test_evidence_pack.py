@@ -58,7 +58,7 @@ def test_pack_of_one_supplier_and_a_tampered_file(reported, generate, tenant, me
     assert [entry["file"] for entry in manifest["files"]] == ["dossier-conformite.pdf"]
 
     _report, data = generate("evidence_pack", "zip", supplier=reported.sovereign)
-    archive, manifest = _members(data)
+    _archive, manifest = _members(data)
     contract = next(e for e in manifest["files"] if e.get("evidence_id") == reported.contract.pk)
     assert contract["recorded_sha256_matches"] is False
     assert contract["sha256"] == hashlib.sha256(b"%PDF-1.4 altered").hexdigest()
