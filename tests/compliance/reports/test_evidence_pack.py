@@ -53,7 +53,7 @@ def test_pack_of_one_supplier_and_a_tampered_file(reported, generate, tenant, me
     (media / reported.contract.file.name).write_bytes(b"%PDF-1.4 altered")
 
     _report, data = generate("evidence_pack", "zip", supplier=reported.backup)
-    archive, manifest = _members(data)
+    _archive, manifest = _members(data)
     assert manifest["scope"] == {"supplier": reported.backup.pk}
     assert [entry["file"] for entry in manifest["files"]] == ["dossier-conformite.pdf"]
 
