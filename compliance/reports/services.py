@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from compliance.models import Processing, Supplier
-from compliance.reports.generation import GENERATORS
+from compliance.reports.generation import generator as generator_of
 from compliance.reports.kinds import CONTENT_TYPES, FILE_STEMS, KINDS
 from compliance.reports.models import Report, ReportLanguage, ReportStatus, report_storage_name
 from compliance.services._shared import _check_same_organisation
@@ -145,7 +145,7 @@ def report_generate(organisation: Organisation, report_id: int) -> Report | None
         if not _claim(report_id):
             return None
         report = Report.objects.select_related("organisation").get(pk=report_id)
-    generator = GENERATORS[report.kind]
+    generator = generator_of(report.kind)
     progress = _Progress(organisation, report_id)
     try:
         with translation.override(report.language):
