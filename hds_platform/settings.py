@@ -303,6 +303,9 @@ SPECTACULAR_SETTINGS = {
         "RegistryChangeKindEnum": "registry.models.Change.Kind",
         "AlertKindEnum": "compliance.models.AlertKind",
         "SnapshotStatusEnum": "registry.models.Snapshot.Status",
+        "ReportKindEnum": "compliance.reports.models.ReportKind",
+        "ReportFormatEnum": "compliance.reports.models.ReportFormat",
+        "ReportStatusEnum": "compliance.reports.models.ReportStatus",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
