@@ -146,3 +146,30 @@ def test_reports_route_is_on_the_reports_queue(settings):
     route = current_app.amqp.router.route({}, "compliance.reports.tasks.generate_report")
     assert route["queue"].name == "reports"
     assert reverse("report-list", kwargs={"org": "tilleuls"}) == "/api/v1/orgs/tilleuls/reports/"
+
+
+@pytest.mark.postgres
+def test_every_kind_generates_under_row_level_security(reported, tenant, other_tenant, client_for):
+    """As the runtime role (subject to the policies), every kind and format is generated, and reads
+    nothing of another organisation."""
+    from django.db import connection
+
+    from tests.rls_support import app_connection_as_runtime_role, require_roles
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+    require_roles()
+    with other_tenant.context():
+        from tests.compliance import builders
+
+        builders.supplier("Fournisseur du voisin")
+    client = client_for(tenant.owner)
+    with app_connection_as_runtime_role():
+        for kind, fmt in (("conformity", "pdf"), ("register", "pdf"), ("register", "xlsx"), ("suppliers", "csv"),
+                          ("evidence_pack", "zip")):
+            body = client.post(_url("tilleuls"), {"kind": kind, "format": fmt}, format="json").json()
+            assert (kind, fmt, body["status"], body["error"]) == (kind, fmt, "done", "")
+            content = b"".join(client.get(body["file"]).streaming_content)
+            assert len(content) == body["size"]
+            if fmt == "csv":
+                assert "Fournisseur du voisin" not in content.decode("utf-8-sig")
