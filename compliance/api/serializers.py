@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -132,7 +133,7 @@ SUPPLIER_EXAMPLE = {
         "score": 100, "method": "certificate_number", "rejected_hosts": [],
     },
     "subject_to_non_eu_law": False, "non_eu_laws": [], "non_eu_law_mitigations": "",
-    "transparency_url": "https://example.org/transparence",
+    "transparency_url": "https://example.org/transparence", "dpf_certified": False,
     "certificates_summary": {"valid": 1, EXPIRING_WITHIN_HORIZON: 0, "expired_or_invalid": 0,
                              "next_expiry": "2027-06-13"},
     "created_at": "2026-11-02T09:15:00+01:00", "updated_at": "2026-11-02T09:15:00+01:00",
@@ -149,8 +150,8 @@ class SupplierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Supplier
         fields = ["id", "name", "siren", "siret", "vat_number", "country", "registry_match", "subject_to_non_eu_law",
-                  "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "certificates_summary",
-                  "created_at", "updated_at"]
+                  "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "dpf_certified",
+                  "certificates_summary", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []
 
@@ -195,7 +196,8 @@ class RegistryMatchConfirmSerializer(serializers.Serializer):
 CERTIFICATE_EXAMPLE = {
     "id": 40, "supplier": 12, "kind": "hds", "activities": [1, 2, 3, 4], "certificate_number": "AFNOR 2025/40317",
     "certifier": "AFNOR Certification", "referential_version": "v2", "issued_on": "2025-03-03",
-    "expires_on": "2028-03-02", "status": "valid", "source": "document", "evidence": 7,
+    "expires_on": "2028-03-02", "status": "valid", "perimeter": "Offre cloud santé : datacenters de Paris et Lille",
+    "source": "document", "evidence": 7,
     "created_at": "2026-11-02T09:20:00+01:00", "updated_at": "2026-11-02T09:20:00+01:00",
 }
 
@@ -215,8 +217,10 @@ class CertificateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Certificate
         fields = ["id", "supplier", "kind", "activities", "certificate_number", "certifier", "referential_version",
-                  "issued_on", "expires_on", "status", "source", "evidence", "created_at", "updated_at"]
+                  "issued_on", "expires_on", "status", "perimeter", "source", "evidence", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"perimeter": {"help_text": _(
+            "The certified offer, service or sites, as the certificate and the ANS list's scope column say.")}}
         validators = []
 
     def validate_source(self, value):
@@ -249,7 +253,8 @@ PROCESSING_EXAMPLE = {
     "security_measures": "Chiffrement, authentification forte", "controller_contact": "dpo@medisoft.example",
     "dpo_contact": "dpo@medisoft.example", "dpia_required": True, "dpia_done": True, "role": "processor",
     "controllers_served": ["Clinique des Tilleuls"], "health_data": True, "identifiability": "identified",
-    "hosting_mode": "outsourced", "conformity_status": "compliant",
+    "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": "compliant",
+    "hosting_status": "compliant", "register_status": "compliant",
     "created_at": "2026-11-02T09:30:00+01:00", "updated_at": "2026-11-02T09:30:00+01:00",
 }
 
@@ -270,14 +275,23 @@ class ProcessingSerializer(serializers.ModelSerializer):
         choices=ConformityStatus.choices, read_only=True, allow_null=True,
         help_text=_("Status of the latest evaluation; null before the first one."),
     )
+    hosting_status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True, allow_null=True,
+        help_text=_("The hosting chain's answer (HDS) of the latest evaluation; null before the first one."),
+    )
+    register_status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True, allow_null=True,
+        help_text=_("The GDPR register's answer (art. 30, 9, 35) of the latest evaluation; null before the first "
+                    "one."),
+    )
 
     class Meta:
         model = Processing
         fields = ["id", "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories",
                   "data_categories", "recipients", "transfers", "retention", "security_measures",
                   "controller_contact", "dpo_contact", "dpia_required", "dpia_done", "role", "controllers_served",
-                  "health_data", "identifiability", "hosting_mode", "conformity_status", "created_at",
-                  "updated_at"]
+                  "health_data", "identifiability", "hosting_mode", "hosts_for_patients", "conformity_status",
+                  "hosting_status", "register_status", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []
 
@@ -291,11 +305,63 @@ class RemoteAccessSerializer(serializers.Serializer):
                                     help_text=_("adequacy (art. 45), safeguards (art. 46) or empty."))
 
 
+@extend_schema_field({
+    "oneOf": [
+        {"type": "string", "description": "ISO 3166-1 alpha-2 code, no basis typed.", "example": "CH"},
+        {"type": "object", "properties": {
+            "country": {"type": "string", "description": "ISO 3166-1 alpha-2."},
+            "basis": {"type": "string", "enum": list(RemoteAccessBasis.values),
+                      "description": "adequacy (art. 45), safeguards (art. 46) or empty."},
+        }, "required": ["country"]},
+    ],
+    "description": 'A country code ("IN") or {"country": "IN", "basis": "safeguards"}; always answered as '
+                   "the object.",
+})
+class RemoteAccessEntryField(serializers.Field):
+    """One remote access: a plain ISO code (no basis typed: an adequacy decision in force applies by
+    itself) or a ``{country, basis}`` object. Read back as the object."""
+
+    default_error_messages = {
+        # Braces doubled: DRF formats these messages.
+        "invalid": _('Attendu : un code pays ISO ou {{"country": …, "basis": …}}.'),
+        "invalid_country": _("« {value} » n'est pas un code pays ISO 3166 alpha-2."),
+    }
+
+    def to_representation(self, value):
+        return {"country": value["country"], "basis": value.get("basis", "")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = {"country": data}
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        entry = RemoteAccessSerializer(data=data)
+        entry.is_valid(raise_exception=True)
+        country = entry.validated_data["country"].strip().upper()
+        if country not in countries:
+            self.fail("invalid_country", value=entry.validated_data["country"])
+        return {"country": country, "basis": entry.validated_data["basis"]}
+
+
+class RemoteAccessListField(serializers.ListField):
+    child = RemoteAccessEntryField()
+    default_error_messages = {"duplicate_country": _("Un pays figure deux fois dans la liste : {country}.")}
+
+    def to_internal_value(self, data):
+        entries = super().to_internal_value(data)
+        seen = set()
+        for entry in entries:
+            if entry["country"] in seen:
+                self.fail("duplicate_country", country=entry["country"])
+            seen.add(entry["country"])
+        return entries
+
+
 CHAIN_LINK_EXAMPLE = {
     "id": 31, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None, "activities": [1, 2, 3, 4],
     "stores_health_data": True, "storage_countries": ["FR"],
     "remote_access_countries": [{"country": "CA", "basis": "adequacy"}], "exempt_under_parent": False,
-    "exemption_evidence": None, "is_backup": False,
+    "exemption_evidence": None, "is_backup": False, "certificates": [40],
     "created_at": "2026-11-02T09:40:00+01:00", "updated_at": "2026-11-02T09:40:00+01:00",
 }
 
@@ -311,20 +377,32 @@ class ChainLinkSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=2), required=False,
         help_text=_("Where the actor stores the health data (ISO 3166-1 alpha-2); empty: unknown."),
     )
-    remote_access_countries = RemoteAccessSerializer(
-        source="remote_access", many=True, required=False,
-        help_text=_("Countries from which the actor can access the data, with the legal basis."),
+    remote_access_countries = RemoteAccessListField(
+        source="remote_access", required=False,
+        help_text=_("Countries from which the actor can access the data: ISO codes, or objects with the legal "
+                    "basis. Answered as objects."),
     )
     exemption_evidence = TenantPrimaryKeyRelatedField(model=Evidence, allow_null=True, required=False,
                                                       help_text=_("Evidence of the exemption under the parent."))
+    certificates = TenantPrimaryKeyRelatedField(
+        model=Certificate, many=True, required=False,
+        help_text=_("Ids of the HDS certificates of the link's actor whose perimeter covers the service used, "
+                    "sorted. Empty: every valid certificate of the actor counts, and two valid ones with "
+                    "different perimeters for the same activity leave the link incomplete until one is named."),
+    )
 
     class Meta:
         model = ChainLink
         fields = ["id", "processing", "actor", "actor_name", "parent", "activities", "stores_health_data",
                   "storage_countries", "remote_access_countries", "exempt_under_parent", "exemption_evidence",
-                  "is_backup", "created_at", "updated_at"]
+                  "is_backup", "certificates", "created_at", "updated_at"]
         read_only_fields = ["id", "processing", "created_at", "updated_at"]
         validators = []
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["certificates"] = sorted(data["certificates"])
+        return data
 
     def get_actor_name(self, link: ChainLink) -> str:
         if link.supplier_id is None:
@@ -347,7 +425,7 @@ class FindingSerializer(serializers.Serializer):
 
 
 CONFORMITY_EXAMPLE = {
-    "processing": 5, "status": "non_compliant",
+    "processing": 5, "status": "non_compliant", "hosting_status": "non_compliant", "register_status": "compliant",
     "findings": [{
         "code": "coverage.activity_not_covered", "severity": "error",
         "message": "Hébergeur Régional réalise l'activité 5 (administration et exploitation du système "
@@ -355,18 +433,46 @@ CONFORMITY_EXAMPLE = {
                    "transitive : le certificat d'un autre maillon ne la couvre pas.",
         "activity": 5, "link": 31, "supplier": 12, "legal_reference": "CSP art. L.1111-8 et R.1111-9",
     }],
-    "evaluated_at": "2026-11-28T06:00:02+01:00", "evaluated_on": "2026-11-28",
+    "evaluated_at": "2026-11-28T06:00:02+01:00", "evaluated_on": "2026-11-28", "valid_until": "2027-09-02",
     "inputs_digest": "9f2c…",
 }
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Conformity", value=CONFORMITY_EXAMPLE, response_only=True)])
 class ConformityResultSerializer(serializers.ModelSerializer):
+    """The answer for one processing, never older than today: a stored answer from an earlier day
+    is brought up to date when read."""
+
+    status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True,
+        help_text=_("The overall answer: the worse of hosting_status and register_status (from best to worst: "
+                    "not_applicable, compliant, incomplete, non_compliant)."),
+    )
+    hosting_status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True,
+        help_text=_("The hosting chain's answer (HDS): scope, coverage, validity, registry, sovereignty, evidence. "
+                    "What practice software reads."),
+    )
+    register_status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True,
+        help_text=_("The GDPR register's answer: art. 30 fields, art. 9 condition, DPIA (art. 35)."),
+    )
     findings = serializers.SerializerMethodField()
+    evaluated_at = serializers.DateTimeField(
+        read_only=True, help_text=_("When the answer was last established for evaluated_on (today)."))
+    evaluated_on = serializers.DateField(read_only=True, help_text=_("The date the rules were applied to."))
+    valid_until = serializers.DateField(
+        read_only=True, allow_null=True,
+        help_text=_("The first date the answer may change: with the same inputs (chain, certificates, documents, "
+                    "register, ANS list), the answer is the same on every day before it; it is the earliest date "
+                    "a certificate or document relied on ends, starts or enters the expiry horizon. The answer may "
+                    "still be the same on that date. Null when nothing in it can change with time alone."),
+    )
 
     class Meta:
         model = ConformityResult
-        fields = ["processing", "status", "findings", "evaluated_at", "evaluated_on", "inputs_digest"]
+        fields = ["processing", "status", "hosting_status", "register_status", "findings", "evaluated_at",
+                  "evaluated_on", "valid_until", "inputs_digest"]
         read_only_fields = fields
 
     @extend_schema_field(FindingSerializer(many=True))
@@ -428,6 +534,10 @@ EXPIRING_CERTIFICATE_EXAMPLE = {
 SUMMARY_EXAMPLE = {
     "processings": 4, "evaluated": 4,
     "by_status": {"not_applicable": 0, "compliant": 1, "non_compliant": 2, "incomplete": 1, "not_evaluated": 0},
+    "by_hosting_status": {"not_applicable": 1, "compliant": 1, "non_compliant": 2, "incomplete": 0,
+                          "not_evaluated": 0},
+    "by_register_status": {"not_applicable": 0, "compliant": 3, "non_compliant": 0, "incomplete": 1,
+                           "not_evaluated": 0},
     "top_findings": [{"code": "coverage.activity_not_covered", "severity": "error", "count": 3, "processings": 2}],
     "expiring_certificates": {
         **{within_days_key(days): int(EXPIRING_CERTIFICATE_EXAMPLE["days_left"] <= days) for days in EXPIRY_WINDOWS},
@@ -440,7 +550,9 @@ SUMMARY_EXAMPLE = {
 class ConformitySummarySerializer(serializers.Serializer):
     processings = serializers.IntegerField()
     evaluated = serializers.IntegerField()
-    by_status = StatusCountsSerializer()
+    by_status = StatusCountsSerializer(help_text=_("Processings by overall status."))
+    by_hosting_status = StatusCountsSerializer(help_text=_("Processings by the hosting chain's answer."))
+    by_register_status = StatusCountsSerializer(help_text=_("Processings by the GDPR register's answer."))
     top_findings = FindingCountSerializer(many=True, help_text=_("The ten most frequent finding codes."))
     expiring_certificates = ExpiringCertificatesSerializer()
 

@@ -155,7 +155,9 @@ class ProcessingFacts:
     None (or "") means unknown; `dpia_required` None means nobody assessed it yet.
     `controllers_served` is read only for the processor role (art. 30(2)(a)). The DPO's contact
     is deliberately not an input: whether a DPO is required (art. 37) is not decided here, so its
-    absence would prove nothing.
+    absence would prove nothing. `hosts_for_patients` marks a service hosting health data on
+    behalf of the patients themselves (CSP L.1111-8 I: a patient-facing service holding its
+    users' data), which is hosting even on the organisation's own servers.
     """
 
     id: int
@@ -177,6 +179,7 @@ class ProcessingFacts:
     dpia_required: bool | None = None
     dpia_done: bool = False
     controllers_served: tuple[str, ...] = ()
+    hosts_for_patients: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "identifiability", _enum(Identifiability, self.identifiability))
@@ -205,7 +208,9 @@ class ActorFacts:
     """Someone who performs HDS activities in a chain: a supplier, or the organisation itself.
 
     `country` is the ISO 3166 alpha-2 code of the actor's seat ("" when unknown); an actor
-    seated outside the EEA is treated as subject to non-EU law even when not flagged.
+    seated in a third country without an adequacy decision is treated as subject to non-EU law
+    even when not flagged. `dpf_certified` records that the actor is certified under the EU-US
+    Data Privacy Framework, the condition of the US adequacy decision.
     `registry` holds the official list's view and is required when, and only when,
     `registry_match` is confirmed.
     """
@@ -218,6 +223,7 @@ class ActorFacts:
     non_eu_law_mitigations: bool = False  # mitigations and residual risk documented (EXI 30)
     registry_match: RegistryMatch = RegistryMatch.NONE
     registry: RegistryView | None = None
+    dpf_certified: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "country", self.country.strip().upper())
@@ -235,9 +241,13 @@ class ActorFacts:
 class CertificateFacts:
     """An HDS or ISO 27001 certificate held by an actor (from the registry or from evidence).
 
-    `referential_version` is kept as written ("v1", "v2", "v2.1"...). `issued_on` may be None
-    when unknown; `expires_on` is always known (an HDS certificate is issued for three years).
-    `has_document` tells whether the certificate itself is on file as evidence.
+    `referential_version` is normalised when written ("v1", "v2", "" when unknown; a notation
+    nobody recognises, such as "v2.1", is kept as data); the validity rule decides the
+    referential from the facts (`rules.validity.referential_of`). `issued_on` may be None when
+    unknown; `expires_on` is always known (an HDS certificate is issued for three years).
+    `has_document` tells whether the certificate itself is on file as evidence. `perimeter` is
+    the certified offer or service as the certificate and the ANS list's scope column word it
+    ("" when unknown): two certificates of one actor with different perimeters are two offers.
     """
 
     id: int
@@ -252,6 +262,7 @@ class CertificateFacts:
     status: CertificateStatus = CertificateStatus.VALID
     source: CertificateSource = CertificateSource.DOCUMENT
     has_document: bool = False
+    perimeter: str = ""
 
     def __post_init__(self) -> None:
         _set(self, "kind", _enum(CertificateKind, self.kind))
@@ -280,7 +291,13 @@ class LinkFacts:
     organisation). `storage_countries` empty means unknown. `is_backup` marks an external backup
     service, which is activity 6 whatever `activities` says. `has_hosting_contract` and
     `has_dpa` tell whether the contract (CSP R.1111-11) and the data processing agreement
+    (GDPR art. 28) are on file; they are read for direct contractors only. `certificates` holds
+    the ids of the certificates of the link's actor the link relies on (the service used is in
+    their perimeter); empty means none was named.
     (GDPR art. 28) are on file; they are read for direct contractors only.
+    `documents_change_on` is the first date after the evaluation date on which one of the dated
+    documents behind `has_hosting_contract`, `has_dpa` or `exemption_evidence` starts or stops
+    being valid (None: none will), so that the answer's `valid_until` accounts for documents too.
     """
 
     id: int
@@ -295,11 +312,15 @@ class LinkFacts:
     has_hosting_contract: bool = False
     has_dpa: bool = False
     is_backup: bool = False
+    certificates: frozenset[int] = frozenset()
+    documents_change_on: date | None = None
 
     def __post_init__(self) -> None:
         _set(self, "activities", _activities(self.activities))
         _set(self, "storage_countries", _countries(self.storage_countries))
         _set(self, "remote_access", _tuple(self.remote_access))
+        _set(self, "certificates", self.certificates if type(self.certificates) is frozenset
+             else frozenset(self.certificates))
 
     @property
     def is_self(self) -> bool:

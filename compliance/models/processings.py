@@ -52,6 +52,11 @@ class Processing(TenantModel):
                                        default=Identifiability.IDENTIFIED)
     hosting_mode = models.CharField(_("mode d'hébergement"), max_length=16, choices=HostingMode.choices,
                                     blank=True, help_text=_("Empty: not recorded."))
+    hosts_for_patients = models.BooleanField(
+        _("hébergement pour le compte des patients"), default=False,
+        help_text=_("The data are hosted on behalf of the patients themselves (CSP L.1111-8 I), e.g. a "
+                    "patient-facing service: the organisation's own links are then in HDS scope."),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -99,6 +104,12 @@ class ChainLink(TenantModel):
         verbose_name=_("preuve de l'exemption"),
     )
     is_backup = models.BooleanField(_("sauvegarde externalisée"), default=False)
+    certificates = models.ManyToManyField(
+        "Certificate", through="ChainLinkCertificate", blank=True, related_name="relied_on_by",
+        verbose_name=_("certificats retenus"),
+        help_text=_("The certificates of the link's actor whose perimeter covers the service used; "
+                    "none named: every valid certificate of the actor counts."),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -121,3 +132,21 @@ class ChainLink(TenantModel):
                 _("Une preuve d'exemption ne vaut que pour un maillon exempté."), code="evidence_without_exemption")
         if errors:
             raise ValidationError(errors)
+
+
+class ChainLinkCertificate(TenantModel):
+    """A certificate a chain link relies on: the service used is inside its perimeter."""
+
+    link = models.ForeignKey(ChainLink, on_delete=models.CASCADE, related_name="+", verbose_name=_("maillon"))
+    certificate = models.ForeignKey("Certificate", on_delete=models.CASCADE, related_name="+",
+                                    verbose_name=_("certificat"))
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("certificat retenu par un maillon")
+        verbose_name_plural = _("certificats retenus par les maillons")
+        ordering = ["link_id", "certificate_id"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "link", "certificate"],
+                                               name="chainlinkcertificate_unique")]
+
+    def __str__(self):
+        return f"{self.link_id}:{self.certificate_id}"

@@ -42,7 +42,7 @@ def test_supplier_body(tenant, client_for, world):
         "country": "FR",
         "registry_match": {"status": "none", "host": None, "score": None, "method": "", "rejected_hosts": []},
         "subject_to_non_eu_law": False, "non_eu_laws": [], "non_eu_law_mitigations": "",
-        "transparency_url": "https://nuage.example/transparence",
+        "transparency_url": "https://nuage.example/transparence", "dpf_certified": False,
         "certificates_summary": {"valid": 1, "expiring_within_90_days": 0, "expired_or_invalid": 0,
                                  "next_expiry": "2027-12-01"},
         "created_at": CREATED, "updated_at": CREATED,
@@ -55,7 +55,7 @@ def test_certificate_bodies(tenant, client_for, world):
     expected = {
         "id": certificate.pk, "supplier": world["supplier"].pk, "kind": "hds", "activities": [1, 2, 3, 4],
         "certificate_number": "HDS-LNE-1", "certifier": "LNE", "referential_version": "v2",
-        "issued_on": "2024-12-02", "expires_on": "2027-12-01", "status": "valid", "source": "document",
+        "issued_on": "2024-12-02", "expires_on": "2027-12-01", "status": "valid", "perimeter": "", "source": "document",
         "evidence": None, "created_at": CREATED, "updated_at": CREATED,
     }
     assert client.get(f"{_base(tenant)}/certificates/{certificate.pk}/").json() == expected
@@ -77,7 +77,8 @@ def test_processing_body(tenant, client_for, world):
         "security_measures": "Chiffrement, authentification forte, journalisation",
         "controller_contact": "dpo@example.org", "dpo_contact": "", "dpia_required": False, "dpia_done": False,
         "role": "controller", "controllers_served": [], "health_data": True, "identifiability": "identified",
-        "hosting_mode": "outsourced", "conformity_status": None, "created_at": CREATED, "updated_at": CREATED,
+        "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": None, "hosting_status": None,
+        "register_status": None, "created_at": CREATED, "updated_at": CREATED,
     }
 
 
@@ -89,13 +90,89 @@ def test_chain_body(tenant, client_for, world):
         {"id": link.pk, "processing": world["processing"].pk, "actor": world["supplier"].pk,
          "actor_name": "Nuage Souverain", "parent": None, "activities": [1, 2, 3, 4], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [{"country": "CH", "basis": "adequacy"}],
-         "exempt_under_parent": False, "exemption_evidence": None, "is_backup": False,
+         "exempt_under_parent": False, "exemption_evidence": None, "is_backup": False, "certificates": [],
          "created_at": CREATED, "updated_at": CREATED},
         {"id": own_link.pk, "processing": world["processing"].pk, "actor": "self",
          "actor_name": "Clinique des Tilleuls", "parent": None, "activities": [5], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [], "exempt_under_parent": False,
-         "exemption_evidence": None, "is_backup": False, "created_at": CREATED, "updated_at": CREATED},
+         "exemption_evidence": None, "is_backup": False, "certificates": [], "created_at": CREATED,
+         "updated_at": CREATED},
     ]
+
+
+def test_a_link_names_the_certificates_it_relies_on(tenant, client_for, world):
+    """Two offers of one host: the link picks one, the answer follows, the audit says so."""
+    client = client_for(user=tenant.owner)
+    base, processing, supplier = _base(tenant), world["processing"], world["supplier"]
+    response = client.patch(f"{base}/certificates/{world['certificate'].pk}/", {"perimeter": "Cloud public"},
+                            format="json")
+    assert (response.status_code, response.json()["perimeter"]) == (200, "Cloud public")
+    response = client.post(f"{base}/suppliers/{supplier.pk}/certificates/", {
+        "activities": [1, 2, 3, 4, 5, 6], "certificate_number": "HDS-LNE-2", "certifier": "LNE",
+        "referential_version": "v2", "issued_on": "2025-01-10", "expires_on": "2028-01-09",
+        "perimeter": "Cloud de confiance santé"}, format="json")
+    assert response.status_code == 201
+    trusted = response.json()["id"]
+    url = f"{base}/processings/{processing.pk}/conformity/"
+    ambiguous = client.post(url).json()
+    assert sorted(f["code"] for f in ambiguous["findings"] if f["link"] == world["link"].pk) == [
+        "coverage.certificate_ambiguous", "evidence.dpa_missing", "register.transfer_not_listed",
+        "sovereignty.remote_access_adequacy"]
+
+    response = client.post(f"{base}/processings/{processing.pk}/chain/", {
+        "actor": supplier.pk, "parent": world["link"].pk, "activities": [6], "is_backup": True,
+        "storage_countries": ["FR"], "certificates": [trusted, world["certificate"].pk]}, format="json")
+    assert response.status_code == 201
+    assert response.json()["certificates"] == sorted([trusted, world["certificate"].pk])
+    response = client.patch(f"{base}/processings/{processing.pk}/chain/{world['link'].pk}/",
+                            {"certificates": [trusted]}, format="json")
+    assert (response.status_code, response.json()["certificates"]) == (200, [trusted])
+    picked = client.post(url).json()
+    assert sorted(f["code"] for f in picked["findings"] if f["link"] == world["link"].pk) == [
+        "evidence.certificate_document_missing", "evidence.dpa_missing", "register.transfer_not_listed",
+        "registry.not_found", "sovereignty.remote_access_adequacy"]
+    with tenant.context():
+        event = AuditEvent.objects.filter(action="chain_link.updated").order_by("-id").first()
+        assert event.changes == {"certificates": [[], [trusted]]}
+        assert sorted(ChainLink.objects.get(pk=world["link"].pk).certificates.values_list("id", flat=True)) == [
+            trusted]
+
+
+def test_a_link_names_only_hds_certificates_of_its_own_actor(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    base, processing = _base(tenant), world["processing"]
+    with tenant.context():
+        iso = builders.certificate(world["supplier"], activities=[], kind="iso27001", certificate_number="ISO-1")
+    url = f"{base}/processings/{processing.pk}/chain/{world['link'].pk}/"
+    own_url = f"{base}/processings/{processing.pk}/chain/{world['own_link'].pk}/"
+    response = client.patch(url, {"certificates": [world["own"].pk]}, format="json")
+    assert (response.status_code, response.json()["code"], list(response.json()["errors"])) == (
+        400, "certificate_other_actor", ["certificates"])
+    response = client.patch(own_url, {"certificates": [world["certificate"].pk]}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "certificate_other_actor")
+    response = client.patch(url, {"certificates": [iso.pk]}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "certificate_not_hds")
+    response = client.patch(url, {"certificates": [987654]}, format="json")
+    assert (response.status_code, response.json()["errors"]["certificates"][0]["code"]) == (400, "does_not_exist")
+    assert client.patch(own_url, {"certificates": [world["own"].pk]}, format="json").json()["certificates"] == [
+        world["own"].pk]
+    with tenant.context():
+        assert list(ChainLink.objects.get(pk=world["link"].pk).certificates.all()) == []
+
+
+def test_changing_a_links_actor_drops_the_certificates_of_the_former_one(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    base, processing = _base(tenant), world["processing"]
+    url = f"{base}/processings/{processing.pk}/chain/{world['link'].pk}/"
+    assert client.patch(url, {"certificates": [world["certificate"].pk]}, format="json").status_code == 200
+    with tenant.context():
+        other = builders.supplier("Autre Nuage")
+    response = client.patch(url, {"actor": other.pk}, format="json")
+    assert (response.status_code, response.json()["certificates"]) == (200, [])
+    with tenant.context():
+        event = AuditEvent.objects.filter(action="chain_link.updated").order_by("-id").first()
+        assert event.changes == {"supplier": [world["supplier"].pk, other.pk],
+                                 "certificates": [[world["certificate"].pk], []]}
 
 
 def test_evidence_body(tenant, client_for, world):
@@ -127,6 +204,7 @@ def test_conformity_get_evaluates_once_then_reads_and_post_reevaluates(tenant, c
         ("registry.not_found", "warning", link.pk, world["supplier"].pk, None),
         ("evidence.certificate_document_missing", "warning", own_link.pk, None, None),
         ("backup.none_recorded", "info", None, None, None),
+        ("sovereignty.remote_access_adequacy", "info", link.pk, world["supplier"].pk, None),
     ]
     assert body["findings"][0] == {
         "code": "evidence.dpa_missing", "severity": "error",
@@ -145,6 +223,31 @@ def test_conformity_get_evaluates_once_then_reads_and_post_reevaluates(tenant, c
     assert viewer.post(url).status_code == 403
 
 
+def test_conformity_body(tenant, client_for, world):
+    """Every field of the conformity answer, exactly; the processing shows the same three statuses."""
+    processing, link = world["processing"], world["link"]
+    client = client_for(user=tenant.members["viewer"])
+    body = client.get(f"{_base(tenant)}/processings/{processing.pk}/conformity/").json()
+    with tenant.context():
+        digest = ConformityResult.objects.get().inputs_digest
+    assert {key: value for key, value in body.items() if key != "findings"} == {
+        "processing": processing.pk,
+        "status": "non_compliant",
+        "hosting_status": "non_compliant",  # no DPA with the host
+        "register_status": "incomplete",  # remote access from Switzerland not listed as a transfer
+        "evaluated_at": CREATED,
+        "evaluated_on": "2026-11-28",
+        # The certificates relied on end on 1 December 2027: they enter the 90-day horizon on 2 September.
+        "valid_until": "2027-09-02",
+        "inputs_digest": digest,
+    }
+    assert [f["code"] for f in body["findings"]][:1] == ["evidence.dpa_missing"]
+    assert body["findings"][0]["link"] == link.pk
+    listed = client.get(f"{_base(tenant)}/processings/{processing.pk}/").json()
+    assert (listed["conformity_status"], listed["hosting_status"], listed["register_status"]) == (
+        "non_compliant", "non_compliant", "incomplete")
+
+
 def test_summary_body(tenant, client_for, world):
     client = client_for(user=tenant.members["viewer"])
     client.get(f"{_base(tenant)}/processings/{world['processing'].pk}/conformity/")
@@ -155,12 +258,17 @@ def test_summary_body(tenant, client_for, world):
     assert client.get(f"{_base(tenant)}/conformity/").json() == {
         "processings": 2, "evaluated": 1,
         "by_status": {"not_applicable": 0, "compliant": 0, "non_compliant": 1, "incomplete": 0, "not_evaluated": 1},
+        "by_hosting_status": {"not_applicable": 0, "compliant": 0, "non_compliant": 1, "incomplete": 0,
+                              "not_evaluated": 1},
+        "by_register_status": {"not_applicable": 0, "compliant": 0, "non_compliant": 0, "incomplete": 1,
+                               "not_evaluated": 1},
         "top_findings": [
             {"code": "evidence.certificate_document_missing", "severity": "warning", "count": 2, "processings": 1},
             {"code": "backup.none_recorded", "severity": "info", "count": 1, "processings": 1},
             {"code": "evidence.dpa_missing", "severity": "error", "count": 1, "processings": 1},
             {"code": "register.transfer_not_listed", "severity": "warning", "count": 1, "processings": 1},
             {"code": "registry.not_found", "severity": "warning", "count": 1, "processings": 1},
+            {"code": "sovereignty.remote_access_adequacy", "severity": "info", "count": 1, "processings": 1},
         ],
         "expiring_certificates": {
             "within_30_days": 0, "within_60_days": 1, "within_90_days": 1,
@@ -292,6 +400,100 @@ def test_validation_errors_carry_codes(tenant, client_for, world):
     assert response.json()["errors"]["source"][0]["code"] == "registry_source_reserved"
     response = client.delete(f"{base}/suppliers/{world['supplier'].pk}/")
     assert (response.status_code, response.json()["code"]) == (409, "supplier_in_use")
+
+
+def test_remote_access_countries_accept_plain_iso_codes_and_answer_objects(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    url = f"{_base(tenant)}/processings/{world['processing'].pk}/chain/"
+    plain = client.post(url, {"actor": world["supplier"].pk, "activities": [6],
+                              "remote_access_countries": ["IN", "ch"]}, format="json")
+    mixed = client.patch(f"{url}{world['link'].pk}/", {"remote_access_countries": [
+        "JP", {"country": "us", "basis": "safeguards"}, {"country": "GB"}]}, format="json")
+
+    assert (plain.status_code, plain.json()["remote_access_countries"]) == (201, [
+        {"country": "IN", "basis": ""}, {"country": "CH", "basis": ""}])
+    assert (mixed.status_code, mixed.json()["remote_access_countries"]) == (200, [
+        {"country": "JP", "basis": ""}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": ""}])
+    with tenant.context():
+        assert ChainLink.objects.get(pk=world["link"].pk).remote_access == [
+            {"country": "JP", "basis": ""}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": ""}]
+
+
+@pytest.mark.parametrize(("entries", "errors"), [
+    (["ZZ"], {"0": [{"code": "invalid_country", "message": "« ZZ » n'est pas un code pays ISO 3166 alpha-2."}]}),
+    ([{"country": "XX", "basis": "adequacy"}],
+     {"0": [{"code": "invalid_country", "message": "« XX » n'est pas un code pays ISO 3166 alpha-2."}]}),
+    ([42], {"0": [{"code": "invalid", "message": 'Attendu : un code pays ISO ou {"country": …, "basis": …}.'}]}),
+    (["IN", {"country": "in", "basis": "safeguards"}],
+     [{"code": "duplicate_country", "message": "Un pays figure deux fois dans la liste : IN."}]),
+])
+def test_remote_access_countries_refuse_unknown_countries_with_stable_codes(tenant, client_for, world, entries,
+                                                                            errors):
+    client = client_for(user=tenant.owner)
+    before = _state()
+    response = client.post(f"{_base(tenant)}/processings/{world['processing'].pk}/chain/",
+                           {"actor": "self", "activities": [5], "remote_access_countries": entries}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"remote_access_countries": errors}
+    assert _state() == before
+
+
+def test_remote_access_from_an_adequate_country_sent_as_a_plain_code_is_information(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    base = _base(tenant)
+    client.patch(f"{base}/processings/{world['processing'].pk}/", {"transfers": [{"country": "CH"}]}, format="json")
+    client.patch(f"{base}/processings/{world['processing'].pk}/chain/{world['link'].pk}/",
+                 {"remote_access_countries": ["CH"]}, format="json")
+
+    findings = client.post(f"{base}/processings/{world['processing'].pk}/conformity/").json()["findings"]
+
+    adequacy = [f for f in findings if f["code"].startswith("sovereignty.")]
+    assert adequacy == [{
+        "code": "sovereignty.remote_access_adequacy", "severity": "info",
+        "message": "Nuage Souverain accède aux données depuis un pays tiers couvert par une décision d'adéquation "
+                   "de la Commission européenne, qui suffit sans autre garantie (CH : décision 2000/518/CE du "
+                   "26 juillet 2000).",
+        "activity": None, "link": world["link"].pk, "supplier": world["supplier"].pk,
+        "legal_reference": "RGPD art. 45 ; référentiel HDS v2, exigence EXI 29",
+    }]
+
+
+def test_dpf_certification_is_recorded_on_the_supplier_and_settles_us_access(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    base = _base(tenant)
+    supplier_url = f"{base}/suppliers/{world['supplier'].pk}/"
+    conformity_url = f"{base}/processings/{world['processing'].pk}/conformity/"
+    client.patch(f"{base}/processings/{world['processing'].pk}/", {"transfers": [{"country": "US"}]}, format="json")
+    client.patch(f"{base}/processings/{world['processing'].pk}/chain/{world['link'].pk}/",
+                 {"remote_access_countries": ["US"]}, format="json")
+    before = {f["code"] for f in client.post(conformity_url).json()["findings"]}
+
+    response = client.patch(supplier_url, {"dpf_certified": True}, format="json")
+    after = {f["code"] for f in client.post(conformity_url).json()["findings"]}
+
+    assert "sovereignty.remote_access_dpf_check" in before and "sovereignty.remote_access_adequacy" not in before
+    assert (response.status_code, response.json()["dpf_certified"]) == (200, True)
+    assert "sovereignty.remote_access_adequacy" in after and "sovereignty.remote_access_dpf_check" not in after
+    with tenant.context():
+        event = AuditEvent.objects.filter(action="supplier.updated").latest("id")
+    assert event.changes == {"dpf_certified": [False, True]}
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("2018", "v1"), ("V1 (2018)", "v1"), ("v1-2018", "v1"), ("référentiel 2018", "v1"), ("1.0", "v1"),
+    ("2024", "v2"), ("V2", "v2"), ("2.0", "v2"), ("v2.0", "v2"), ("v2.1", "v2.1"), ("", ""),
+])
+def test_certificate_referential_is_normalised_on_write(tenant, client_for, world, typed, stored):
+    client = client_for(user=tenant.owner)
+    created = client.post(f"{_base(tenant)}/certificates/", {
+        "supplier": world["supplier"].pk, "activities": [6], "certificate_number": "BK-2", "issued_on": "2024-12-20",
+        "expires_on": "2027-12-19", "referential_version": typed}, format="json")
+    updated = client.patch(f"{_base(tenant)}/certificates/{world['certificate'].pk}/",
+                           {"referential_version": typed}, format="json")
+
+    assert (created.status_code, created.json()["referential_version"]) == (201, stored)
+    assert (updated.status_code, updated.json()["referential_version"]) == (200, stored)
 
 
 def test_filters_and_ordering(tenant, client_for, world):

@@ -1,8 +1,8 @@
 """Scenario table of the conformity engine: for each case, the status and the exact set of codes.
 
 The reference chain is a software editor (activity 5, certified) over an IaaS certified 1–4 and
-a backup provider certified 6, with contracts, DPAs and a complete register: compliant with no
-finding. Most cases change one thing in it.
+a backup provider certified 1, 2 and 6 (the backups sit in its own datacenter), with contracts,
+DPAs and a complete register: compliant with no finding. Most cases change one thing in it.
 """
 
 from dataclasses import replace
@@ -149,10 +149,10 @@ def case(organisation, *, processing_facts=None, links=(), certificates=(), acto
 # The reference chain of the software editor.
 OPERATION_LINK = link(1, SELF, {5}, stores_health_data=False, storage_countries=())
 IAAS_LINK = link(2, IAAS, {1, 2, 3, 4})
-BACKUP_LINK = link(3, BACKUP, {6}, is_backup=True)
+BACKUP_LINK = link(3, BACKUP, {1, 2, 6}, is_backup=True)  # backups kept in its own datacenter
 OWN_CERTIFICATE = certificate(1, SELF, {5}, source="document", has_document=True)
 IAAS_CERTIFICATE = certificate(2, IAAS, {1, 2, 3, 4})
-BACKUP_CERTIFICATE = certificate(3, BACKUP, {6})
+BACKUP_CERTIFICATE = certificate(3, BACKUP, {1, 2, 6})
 
 
 def iaas_link(**changes) -> LinkFacts:
@@ -187,6 +187,17 @@ SELF_HOSTING_DUTIES = {
     "scope.self_hosting_backups",
 }
 V1_DEADLINE = date(2026, 5, 16)
+BEFORE_V2 = date(2024, 3, 1)  # referential v2 was published on 2024-05-16
+V2_MANDATORY = date(2024, 11, 16)
+UK_DECISIONS_LAPSE = date(2031, 12, 27)  # the renewal of 19 December 2025 runs until then
+# The reference chain renewed in 2030, evaluated the day after the UK decisions run out.
+AFTER_UK_DECISIONS = {
+    "on": UK_DECISIONS_LAPSE + DAY,
+    **{f"{part}_certificates": [replace(template, issued_on=date(2030, 1, 2), expires_on=date(2033, 1, 1))]
+       for part, template in (("own", OWN_CERTIFICATE), ("iaas", IAAS_CERTIFICATE), ("backup", BACKUP_CERTIFICATE))},
+}
+ANONYMOUS_CATEGORIES = ("Tranche d'âge", "Diagnostics codés")
+FOR_PATIENTS = processing(hosting_mode="self_hosted", hosts_for_patients=True, dpia_done=True)
 SELF_HOSTED = processing(hosting_mode="self_hosted")
 MANAGED_DATABASE_LINK = link(4, MANAGED_DATABASE, {4}, parent_id=2, exempt_under_parent=True,
                              has_hosting_contract=False, has_dpa=False)
@@ -218,19 +229,19 @@ SCENARIOS = [
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=processing(hosting_mode="self_hosted", art9_condition="")),
-        (NON_COMPLIANT, NOT_APPLICABLE, NON_COMPLIANT),
+        (INCOMPLETE, NOT_APPLICABLE, INCOMPLETE),
         {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES, "register.art9_condition_missing"},
         id="professional-self-hosting-register-gap-answers-on-the-register",
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=SELF_HOSTED,
-             links=[link(1, SELF, {1, 2, 5}), link(3, BACKUP, {6})],
+             links=[link(1, SELF, {1, 2, 5}), link(3, BACKUP, {1, 2, 6})],
              certificates=[BACKUP_CERTIFICATE]),
         (COMPLIANT, COMPLIANT, COMPLIANT), SELF_HOSTING_DUTIES,
         id="professional-self-hosting-with-certified-external-backup",
     ),
     pytest.param(
-        case(PROFESSIONAL, processing_facts=SELF_HOSTED, links=[link(3, BACKUP, {6})]),
+        case(PROFESSIONAL, processing_facts=SELF_HOSTED, links=[link(3, BACKUP, {1, 2, 6})]),
         (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {*SELF_HOSTING_DUTIES, "coverage.activity_not_covered"},
         id="professional-self-hosting-with-uncertified-external-backup",
     ),
@@ -252,10 +263,50 @@ SCENARIOS = [
         id="pseudonymised-outsourced-to-uncertified-host",
     ),
     pytest.param(
-        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised", art9_condition=""),
+        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised", art9_condition="",
+                                                        data_categories=ANONYMOUS_CATEGORIES),
              links=[link(1, HOST, ALL_ACTIVITIES, has_dpa=False)]),
         (NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE), {"scope.anonymised"},
         id="anonymised",
+    ),
+    # What the user declares is checked against itself
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised"),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.anonymised_contradiction"},
+        id="anonymised-with-identity-is-a-contradiction-not-an-exemption",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised", art9_condition="",
+                                                        data_categories=("NIR", "Diagnostics")),
+             links=[link(1, HOST, ALL_ACTIVITIES, has_dpa=False)]),
+        (NON_COMPLIANT, NON_COMPLIANT, INCOMPLETE),
+        {"scope.anonymised_contradiction", "coverage.activity_not_covered", "evidence.dpa_missing",
+         "register.art9_condition_missing"},
+        id="anonymised-with-nir-is-evaluated-as-personal-data",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised",
+                                                        data_categories=("Adresse e-mail", "Mesures")),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.anonymised_contradiction"},
+        id="anonymised-with-contact-details-is-a-contradiction",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=FOR_PATIENTS, links=[link(1, SELF, ALL_ACTIVITIES)]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"self.activity_not_covered"},
+        id="establishment-hosting-for-patients-own-link-in-scope",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=FOR_PATIENTS, links=[link(1, SELF, ALL_ACTIVITIES)],
+             certificates=[certificate(1, SELF, ALL_ACTIVITIES, source="document", has_document=True)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="establishment-hosting-for-patients-certified-itself",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(hosting_mode="self_hosted", hosts_for_patients=True)),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.chain_empty"},
+        id="professional-hosting-for-patients-is-not-self-hosting-own-data",
     ),
     pytest.param(
         case(EDITOR, processing_facts=processing(health_data=False, art9_condition=""),
@@ -364,7 +415,7 @@ SCENARIOS = [
     ),
     # External backup
     pytest.param(
-        editor_case(backup=replace(BACKUP_LINK, activities=frozenset())),
+        editor_case(backup=replace(BACKUP_LINK, activities=frozenset({1, 2}))),
         (COMPLIANT, COMPLIANT, COMPLIANT), {"backup.activity_6_missing"},
         id="backup-link-without-activity-6-checked-as-6",
     ),
@@ -423,6 +474,61 @@ SCENARIOS = [
         id="hds-v1-on-2026-05-16",
     ),
     pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="v2", issued_on=BEFORE_V2)],
+                    on=V1_DEADLINE + DAY),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        {"coverage.activity_not_covered", "validity.certificate_v1_obsolete"},
+        id="issued-before-v2-is-v1-whatever-its-label",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=BEFORE_V2)],
+                    on=V1_DEADLINE + DAY),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        {"coverage.activity_not_covered", "validity.certificate_v1_obsolete"},
+        id="blank-version-issued-before-v2-is-v1",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=V2_MANDATORY - DAY,
+                                                                expires_on=date(2027, 11, 14))],
+                    on=V1_DEADLINE + DAY),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"validity.referential_version_missing"},
+        id="blank-version-issued-in-the-transition-is-missing-information",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=None)],
+                    on=V1_DEADLINE + DAY),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"validity.referential_version_missing"},
+        id="blank-version-issue-date-unknown-is-missing-information",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=V2_MANDATORY - DAY,
+                                                                expires_on=date(2027, 11, 14))]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="blank-version-before-the-v1-deadline-changes-nothing",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=V2_MANDATORY,
+                                                                expires_on=date(2027, 11, 15))],
+                    on=V1_DEADLINE + DAY),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="blank-version-issued-since-2024-11-16-is-v2",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="v2.1")], on=V1_DEADLINE + DAY),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="unknown-version-kept-as-data-is-not-v1",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(expires_on=date(2027, 12, 3))]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"validity.certificate_period_too_long"},
+        id="certificate-spanning-more-than-three-years",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(expires_on=date(2027, 12, 2))]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="certificate-spanning-exactly-three-years",
+    ),
+    pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(certifier=" ")]),
         (INCOMPLETE, INCOMPLETE, COMPLIANT), {"validity.certifier_missing"},
         id="certifier-missing",
@@ -436,19 +542,19 @@ SCENARIOS = [
     pytest.param(
         editor_case(actors=[supplier(IAAS, present=False)],
                     iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
-        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.host_absent"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"registry.host_absent"},
         id="registry-host-absent-from-latest-list",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, listed={1, 2, 3})],
                     iaas_certificates=[iaas_certificate(source="manual", has_document=True)]),
-        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.activities_narrower"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"registry.activities_narrower"},
         id="registry-lists-narrower-activities",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, list_expires_on=ON - DAY)],
                     iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
-        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.expired_in_list"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"registry.expired_in_list"},
         id="registry-shows-earlier-expiry",
     ),
     pytest.param(
@@ -495,8 +601,14 @@ SCENARIOS = [
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("CH", "adequacy"), RemoteAccess("DE"))),
                     processing_facts=processing(transfers=(Transfer("CH"),))),
-        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.remote_access_adequacy"},
         id="remote-access-under-adequacy",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("CH"), RemoteAccess("JP"), RemoteAccess("GB"))),
+                    processing_facts=processing(transfers=(Transfer("CH"), Transfer("JP"), Transfer("GB")))),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.remote_access_adequacy"},
+        id="remote-access-from-adequate-countries-needs-no-typed-basis",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "safeguards"),)),
@@ -507,8 +619,32 @@ SCENARIOS = [
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("US", "adequacy"),)),
                     processing_facts=processing(transfers=(Transfer("US"),))),
-        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.remote_access_dpf_check"},
-        id="remote-access-from-us-under-dpf",
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"sovereignty.remote_access_dpf_check"},
+        id="remote-access-from-us-dpf-certification-not-recorded",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("US"),)),
+                    processing_facts=processing(transfers=(Transfer("US"),)),
+                    actors=[supplier(IAAS, dpf_certified=True)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.remote_access_adequacy"},
+        id="remote-access-from-us-dpf-certified",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("US", "safeguards"),)),
+                    processing_facts=processing(transfers=(Transfer("US", "CCT 2021/914"),))),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="remote-access-from-us-under-safeguards-needs-no-dpf",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("GB"),)),
+                    processing_facts=processing(transfers=(Transfer("GB", "CCT 2021/914"),)), **AFTER_UK_DECISIONS),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"sovereignty.remote_access_without_basis"},
+        id="remote-access-from-gb-after-its-decisions-lapse",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(storage_countries=("AX", "FI"))),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="health-data-stored-in-aland-is-eu",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, subject_to_non_eu_law=True)]),
@@ -530,6 +666,16 @@ SCENARIOS = [
         editor_case(actors=[supplier(IAAS, country="US")]),
         (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.non_eu_law_unnamed"},
         id="supplier-seated-outside-eea-is-exposed-to-non-eu-law",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, country="CH")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="supplier-seated-in-an-adequate-country-raises-no-exi-30-warning",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, country="US", dpf_certified=True)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="supplier-seated-in-us-dpf-certified-raises-no-exi-30-warning",
     ),
     # Evidence
     pytest.param(
@@ -570,8 +716,36 @@ SCENARIOS = [
     # Register
     pytest.param(
         editor_case(processing_facts=processing(art9_condition="")),
-        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.art9_condition_missing"},
-        id="art9-condition-missing",
+        (INCOMPLETE, COMPLIANT, INCOMPLETE), {"register.art9_condition_missing"},
+        id="art9-condition-missing-is-missing-information",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.dpia_required_care"},
+        id="establishment-care-requires-a-dpia-whatever-the-flag",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=processing(dpia_required=None),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.dpia_required_care"},
+        id="establishment-care-dpia-need-known-without-assessment",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=processing(dpia_done=True),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="establishment-care-with-dpia-done",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=processing(data_subject_categories=("Salariés",)),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="establishment-processing-about-staff-is-not-care",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="professional-practising-alone-is-exempt-from-the-dpia",
     ),
     pytest.param(
         editor_case(processing_facts=processing(dpia_required=True, dpia_done=False)),
@@ -626,9 +800,157 @@ SCENARIOS = [
         id="transfer-listed-without-safeguard",
     ),
     pytest.param(
+        editor_case(processing_facts=processing(transfers=(Transfer("GB"),)), **AFTER_UK_DECISIONS),
+        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.transfer_safeguard_missing"},
+        id="transfer-listed-to-gb-after-its-decisions-lapse",
+    ),
+    pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "safeguards"),))),
         (INCOMPLETE, COMPLIANT, INCOMPLETE), {"register.transfer_not_listed"},
         id="transfer-through-supplier-not-in-register",
+    ),
+    # Completeness (a): who administers and operates the system, for an organisation hosting for others
+    pytest.param(
+        editor_case(operation=None),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"completeness.operation_missing"},
+        id="completeness-editor-without-anyone-for-activity-5",
+    ),
+    pytest.param(
+        editor_case(operation=None, iaas=iaas_link(activities=frozenset({1, 2, 3, 4, 5})),
+                    iaas_certificates=[iaas_certificate(activities=frozenset({1, 2, 3, 4, 5}))]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="completeness-editor-whose-managed-services-provider-performs-5",
+    ),
+    pytest.param(
+        editor_case(operation=None, iaas=iaas_link(activities=frozenset({1, 2, 3, 4, 5}))),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered"},
+        id="completeness-activity-5-declared-but-uncovered-is-reported-once-by-coverage",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processor_processing(),
+             links=[link(2, DATACENTER, {1, 2})], certificates=[certificate(2, DATACENTER, {1, 2})]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"completeness.operation_missing", "backup.none_recorded"},
+        id="completeness-professional-in-processor-role-without-anyone-for-activity-5",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(2, DATACENTER, {1, 2})], certificates=[certificate(2, DATACENTER, {1, 2})]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"backup.none_recorded"},
+        id="completeness-controller-running-its-own-servers-in-a-certified-datacenter",
+    ),
+    # Completeness (b): who provides the site and the hardware under a link storing data
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, {5, 6})], certificates=[certificate(5, HOST, {5, 6})]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.site_and_hardware_missing"},
+        id="completeness-saas-storing-data-with-nobody-for-1-2",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, {2, 3, 4, 5, 6})],
+             certificates=[certificate(5, HOST, {2, 3, 4, 5, 6})]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.site_and_hardware_missing"},
+        id="completeness-nobody-for-activity-1-only",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, {3, 4, 5, 6}), link(6, DATACENTER, {1, 2}, parent_id=5)],
+             certificates=[certificate(5, HOST, {3, 4, 5, 6}), certificate(6, DATACENTER, {1, 2})]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="completeness-datacenter-declared-under-the-saas",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, {3, 4, 5, 6}), link(6, DATACENTER, {1, 2})],
+             certificates=[certificate(5, HOST, {3, 4, 5, 6}), certificate(6, DATACENTER, {1, 2})]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.site_and_hardware_missing"},
+        id="completeness-datacenter-beside-the-saas-is-not-under-it",
+    ),
+    pytest.param(
+        editor_case(operation=replace(OPERATION_LINK, stores_health_data=True, storage_countries=("FR",))),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="completeness-own-link-storing-data-over-its-direct-contractors",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(activities=frozenset({3, 4}), stores_health_data=False, storage_countries=()),
+                    iaas_certificates=[iaas_certificate(activities=frozenset({3, 4}))],
+                    extra_links=[link(4, MANAGED_DATABASE, {4}, parent_id=2, has_hosting_contract=False,
+                                      has_dpa=False)],
+                    extra_certificates=[certificate(4, MANAGED_DATABASE, {4})]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.site_and_hardware_missing"},
+        id="completeness-subcontractor-storing-data-with-nobody-above-or-below-for-1-2",
+    ),
+    # Certificate perimeters
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, ALL_ACTIVITIES)],
+             certificates=[certificate(5, HOST, {1, 2}, perimeter="Datacenters de Lille"),
+                           certificate(6, HOST, {3, 4, 5, 6}, perimeter="Infogérance santé")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="perimeters-certificates-for-1-2-and-3-6-combine",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, perimeter="Cloud de confiance santé")]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"coverage.certificate_ambiguous"},
+        id="perimeters-two-offers-could-cover-the-link-none-named",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(certificates=frozenset({20})),
+                    iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, perimeter="Cloud de confiance santé")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="perimeters-the-link-names-the-certificate-it-relies-on",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(certificates=frozenset({20})),
+                    iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, activities=frozenset({1, 2}),
+                                                        perimeter="Datacenters")]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered"},
+        id="perimeters-only-the-named-certificates-count-for-the-link",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(perimeter="Cloud de confiance"),
+                                       iaas_certificate(id=20, perimeter=" cloud de  CONFIANCE ",
+                                                        expires_on=ON + 30 * DAY)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="perimeters-same-perimeter-the-latest-expiry-is-taken",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, expires_on=ON + 30 * DAY)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="perimeters-a-blank-perimeter-is-no-difference",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, perimeter="Cloud santé", status="suspended")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"validity.suspended_beside_valid"},
+        id="perimeters-suspended-certificate-beside-a-valid-one-is-not-masked",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(), iaas_certificate(id=20, status="withdrawn")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"validity.withdrawn_beside_valid"},
+        id="perimeters-withdrawn-certificate-beside-a-valid-one-is-not-masked",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(certificates=frozenset({20})),
+                    iaas_certificates=[iaas_certificate(), iaas_certificate(id=20, status="suspended")]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered", "validity.certificate_suspended"},
+        id="perimeters-the-named-certificate-suspended-is-not-replaced-by-another",
+    ),
+    # The official list outranks a claim
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, list_expires_on=ON + 100 * DAY)],
+                    iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"registry.end_date_earlier_in_list"},
+        id="registry-shows-an-earlier-end-date-still-ahead",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, list_expires_on=IAAS_CERTIFICATE.expires_on)],
+                    iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="registry-shows-the-same-end-date",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, present=False, list_expires_on=ON - DAY)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="registry-absent-host-with-only-registry-copies-claims-nothing",
     ),
     # Combined
     pytest.param(
@@ -650,3 +972,69 @@ def test_scenario(data, statuses, codes):
     for finding in result.findings:
         assert "{" not in finding.message_fr and "{" not in finding.message_en
 
+
+
+# The three myths of HDS hosting (TAS Cloud Services, « Héberger des données de santé ? Le guide
+# de survie 2025 »): each is a chain Maillon must never call compliant.
+
+
+def test_myth_1_hosted_in_a_certified_datacenter_so_i_am_hds():
+    """« Je suis hébergé dans un datacenter certifié HDS, donc je suis HDS » : an editor in the
+    processor role, no certificate and no link of its own, over an IaaS certified 1–4."""
+    result = evaluate(case(EDITOR, processing_facts=processor_processing(), links=[IAAS_LINK],
+                           certificates=[IAAS_CERTIFICATE]))
+
+    assert (result.status, result.hosting_status, result.register_status) == (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT)
+    assert sorted(finding.code for finding in result.findings) == [
+        "backup.none_recorded", "completeness.operation_missing"]
+    missing = result.findings[0]
+    assert (missing.code, missing.severity.value, missing.link, missing.supplier, missing.activity) == (
+        "completeness.operation_missing", "error", None, None, 5)
+    assert missing.message_en == (
+        "You host these health data on behalf of others, but no link of the chain performs activity 5 "
+        "(administration and operation of the information system). Being hosted by a certified provider is "
+        "not enough: declare who administers and operates the system (you, most likely, or your "
+        "managed-services provider) and the HDS certificate that covers it.")
+
+
+def test_myth_2_the_datacenter_is_hds_so_i_can_handle_health_data():
+    """« Le datacenter est HDS, donc je peux manipuler des données de santé » : a SaaS editor whose
+    chain holds only its datacenter, certified 1–2; the SaaS running inside is not declared."""
+    result = evaluate(case(EDITOR, links=[link(2, DATACENTER, {1, 2})],
+                           certificates=[certificate(2, DATACENTER, {1, 2})]))
+
+    assert (result.status, result.hosting_status, result.register_status) == (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT)
+    assert sorted(finding.code for finding in result.findings) == [
+        "backup.none_recorded", "completeness.operation_missing"]
+
+    declared = evaluate(case(EDITOR, links=[link(1, SELF, {3, 4, 5}, parent_id=None), link(2, DATACENTER, {1, 2})],
+                             certificates=[certificate(2, DATACENTER, {1, 2})]))
+    assert (declared.status, declared.hosting_status, declared.register_status) == (
+        NON_COMPLIANT, NON_COMPLIANT, COMPLIANT)
+    assert sorted((finding.code, finding.activity) for finding in declared.findings) == [
+        ("backup.none_recorded", None), ("self.activity_not_covered", 3), ("self.activity_not_covered", 4),
+        ("self.activity_not_covered", 5)]
+
+
+def test_myth_3_my_saas_says_it_is_hosted_by_an_hds_provider_so_i_am_covered():
+    """« Mon outil SaaS me dit qu'il est hébergé chez un prestataire HDS, donc je suis couvert » : the
+    SaaS, certified for activity 5 only, stores the data; nobody is declared for the site and the
+    hardware (1–2)."""
+    result = evaluate(case(PROFESSIONAL, links=[link(5, HOST, {5, 6})], certificates=[certificate(5, HOST, {5, 6})]))
+
+    assert (result.status, result.hosting_status, result.register_status) == (INCOMPLETE, INCOMPLETE, COMPLIANT)
+    assert [(finding.code, finding.severity.value, finding.link, finding.supplier) for finding in result.findings] == [
+        ("completeness.site_and_hardware_missing", "warning", 5, HOST)]
+    assert result.findings[0].message_fr == (
+        "Hébergeur Régional stocke des données de santé, mais ni ce maillon ni aucun acteur déclaré sous lui "
+        "n'assure l'hébergement du site physique et l'infrastructure matérielle (activités manquantes : 1, 2). "
+        "Quelqu'un les fournit : déclarez sous ce maillon le datacenter ou l'hébergeur d'infrastructure qui les "
+        "assure, avec son certificat HDS, ou ajoutez ces activités au maillon si Hébergeur Régional les assure "
+        "lui-même.")
+
+    uncertified = evaluate(case(PROFESSIONAL, links=[link(5, HOST, {5, 6})]))
+    assert (uncertified.status, uncertified.hosting_status, uncertified.register_status) == (
+        NON_COMPLIANT, NON_COMPLIANT, COMPLIANT)
+    assert sorted((finding.code, finding.activity) for finding in uncertified.findings) == [
+        ("completeness.site_and_hardware_missing", None), ("coverage.activity_not_covered", 5),
+        ("coverage.activity_not_covered", 6)]

@@ -63,12 +63,18 @@ def test_dashboard_counts_statuses_and_lists_what_needs_action(owner_client, ten
     page = html(owner_client.get(page_url(tenant)))
     statuses = ("non_compliant", "incomplete", "compliant", "not_applicable", "")
     assert [stat(page, status) for status in statuses] == [1, 0, 1, 0, 1]
+    answers = page.split('<table class="answers">')[1].split("</table>")[0]
+    assert [(label, re.findall(r'<td class="num">(\d+)</td>', cells)) for label, cells in re.findall(
+        r'<th scope="row">([^<]+)</th>(.*?)</tr>', answers, re.S)] == [
+        ("Chaîne d'hébergement (HDS)", ["1", "0", "1", "0", "1"]),
+        ("Registre (RGPD)", ["0", "0", "2", "0", "1"]),
+    ]
     assert "3 traitements au registre." in page
     action = page.split('id="action-title"')[1].split("</section>")[0]
     assert re.findall(r"<td><a href=\"[^\"]+\">([^<]+)</a></td>", action) == ["Téléconsultation"]
-    # Activities 3 and 4 uncovered, no hosting contract, no DPA: four errors.
+    # Activities 3 and 4 uncovered, no hosting contract, no DPA, nobody for activity 5: five errors.
     assert re.search(r'Téléconsultation</a></td>\s*<td>.*?Non conforme.*?</td>\s*<td class="num">(\d+)</td>', action,
-                     re.S).group(1) == "4"
+                     re.S).group(1) == "5"
     uncertified = page.split('id="uncertified-title"')[1].split("</section>")[0]
     assert re.findall(r'/fournisseurs/\d+/">([^<]+)</a>', uncertified) == ["Visio Santé"]
     assert "Aucun certificat" in uncertified
@@ -96,6 +102,7 @@ def test_processing_list_shows_each_status_and_link_count(owner_client, tenant, 
     assert [name for _pk, name in rows] == ["Agenda en ligne", "Dossier patient"]
     dossier = page.split("Dossier patient</a>")[1].split("</tr>")[0]
     assert '<td class="num">1</td>' in dossier and "Conforme" in dossier
+    assert '<small class="muted answers-line">HDS : Conforme · RGPD : Conforme</small>' in dossier
     agenda = page.split("Agenda en ligne</a>")[1].split("</tr>")[0]
     assert '<td class="num">0</td>' in agenda and "Non évalué" in agenda
 
@@ -184,6 +191,26 @@ def test_creating_a_processing_stores_the_art30_fields_and_opens_its_chain(owner
         assert (processing.health_data, processing.dpia_required, processing.dpia_done, processing.hosting_mode) == (
             True, True, True, "outsourced")
         assert AuditEvent.objects.order_by("-seq").first().action == "processing.created"
+
+
+def test_the_processing_form_records_hosting_for_patients(owner_client, tenant):
+    owner_client.post(page_url(tenant, "traitements/nouveau/"), {**REGISTER_FORM, "hosts_for_patients": "on"})
+    with tenant.context():
+        processing = Processing.objects.get()
+    assert processing.hosts_for_patients is True
+    form = html(owner_client.get(page_url(tenant, f"traitements/{processing.pk}/modifier/")))
+    assert "Hébergement pour le compte des patients eux-mêmes" in form
+    assert re.search(r'<input type="checkbox" name="hosts_for_patients" [^>]*checked', form)
+
+
+def test_activity_labels_are_the_engine_words_in_each_language(owner_client, tenant):
+    with tenant.context():
+        processing = builders.processing()
+    url = page_url(tenant, f"traitements/{processing.pk}/chaine/")
+    assert "1 — Mise à disposition et maintien en condition opérationnelle des sites physiques" in html(
+        owner_client.get(url))
+    owner_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "1 — Provision and operational maintenance of the physical sites" in html(owner_client.get(url))
 
 
 @pytest.mark.parametrize("change, field, message", [
@@ -326,6 +353,29 @@ def test_editing_a_link(owner_client, tenant):
         assert (link.activities, link.is_backup, link.storage_countries) == (frozenset({5, 6}), True, ["FR", "DE"])
 
 
+def test_a_link_names_the_certificate_it_relies_on_and_a_wrong_one_is_refused(owner_client, tenant):
+    with tenant.context():
+        processing = builders.processing()
+        supplier = builders.supplier()
+        public = builders.certificate(supplier, activities=(1, 2), certificate_number="HDS-PUBLIC",
+                                      perimeter="Cloud public")
+        own = builders.certificate(None, activities=(5,), certificate_number="HDS-OWN")
+    url = page_url(tenant, f"traitements/{processing.pk}/chaine/")
+    page = html(owner_client.get(url))
+    assert f'value="{public.pk}"' in page and "Nuage Souverain — HDS-PUBLIC (1, 2) — Cloud public" in page
+    response = owner_client.post(url, link_form(supplier, certificates=[str(own.pk)]))
+    assert response.status_code == 400
+    assert "Le certificat HDS-OWN n'est pas un certificat de l'acteur de ce maillon." in html(response)
+    response = owner_client.post(url, link_form(supplier, certificates=[str(public.pk)]))
+    assert response["Location"] == url
+    with tenant.context():
+        link = ChainLink.objects.get()
+        assert list(link.certificates.values_list("certificate_number", flat=True)) == ["HDS-PUBLIC"]
+    edit = html(owner_client.get(page_url(tenant, f"traitements/{processing.pk}/chaine/{link.pk}/")))
+    assert f'name="link-{link.pk}-certificates" value="{public.pk}"' in edit
+    assert re.search(rf'name="link-{link.pk}-certificates" value="{public.pk}"[^>]*checked', edit)
+
+
 # Suppliers and the registry match -------------------------------------------------------------
 
 
@@ -355,6 +405,18 @@ def test_supplier_form_errors(owner_client, tenant, change, field, message):
     assert re.search(rf'id="id_{field}_error"><li>{re.escape(message)}', html(response))
     with tenant.context():
         assert Supplier.objects.count() == 0
+
+
+def test_the_supplier_form_records_the_dpf_certification(owner_client, tenant):
+    form = html(owner_client.get(page_url(tenant, "fournisseurs/nouveau/")))
+    assert "Certifié au Data Privacy Framework UE–États-Unis" in form
+    owner_client.post(page_url(tenant, "fournisseurs/nouveau/"),
+                      {"name": "Cloud Transatlantique", "country": "US", "dpf_certified": "on"})
+    with tenant.context():
+        supplier = Supplier.objects.get()
+    assert supplier.dpf_certified is True
+    edit = html(owner_client.get(page_url(tenant, f"fournisseurs/{supplier.pk}/modifier/")))
+    assert re.search(r'<input type="checkbox" name="dpf_certified" [^>]*checked', edit)
 
 
 def test_confirming_and_rejecting_the_match(owner_client, tenant, django_capture_on_commit_callbacks):
@@ -418,8 +480,8 @@ def test_supplier_page_lists_certificates_evidence_and_dependent_processings(own
     page = html(owner_client.get(page_url(tenant, f"fournisseurs/{supplier.pk}/")))
     deps = page.split('id="deps-title"')[1].split("</section>")[0]
     assert re.findall(r"/traitements/\d+/\">([^<]+)</a>", deps) == ["Dossier patient", "Téléconsultation"]
-    assert f"HDS-{supplier.pk}-[1, 2, 3, 4]" in page
-    assert "Activités 1, 2, 3, 4</span>" in page
+    assert f"HDS-{supplier.pk}-[1, 2, 3, 4, 5]" in page
+    assert "Activités 1, 2, 3, 4, 5</span>" in page
     evidence_part = page.split('id="evidence-title"')[1].split("</section>")[0]
     assert evidence_part.count("/preuves/") == 4  # 3 documents + the upload link
 
@@ -453,15 +515,28 @@ def test_adding_a_certificate_with_its_document(owner_client, tenant, media):
         "holder": str(supplier.pk), "kind": "hds", "activities": ["1", "2"], "certificate_number": "HDS-42",
         "certifier": "AFNOR", "referential_version": "v2", "issued_on": "2025-01-10", "expires_on": "2028-01-09",
         "status": "valid", "document": SimpleUploadedFile("certificat.pdf", minimal_pdf("HDS-42")),
+        "perimeter": "Colocation : datacenter de Lyon",
     })
     assert response["Location"] == page_url(tenant, f"fournisseurs/{supplier.pk}/")
     with tenant.context():
         certificate = Certificate.objects.get()
         evidence = Evidence.objects.get()
-        assert (certificate.source, certificate.evidence, certificate.activities) == (
-            "document", evidence, frozenset({1, 2}))
+        assert (certificate.source, certificate.evidence, certificate.activities, certificate.perimeter) == (
+            "document", evidence, frozenset({1, 2}), "Colocation : datacenter de Lyon")
         assert (evidence.kind, evidence.supplier, evidence.title, evidence.valid_until) == (
             "hds_certificate", supplier, "Certificat HDS-42", date(2028, 1, 9))
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("V1 (2018)", "v1"), ("référentiel 2018", "v1"), ("2.0", "v2"),
+                                              ("v2.1", "v2.1")])
+def test_the_certificate_form_stores_the_referential_normalised(owner_client, tenant, media, typed, stored):
+    owner_client.post(page_url(tenant, "certificats/nouveau/"), {
+        "holder": "self", "kind": "hds", "activities": ["5"], "certificate_number": "HDS-OWN", "certifier": "LNE",
+        "referential_version": typed, "issued_on": "2025-01-10", "expires_on": "2028-01-09", "status": "valid",
+        "document": SimpleUploadedFile("certificat.pdf", minimal_pdf("HDS-OWN")),
+    })
+    with tenant.context():
+        assert Certificate.objects.get().referential_version == stored
 
 
 def test_the_organisation_own_certificate_and_a_refused_one(owner_client, tenant, media):
