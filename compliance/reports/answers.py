@@ -1,7 +1,7 @@
 """The organisation's conformity answers as a report or an attestation states them.
 
-:func:`load_answers` re-evaluates what was not evaluated today (a report never states an answer
-of an earlier day), then reads the processings, their results, their chains, and the
+:func:`load_answers` serves the stored answers as the conformity API does (those due today
+evaluated again, those never evaluated evaluated now), then reads the processings, their results, their chains, and the
 certificates of every actor in them, in a constant number of queries whatever the number of
 processings. The dossier and the attestation are built from the same :class:`Answers`, so the
 PDF and the token it carries say the same thing.
@@ -31,10 +31,10 @@ from hds_platform.tenancy import require_organisation
 
 
 def answer_fields(result: ConformityResult | None) -> tuple[str | None, date | None]:
-    """The stored answer's ``hosting_status`` and ``valid_until`` (None when not known)."""
+    """The stored answer's ``hosting_status`` and ``valid_until`` (None without an answer)."""
     if result is None:
         return None, None
-    return getattr(result, "hosting_status", None) or None, getattr(result, "valid_until", None)
+    return result.hosting_status or None, result.valid_until
 
 
 @dataclass
@@ -95,8 +95,11 @@ def load_answers(processing_ids: Collection[int] | None = None) -> Answers:
     scope = Q(pk__in=processing_ids) if processing_ids is not None else Q()
     processings = list(Processing.objects.filter(scope).order_by("name", "id"))
     ids = [p.pk for p in processings]
-    # Re-evaluates only what changed or was evaluated on an earlier day; reads nothing else.
-    results = evaluation.evaluate_processings(ids, on=today) if ids else {}
+    # The stored answers, those due today evaluated again, as the conformity API serves them.
+    results = evaluation.refresh(ConformityResult.objects.filter(processing_id__in=ids), on=today) if ids else {}
+    never_evaluated = [pk for pk in ids if pk not in results]
+    if never_evaluated:
+        results.update(evaluation.evaluate_processings(never_evaluated, on=today))
     link_scope = Q(processing_id__in=processing_ids) if processing_ids is not None else Q()
     links: dict[int, list[ChainLink]] = defaultdict(list)
     for link in ChainLink.objects.filter(link_scope).select_related("supplier__registry_host").order_by("id"):

@@ -74,7 +74,7 @@ def processing_claims(answers: Answers, processing) -> dict:
         "name": processing.name,
         "status": result.status if result else None,
         "hosting_status": hosting_status,
-        "register_status": getattr(result, "register_status", None) or None,
+        "register_status": result.register_status if result else None,
         "evaluated_at": result.evaluated_at.isoformat() if result else None,
         "valid_until": valid_until.isoformat() if valid_until else None,
         "actors": [

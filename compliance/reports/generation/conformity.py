@@ -126,7 +126,7 @@ def load_dossier(processing_ids: list[int] | None, *, language: str, requested_b
         hosting_status, valid_until = answer_fields(result)
         dossier.sections.append(Section(
             processing=processing, result=result, status=result.status if result else "",
-            hosting_status=hosting_status, register_status=getattr(result, "register_status", None) or None,
+            hosting_status=hosting_status, register_status=result.register_status if result else None,
             valid_until=valid_until,
             chain=build_chain_view(processing, answers.links.get(processing.pk, []), result, organisation_name,
                                    english=language == "en"),

@@ -51,7 +51,10 @@ def test_attestation_of_the_organisation_verifies_with_the_jwks(reported, tenant
     assert claims["exp"] - claims["iat"] == 30 * 24 * 3600
     assert body["expires_at"] == "2026-12-28T10:00:00+01:00"
     patient = next(p for p in claims["processings"] if p["name"] == "Dossier patient")
-    assert patient["status"] == "non_compliant"
+    assert (patient["status"], patient["hosting_status"], patient["register_status"]) == (
+        "non_compliant", "non_compliant", "compliant")
+    # The certificate enters the 90-day horizon then: the answer may change, but after the 30 days.
+    assert patient["valid_until"] == "2027-09-02"
     assert patient["evaluated_at"] == "2026-11-28T09:00:00+00:00"
     assert patient["actors"] == [
         {"name": "Nuage Souverain", "siren": "552100554", "self": False, "activities": [1, 2, 3, 4],
@@ -59,6 +62,23 @@ def test_attestation_of_the_organisation_verifies_with_the_jwks(reported, tenant
         {"name": "<img src=x onerror=alert(1)>", "siren": "", "self": False, "activities": [5],
          "certificates": []},
     ]
+
+
+def test_expiry_is_the_first_moment_an_answer_may_change(reported, tenant, client_for, signing, frozen):
+    from compliance import evaluation
+    from compliance.models import Certificate
+
+    with tenant.context():
+        Certificate.objects.filter(certificate_number="HDS-NS-2024-7").update(expires_on=datetime(2026, 12, 9).date())
+        evaluation.evaluate_all(force=True)
+
+    body = _api(client_for(tenant.owner), "/api/v1/orgs/tilleuls/attestation/")
+
+    claims = tokens.verify(body["token"], tokens.public_keys(keys.public_jwks()))
+    # Within the expiry horizon the warning counts the days left: the answer changes tomorrow.
+    assert {p["valid_until"] for p in claims["processings"]} == {"2026-11-29"}
+    assert body["expires_at"] == "2026-11-29T00:00:00+01:00"  # midnight in Paris starting that day
+    assert claims["exp"] == int(datetime(2026, 11, 28, 23, 0, tzinfo=UTC).timestamp())
 
 
 def test_attestation_of_one_processing(reported, tenant, client_for, signing):

@@ -35,6 +35,9 @@ def test_conformity_dossier_states_statuses_findings_certificates_and_evidence(r
     assert "Clinique des Tilleuls" in flat and "SIREN 732829320" in flat
     assert "Sommaire" in flat and "Synthèse" in flat
     assert "Non conforme 2" in flat
+    # Each processing's two answers: the chain (hosting) and the register.
+    assert "Dossier patient Non conforme Non conforme Conforme" in flat
+    assert "hébergement : Non conforme · registre : Conforme" in flat
     # Hostile names are printed as the text they are.
     assert HOSTILE_IMG in flat and HOSTILE_LINK in flat and PROCESSOR_NAME in flat
     # Findings with their legal references, certificates with dates, evidence with sha256.
