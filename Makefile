@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test api-contract audit lock lint rules-doc bench bench-rls bench-registry bench-expiry bench-evaluate messages clean
+.PHONY: install run test api-contract audit lock lint rules-doc bench bench-rls bench-registry bench-expiry bench-evaluate \
+	bench-reports report-screenshots messages clean
 
 install: $(STAMP)
 
@@ -51,7 +52,7 @@ messages: install
 	$(PY) manage.py compilemessages -l en --ignore=".venv/*"
 
 # Every benchmark in turn, each with its default size (long: see bench/README.md).
-bench: bench-rls bench-registry bench-expiry bench-evaluate
+bench: bench-rls bench-registry bench-expiry bench-evaluate bench-reports
 
 bench-rls: install
 	$(PY) bench/rls.py $(BENCH_ARGS)
@@ -64,6 +65,13 @@ bench-expiry: install
 
 bench-evaluate: install
 	$(PY) bench/evaluate.py $(BENCH_ARGS)
+
+bench-reports: install
+	$(PY) bench/reports.py $(BENCH_ARGS)
+
+# The README's pictures of the first pages of the conformity dossier and the register (demo data).
+report-screenshots: install
+	$(PY) docs/report_screenshots.py
 
 clean:
 	rm -rf $(VENV) var/static

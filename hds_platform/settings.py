@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "registry",
     "compliance",
     "compliance.monitoring",
+    "compliance.reports",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,7 @@ CELERY_TASK_ROUTES = {
     "registry.tasks.refresh_registry": {"queue": "registry"},
     "registry.tasks.after_import": {"queue": "registry"},
     "compliance.monitoring.tasks.*webhook*": {"queue": "webhooks"},
+    "compliance.reports.tasks.*": {"queue": "reports"},
 }
 CELERY_TASK_CREATE_MISSING_QUEUES = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
@@ -334,6 +336,9 @@ SPECTACULAR_SETTINGS = {
         "RegistryChangeKindEnum": "registry.models.Change.Kind",
         "AlertKindEnum": "compliance.models.AlertKind",
         "SnapshotStatusEnum": "registry.models.Snapshot.Status",
+        "ReportKindEnum": "compliance.reports.models.ReportKind",
+        "ReportFormatEnum": "compliance.reports.models.ReportFormat",
+        "ReportStatusEnum": "compliance.reports.models.ReportStatus",
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
@@ -422,7 +427,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"},
+                # WeasyPrint narrates every rendering step at INFO; its warnings (refused resources) stay.
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Registry -----------------------------------------------------------------
@@ -432,6 +439,12 @@ REGISTRY_ENRICHMENT_ENABLED = env_bool("REGISTRY_ENRICHMENT_ENABLED", default=Fa
 REGISTRY_MAX_FILE_BYTES = env_int("REGISTRY_MAX_FILE_BYTES", 50 * 1024 * 1024, minimum=1024)
 # The largest multipart body: the largest file a view accepts, plus the form fields around it.
 REQUEST_MAX_BYTES = max(EVIDENCE_MAX_BYTES, REGISTRY_MAX_FILE_BYTES) + 1024 * 1024
+
+# Attestations -------------------------------------------------------------
+# A JSON array of Ed25519 private JWKs, each with its kid: the first signs, all are published.
+ATTESTATION_SIGNING_KEYS = env_str("ATTESTATION_SIGNING_KEYS")
+# Without keys, development and tests create one here on first use; production refuses to sign.
+ATTESTATION_DEV_KEY_PATH = VAR_DIR / "attestation-signing-key.json" if DEBUG or TESTING else None
 
 # Webhooks -----------------------------------------------------------------
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)

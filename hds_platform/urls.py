@@ -35,6 +35,8 @@ urlpatterns = [
     path("o/<slug:org>/journal/", views.audit_log, name="audit-log"),
     path("o/<slug:org>/", dashboard.dashboard, name="dashboard"),
     path("o/<slug:org>/", include("compliance.web.urls")),
+    path("o/<slug:org>/rapports/", include("compliance.reports.web.urls")),
+    path("", include("compliance.reports.attestations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("hds_platform.api.urls")),

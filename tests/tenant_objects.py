@@ -200,3 +200,14 @@ def _conformity_status_change(tenant):
 
 # A chain link's URL names its processing: take it from the link, so that the pair is real.
 PATH_PARAMETERS["processing_pk"] = ("compliance.ChainLink", "processing_id")
+
+
+# reports -------------------------------------------------------------------------------------
+
+
+@tenant_object("reports.Report")
+def _report(tenant):
+    from compliance.reports import services as report_services
+
+    with tenant.context():
+        return report_services.report_request(actor=Actor.for_user(tenant.owner), kind="suppliers", format="csv")

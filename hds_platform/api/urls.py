@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 
 from compliance.api import urls as compliance_urls
 from compliance.monitoring.api import urls as monitoring_urls
+from compliance.reports.api import urls as reports_urls
 from hds_platform.api import views
 from registry.api import urls as registry_urls
 
@@ -22,6 +23,7 @@ tenant_urlpatterns = [
     *router.urls,
     *compliance_urls.tenant_urlpatterns,
     *monitoring_urls.tenant_urlpatterns,
+    *reports_urls.tenant_urlpatterns,
 ]
 
 urlpatterns = [

@@ -1,0 +1,1 @@
+"""Signed attestations: an organisation's conformity answer as a compact JWS anyone can verify."""
