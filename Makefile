@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-rls bench-registry bench-expiry bench-evaluate messages clean
+.PHONY: install run test lint bench bench-rls bench-registry bench-expiry bench-evaluate bench-api messages clean
 
 install: $(STAMP)
 
@@ -34,7 +34,7 @@ messages: install
 	$(PY) manage.py compilemessages -l en --ignore=".venv/*"
 
 # Every benchmark in turn, each with its default size (long: see bench/README.md).
-bench: bench-rls bench-registry bench-expiry bench-evaluate
+bench: bench-rls bench-registry bench-expiry bench-evaluate bench-api
 
 bench-rls: install
 	$(PY) bench/rls.py $(BENCH_ARGS)
@@ -47,6 +47,10 @@ bench-expiry: install
 
 bench-evaluate: install
 	$(PY) bench/evaluate.py $(BENCH_ARGS)
+
+# The hot API reads and pages as ratios to a bare DRF view (PostgreSQL and wrk; see bench/README.md).
+bench-api: install
+	$(PY) bench/api.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static
