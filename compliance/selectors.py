@@ -18,6 +18,7 @@ from compliance.models import (
     Processing,
     Supplier,
 )
+from hds_platform.compiled import CompiledPage, CompiledQuery
 from registry.models import HostCertificate
 
 TOP_FINDINGS = 10
@@ -50,10 +51,68 @@ def suppliers(queryset: QuerySet[Supplier] | None = None, *, today: date | None 
     )
 
 
+SUPPLIER_ROW_FIELDS = (
+    "id", "name", "siren", "siret", "vat_number", "country", "registry_match_status", "registry_host_id",
+    "registry_match_score", "registry_match_method", "registry_rejected_hosts", "subject_to_non_eu_law",
+    "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "created_at", "updated_at",
+)
+
+
+def _supplier_rows(*, today: date, horizon: date) -> QuerySet:
+    """What :func:`suppliers` reads, as plain rows: the host's current certificate (the one
+    expiring last) comes from subqueries instead of a prefetch."""
+    valid = Q(certificates__status=CertificateStatus.VALID, certificates__expires_on__gte=today)
+    expiring = Q(certificates__expires_on__lte=horizon)
+    current = HostCertificate.objects.filter(host=OuterRef("registry_host_id"), current=True).order_by(
+        "-expires_on", "-id")
+    return (
+        Supplier.objects.annotate(
+            certificates_valid=Count("certificates", filter=valid),
+            certificates_expiring=Count("certificates", filter=valid & expiring),
+            certificates_invalid=Count("certificates", filter=~valid & Q(certificates__isnull=False)),
+            next_expiry=Min("certificates__expires_on", filter=valid),
+            host_certificate_id=Subquery(current.values("id")[:1]),
+            host_certificate_number=Subquery(current.values("certificate_number")[:1]),
+            host_activities=Subquery(current.values("activities")[:1]),
+            host_expires_on=Subquery(current.values("expires_on")[:1]),
+        )
+        .order_by("name", "id")
+        .values(*SUPPLIER_ROW_FIELDS, "registry_host__name", "certificates_valid", "certificates_expiring",
+                "certificates_invalid", "next_expiry", "host_certificate_id", "host_certificate_number",
+                "host_activities", "host_expires_on")
+    )
+
+
+_SUPPLIER_ROWS = CompiledQuery(_supplier_rows, count=lambda **_: Supplier.objects.all(), today=date, horizon=date)
+
+
+def supplier_rows_page(*, today: date | None = None) -> CompiledPage:
+    """The suppliers by name as plain rows, for DRF's paginator: a count and a page query, each
+    compiled once per process (the API's unfiltered list, its busiest read)."""
+    today = today or timezone.localdate()
+    return CompiledPage(_SUPPLIER_ROWS, today=today, horizon=today + timedelta(days=EXPIRY_HORIZON_DAYS))
+
+
 def processings(queryset: QuerySet[Processing] | None = None) -> QuerySet[Processing]:
     """Processings with the status of their stored conformity result (None before the first one)."""
     latest = ConformityResult.objects.filter(processing_id=OuterRef("pk")).values("status")[:1]
     return (Processing.objects.all() if queryset is None else queryset).annotate(conformity_status=Subquery(latest))
+
+
+PROCESSING_ROW_FIELDS = (
+    "id", "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories", "data_categories",
+    "recipients", "transfers", "retention", "security_measures", "controller_contact", "dpo_contact",
+    "dpia_required", "dpia_done", "role", "controllers_served", "health_data", "identifiability", "hosting_mode",
+    "conformity_status", "created_at", "updated_at",
+)
+
+_PROCESSING_ROWS = CompiledQuery(lambda: processings().order_by("name", "id").values(*PROCESSING_ROW_FIELDS),
+                                 count=lambda: Processing.objects.all())
+
+
+def processing_rows_page() -> CompiledPage:
+    """The register by name as plain rows (with the stored status), for DRF's paginator."""
+    return CompiledPage(_PROCESSING_ROWS)
 
 
 def evidence(queryset: QuerySet[Evidence] | None = None) -> QuerySet[Evidence]:
@@ -68,15 +127,42 @@ def conformity_result(processing_id: int) -> ConformityResult | None:
     return ConformityResult.objects.filter(processing_id=processing_id).first()
 
 
+_RESULT_ROWS: dict[tuple[str, ...], CompiledQuery] = {}
+
+
+def conformity_result_row(processing_id: int, fields: tuple[str, ...]) -> dict | None:
+    """The stored result's ``fields`` as a plain row (one indexed read, compiled once)."""
+    query = _RESULT_ROWS.get(fields)
+    if query is None:
+        query = _RESULT_ROWS[fields] = CompiledQuery(
+            lambda processing: ConformityResult.objects.filter(processing_id=processing).order_by("pk").values(*fields),
+            processing=int,
+        )
+    rows = query.rows(processing=processing_id, limit=1)
+    return rows[0] if rows else None
+
+
+_PROCESSINGS_COUNT = CompiledQuery(lambda: Processing.objects.all())
+_RESULT_STATUSES = CompiledQuery(lambda: ConformityResult.objects.values("status", "findings"))
+_EXPIRING_CERTIFICATES = CompiledQuery(
+    lambda today, horizon: Certificate.objects.filter(
+        status=CertificateStatus.VALID, expires_on__gte=today, expires_on__lte=horizon,
+    ).order_by("expires_on", "id").values("id", "supplier_id", "supplier__name", "kind", "certificate_number",
+                                          "expires_on"),
+    today=date, horizon=date,
+)
+
+
 def conformity_summary(*, today: date | None = None) -> dict:
     """Counts by status, the most frequent finding codes, certificates expiring soon."""
     today = today or timezone.localdate()
-    total = Processing.objects.count()
+    total = _PROCESSINGS_COUNT.count()
     by_status = dict.fromkeys(ConformityStatus.values, 0)
     occurrences: Counter[str] = Counter()
     processings_with: Counter[str] = Counter()
     severities: dict[str, str] = {}
-    for status, findings in ConformityResult.objects.values_list("status", "findings"):
+    for row in _RESULT_STATUSES.rows():
+        status, findings = row["status"], row["findings"]
         by_status[status] += 1
         codes = set()
         for finding in findings:
@@ -86,10 +172,7 @@ def conformity_summary(*, today: date | None = None) -> dict:
         processings_with.update(codes)
     evaluated = sum(by_status.values())
     horizon = today + timedelta(days=max(EXPIRY_WINDOWS))
-    expiring = list(
-        Certificate.objects.filter(status=CertificateStatus.VALID, expires_on__gte=today, expires_on__lte=horizon)
-        .select_related("supplier").order_by("expires_on", "id")
-    )
+    expiring = _EXPIRING_CERTIFICATES.rows(today=today, horizon=horizon)
     return {
         "processings": total,
         "evaluated": evaluated,
@@ -99,12 +182,12 @@ def conformity_summary(*, today: date | None = None) -> dict:
             for code, count in sorted(occurrences.items(), key=lambda item: (-item[1], item[0]))[:TOP_FINDINGS]
         ],
         "expiring_certificates": {
-            **{within_days_key(days): sum(1 for c in expiring if (c.expires_on - today).days <= days)
+            **{within_days_key(days): sum(1 for c in expiring if (c["expires_on"] - today).days <= days)
                for days in EXPIRY_WINDOWS},
             "certificates": [
-                {"id": c.pk, "supplier": c.supplier_id, "supplier_name": c.supplier.name if c.supplier else None,
-                 "kind": c.kind, "certificate_number": c.certificate_number, "expires_on": c.expires_on,
-                 "days_left": (c.expires_on - today).days}
+                {"id": c["id"], "supplier": c["supplier_id"], "supplier_name": c["supplier__name"],
+                 "kind": c["kind"], "certificate_number": c["certificate_number"], "expires_on": c["expires_on"],
+                 "days_left": (c["expires_on"] - today).days}
                 for c in expiring
             ],
         },

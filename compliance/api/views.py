@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance import evaluation, evidence_files, selectors, services
-from compliance.api import filters
+from compliance.api import filters, readers
 from compliance.api.serializers import (
     CertificateSerializer,
     ChainLinkSerializer,
@@ -52,6 +52,7 @@ from hds_platform.api.base import (
     OrganisationModelViewSet,
     OrganisationViewMixin,
 )
+from hds_platform.api.pagination import only_paging
 from registry.models import CertifiedHost
 
 
@@ -83,6 +84,13 @@ class SupplierViewSet(_Refetch, OrganisationModelViewSet):
 
     def scope_queryset(self, queryset):
         return selectors.suppliers(queryset)
+
+    def list(self, request, *args, **kwargs):
+        if not only_paging(request):
+            return super().list(request, *args, **kwargs)
+        # The unfiltered list, the one read all day: compiled rows, plain dicts (same bytes).
+        page = self.paginate_queryset(selectors.supplier_rows_page())
+        return self.get_paginated_response([readers.supplier_body(row) for row in page])
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -199,6 +207,12 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
     def scope_queryset(self, queryset):
         return selectors.processings(queryset)
 
+    def list(self, request, *args, **kwargs):
+        if not only_paging(request):
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(selectors.processing_rows_page())
+        return self.get_paginated_response([readers.processing_body(row) for row in page])
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -224,6 +238,9 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
     def conformity(self, request, *args, **kwargs):
         pk = self.kwargs["pk"]
         if request.method == "GET":
+            body = readers.conformity_body(int(pk))
+            if body is not None:
+                return Response(body)
             result = selectors.conformity_result(pk)
             if result is not None:
                 return Response(ConformityResultSerializer(result).data)
@@ -286,7 +303,7 @@ class ConformitySummaryView(OrganisationViewMixin, APIView):
     @extend_schema(responses=ConformitySummarySerializer,
                    summary="Organisation summary: counts by status, most frequent findings, certificates expiring")
     def get(self, request, *args, **kwargs):
-        return Response(ConformitySummarySerializer(selectors.conformity_summary()).data)
+        return Response(readers.summary_body(selectors.conformity_summary()))
 
 
 # Evidence ------------------------------------------------------------------------------------
