@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench bench-rls bench-registry bench-expiry bench-evaluate bench-api messages clean
+.PHONY: install run test lint rules-doc bench bench-rls bench-registry bench-expiry bench-evaluate bench-api messages clean
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's "How Maillon decides" section, from the engine's finding catalogue.
+rules-doc: install
+	$(PY) -m compliance.conformity.catalogue_doc README.md
 
 # ruff, then the import-linter contracts of pyproject.toml (which package may import which).
 lint: install

@@ -186,7 +186,7 @@ def _cabinet_durand(actor) -> None:
 
 
 def _nuage_sante(actor) -> None:
-    _own_certificate(actor, [1, 2, 3, 4, 5, 6], "AFNOR 2025/60001", date(2028, 2, 28))
+    _own_certificate(actor, [1, 2, 3, 4, 5, 6], "AFNOR 2025/60001", date(2028, 1, 31))
     datacenter = _host_supplier(actor, "lumiere")
     processing = services.processing_create(
         actor=actor, name="Hébergement HDS des clients", role="processor", health_data=True,

@@ -19,8 +19,9 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
   not after it, ``valid_until`` not before it; empty dates do not limit);
   ``exemption_evidence``: the link's ``exemption_evidence`` is current and valid on the date.
 - ``ActorFacts`` (one per supplier): ``non_eu_law_mitigations`` is true when the mitigations
-  text is not blank; ``registry_match`` is the supplier's status, a rejected match counting as
-  none, and a confirmed match whose host has disappeared as none too; ``registry`` (confirmed
+  text is not blank; ``dpf_certified`` is the supplier's flag; ``registry_match`` is the
+  supplier's status, a rejected match counting as none, and a confirmed match whose host has
+  disappeared as none too; ``registry`` (confirmed
   only) is the ``RegistryView`` of the host: ``present`` = listed in the latest import,
   ``removed`` = removed by an import and not listed since, ``activities`` = the union of its
   current published certificates, ``expires_on`` = the latest of their expiry dates.
@@ -67,6 +68,7 @@ PROCESSING_FIELDS = (
     "id", "name", "health_data", "identifiability", "hosting_mode", "role", "purposes", "legal_basis",
     "art9_condition", "data_subject_categories", "data_categories", "recipients", "retention",
     "security_measures", "controller_contact", "transfers", "dpia_required", "dpia_done", "controllers_served",
+    "hosts_for_patients",
 )
 LINK_FIELDS = (
     "id", "processing_id", "supplier_id", "parent_id", "activities", "stores_health_data", "storage_countries",
@@ -75,6 +77,7 @@ LINK_FIELDS = (
 SUPPLIER_FIELDS = (
     "id", "name", "country", "subject_to_non_eu_law", "non_eu_laws", "non_eu_law_mitigations",
     "registry_match_status", "registry_host_id", "registry_host__listed", "registry_host__removed_in_id",
+    "dpf_certified",
 )
 CERTIFICATE_FIELDS = (
     "id", "supplier_id", "kind", "activities", "certificate_number", "certifier", "referential_version",
@@ -322,6 +325,7 @@ def _processing(row: dict) -> ProcessingFacts:
         dpia_required=row["dpia_required"],
         dpia_done=row["dpia_done"],
         controllers_served=row["controllers_served"],
+        hosts_for_patients=row["hosts_for_patients"],
     )
 
 
@@ -342,6 +346,7 @@ def _actor(row: dict, published: dict[int, list[dict]]) -> ActorFacts:
         non_eu_law_mitigations=bool(row["non_eu_law_mitigations"].strip()),
         registry_match=status,
         registry=registry,
+        dpf_certified=row["dpf_certified"],
     )
 
 

@@ -21,6 +21,7 @@ from compliance.models import Certificate, CertificateKind, CertificateSource, R
 from hds_platform import crossing, outbox
 from registry.matching import normalise_certificate_number
 from registry.models import HostCertificate
+from registry.parsing import normalise_referential_version
 from registry.selectors import find_host_candidates
 
 CONFIRMING_METHODS = frozenset({"certificate_number"})
@@ -115,7 +116,7 @@ def _copied_values(published: HostCertificate) -> dict:
         "activities": published.activities,
         "certificate_number": published.certificate_number,
         "certifier": published.certifier,
-        "referential_version": published.referential_version,
+        "referential_version": normalise_referential_version(published.referential_version),
         "issued_on": published.issued_on,
         "expires_on": published.expires_on,
     }

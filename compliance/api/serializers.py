@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -132,7 +133,7 @@ SUPPLIER_EXAMPLE = {
         "score": 100, "method": "certificate_number", "rejected_hosts": [],
     },
     "subject_to_non_eu_law": False, "non_eu_laws": [], "non_eu_law_mitigations": "",
-    "transparency_url": "https://example.org/transparence",
+    "transparency_url": "https://example.org/transparence", "dpf_certified": False,
     "certificates_summary": {"valid": 1, EXPIRING_WITHIN_HORIZON: 0, "expired_or_invalid": 0,
                              "next_expiry": "2027-06-13"},
     "created_at": "2026-11-02T09:15:00+01:00", "updated_at": "2026-11-02T09:15:00+01:00",
@@ -149,8 +150,8 @@ class SupplierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Supplier
         fields = ["id", "name", "siren", "siret", "vat_number", "country", "registry_match", "subject_to_non_eu_law",
-                  "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "certificates_summary",
-                  "created_at", "updated_at"]
+                  "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "dpf_certified",
+                  "certificates_summary", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []
 
@@ -249,7 +250,7 @@ PROCESSING_EXAMPLE = {
     "security_measures": "Chiffrement, authentification forte", "controller_contact": "dpo@medisoft.example",
     "dpo_contact": "dpo@medisoft.example", "dpia_required": True, "dpia_done": True, "role": "processor",
     "controllers_served": ["Clinique des Tilleuls"], "health_data": True, "identifiability": "identified",
-    "hosting_mode": "outsourced", "conformity_status": "compliant",
+    "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": "compliant",
     "created_at": "2026-11-02T09:30:00+01:00", "updated_at": "2026-11-02T09:30:00+01:00",
 }
 
@@ -276,8 +277,8 @@ class ProcessingSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories",
                   "data_categories", "recipients", "transfers", "retention", "security_measures",
                   "controller_contact", "dpo_contact", "dpia_required", "dpia_done", "role", "controllers_served",
-                  "health_data", "identifiability", "hosting_mode", "conformity_status", "created_at",
-                  "updated_at"]
+                  "health_data", "identifiability", "hosting_mode", "hosts_for_patients", "conformity_status",
+                  "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []
 
@@ -289,6 +290,58 @@ class RemoteAccessSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2."))
     basis = serializers.ChoiceField(choices=RemoteAccessBasis.choices, allow_blank=True, required=False, default="",
                                     help_text=_("adequacy (art. 45), safeguards (art. 46) or empty."))
+
+
+@extend_schema_field({
+    "oneOf": [
+        {"type": "string", "description": "ISO 3166-1 alpha-2 code, no basis typed.", "example": "CH"},
+        {"type": "object", "properties": {
+            "country": {"type": "string", "description": "ISO 3166-1 alpha-2."},
+            "basis": {"type": "string", "enum": list(RemoteAccessBasis.values),
+                      "description": "adequacy (art. 45), safeguards (art. 46) or empty."},
+        }, "required": ["country"]},
+    ],
+    "description": 'A country code ("IN") or {"country": "IN", "basis": "safeguards"}; always answered as '
+                   "the object.",
+})
+class RemoteAccessEntryField(serializers.Field):
+    """One remote access: a plain ISO code (no basis typed: an adequacy decision in force applies by
+    itself) or a ``{country, basis}`` object. Read back as the object."""
+
+    default_error_messages = {
+        # Braces doubled: DRF formats these messages.
+        "invalid": _('Attendu : un code pays ISO ou {{"country": …, "basis": …}}.'),
+        "invalid_country": _("« {value} » n'est pas un code pays ISO 3166 alpha-2."),
+    }
+
+    def to_representation(self, value):
+        return {"country": value["country"], "basis": value.get("basis", "")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = {"country": data}
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        entry = RemoteAccessSerializer(data=data)
+        entry.is_valid(raise_exception=True)
+        country = entry.validated_data["country"].strip().upper()
+        if country not in countries:
+            self.fail("invalid_country", value=entry.validated_data["country"])
+        return {"country": country, "basis": entry.validated_data["basis"]}
+
+
+class RemoteAccessListField(serializers.ListField):
+    child = RemoteAccessEntryField()
+    default_error_messages = {"duplicate_country": _("Un pays figure deux fois dans la liste : {country}.")}
+
+    def to_internal_value(self, data):
+        entries = super().to_internal_value(data)
+        seen = set()
+        for entry in entries:
+            if entry["country"] in seen:
+                self.fail("duplicate_country", country=entry["country"])
+            seen.add(entry["country"])
+        return entries
 
 
 CHAIN_LINK_EXAMPLE = {
@@ -311,9 +364,10 @@ class ChainLinkSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=2), required=False,
         help_text=_("Where the actor stores the health data (ISO 3166-1 alpha-2); empty: unknown."),
     )
-    remote_access_countries = RemoteAccessSerializer(
-        source="remote_access", many=True, required=False,
-        help_text=_("Countries from which the actor can access the data, with the legal basis."),
+    remote_access_countries = RemoteAccessListField(
+        source="remote_access", required=False,
+        help_text=_("Countries from which the actor can access the data: ISO codes, or objects with the legal "
+                    "basis. Answered as objects."),
     )
     exemption_evidence = TenantPrimaryKeyRelatedField(model=Evidence, allow_null=True, required=False,
                                                       help_text=_("Evidence of the exemption under the parent."))

@@ -22,7 +22,7 @@ from .inputs import (
     OrganisationKind,
     Role,
 )
-from .rules.scope import Scope, decide_scope
+from .rules.scope import Scope, decide_scope, identifying_categories
 from .rules.validity import certificate_problems
 from .views import LinkView, Outcome, Resolution
 
@@ -41,12 +41,18 @@ class Chain:
         self.organisation = organisation
         self.processing = processing
         self.on = data.on
-        self.personal = processing.identifiability is not Identifiability.ANONYMISED
+        anonymised = processing.identifiability is Identifiability.ANONYMISED
+        # "Anonymised" data with identifying categories are not believed anonymous: personal data.
+        self.anonymised_contradiction = anonymised and bool(identifying_categories(processing.data_categories))
+        self.personal = not anonymised or self.anonymised_contradiction
         self.health = self.personal and processing.health_data
-        # An organisation handling health data for others needs its own certificate for what it
-        # does; a professional, establishment or other controller acting for itself does not.
+        # An organisation handling health data for others, or for the patients themselves (CSP
+        # L.1111-8 I), needs its own certificate for what it does; a professional, establishment
+        # or other controller acting for itself does not.
         self.hosts_for_others = (
-            processing.role is Role.PROCESSOR or organisation.kind in ORGANISATIONS_HOSTING_FOR_OTHERS
+            processing.role is Role.PROCESSOR
+            or organisation.kind in ORGANISATIONS_HOSTING_FOR_OTHERS
+            or processing.hosts_for_patients
         )
         self.self_hosting_own_data = (
             self.health

@@ -2,7 +2,10 @@
 
 Every finding code is `family.snake_case_name` and is stable: the API, stored results, alerts and
 webhooks carry it. Messages are `str.format` templates in French and English filled with named
-fields; `{activity_label}` is filled from the finding's activity in the matching language.
+fields; `{activity_label}` is filled from the finding's activity in the matching language, and a
+parameter given as `Localised(fr, en)` (a phrase chosen by the rule, such as the noun for the
+organisation's kind) fills each message with its own language. French messages write dates
+dd/mm/yyyy, English ones yyyy-mm-dd.
 "Inc." marks findings that mean information is missing: they make a result `incomplete`
 (unless an error makes it `non_compliant`). Why a finding is an error rather than a warning is
 argued in the docstring of its rule module (`rules/<family>.py`; `self.*` lives in
@@ -20,6 +23,7 @@ scope.self_hosting_patient_rights         info            GDPR duty kept when se
 scope.self_hosting_privacy_notice         info            GDPR duty kept when self-hosting
 scope.self_hosting_backups                info            GDPR duty kept when self-hosting
 scope.pseudonymised_in_scope              info            pseudonymised data remain in scope
+scope.anonymised_contradiction            warning   yes   "anonymised" with identifying categories
 scope.hosting_mode_unknown                warning   yes   health data, hosting mode not recorded
 scope.chain_empty                         warning   yes   HDS applies and the chain has no link
 scope.outsourced_without_supplier         warning   yes   outsourced but no supplier in the chain
@@ -36,6 +40,8 @@ validity.certificate_suspended            error           suspended
 validity.certificate_withdrawn            error           withdrawn
 validity.certificate_v1_obsolete          error           referential v1 after 2026-05-16
 validity.certifier_missing                warning   yes   certificate used, certifier not named
+validity.referential_version_missing      warning   yes   v1 or v2 unknown after 2026-05-16
+validity.certificate_period_too_long      warning   yes   issued to expiry over three years
 registry.not_found                        warning         claimed cert., no registry match
 registry.match_suggested                  info      yes   registry match awaiting confirmation
 registry.host_absent                      warning         confirmed host absent from latest list
@@ -46,7 +52,8 @@ sovereignty.storage_location_unknown      warning   yes   health data stored, co
 sovereignty.storage_outside_eea           error           health data stored outside the EEA
 sovereignty.remote_access_without_basis   error           non-EEA access, no legal basis
 sovereignty.remote_access_no_adequacy     error           adequacy claimed, country has none
-sovereignty.remote_access_dpf_check       info            US adequacy relies on the DPF
+sovereignty.remote_access_adequacy        info            access under an adequacy decision
+sovereignty.remote_access_dpf_check       warning   yes   US access, DPF certification unknown
 sovereignty.non_eu_law_unnamed            warning         non-EU law exposure, laws not named
 sovereignty.non_eu_law_unmitigated        warning         non-EU law named, no mitigations
 evidence.hosting_contract_missing         error           direct host, no hosting contract
@@ -62,11 +69,12 @@ register.security_measures_missing        warning   yes   art. 30 field empty
 register.contact_missing                  warning   yes   art. 30 field empty
 register.controllers_served_missing       warning   yes   processor: controllers not listed
 register.legal_basis_missing              warning   yes   no art. 6 legal basis recorded
-register.art9_condition_missing           error           health data without art. 9(2) condition
+register.art9_condition_missing           warning   yes   health data, no art. 9(2) condition
 register.transfer_safeguard_missing       error           listed transfer without basis
 register.transfer_not_listed              warning   yes   chain transfer absent from the register
 register.dpia_missing                     error           DPIA required and not done
 register.dpia_unknown                     warning   yes   DPIA need not assessed
+register.dpia_required_care               error           establishment's care, no DPIA
 ========================================  ========  ====  ======================================
 """
 
@@ -74,6 +82,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from .inputs import ActorKey
 
@@ -86,8 +95,10 @@ class Severity(StrEnum):
 
 SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
+# The activities as CSP art. R.1111-9 words them (shortened), the one source of their labels: the
+# pages show them too (`compliance.web.labels`).
 ACTIVITY_LABELS_FR = {
-    1: "hébergement des sites physiques",
+    1: "mise à disposition et maintien en condition opérationnelle des sites physiques",
     2: "infrastructure matérielle",
     3: "infrastructure virtuelle",
     4: "plateforme d'hébergement d'applications",
@@ -95,13 +106,20 @@ ACTIVITY_LABELS_FR = {
     6: "sauvegarde des données de santé",
 }
 ACTIVITY_LABELS_EN = {
-    1: "physical site hosting",
+    1: "provision and operational maintenance of the physical sites",
     2: "hardware infrastructure",
     3: "virtual infrastructure",
     4: "application hosting platform",
     5: "administration and operation of the information system",
     6: "backup of health data",
 }
+
+
+class Localised(NamedTuple):
+    """A message parameter worded in each language."""
+
+    fr: str
+    en: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,15 +192,14 @@ def make_finding(
     supplier: ActorKey | None = None,
     **params,
 ) -> Finding:
-    """Build the finding `code` with its messages filled from `params`."""
+    """Build the finding `code` with its messages filled from `params` (a `Localised` value
+    fills each message in its language)."""
     spec = CATALOGUE[code]
     if activity is not None:
         params["activity"] = activity
-        params["activity_label"] = ACTIVITY_LABELS_FR[activity]
-    message_fr = spec.message_fr.format_map(params)
-    if activity is not None:
-        params["activity_label"] = ACTIVITY_LABELS_EN[activity]
-    message_en = spec.message_en.format_map(params)
+        params["activity_label"] = Localised(ACTIVITY_LABELS_FR[activity], ACTIVITY_LABELS_EN[activity])
+    message_fr = spec.message_fr.format_map(_in_language(params, 0))
+    message_en = spec.message_en.format_map(_in_language(params, 1))
     return Finding(
         code=code,
         severity=spec.severity,
@@ -193,6 +210,11 @@ def make_finding(
         link=link,
         supplier=supplier,
     )
+
+
+def _in_language(params: dict, index: int) -> dict:
+    """`params` with each `Localised` value in one language (0: French, 1: English)."""
+    return {key: value[index] if type(value) is Localised else value for key, value in params.items()}
 
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -218,13 +240,11 @@ _ENTRIES = (
     ),
     FindingSpec(
         "scope.self_hosted_own_patients", INFO,
-        "Les données de vos propres patients sont hébergées sur vos équipements : aucun "
-        "certificat HDS n'est exigé pour cet auto-hébergement. Tout prestataire externe "
-        "(cloud, infogérance, sauvegarde externalisée) relèverait en revanche de la "
-        "certification.",
-        "Your own patients' data are hosted on your own equipment: no HDS certificate is "
-        "required for this self-hosting. Any outside provider (cloud, managed services, "
-        "external backup) would need one.",
+        "{self_hosting} : aucun certificat HDS n'est exigé pour cet auto-hébergement. Tout "
+        "prestataire externe (cloud, infogérance, sauvegarde externalisée) relèverait en "
+        "revanche de la certification.",
+        "{self_hosting}: no HDS certificate is required for this self-hosting. Any outside "
+        "provider (cloud, managed services, external backup) would need one.",
         "CSP art. L.1111-8",
     ),
     FindingSpec(
@@ -271,6 +291,18 @@ _ENTRIES = (
         "Pseudonymised data remain personal health data: hosting them requires HDS "
         "certification.",
         "RGPD art. 4(5) et considérant 26",
+    ),
+    FindingSpec(
+        "scope.anonymised_contradiction", WARNING,
+        "Le traitement est déclaré anonymisé, mais ses catégories de données comprennent des "
+        "données identifiantes ({categories}) : des données qui identifient les personnes ne "
+        "sont pas anonymes. Elles sont évaluées comme des données personnelles tant que la "
+        "déclaration ou les catégories ne sont pas corrigées.",
+        "The processing is declared anonymised, but its data categories include identifying "
+        "data ({categories}): data that identify people are not anonymous. They are evaluated "
+        "as personal data until the declaration or the categories are corrected.",
+        "RGPD art. 4(1) et considérant 26",
+        incomplete=True,
     ),
     FindingSpec(
         "scope.hosting_mode_unknown", WARNING,
@@ -337,12 +369,10 @@ _ENTRIES = (
     # The organisation's own certification (rule 3)
     FindingSpec(
         "self.activity_not_covered", ERROR,
-        "Votre organisation réalise l'activité {activity} ({activity_label}) pour le compte de "
-        "tiers sans certificat HDS valide qui la couvre. Un éditeur qui a accès aux données doit "
-        "être lui-même certifié (CA Montpellier, 13 juin 2024).",
-        "Your organisation performs activity {activity} ({activity_label}) on behalf of others "
-        "without a valid HDS certificate covering it. An editor with access to the data must be "
-        "certified itself (Montpellier Court of Appeal, 13 June 2024).",
+        "Votre organisation réalise l'activité {activity} ({activity_label}) {on_behalf} sans "
+        "certificat HDS valide qui la couvre. {why}",
+        "Your organisation performs activity {activity} ({activity_label}) {on_behalf} without a "
+        "valid HDS certificate covering it. {why}",
         "CSP art. L.1111-8 et R.1111-9",
     ),
     # External backup (rule 4)
@@ -365,8 +395,8 @@ _ENTRIES = (
     # Validity (rule 5)
     FindingSpec(
         "validity.certificate_expired", ERROR,
-        "Le certificat HDS n° {number} de {actor} a expiré le {expires_on:%d/%m/%Y}.",
-        "HDS certificate no. {number} of {actor} expired on {expires_on:%Y-%m-%d}.",
+        "Le certificat HDS n° {number} de {actor} était valable jusqu'au {expires_on:%d/%m/%Y}.",
+        "HDS certificate no. {number} of {actor} was valid until {expires_on:%Y-%m-%d}.",
         "CSP art. L.1111-8",
     ),
     FindingSpec(
@@ -390,11 +420,33 @@ _ENTRIES = (
     ),
     FindingSpec(
         "validity.certificate_v1_obsolete", ERROR,
-        "Le certificat HDS n° {number} de {actor} relève du référentiel v1, accepté jusqu'au "
-        "16/05/2026 seulement : un certificat selon le référentiel v2 est exigé.",
-        "HDS certificate no. {number} of {actor} follows referential v1, accepted only up to "
-        "2026-05-16: a certificate under referential v2 is required.",
+        "Le certificat HDS n° {number} de {actor} relève du référentiel v1 ({v1_reason}), "
+        "accepté jusqu'au 16/05/2026 seulement : un certificat selon le référentiel v2 est exigé.",
+        "HDS certificate no. {number} of {actor} falls under referential v1 ({v1_reason}), "
+        "accepted only until 2026-05-16: a certificate under referential v2 is required.",
         "Arrêté du 26 avril 2024 (référentiel HDS v2)",
+    ),
+    FindingSpec(
+        "validity.referential_version_missing", WARNING,
+        "Le référentiel (v1 ou v2) du certificat HDS n° {number} de {actor} n'est pas renseigné "
+        "et sa date de délivrance ne permet pas de le déduire, alors qu'un certificat v1 n'est "
+        "plus accepté depuis le 16/05/2026 : indiquez la version figurant sur le certificat.",
+        "The referential (v1 or v2) of HDS certificate no. {number} of {actor} is not recorded "
+        "and its issue date does not tell, while a v1 certificate is no longer accepted after "
+        "2026-05-16: record the version shown on the certificate.",
+        "Arrêté du 26 avril 2024 (référentiel HDS v2)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "validity.certificate_period_too_long", WARNING,
+        "Le certificat HDS n° {number} de {actor} est enregistré comme valable du "
+        "{issued_on:%d/%m/%Y} au {expires_on:%d/%m/%Y}, soit plus de trois ans, alors qu'un "
+        "certificat HDS est délivré pour trois ans : vérifiez ces dates sur le certificat.",
+        "HDS certificate no. {number} of {actor} is recorded as valid from {issued_on:%Y-%m-%d} "
+        "to {expires_on:%Y-%m-%d}, more than three years, while an HDS certificate is issued for "
+        "three years: check these dates on the certificate.",
+        "Arrêté du 26 avril 2024 (référentiel de certification HDS)",
+        incomplete=True,
     ),
     FindingSpec(
         "validity.certifier_missing", WARNING,
@@ -462,50 +514,60 @@ _ENTRIES = (
         "sovereignty.storage_location_unknown", WARNING,
         "Les pays où {actor} stocke les données de santé ne sont pas renseignés.",
         "The countries where {actor} stores the health data are not recorded.",
-        "Référentiel HDS v2 EXI 28",
+        "Référentiel HDS v2, exigence EXI 28",
         incomplete=True,
     ),
     FindingSpec(
         "sovereignty.storage_outside_eea", ERROR,
         "{actor} stocke des données de santé hors de l'Espace économique européen "
-        "({countries}) : le référentiel HDS v2 impose un stockage dans l'EEE.",
+        "({countries}) : le référentiel HDS v2 (exigence EXI 28) impose un stockage dans l'EEE.",
         "{actor} stores health data outside the European Economic Area ({countries}): HDS "
-        "referential v2 requires storage within the EEA.",
-        "Référentiel HDS v2 EXI 28",
+        "referential v2 (requirement EXI 28) requires storage within the EEA.",
+        "Référentiel HDS v2, exigence EXI 28",
     ),
     FindingSpec(
         "sovereignty.remote_access_without_basis", ERROR,
-        "{actor} accède aux données depuis un pays hors EEE ({countries}) sans décision "
-        "d'adéquation ni garanties appropriées documentées.",
-        "{actor} accesses the data from outside the EEA ({countries}) with neither an adequacy "
-        "decision nor documented appropriate safeguards.",
-        "Référentiel HDS v2 EXI 29 ; RGPD art. 45 et 46",
+        "{actor} accède aux données depuis un pays tiers ({countries}) qui ne bénéficie d'aucune "
+        "décision d'adéquation en vigueur, sans garanties appropriées documentées (article 46).",
+        "{actor} accesses the data from a third country ({countries}) with no adequacy decision "
+        "in force, and no appropriate safeguards are documented (Article 46).",
+        "Référentiel HDS v2, exigence EXI 29 ; RGPD art. 45 et 46",
     ),
     FindingSpec(
         "sovereignty.remote_access_no_adequacy", ERROR,
         "Une décision d'adéquation est invoquée pour l'accès de {actor} depuis un pays tiers "
-        "({countries}) qui n'en bénéficie pas : des garanties appropriées (article 46) sont "
-        "nécessaires.",
+        "({countries}), mais aucune n'est en vigueur pour ce pays : des garanties appropriées "
+        "(article 46) sont nécessaires.",
         "An adequacy decision is relied on for {actor}'s access from a third country "
-        "({countries}) that has none: appropriate safeguards (Article 46) are needed.",
-        "Référentiel HDS v2 EXI 29 ; RGPD art. 45 et 46",
+        "({countries}), but none is in force for that country: appropriate safeguards "
+        "(Article 46) are needed.",
+        "Référentiel HDS v2, exigence EXI 29 ; RGPD art. 45 et 46",
     ),
     FindingSpec(
-        "sovereignty.remote_access_dpf_check", INFO,
-        "L'adéquation invoquée pour l'accès de {actor} depuis un pays tiers ({countries}) ne "
-        "vaut que pour les organisations certifiées au Data Privacy Framework UE–États-Unis : "
-        "vérifiez la certification de {actor}.",
-        "The adequacy relied on for {actor}'s access from a third country ({countries}) only "
-        "covers organisations certified under the EU–US Data Privacy Framework: check "
-        "{actor}'s certification.",
-        "RGPD art. 45 ; décision (UE) 2023/1795",
+        "sovereignty.remote_access_adequacy", INFO,
+        "{actor} accède aux données depuis un pays tiers couvert par une décision d'adéquation "
+        "de la Commission européenne, qui suffit sans autre garantie ({decisions}).",
+        "{actor} accesses the data from a third country covered by a European Commission "
+        "adequacy decision, which suffices without other safeguards ({decisions}).",
+        "RGPD art. 45 ; référentiel HDS v2, exigence EXI 29",
+    ),
+    FindingSpec(
+        "sovereignty.remote_access_dpf_check", WARNING,
+        "L'accès de {actor} depuis un pays tiers ({countries}) ne repose sur la décision "
+        "d'adéquation ({decisions}) que si {actor} est certifié au Data Privacy Framework : "
+        "enregistrez sa certification, ou documentez des garanties appropriées (article 46).",
+        "{actor}'s access from a third country ({countries}) relies on the adequacy decision "
+        "({decisions}) only if {actor} is certified under the Data Privacy Framework: record its "
+        "certification, or document appropriate safeguards (Article 46).",
+        "RGPD art. 45 ; décision d'exécution (UE) 2023/1795",
+        incomplete=True,
     ),
     FindingSpec(
         "sovereignty.non_eu_law_unnamed", WARNING,
         "{actor} relève d'un droit extra-européen, mais les lois concernées ne sont pas "
         "identifiées.",
         "{actor} is exposed to non-EU law, but the laws concerned are not identified.",
-        "Référentiel HDS v2 EXI 30",
+        "Référentiel HDS v2, exigence EXI 30",
     ),
     FindingSpec(
         "sovereignty.non_eu_law_unmitigated", WARNING,
@@ -513,7 +575,7 @@ _ENTRIES = (
         "risque résiduel ne sont pas documentés.",
         "{actor} is subject to non-EU law ({laws}): mitigations and residual risk are not "
         "documented.",
-        "Référentiel HDS v2 EXI 30",
+        "Référentiel HDS v2, exigence EXI 30",
     ),
     # Evidence (rule 8)
     FindingSpec(
@@ -533,14 +595,14 @@ _ENTRIES = (
         "Le certificat HDS n° {number} de {actor} n'est pas au dossier : demandez-en une copie "
         "à l'hébergeur.",
         "HDS certificate no. {number} of {actor} is not on file: ask the host for a copy.",
-        "CSP art. R.1111-8-8 II ; référentiel HDS v2 EXI 12",
+        "CSP art. R.1111-8-8 II ; référentiel HDS v2, exigence EXI 12",
     ),
     FindingSpec(
         "evidence.certificate_expiring", WARNING,
-        "Le certificat HDS n° {number} de {actor} expire le {expires_on:%d/%m/%Y} (jours "
-        "restants : {days}) : demandez le certificat renouvelé.",
-        "HDS certificate no. {number} of {actor} expires on {expires_on:%Y-%m-%d} (days left: "
-        "{days}): ask for the renewed certificate.",
+        "Le certificat HDS n° {number} de {actor} est valable jusqu'au {expires_on:%d/%m/%Y} "
+        "(jours restants : {days}) : demandez le certificat renouvelé.",
+        "HDS certificate no. {number} of {actor} is valid until {expires_on:%Y-%m-%d} (days "
+        "left: {days}): ask for the renewed certificate.",
         "CSP art. L.1111-8",
     ),
     # Register completeness (rule 9)
@@ -612,13 +674,17 @@ _ENTRIES = (
         incomplete=True,
     ),
     FindingSpec(
-        "register.art9_condition_missing", ERROR,
-        "Le traitement porte sur des données de santé sans exception de l'article 9(2) "
-        "identifiée (par exemple 9(2)(h) pour les soins, sous secret professionnel) : il est "
-        "interdit en l'état.",
-        "The processing holds health data with no Article 9(2) condition identified (for "
-        "instance 9(2)(h) for care, under professional secrecy): as it stands it is prohibited.",
-        "RGPD art. 9(2)",
+        "register.art9_condition_missing", WARNING,
+        "Le registre n'indique pas sur quelle condition de l'article 9(2) repose ce traitement "
+        "de données de santé. Pour les soins, c'est d'ordinaire l'article 9(2)(h) (diagnostics "
+        "médicaux, prise en charge sanitaire ou sociale), les données étant traitées par un "
+        "professionnel soumis au secret professionnel (article 9(3)) : indiquez-la.",
+        "The register does not say which Article 9(2) condition this processing of health data "
+        "relies on. For care it is usually Article 9(2)(h) (medical diagnosis, health or social "
+        "care), the data being processed by a professional bound by professional secrecy "
+        "(Article 9(3)): record it.",
+        "RGPD art. 9(2)(h) et 9(3)",
+        incomplete=True,
     ),
     FindingSpec(
         "register.transfer_safeguard_missing", ERROR,
@@ -648,13 +714,26 @@ _ENTRIES = (
     FindingSpec(
         "register.dpia_unknown", WARNING,
         "La nécessité d'une analyse d'impact (AIPD) n'a pas été évaluée. La liste de la CNIL "
-        "l'impose notamment pour les soins dispensés par les établissements ; un professionnel "
-        "exerçant seul en est dispensé.",
+        "l'impose notamment pour la prise en charge des patients par les établissements "
+        "(délibération n° 2018-327) ; un professionnel exerçant seul en est dispensé "
+        "(délibération n° 2019-118).",
         "Whether a data protection impact assessment (DPIA) is needed has not been assessed. "
-        "The CNIL list requires one notably for patient care by establishments; a professional "
-        "practising alone is exempt.",
+        "The CNIL list requires one notably for patient care by establishments (deliberation "
+        "no. 2018-327); a professional practising alone is exempt (deliberation no. 2019-118).",
         "RGPD art. 35",
         incomplete=True,
+    ),
+    FindingSpec(
+        "register.dpia_required_care", ERROR,
+        "La prise en charge des patients par un établissement de santé figure sur la liste des "
+        "traitements pour lesquels une analyse d'impact (AIPD) est requise (délibération CNIL "
+        "n° 2018-327) : elle est requise pour ce traitement, quoi qu'indique le registre, et "
+        "n'a pas été réalisée.",
+        "Patient care by a health establishment is on the CNIL list of processing operations "
+        "that require a data protection impact assessment (deliberation no. 2018-327): one is "
+        "required for this processing, whatever the register says, and it has not been carried "
+        "out.",
+        "RGPD art. 35(4) ; délibération CNIL n° 2018-327",
     ),
 )
 

@@ -155,7 +155,9 @@ class ProcessingFacts:
     None (or "") means unknown; `dpia_required` None means nobody assessed it yet.
     `controllers_served` is read only for the processor role (art. 30(2)(a)). The DPO's contact
     is deliberately not an input: whether a DPO is required (art. 37) is not decided here, so its
-    absence would prove nothing.
+    absence would prove nothing. `hosts_for_patients` marks a service hosting health data on
+    behalf of the patients themselves (CSP L.1111-8 I: a patient-facing service holding its
+    users' data), which is hosting even on the organisation's own servers.
     """
 
     id: int
@@ -177,6 +179,7 @@ class ProcessingFacts:
     dpia_required: bool | None = None
     dpia_done: bool = False
     controllers_served: tuple[str, ...] = ()
+    hosts_for_patients: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "identifiability", _enum(Identifiability, self.identifiability))
@@ -205,7 +208,9 @@ class ActorFacts:
     """Someone who performs HDS activities in a chain: a supplier, or the organisation itself.
 
     `country` is the ISO 3166 alpha-2 code of the actor's seat ("" when unknown); an actor
-    seated outside the EEA is treated as subject to non-EU law even when not flagged.
+    seated in a third country without an adequacy decision is treated as subject to non-EU law
+    even when not flagged. `dpf_certified` records that the actor is certified under the EU-US
+    Data Privacy Framework, the condition of the US adequacy decision.
     `registry` holds the official list's view and is required when, and only when,
     `registry_match` is confirmed.
     """
@@ -218,6 +223,7 @@ class ActorFacts:
     non_eu_law_mitigations: bool = False  # mitigations and residual risk documented (EXI 30)
     registry_match: RegistryMatch = RegistryMatch.NONE
     registry: RegistryView | None = None
+    dpf_certified: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "country", self.country.strip().upper())
@@ -235,8 +241,10 @@ class ActorFacts:
 class CertificateFacts:
     """An HDS or ISO 27001 certificate held by an actor (from the registry or from evidence).
 
-    `referential_version` is kept as written ("v1", "v2", "v2.1"...). `issued_on` may be None
-    when unknown; `expires_on` is always known (an HDS certificate is issued for three years).
+    `referential_version` is normalised when written ("v1", "v2", "" when unknown; a notation
+    nobody recognises, such as "v2.1", is kept as data); the validity rule decides the
+    referential from the facts (`rules.validity.referential_of`). `issued_on` may be None when
+    unknown; `expires_on` is always known (an HDS certificate is issued for three years).
     `has_document` tells whether the certificate itself is on file as evidence.
     """
 

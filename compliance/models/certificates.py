@@ -24,8 +24,10 @@ class Certificate(TenantModel):
                                   help_text=_("HDS activities 1 to 6 the certificate covers."))
     certificate_number = models.CharField(_("numéro"), max_length=100, blank=True)
     certifier = models.CharField(_("organisme certificateur"), max_length=200, blank=True)
-    referential_version = models.CharField(_("référentiel"), max_length=50, blank=True,
-                                           help_text=_('"v1", "v2" or the text published.'))
+    referential_version = models.CharField(
+        _("référentiel"), max_length=50, blank=True,
+        help_text=_('"v1", "v2", or the text as written when no referential is recognised.'),
+    )
     issued_on = models.DateField(_("délivré le"), null=True, blank=True)
     expires_on = models.DateField(_("valable jusqu'au"))
     status = models.CharField(_("état"), max_length=16, choices=CertificateStatus.choices,

@@ -52,6 +52,11 @@ class Processing(TenantModel):
                                        default=Identifiability.IDENTIFIED)
     hosting_mode = models.CharField(_("mode d'hébergement"), max_length=16, choices=HostingMode.choices,
                                     blank=True, help_text=_("Empty: not recorded."))
+    hosts_for_patients = models.BooleanField(
+        _("hébergement pour le compte des patients"), default=False,
+        help_text=_("The data are hosted on behalf of the patients themselves (CSP L.1111-8 I), e.g. a "
+                    "patient-facing service: the organisation's own links are then in HDS scope."),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

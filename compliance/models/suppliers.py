@@ -59,6 +59,11 @@ class Supplier(TenantModel):
         _("mesures et risque résiduel"), blank=True,
         help_text=_("Mitigations and residual risk, as documented in the contract."),
     )
+    dpf_certified = models.BooleanField(
+        _("certifié Data Privacy Framework"), default=False,
+        help_text=_("Certified under the EU-US Data Privacy Framework: the condition of the US adequacy "
+                    "decision (EU) 2023/1795 for access from the United States."),
+    )
     transparency_url = models.URLField(_("page de transparence"), max_length=500, blank=True,
                                        help_text=_("Public page mapping transfers outside the EEA (EXI 31)."))
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)

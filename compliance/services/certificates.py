@@ -17,6 +17,7 @@ from hds_platform import audit, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
 from hds_platform.tenancy import require_organisation
+from registry.parsing import normalise_referential_version
 
 CERTIFICATE_FIELDS = frozenset({
     "supplier", "kind", "activities", "certificate_number", "certifier", "referential_version", "issued_on",
@@ -28,6 +29,14 @@ DOCUMENT_KIND_OF_CERTIFICATE = {CertificateKind.HDS: EvidenceKind.HDS_CERTIFICAT
 CERTIFICATE_DOCUMENT_KINDS = frozenset(DOCUMENT_KIND_OF_CERTIFICATE.values())
 # The evidence fields of a certificate's document, named as certificate_create_with_document's arguments.
 DOCUMENT_ARGUMENTS = {"file": "document", "valid_until": "expires_on"}
+
+
+def _normalise_certificate_fields(fields: dict) -> dict:
+    """The referential written as the ANS list's notation rules read it: "2018", "V1 (2018)" or
+    "1.0" is stored "v1", "2024" or "v2.0" "v2", an unknown notation as typed."""
+    if "referential_version" not in fields:
+        return fields
+    return {**fields, "referential_version": normalise_referential_version(fields["referential_version"] or "")}
 
 
 def _match_registry_by_certificate(certificate: Certificate) -> None:
@@ -67,7 +76,7 @@ def certificate_create(*, actor: Actor, **fields) -> Certificate:
     _check_same_organisation(organisation, supplier=fields.get("supplier"), evidence=fields.get("evidence"))
     with transaction.atomic():
         certificate = Certificate(organisation=organisation)
-        writes.assign_changes(certificate, fields)
+        writes.assign_changes(certificate, _normalise_certificate_fields(fields))
         _record_new_certificate(organisation=organisation, actor=actor, certificate=certificate)
         _reevaluate(organisation, _processings_of_certificate(certificate))
     return certificate
@@ -102,7 +111,7 @@ def certificate_create_with_document(*, actor: Actor, document, **fields) -> Cer
     organisation = require_organisation()
     _check_same_organisation(organisation, supplier=fields.get("supplier"))
     certificate = Certificate(organisation=organisation, source=CertificateSource.DOCUMENT)
-    writes.assign_changes(certificate, fields)
+    writes.assign_changes(certificate, _normalise_certificate_fields(fields))
     # The document's kind follows the certificate's: an unknown kind is refused before any file is stored.
     certificate.clean_fields(exclude=[field.name for field in Certificate._meta.fields if field.name != "kind"])
     number = certificate.certificate_number
@@ -128,7 +137,7 @@ def certificate_update(*, certificate: Certificate, actor: Actor, **fields) -> C
                              evidence=fields.get("evidence"))
     with transaction.atomic():
         affected = _processings_of_certificate(certificate)
-        changes = writes.assign_changes(certificate, fields)
+        changes = writes.assign_changes(certificate, _normalise_certificate_fields(fields))
         if not changes:
             return certificate
         _validate(certificate)

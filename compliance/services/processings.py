@@ -16,6 +16,7 @@ PROCESSING_FIELDS = frozenset({
     "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories", "data_categories",
     "recipients", "transfers", "retention", "security_measures", "controller_contact", "dpo_contact",
     "dpia_required", "dpia_done", "role", "controllers_served", "health_data", "identifiability", "hosting_mode",
+    "hosts_for_patients",
 })
 CHAIN_LINK_FIELDS = frozenset({
     "supplier", "parent", "activities", "stores_health_data", "storage_countries", "remote_access",

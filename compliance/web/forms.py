@@ -68,14 +68,18 @@ class CountriesField(forms.CharField):
         return [_country_code(part) for part in text.replace(",", " ").split()]
 
 
+def _activity_choices() -> list[tuple[int, str]]:
+    return [(n, f"{n} — {label}") for n, label in ACTIVITY_LABELS.items()]
+
+
 class ActivitiesField(forms.TypedMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        super().__init__(
-            choices=[(n, f"{n} — {label}") for n, label in ACTIVITY_LABELS.items()], coerce=int, **kwargs,
-        )
+        # A callable: the labels are worded when the form is shown, in the page's language, not
+        # once when the form class is defined.
+        super().__init__(choices=_activity_choices, coerce=int, **kwargs)
 
     def prepare_value(self, value):
         return sorted(value) if isinstance(value, set | frozenset) else value
@@ -105,6 +109,10 @@ class SupplierForm(MaillonForm):
                                              widget=forms.Textarea(attrs={"rows": 3}))
     transparency_url = forms.URLField(label=_("Page de transparence"), required=False, max_length=500,
                                       assume_scheme="https")
+    dpf_certified = forms.BooleanField(
+        label=_("Certifié au Data Privacy Framework UE–États-Unis"), required=False,
+        help_text=_("Condition de la décision d'adéquation (UE) 2023/1795 pour un accès depuis les États-Unis."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,6 +186,10 @@ class ProcessingForm(MaillonForm):
     identifiability = forms.ChoiceField(label=_("Identification des personnes"), choices=Identifiability.choices,
                                         initial=Identifiability.IDENTIFIED)
     hosting_mode = forms.ChoiceField(label=_("Mode d'hébergement"), choices=HostingMode.choices, required=False)
+    hosts_for_patients = forms.BooleanField(
+        label=_("Hébergement pour le compte des patients eux-mêmes"), required=False,
+        help_text=_("Par exemple un service ouvert aux patients qui conserve leurs données (CSP art. L.1111-8 I)."),
+    )
     data_subject_categories = LinesField(label=_("Catégories de personnes concernées"))
     data_categories = LinesField(label=_("Catégories de données"))
     recipients = LinesField(label=_("Destinataires"))

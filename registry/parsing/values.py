@@ -136,25 +136,43 @@ def parse_date(value) -> date | None:
 
 
 _REFERENTIAL_WORDS = re.compile(r"\b(?:hds|referentiel|referential|version)\b")
-_REFERENTIAL_VERSIONS = {
-    "v1": "v1",
-    "1": "v1",
-    "v1 0": "v1",
-    "1 0": "v1",
-    "2018": "v1",
-    "v2": "v2",
-    "2": "v2",
-    "v2 0": "v2",
-    "2 0": "v2",
-    "2024": "v2",
-}
+_REFERENTIAL_YEARS = {"2018": "v1", "2024": "v2"}  # the arrêtés of 11 June 2018 and 26 April 2024
+_REFERENTIAL_NUMBER = re.compile(r"v?([12])")
 
 
 def normalise_referential_version(text: str) -> str:
-    """"v1" or "v2" when recognisable ("HDS v2", "2.0", "2024", "V1.0", "2018"), else as published."""
-    published = " ".join(text.split())
-    folded = " ".join(_REFERENTIAL_WORDS.sub(" ", normalise_header(published)).split())
-    return _REFERENTIAL_VERSIONS.get(folded.replace("v ", "v"), published)
+    """"v1" or "v2" when the notation names one referential, "" when blank, else the text as
+    published (single spaces), kept as data.
+
+    A notation is read as tokens once accents, case, punctuation and the words "HDS",
+    "référentiel", "version" are dropped: a number 1 or 2, optionally prefixed "v" and followed
+    by a ".0" ("V1", "1.0", "v2.0"), and the year of the referential's arrêté (2018 for v1, 2024
+    for v2), in any combination that agrees: "2018", "V1 (2018)", "v1-2018", "référentiel 2018"
+    are v1; "2024", "V2", "2.0", "HDS v2 (2024)" are v2. "v2.1", "v1 (2024)" or "3" are kept as
+    published.
+    """
+    published = " ".join(str(text).split())
+    tokens = _REFERENTIAL_WORDS.sub(" ", normalise_header(published)).split()
+    versions = set()
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token == "v" and index + 1 < len(tokens):  # "v 2", as "v. 2" folds
+            index += 1
+            token = "v" + tokens[index]
+        if token in _REFERENTIAL_YEARS:
+            versions.add(_REFERENTIAL_YEARS[token])
+        elif match := _REFERENTIAL_NUMBER.fullmatch(token):
+            versions.add("v" + match.group(1))
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if following == "0":
+                index += 1
+            elif following.isdigit() and following not in _REFERENTIAL_YEARS:  # a minor version: "v2.1"
+                return published
+        else:
+            return published
+        index += 1
+    return versions.pop() if len(versions) == 1 else published
 
 
 def cell_text(value) -> str:

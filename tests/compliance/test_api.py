@@ -42,7 +42,7 @@ def test_supplier_body(tenant, client_for, world):
         "country": "FR",
         "registry_match": {"status": "none", "host": None, "score": None, "method": "", "rejected_hosts": []},
         "subject_to_non_eu_law": False, "non_eu_laws": [], "non_eu_law_mitigations": "",
-        "transparency_url": "https://nuage.example/transparence",
+        "transparency_url": "https://nuage.example/transparence", "dpf_certified": False,
         "certificates_summary": {"valid": 1, "expiring_within_90_days": 0, "expired_or_invalid": 0,
                                  "next_expiry": "2027-12-01"},
         "created_at": CREATED, "updated_at": CREATED,
@@ -77,7 +77,8 @@ def test_processing_body(tenant, client_for, world):
         "security_measures": "Chiffrement, authentification forte, journalisation",
         "controller_contact": "dpo@example.org", "dpo_contact": "", "dpia_required": False, "dpia_done": False,
         "role": "controller", "controllers_served": [], "health_data": True, "identifiability": "identified",
-        "hosting_mode": "outsourced", "conformity_status": None, "created_at": CREATED, "updated_at": CREATED,
+        "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": None, "created_at": CREATED,
+        "updated_at": CREATED,
     }
 
 
@@ -127,6 +128,7 @@ def test_conformity_get_evaluates_once_then_reads_and_post_reevaluates(tenant, c
         ("registry.not_found", "warning", link.pk, world["supplier"].pk, None),
         ("evidence.certificate_document_missing", "warning", own_link.pk, None, None),
         ("backup.none_recorded", "info", None, None, None),
+        ("sovereignty.remote_access_adequacy", "info", link.pk, world["supplier"].pk, None),
     ]
     assert body["findings"][0] == {
         "code": "evidence.dpa_missing", "severity": "error",
@@ -161,6 +163,7 @@ def test_summary_body(tenant, client_for, world):
             {"code": "evidence.dpa_missing", "severity": "error", "count": 1, "processings": 1},
             {"code": "register.transfer_not_listed", "severity": "warning", "count": 1, "processings": 1},
             {"code": "registry.not_found", "severity": "warning", "count": 1, "processings": 1},
+            {"code": "sovereignty.remote_access_adequacy", "severity": "info", "count": 1, "processings": 1},
         ],
         "expiring_certificates": {
             "within_30_days": 0, "within_60_days": 1, "within_90_days": 1,
@@ -292,6 +295,100 @@ def test_validation_errors_carry_codes(tenant, client_for, world):
     assert response.json()["errors"]["source"][0]["code"] == "registry_source_reserved"
     response = client.delete(f"{base}/suppliers/{world['supplier'].pk}/")
     assert (response.status_code, response.json()["code"]) == (409, "supplier_in_use")
+
+
+def test_remote_access_countries_accept_plain_iso_codes_and_answer_objects(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    url = f"{_base(tenant)}/processings/{world['processing'].pk}/chain/"
+    plain = client.post(url, {"actor": world["supplier"].pk, "activities": [6],
+                              "remote_access_countries": ["IN", "ch"]}, format="json")
+    mixed = client.patch(f"{url}{world['link'].pk}/", {"remote_access_countries": [
+        "JP", {"country": "us", "basis": "safeguards"}, {"country": "GB"}]}, format="json")
+
+    assert (plain.status_code, plain.json()["remote_access_countries"]) == (201, [
+        {"country": "IN", "basis": ""}, {"country": "CH", "basis": ""}])
+    assert (mixed.status_code, mixed.json()["remote_access_countries"]) == (200, [
+        {"country": "JP", "basis": ""}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": ""}])
+    with tenant.context():
+        assert ChainLink.objects.get(pk=world["link"].pk).remote_access == [
+            {"country": "JP", "basis": ""}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": ""}]
+
+
+@pytest.mark.parametrize(("entries", "errors"), [
+    (["ZZ"], {"0": [{"code": "invalid_country", "message": "« ZZ » n'est pas un code pays ISO 3166 alpha-2."}]}),
+    ([{"country": "XX", "basis": "adequacy"}],
+     {"0": [{"code": "invalid_country", "message": "« XX » n'est pas un code pays ISO 3166 alpha-2."}]}),
+    ([42], {"0": [{"code": "invalid", "message": 'Attendu : un code pays ISO ou {"country": …, "basis": …}.'}]}),
+    (["IN", {"country": "in", "basis": "safeguards"}],
+     [{"code": "duplicate_country", "message": "Un pays figure deux fois dans la liste : IN."}]),
+])
+def test_remote_access_countries_refuse_unknown_countries_with_stable_codes(tenant, client_for, world, entries,
+                                                                            errors):
+    client = client_for(user=tenant.owner)
+    before = _state()
+    response = client.post(f"{_base(tenant)}/processings/{world['processing'].pk}/chain/",
+                           {"actor": "self", "activities": [5], "remote_access_countries": entries}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"remote_access_countries": errors}
+    assert _state() == before
+
+
+def test_remote_access_from_an_adequate_country_sent_as_a_plain_code_is_information(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    base = _base(tenant)
+    client.patch(f"{base}/processings/{world['processing'].pk}/", {"transfers": [{"country": "CH"}]}, format="json")
+    client.patch(f"{base}/processings/{world['processing'].pk}/chain/{world['link'].pk}/",
+                 {"remote_access_countries": ["CH"]}, format="json")
+
+    findings = client.post(f"{base}/processings/{world['processing'].pk}/conformity/").json()["findings"]
+
+    adequacy = [f for f in findings if f["code"].startswith("sovereignty.")]
+    assert adequacy == [{
+        "code": "sovereignty.remote_access_adequacy", "severity": "info",
+        "message": "Nuage Souverain accède aux données depuis un pays tiers couvert par une décision d'adéquation "
+                   "de la Commission européenne, qui suffit sans autre garantie (CH : décision 2000/518/CE du "
+                   "26 juillet 2000).",
+        "activity": None, "link": world["link"].pk, "supplier": world["supplier"].pk,
+        "legal_reference": "RGPD art. 45 ; référentiel HDS v2, exigence EXI 29",
+    }]
+
+
+def test_dpf_certification_is_recorded_on_the_supplier_and_settles_us_access(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    base = _base(tenant)
+    supplier_url = f"{base}/suppliers/{world['supplier'].pk}/"
+    conformity_url = f"{base}/processings/{world['processing'].pk}/conformity/"
+    client.patch(f"{base}/processings/{world['processing'].pk}/", {"transfers": [{"country": "US"}]}, format="json")
+    client.patch(f"{base}/processings/{world['processing'].pk}/chain/{world['link'].pk}/",
+                 {"remote_access_countries": ["US"]}, format="json")
+    before = {f["code"] for f in client.post(conformity_url).json()["findings"]}
+
+    response = client.patch(supplier_url, {"dpf_certified": True}, format="json")
+    after = {f["code"] for f in client.post(conformity_url).json()["findings"]}
+
+    assert "sovereignty.remote_access_dpf_check" in before and "sovereignty.remote_access_adequacy" not in before
+    assert (response.status_code, response.json()["dpf_certified"]) == (200, True)
+    assert "sovereignty.remote_access_adequacy" in after and "sovereignty.remote_access_dpf_check" not in after
+    with tenant.context():
+        event = AuditEvent.objects.filter(action="supplier.updated").latest("id")
+    assert event.changes == {"dpf_certified": [False, True]}
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("2018", "v1"), ("V1 (2018)", "v1"), ("v1-2018", "v1"), ("référentiel 2018", "v1"), ("1.0", "v1"),
+    ("2024", "v2"), ("V2", "v2"), ("2.0", "v2"), ("v2.0", "v2"), ("v2.1", "v2.1"), ("", ""),
+])
+def test_certificate_referential_is_normalised_on_write(tenant, client_for, world, typed, stored):
+    client = client_for(user=tenant.owner)
+    created = client.post(f"{_base(tenant)}/certificates/", {
+        "supplier": world["supplier"].pk, "activities": [6], "certificate_number": "BK-2", "issued_on": "2024-12-20",
+        "expires_on": "2027-12-19", "referential_version": typed}, format="json")
+    updated = client.patch(f"{_base(tenant)}/certificates/{world['certificate'].pk}/",
+                           {"referential_version": typed}, format="json")
+
+    assert (created.status_code, created.json()["referential_version"]) == (201, stored)
+    assert (updated.status_code, updated.json()["referential_version"]) == (200, stored)
 
 
 def test_filters_and_ordering(tenant, client_for, world):

@@ -3,6 +3,7 @@
 import re
 import string
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from compliance.conformity import (
     EvaluationInput,
     HostingMode,
     Identifiability,
+    OrganisationFacts,
     RegistryMatch,
     RegistryView,
     RemoteAccess,
@@ -25,21 +27,29 @@ from compliance.conformity import (
     evaluate,
 )
 from compliance.conformity import findings as findings_module
-from compliance.conformity.rules.validity import certificate_problems, is_referential_v1
+from compliance.conformity.adequacy import ADEQUACY_DECISIONS, adequacy_decision, adequate_for
+from compliance.conformity.geography import EEA
+from compliance.conformity.rules.scope import identifying_categories
+from compliance.conformity.rules.validity import certificate_problems, referential_of
 
 from .test_conformity_scenarios import (
     ALL_ACTIVITIES,
     BACKUP_LINK,
+    BEFORE_V2,
     DATACENTER,
     DAY,
     EDITOR,
+    ESTABLISHMENT,
+    FOR_PATIENTS,
     HOST,
+    HOSTING_PROVIDER,
     IAAS,
     MANAGED_DATABASE_LINK,
     ON,
     PROFESSIONAL,
     SCENARIOS,
     V1_DEADLINE,
+    V2_MANDATORY,
     case,
     certificate,
     editor_case,
@@ -61,6 +71,10 @@ def described(result, *codes):
         for finding in result.findings
         if finding.code in codes
     ]
+
+
+def codes_of(result):
+    return {finding.code for finding in result.findings}
 
 
 def only(result, code):
@@ -295,12 +309,17 @@ def test_backup_flag_adds_activity_6():
 # 5. Validity
 
 
-@pytest.mark.parametrize(("version", "v1"), [
-    ("v1", True), ("V1", True), ("1", True), ("1.0", True), ("HDS v1", True), (" v1.1 ", True),
-    ("v2", False), ("v2.1", False), ("2", False), ("10", False), ("", False),
+@pytest.mark.parametrize(("version", "issued_on", "referential"), [
+    # Issued before referential v2 was published: v1 whatever the label says.
+    ("v2", BEFORE_V2, "v1"), ("", BEFORE_V2, "v1"), ("v2.1", date(2024, 5, 15), "v1"),
+    # Otherwise the (normalised) label decides; a notation kept as data is not v1.
+    ("v1", date(2024, 5, 16), "v1"), ("v2", date(2024, 5, 16), "v2"), ("v1", None, "v1"), ("v2", None, "v2"),
+    ("v2.1", V2_MANDATORY, "v2.1"),
+    # No label: v2 for a certificate issued since new certifications are v2, unknown before that.
+    ("", V2_MANDATORY, "v2"), (" ", V2_MANDATORY - DAY, None), ("", date(2024, 5, 16), None), ("", None, None),
 ])
-def test_referential_v1_detection(version, v1):
-    assert is_referential_v1(version) is v1
+def test_referential_decided_by_facts(version, issued_on, referential):
+    assert referential_of(iaas_certificate(referential_version=version, issued_on=issued_on)) == referential
 
 
 @pytest.mark.parametrize(("changes", "on", "problems"), [
@@ -312,6 +331,9 @@ def test_referential_v1_detection(version, v1):
     ({"referential_version": "v1"}, V1_DEADLINE, ()),
     ({"referential_version": "v1"}, V1_DEADLINE + DAY, ("validity.certificate_v1_obsolete",)),
     ({"referential_version": "v2"}, V1_DEADLINE + DAY, ()),
+    ({"referential_version": "v2", "issued_on": BEFORE_V2}, V1_DEADLINE, ()),
+    ({"referential_version": "v2", "issued_on": BEFORE_V2}, V1_DEADLINE + DAY, ("validity.certificate_v1_obsolete",)),
+    ({"referential_version": "", "issued_on": None}, V1_DEADLINE + DAY, ()),
     ({"status": "suspended", "expires_on": ON - DAY}, ON,
      ("validity.certificate_suspended", "validity.certificate_expired")),
     ({"status": "withdrawn"}, ON, ("validity.certificate_withdrawn",)),
@@ -325,9 +347,53 @@ def test_invalid_certificate_reported_once_per_link_with_its_number():
 
     expired = only(result, "validity.certificate_expired")
     assert (expired.link, expired.activity, expired.supplier) == (2, None, IAAS)
-    assert expired.message_fr == "Le certificat HDS n° HDS-0002 de Nuage Souverain a expiré le 01/06/2025."
-    assert expired.message_en == "HDS certificate no. HDS-0002 of Nuage Souverain expired on 2025-06-01."
+    assert expired.message_fr == "Le certificat HDS n° HDS-0002 de Nuage Souverain était valable jusqu'au 01/06/2025."
+    assert expired.message_en == "HDS certificate no. HDS-0002 of Nuage Souverain was valid until 2025-06-01."
     assert len(described(result, "coverage.activity_not_covered")) == 4
+
+
+def test_v1_by_facts_names_the_issue_date_and_the_publication_of_v2():
+    result = evaluate(editor_case(iaas_certificates=[iaas_certificate(referential_version="v2", issued_on=BEFORE_V2)],
+                                  on=V1_DEADLINE + DAY))
+
+    obsolete = only(result, "validity.certificate_v1_obsolete")
+    assert obsolete.message_fr == (
+        "Le certificat HDS n° HDS-0002 de Nuage Souverain relève du référentiel v1 (délivré le 01/03/2024, "
+        "avant la publication du référentiel v2 le 16/05/2024), accepté jusqu'au 16/05/2026 seulement : un "
+        "certificat selon le référentiel v2 est exigé."
+    )
+    assert obsolete.message_en == (
+        "HDS certificate no. HDS-0002 of Nuage Souverain falls under referential v1 (issued on 2024-03-01, "
+        "before referential v2 was published on 2024-05-16), accepted only until 2026-05-16: a certificate "
+        "under referential v2 is required."
+    )
+
+
+def test_v1_by_its_label_says_so():
+    result = evaluate(editor_case(iaas_certificates=[iaas_certificate(referential_version="v1")],
+                                  on=V1_DEADLINE + DAY))
+
+    assert "relève du référentiel v1 (version enregistrée : v1)" in only(
+        result, "validity.certificate_v1_obsolete").message_fr
+
+
+def test_period_over_three_years_gives_both_dates():
+    result = evaluate(editor_case(iaas_certificates=[iaas_certificate(expires_on=date(2029, 12, 1))]))
+
+    too_long = only(result, "validity.certificate_period_too_long")
+    assert (too_long.link, too_long.supplier, too_long.severity) == (2, IAAS, Severity.WARNING)
+    assert "valable du 02/12/2024 au 01/12/2029, soit plus de trois ans" in too_long.message_fr
+    assert "valid from 2024-12-02 to 2029-12-01, more than three years" in too_long.message_en
+
+
+def test_period_from_a_29_february_ends_on_28_february():
+    leap = iaas_certificate(issued_on=date(2028, 2, 29), expires_on=date(2031, 2, 28))
+    later = iaas_certificate(issued_on=date(2028, 2, 29), expires_on=date(2031, 3, 1))
+    on = date(2028, 3, 1)
+
+    assert "validity.certificate_period_too_long" not in codes_of(evaluate(editor_case(iaas_certificates=[leap],
+                                                                                       on=on)))
+    assert "validity.certificate_period_too_long" in codes_of(evaluate(editor_case(iaas_certificates=[later], on=on)))
 
 
 def test_invalid_certificate_for_other_activities_is_not_reported():
@@ -400,6 +466,86 @@ def test_own_link_storing_outside_the_eea_concerns_no_supplier():
     assert described(result, "sovereignty.storage_outside_eea") == [("sovereignty.storage_outside_eea", 1, None, None)]
 
 
+def test_aland_and_outermost_regions_are_in_the_eea_not_the_overseas_territories():
+    assert {"AX", "GF", "GP", "MQ", "RE", "YT", "MF", "IS", "LI", "NO"} <= EEA
+    assert not {"CH", "GB", "MC", "AD", "PF", "NC", "WF", "PM", "BL"} & EEA
+
+
+def test_adequacy_decisions_are_data_with_dates():
+    assert {decision.country for decision in ADEQUACY_DECISIONS} == {
+        "AD", "AR", "CA", "CH", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "KR", "NZ", "US", "UY"}
+    assert adequacy_decision("US", date(2023, 7, 9)) is None
+    assert adequacy_decision("US", date(2023, 7, 10)).reference_fr == (
+        "décision d'exécution (UE) 2023/1795 du 10 juillet 2023")
+    assert adequacy_decision("GB", date(2025, 6, 2)).reference_en.startswith("Implementing Decision (EU) 2021/1772")
+    assert adequacy_decision("GB", date(2025, 12, 20)).reference_fr == (
+        "décision de renouvellement de la Commission du 19 décembre 2025")
+    assert adequacy_decision("GB", date(2031, 12, 27)) is not None
+    assert adequacy_decision("GB", date(2031, 12, 28)) is None
+    assert adequacy_decision("IN", date(2026, 1, 1)) is None
+    assert adequacy_decision("FR", date(2026, 1, 1)) is None  # the EEA needs none
+    assert (adequate_for("US", ON, certified=False), adequate_for("US", ON, certified=True)) == (False, True)
+    assert adequate_for("CA", ON, certified=False)
+
+
+def test_remote_access_under_adequacy_names_each_decision_and_its_scope():
+    result = evaluate(editor_case(iaas=iaas_link(remote_access=(RemoteAccess("JP"), RemoteAccess("CA", "adequacy"),
+                                                                RemoteAccess("JP", "adequacy"))),
+                                  processing_facts=processing(transfers=(Transfer("JP"), Transfer("CA")))))
+
+    adequacy = only(result, "sovereignty.remote_access_adequacy")
+    assert (adequacy.link, adequacy.supplier, adequacy.severity) == (2, IAAS, Severity.INFO)
+    assert adequacy.message_fr == (
+        "Nuage Souverain accède aux données depuis un pays tiers couvert par une décision d'adéquation de la "
+        "Commission européenne, qui suffit sans autre garantie (CA : décision 2002/2/CE du 20 décembre 2001, "
+        "organisations commerciales soumises à la LPRPDE ; JP : décision d'exécution (UE) 2019/419 du "
+        "23 janvier 2019, opérateurs privés soumis à l'APPI)."
+    )
+    assert adequacy.message_en == (
+        "Nuage Souverain accesses the data from a third country covered by a European Commission adequacy "
+        "decision, which suffices without other safeguards (CA: Decision 2002/2/EC of 20 December 2001, "
+        "commercial organisations subject to PIPEDA; JP: Implementing Decision (EU) 2019/419 of 23 January "
+        "2019, business operators subject to the APPI)."
+    )
+
+
+def test_remote_access_without_basis_no_longer_claims_there_is_no_decision_for_an_adequate_country():
+    result = evaluate(editor_case(iaas=iaas_link(remote_access=(RemoteAccess("CH"), RemoteAccess("IN"))),
+                                  processing_facts=processing(transfers=(Transfer("CH"), Transfer("IN", "CCT")))))
+
+    without_basis = only(result, "sovereignty.remote_access_without_basis")
+    assert without_basis.message_fr == (
+        "Nuage Souverain accède aux données depuis un pays tiers (IN) qui ne bénéficie d'aucune décision "
+        "d'adéquation en vigueur, sans garanties appropriées documentées (article 46)."
+    )
+    assert codes_of(result) == {"sovereignty.remote_access_without_basis", "sovereignty.remote_access_adequacy"}
+
+
+def test_us_access_without_dpf_certification_asks_to_record_it():
+    result = evaluate(editor_case(iaas=iaas_link(remote_access=(RemoteAccess("US"),)),
+                                  processing_facts=processing(transfers=(Transfer("US"),))))
+
+    dpf = only(result, "sovereignty.remote_access_dpf_check")
+    assert (dpf.severity, dpf.link, dpf.supplier) == (Severity.WARNING, 2, IAAS)
+    assert dpf.message_fr == (
+        "L'accès de Nuage Souverain depuis un pays tiers (US) ne repose sur la décision d'adéquation (US : "
+        "décision d'exécution (UE) 2023/1795 du 10 juillet 2023, organisations certifiées au Data Privacy "
+        "Framework UE–États-Unis) que si Nuage Souverain est certifié au Data Privacy Framework : enregistrez "
+        "sa certification, ou documentez des garanties appropriées (article 46)."
+    )
+    assert result.hosting_status is Status.INCOMPLETE
+
+
+@pytest.mark.parametrize(("country", "dpf_certified", "exposed"), [
+    ("FR", False, False), ("", False, False), ("CH", False, False), ("JP", False, False), ("GB", False, False),
+    ("US", False, True), ("US", True, False), ("IN", False, True), ("CN", True, True),
+])
+def test_exi_30_exposure_only_for_third_countries_without_adequacy(country, dpf_certified, exposed):
+    result = evaluate(editor_case(actors=[supplier(IAAS, country=country, dpf_certified=dpf_certified)]))
+
+    assert ("sovereignty.non_eu_law_unnamed" in codes_of(result)) is exposed
+
+
 def test_storage_countries_are_not_required_from_a_link_without_health_data():
     result = evaluate(editor_case(iaas=iaas_link(stores_health_data=False, storage_countries=())))
 
@@ -414,8 +560,8 @@ def test_expiring_certificate_gives_the_days_left():
 
     expiring = only(result, "evidence.certificate_expiring")
     assert (expiring.link, expiring.supplier) == (2, IAAS)
-    assert "le 02/07/2025 (jours restants : 30)" in expiring.message_fr
-    assert "on 2025-07-02 (days left: 30)" in expiring.message_en
+    assert "est valable jusqu'au 02/07/2025 (jours restants : 30)" in expiring.message_fr
+    assert "is valid until 2025-07-02 (days left: 30)" in expiring.message_en
 
 
 def test_contracts_are_checked_on_direct_suppliers_only():
@@ -444,6 +590,132 @@ def test_transfers_not_listed_are_reported_per_supplier_link():
     assert "(CH, MA)" in not_listed.message_fr
 
 
+# Messages a lawyer would sign
+
+
+def test_own_activity_uncovered_cites_the_court_for_an_editor():
+    result = evaluate(case(EDITOR, links=[link(1, SELF, {5}, stores_health_data=False, storage_countries=()),
+                                          link(2, DATACENTER, {1, 2})],
+                           certificates=[certificate(2, DATACENTER, {1, 2})]))
+
+    uncovered = only(result, "self.activity_not_covered")
+    assert uncovered.message_fr == (
+        "Votre organisation réalise l'activité 5 (administration et exploitation du système d'information) pour "
+        "le compte de ses clients sans certificat HDS valide qui la couvre. Un éditeur de logiciel qui traite, "
+        "stocke ou donne accès aux données de santé de ses clients est lui-même hébergeur et doit être certifié "
+        "pour ce qu'il fait (CA Montpellier, 13 juin 2024, RG n° 22/01303)."
+    )
+    assert uncovered.message_en == (
+        "Your organisation performs activity 5 (administration and operation of the information system) on "
+        "behalf of its customers without a valid HDS certificate covering it. A software editor that processes, "
+        "stores or gives access to its customers' health data is itself a host and must be certified for what "
+        "it does (Montpellier Court of Appeal, 13 June 2024, RG no. 22/01303)."
+    )
+
+
+def test_own_activity_uncovered_speaks_to_a_hospital_as_a_hospital():
+    result = evaluate(case(ESTABLISHMENT, processing_facts=FOR_PATIENTS, links=[link(1, SELF, {1})]))
+
+    uncovered = only(result, "self.activity_not_covered")
+    assert uncovered.message_fr == (
+        "Votre organisation réalise l'activité 1 (mise à disposition et maintien en condition opérationnelle des "
+        "sites physiques) pour le compte des patients eux-mêmes sans certificat HDS valide qui la couvre. Un "
+        "établissement de santé n'est dispensé de certification que pour son propre système d'information et "
+        "les données de ses propres patients : lorsqu'il héberge des données de santé pour le compte d'autrui ou "
+        "des patients eux-mêmes, il est hébergeur pour cette activité."
+    )
+    assert "éditeur" not in uncovered.message_fr and "editor" not in uncovered.message_en
+    assert "(provision and operational maintenance of the physical sites) on behalf of the patients themselves" \
+        in uncovered.message_en
+
+
+@pytest.mark.parametrize(("organisation", "processing_facts", "on_behalf", "noun"), [
+    (HOSTING_PROVIDER, processing(), "pour le compte de ses clients", "Un hébergeur doit être certifié"),
+    (PROFESSIONAL, processing(role="processor", controllers_served=("Clinique",)),
+     "pour le compte des responsables de traitement qu'elle sert", "Un professionnel de santé n'est dispensé"),
+])
+def test_own_activity_uncovered_wording_follows_role_and_kind(organisation, processing_facts, on_behalf, noun):
+    result = evaluate(case(organisation, processing_facts=processing_facts, links=[link(1, SELF, {6})]))
+
+    message = only(result, "self.activity_not_covered").message_fr
+    assert f"(sauvegarde des données de santé) {on_behalf} sans certificat" in message
+    assert noun in message
+
+
+@pytest.mark.parametrize(("organisation", "start_fr", "start_en"), [
+    (PROFESSIONAL, "Les données de vos propres patients sont hébergées sur vos propres équipements : ",
+     "Your own patients' data are hosted on your own equipment: "),
+    (ESTABLISHMENT, "L'établissement héberge les données de ses propres patients sur son propre système "
+                    "d'information : ",
+     "The establishment hosts its own patients' data on its own information system: "),
+    (OrganisationFacts(name="Mutuelle", kind="other"), "Vous hébergez vous-même, pour votre propre compte, les "
+     "données de santé que vous traitez : ", "You host the health data you process yourself, on your own behalf: "),
+])
+def test_self_hosting_sentence_follows_the_organisation_kind(organisation, start_fr, start_en):
+    result = evaluate(case(organisation, processing_facts=processing(hosting_mode="self_hosted", dpia_done=True)))
+
+    self_hosted = only(result, "scope.self_hosted_own_patients")
+    assert self_hosted.message_fr.startswith(start_fr)
+    assert self_hosted.message_en.startswith(start_en)
+
+
+def test_contradiction_lists_the_identifying_categories_as_written():
+    result = evaluate(case(PROFESSIONAL, processing_facts=processing(
+        identifiability="anonymised",
+        data_categories=("Identité", "N° de sécurité sociale", "Coordonnées", "Âge", "Identifiant pseudonyme"))))
+
+    contradiction = only(result, "scope.anonymised_contradiction")
+    assert "(Identité, N° de sécurité sociale, Coordonnées)" in contradiction.message_fr
+    assert "(Identité, N° de sécurité sociale, Coordonnées)" in contradiction.message_en
+
+
+@pytest.mark.parametrize(("category", "identifying"), [
+    ("Identité", True), ("État civil", True), ("Nom et prénom", True), ("Nom de famille", True), ("Full name", True),
+    ("NIR", True), ("INS", True), ("N° de sécurité sociale", True), ("Coordonnées", True), ("Adresse postale", True),
+    ("Téléphone", True), ("E-mail", True), ("Courriel", True),
+    ("Nom du médicament", False), ("Identifiant pseudonyme", False), ("Données de santé", False),
+    ("Tranche d'âge", False), ("Inscription au programme", False),
+])
+def test_identifying_categories_are_read_from_the_register_wording(category, identifying):
+    assert identifying_categories((category,)) == ([category] if identifying else [])
+
+
+def test_missing_art9_condition_names_9_2_h_and_9_3_and_prohibits_nothing():
+    result = evaluate(editor_case(processing_facts=processing(art9_condition=" ")))
+
+    missing = only(result, "register.art9_condition_missing")
+    assert (missing.severity, missing.legal_reference) == (Severity.WARNING, "RGPD art. 9(2)(h) et 9(3)")
+    assert "article 9(2)(h)" in missing.message_fr and "(article 9(3))" in missing.message_fr
+    assert "interdit" not in missing.message_fr and "prohibited" not in missing.message_en
+
+
+def test_establishment_care_dpia_cites_the_cnil_list():
+    result = evaluate(case(ESTABLISHMENT, processing_facts=processing(dpia_required=False),
+                           links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]))
+
+    dpia = only(result, "register.dpia_required_care")
+    assert dpia.legal_reference == "RGPD art. 35(4) ; délibération CNIL n° 2018-327"
+    assert "(délibération CNIL n° 2018-327)" in dpia.message_fr
+
+
+def test_exi_references_name_the_requirement_of_the_v2_referential():
+    references = {CATALOGUE[code].legal_reference for code in RULE_CODES if "EXI" in CATALOGUE[code].legal_reference}
+
+    assert references == {
+        "Référentiel HDS v2, exigence EXI 28",
+        "Référentiel HDS v2, exigence EXI 29 ; RGPD art. 45 et 46",
+        "RGPD art. 45 ; référentiel HDS v2, exigence EXI 29",
+        "Référentiel HDS v2, exigence EXI 30",
+        "CSP art. R.1111-8-8 II ; référentiel HDS v2, exigence EXI 12",
+    }
+
+
+def test_french_messages_write_dates_the_french_way():
+    for spec in CATALOGUE.values():
+        assert "%Y-%m-%d" not in spec.message_fr, spec.code
+        assert "%d/%m/%Y" not in spec.message_en, spec.code
+
+
 # Ordering and output
 
 
@@ -467,10 +739,10 @@ def test_findings_are_ordered_by_severity_link_activity_and_code():
 
     assert [(finding.severity.value, finding.link, finding.activity, finding.code)
             for finding in result.findings] == [
-        ("error", None, None, "register.art9_condition_missing"),
         ("error", 9, None, "evidence.dpa_missing"),
         ("error", 9, 1, "coverage.activity_not_covered"),
         ("error", 9, 5, "coverage.activity_not_covered"),
+        ("warning", None, None, "register.art9_condition_missing"),
         ("warning", None, None, "register.dpia_unknown"),
         ("warning", 3, None, "sovereignty.storage_location_unknown"),
         ("warning", 3, None, "validity.certifier_missing"),

@@ -187,6 +187,17 @@ SELF_HOSTING_DUTIES = {
     "scope.self_hosting_backups",
 }
 V1_DEADLINE = date(2026, 5, 16)
+BEFORE_V2 = date(2024, 3, 1)  # referential v2 was published on 2024-05-16
+V2_MANDATORY = date(2024, 11, 16)
+UK_DECISIONS_LAPSE = date(2031, 12, 27)  # the renewal of 19 December 2025 runs until then
+# The reference chain renewed in 2030, evaluated the day after the UK decisions run out.
+AFTER_UK_DECISIONS = {
+    "on": UK_DECISIONS_LAPSE + DAY,
+    **{f"{part}_certificates": [replace(template, issued_on=date(2030, 1, 2), expires_on=date(2033, 1, 1))]
+       for part, template in (("own", OWN_CERTIFICATE), ("iaas", IAAS_CERTIFICATE), ("backup", BACKUP_CERTIFICATE))},
+}
+ANONYMOUS_CATEGORIES = ("Tranche d'âge", "Diagnostics codés")
+FOR_PATIENTS = processing(hosting_mode="self_hosted", hosts_for_patients=True, dpia_done=True)
 SELF_HOSTED = processing(hosting_mode="self_hosted")
 MANAGED_DATABASE_LINK = link(4, MANAGED_DATABASE, {4}, parent_id=2, exempt_under_parent=True,
                              has_hosting_contract=False, has_dpa=False)
@@ -218,7 +229,7 @@ SCENARIOS = [
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=processing(hosting_mode="self_hosted", art9_condition="")),
-        (NON_COMPLIANT, NOT_APPLICABLE, NON_COMPLIANT),
+        (INCOMPLETE, NOT_APPLICABLE, INCOMPLETE),
         {"scope.self_hosted_own_patients", *SELF_HOSTING_DUTIES, "register.art9_condition_missing"},
         id="professional-self-hosting-register-gap-answers-on-the-register",
     ),
@@ -252,10 +263,50 @@ SCENARIOS = [
         id="pseudonymised-outsourced-to-uncertified-host",
     ),
     pytest.param(
-        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised", art9_condition=""),
+        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised", art9_condition="",
+                                                        data_categories=ANONYMOUS_CATEGORIES),
              links=[link(1, HOST, ALL_ACTIVITIES, has_dpa=False)]),
         (NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE), {"scope.anonymised"},
         id="anonymised",
+    ),
+    # What the user declares is checked against itself
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised"),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.anonymised_contradiction"},
+        id="anonymised-with-identity-is-a-contradiction-not-an-exemption",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised", art9_condition="",
+                                                        data_categories=("NIR", "Diagnostics")),
+             links=[link(1, HOST, ALL_ACTIVITIES, has_dpa=False)]),
+        (NON_COMPLIANT, NON_COMPLIANT, INCOMPLETE),
+        {"scope.anonymised_contradiction", "coverage.activity_not_covered", "evidence.dpa_missing",
+         "register.art9_condition_missing"},
+        id="anonymised-with-nir-is-evaluated-as-personal-data",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(identifiability="anonymised",
+                                                        data_categories=("Adresse e-mail", "Mesures")),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.anonymised_contradiction"},
+        id="anonymised-with-contact-details-is-a-contradiction",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=FOR_PATIENTS, links=[link(1, SELF, ALL_ACTIVITIES)]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"self.activity_not_covered"},
+        id="establishment-hosting-for-patients-own-link-in-scope",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=FOR_PATIENTS, links=[link(1, SELF, ALL_ACTIVITIES)],
+             certificates=[certificate(1, SELF, ALL_ACTIVITIES, source="document", has_document=True)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="establishment-hosting-for-patients-certified-itself",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processing(hosting_mode="self_hosted", hosts_for_patients=True)),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"scope.chain_empty"},
+        id="professional-hosting-for-patients-is-not-self-hosting-own-data",
     ),
     pytest.param(
         case(EDITOR, processing_facts=processing(health_data=False, art9_condition=""),
@@ -423,6 +474,61 @@ SCENARIOS = [
         id="hds-v1-on-2026-05-16",
     ),
     pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="v2", issued_on=BEFORE_V2)],
+                    on=V1_DEADLINE + DAY),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        {"coverage.activity_not_covered", "validity.certificate_v1_obsolete"},
+        id="issued-before-v2-is-v1-whatever-its-label",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=BEFORE_V2)],
+                    on=V1_DEADLINE + DAY),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT),
+        {"coverage.activity_not_covered", "validity.certificate_v1_obsolete"},
+        id="blank-version-issued-before-v2-is-v1",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=V2_MANDATORY - DAY,
+                                                                expires_on=date(2027, 11, 14))],
+                    on=V1_DEADLINE + DAY),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"validity.referential_version_missing"},
+        id="blank-version-issued-in-the-transition-is-missing-information",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=None)],
+                    on=V1_DEADLINE + DAY),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"validity.referential_version_missing"},
+        id="blank-version-issue-date-unknown-is-missing-information",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=V2_MANDATORY - DAY,
+                                                                expires_on=date(2027, 11, 14))]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="blank-version-before-the-v1-deadline-changes-nothing",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="", issued_on=V2_MANDATORY,
+                                                                expires_on=date(2027, 11, 15))],
+                    on=V1_DEADLINE + DAY),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="blank-version-issued-since-2024-11-16-is-v2",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(referential_version="v2.1")], on=V1_DEADLINE + DAY),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="unknown-version-kept-as-data-is-not-v1",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(expires_on=date(2027, 12, 3))]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"validity.certificate_period_too_long"},
+        id="certificate-spanning-more-than-three-years",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(expires_on=date(2027, 12, 2))]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="certificate-spanning-exactly-three-years",
+    ),
+    pytest.param(
         editor_case(iaas_certificates=[iaas_certificate(certifier=" ")]),
         (INCOMPLETE, INCOMPLETE, COMPLIANT), {"validity.certifier_missing"},
         id="certifier-missing",
@@ -495,8 +601,14 @@ SCENARIOS = [
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("CH", "adequacy"), RemoteAccess("DE"))),
                     processing_facts=processing(transfers=(Transfer("CH"),))),
-        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.remote_access_adequacy"},
         id="remote-access-under-adequacy",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("CH"), RemoteAccess("JP"), RemoteAccess("GB"))),
+                    processing_facts=processing(transfers=(Transfer("CH"), Transfer("JP"), Transfer("GB")))),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.remote_access_adequacy"},
+        id="remote-access-from-adequate-countries-needs-no-typed-basis",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "safeguards"),)),
@@ -507,8 +619,32 @@ SCENARIOS = [
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("US", "adequacy"),)),
                     processing_facts=processing(transfers=(Transfer("US"),))),
-        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.remote_access_dpf_check"},
-        id="remote-access-from-us-under-dpf",
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"sovereignty.remote_access_dpf_check"},
+        id="remote-access-from-us-dpf-certification-not-recorded",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("US"),)),
+                    processing_facts=processing(transfers=(Transfer("US"),)),
+                    actors=[supplier(IAAS, dpf_certified=True)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.remote_access_adequacy"},
+        id="remote-access-from-us-dpf-certified",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("US", "safeguards"),)),
+                    processing_facts=processing(transfers=(Transfer("US", "CCT 2021/914"),))),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="remote-access-from-us-under-safeguards-needs-no-dpf",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(remote_access=(RemoteAccess("GB"),)),
+                    processing_facts=processing(transfers=(Transfer("GB", "CCT 2021/914"),)), **AFTER_UK_DECISIONS),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"sovereignty.remote_access_without_basis"},
+        id="remote-access-from-gb-after-its-decisions-lapse",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(storage_countries=("AX", "FI"))),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="health-data-stored-in-aland-is-eu",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, subject_to_non_eu_law=True)]),
@@ -530,6 +666,16 @@ SCENARIOS = [
         editor_case(actors=[supplier(IAAS, country="US")]),
         (COMPLIANT, COMPLIANT, COMPLIANT), {"sovereignty.non_eu_law_unnamed"},
         id="supplier-seated-outside-eea-is-exposed-to-non-eu-law",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, country="CH")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="supplier-seated-in-an-adequate-country-raises-no-exi-30-warning",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, country="US", dpf_certified=True)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="supplier-seated-in-us-dpf-certified-raises-no-exi-30-warning",
     ),
     # Evidence
     pytest.param(
@@ -570,8 +716,36 @@ SCENARIOS = [
     # Register
     pytest.param(
         editor_case(processing_facts=processing(art9_condition="")),
-        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.art9_condition_missing"},
-        id="art9-condition-missing",
+        (INCOMPLETE, COMPLIANT, INCOMPLETE), {"register.art9_condition_missing"},
+        id="art9-condition-missing-is-missing-information",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.dpia_required_care"},
+        id="establishment-care-requires-a-dpia-whatever-the-flag",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=processing(dpia_required=None),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.dpia_required_care"},
+        id="establishment-care-dpia-need-known-without-assessment",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=processing(dpia_done=True),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="establishment-care-with-dpia-done",
+    ),
+    pytest.param(
+        case(ESTABLISHMENT, processing_facts=processing(data_subject_categories=("Salariés",)),
+             links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="establishment-processing-about-staff-is-not-care",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)], certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="professional-practising-alone-is-exempt-from-the-dpia",
     ),
     pytest.param(
         editor_case(processing_facts=processing(dpia_required=True, dpia_done=False)),
@@ -624,6 +798,11 @@ SCENARIOS = [
         editor_case(processing_facts=processing(transfers=(Transfer("IN"), Transfer("CH")))),
         (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.transfer_safeguard_missing"},
         id="transfer-listed-without-safeguard",
+    ),
+    pytest.param(
+        editor_case(processing_facts=processing(transfers=(Transfer("GB"),)), **AFTER_UK_DECISIONS),
+        (NON_COMPLIANT, COMPLIANT, NON_COMPLIANT), {"register.transfer_safeguard_missing"},
+        id="transfer-listed-to-gb-after-its-decisions-lapse",
     ),
     pytest.param(
         editor_case(iaas=iaas_link(remote_access=(RemoteAccess("IN", "safeguards"),))),

@@ -108,6 +108,14 @@ def proven_exemption(tenant):
 
 
 def anonymised_statistics(tenant):
+    processing = builders.processing("Statistiques", identifiability="anonymised",
+                                     data_categories=["Tranche d'âge", "Diagnostics codés"])
+    builders.link(processing, builders.supplier("Nuage"), activities=[1, 2, 3])
+    return processing
+
+
+def anonymised_with_identity(tenant):
+    """"Anonymised" with the identity among the categories: evaluated as the personal data they are."""
     processing = builders.processing("Statistiques", identifiability="anonymised")
     builders.link(processing, builders.supplier("Nuage"), activities=[1, 2, 3])
     return processing
@@ -115,7 +123,87 @@ def anonymised_statistics(tenant):
 
 def hosting_mode_unknown(tenant):
     _set_kind(tenant, "health_establishment")
-    return builders.processing("Laboratoire", hosting_mode="")
+    return builders.processing("Laboratoire", hosting_mode="", dpia_done=True)
+
+
+def establishment_care_without_dpia(tenant):
+    """The register says no DPIA is required; the CNIL list says patient care by an establishment needs one."""
+    _set_kind(tenant, "health_establishment")
+    iaas = builders.supplier("Nuage Souverain")
+    _documented(iaas, [1, 2, 3, 4, 5, 6], "HDS-IAAS")
+    processing = builders.processing("Dossier patient informatisé", dpia_required=False)
+    builders.link(processing, iaas, activities=[1, 2, 3, 4, 5, 6])
+    return processing
+
+
+def establishment_portal_for_patients(tenant):
+    """A patient portal run on the establishment's own servers hosts for the patients: its own link is in scope."""
+    _set_kind(tenant, "health_establishment")
+    processing = builders.processing("Portail patients", hosting_mode="self_hosted", hosts_for_patients=True,
+                                     dpia_done=True)
+    builders.link(processing, None, activities=[1, 2, 5, 6])
+    return processing
+
+
+def v1_certificate_by_its_dates(tenant):
+    """Typed "V1 (2018)", stored "v1", issued before v2 existed: it stopped counting on 2026-05-16."""
+    iaas = builders.supplier("Nuage Souverain")
+    certificate = builders.certificate(iaas, activities=[1, 2, 3, 4], certificate_number="HDS-2018",
+                                       referential_version="V1 (2018)", issued_on=date(2024, 3, 1),
+                                       expires_on=date(2027, 2, 28))
+    assert certificate.referential_version == "v1"
+    builders.evidence("hds_certificate", supplier=iaas, certificate=certificate)
+    builders.evidence("hosting_contract", supplier=iaas)
+    builders.evidence("dpa", supplier=iaas)
+    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    processing = builders.processing("Téléconsultation")
+    builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    return processing
+
+
+def blank_version_issued_before_v2(tenant):
+    """No version typed, issued before 2024-05-16: v1, whatever the blank says."""
+    iaas = builders.supplier("Nuage Souverain")
+    _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
+    services.certificate_update(certificate=iaas.certificates.get(), actor=ACTOR, referential_version="",
+                                issued_on=date(2024, 5, 15), expires_on=date(2027, 5, 14))
+    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    processing = builders.processing("Téléconsultation")
+    builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    return processing
+
+
+def registry_copy_of_a_2018_certificate(tenant):
+    """The ANS list writes "référentiel 2018": the copy reads v1, so it no longer counts."""
+    host = builders.registry_host("Estérel Hébergement Santé", "HDS-EST", activities=[1, 2, 3, 4],
+                                  referential_version="référentiel 2018", issued_on=date(2024, 1, 10),
+                                  expires_on=date(2027, 1, 9))
+    supplier = builders.supplier("Estérel Hébergement Santé")
+    services.supplier_registry_match_confirm(supplier=supplier, actor=ACTOR, host=host)
+    assert supplier.certificates.get().referential_version == "v1"
+    builders.evidence("hosting_contract", supplier=supplier)
+    builders.evidence("dpa", supplier=supplier)
+    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    processing = builders.processing("Dossier")
+    builders.link(processing, supplier, activities=[1, 2, 3, 4])
+    return processing
+
+
+def us_access_without_then_with_dpf(tenant, *, dpf_certified):
+    iaas = builders.supplier("Nuage Transatlantique", dpf_certified=dpf_certified)
+    _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
+    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    processing = builders.processing("Téléconsultation", transfers=[{"country": "US", "safeguard": ""}])
+    builders.link(processing, iaas, activities=[1, 2, 3, 4], remote_access=[{"country": "US", "basis": ""}])
+    return processing
+
+
+def us_access_dpf_not_recorded(tenant):
+    return us_access_without_then_with_dpf(tenant, dpf_certified=False)
+
+
+def us_access_dpf_recorded(tenant):
+    return us_access_without_then_with_dpf(tenant, dpf_certified=True)
 
 
 def confirmed_host_removed_from_the_list(tenant):
@@ -148,7 +236,22 @@ SCENARIOS = [
     (unproven_exemption, "non_compliant", {"coverage.exemption_unproven", "registry.not_found"}),
     (proven_exemption, "compliant", {"coverage.exempt_under_parent", "registry.not_found"}),
     (anonymised_statistics, "not_applicable", {"scope.anonymised"}),
+    (anonymised_with_identity, "non_compliant", {
+        "scope.anonymised_contradiction", "coverage.activity_not_covered", "evidence.hosting_contract_missing",
+        "evidence.dpa_missing", "backup.none_recorded"}),
     (hosting_mode_unknown, "incomplete", {"scope.hosting_mode_unknown"}),
+    (establishment_care_without_dpia, "non_compliant", {"register.dpia_required_care", "registry.not_found"}),
+    (establishment_portal_for_patients, "non_compliant", {"self.activity_not_covered"}),
+    (v1_certificate_by_its_dates, "non_compliant", {
+        "coverage.activity_not_covered", "validity.certificate_v1_obsolete", "backup.none_recorded"}),
+    (blank_version_issued_before_v2, "non_compliant", {
+        "coverage.activity_not_covered", "validity.certificate_v1_obsolete", "backup.none_recorded"}),
+    (registry_copy_of_a_2018_certificate, "non_compliant", {
+        "coverage.activity_not_covered", "validity.certificate_v1_obsolete", "backup.none_recorded"}),
+    (us_access_dpf_not_recorded, "incomplete", {
+        "sovereignty.remote_access_dpf_check", "registry.not_found", "backup.none_recorded"}),
+    (us_access_dpf_recorded, "compliant", {
+        "sovereignty.remote_access_adequacy", "registry.not_found", "backup.none_recorded"}),
     # The copy of the published certificate still covers 3-4, but the host's removal is an error.
     (confirmed_host_removed_from_the_list, "non_compliant", {"registry.host_removed", "backup.none_recorded"}),
 ]

@@ -1,9 +1,12 @@
 """Compliance services: validation with stable codes, one audit event per write, re-evaluation after commit."""
 
+import importlib
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from compliance import services
 from compliance.models import (
@@ -351,3 +354,41 @@ def test_reevaluation_runs_after_commit_and_records_history(tenant, django_captu
             ("non_compliant", "compliant", ["registry.not_found"],
              ["coverage.activity_not_covered", "evidence.dpa_missing", "evidence.hosting_contract_missing"]),
         ]
+
+
+def test_certificate_writes_store_the_referential_normalised_and_audit_the_normalised_change(tenant):
+    with tenant.context():
+        supplier = builders.supplier()
+        created = builders.certificate(supplier, referential_version="V1 (2018)", issued_on=date(2024, 3, 1),
+                                       expires_on=date(2027, 2, 28))
+        updated = services.certificate_update(certificate=created, actor=ACTOR, referential_version="référentiel 2024")
+        unchanged = _last_event()
+        services.certificate_update(certificate=created, actor=ACTOR, referential_version="HDS v2")
+
+        assert Certificate.objects.get(pk=created.pk).referential_version == "v2"
+        assert (updated.referential_version, unchanged.changes) == ("v2", {"referential_version": ["v1", "v2"]})
+        assert _last_event() == unchanged  # "HDS v2" is v2: nothing changed, nothing audited
+
+
+def test_the_migration_normalises_the_referentials_already_stored_in_every_organisation(tenant, other_tenant):
+    migration = importlib.import_module("compliance.migrations.0002_law_facts")
+    # The models as the migration sees them: plain managers, no organisation context needed.
+    apps = MigrationExecutor(connection).loader.project_state(("compliance", "0002_law_facts")).apps
+    typed = {"2018": "v1", "V1 (2018)": "v1", "1.0": "v1", "2.0": "v2", "v2": "v2", "v2.1": "v2.1", "": ""}
+    ids = {}
+    for owner in (tenant, other_tenant):
+        with owner.context():
+            supplier = builders.supplier()
+            for index, version in enumerate(typed):
+                certificate = builders.certificate(supplier, certificate_number=f"C-{index}")
+                Certificate.objects.filter(pk=certificate.pk).update(referential_version=version)  # as stored before
+                ids[(owner.organisation.pk, certificate.pk)] = typed[version]
+
+    migration.normalise_referential_versions(apps, type("SchemaEditor", (), {"connection": connection})())
+
+    stored = {}
+    for owner in (tenant, other_tenant):
+        with owner.context():
+            stored.update({(owner.organisation.pk, pk): version
+                           for pk, version in Certificate.objects.values_list("pk", "referential_version")})
+    assert stored == ids

@@ -666,6 +666,24 @@ def test_parse_date_rejects(value, message):
         ("ISO 27001", "ISO 27001"),
         ("  V2.1   bêta ", "V2.1 bêta"),
         ("", ""),
+        ("   ", ""),
+        # Every spelling found in the wild (HDS.md, "The v1 → v2 transition as dates").
+        ("1", "v1"),
+        ("1.0", "v1"),
+        ("v1-2018", "v1"),
+        ("V1 (2018)", "v1"),
+        ("référentiel 2018", "v1"),
+        ("Référentiel HDS v1 (2018)", "v1"),
+        ("HDS V. 1", "v1"),
+        ("2", "v2"),
+        ("V2 (2024)", "v2"),
+        ("v2-2024", "v2"),
+        # Kept as data: a minor version, a year contradicting the number, anything else.
+        ("v2.1", "v2.1"),
+        ("v1.1", "v1.1"),
+        ("V1 (2024)", "V1 (2024)"),
+        ("3", "3"),
+        ("HDS", "HDS"),
     ],
 )
 def test_normalise_referential_version(text, expected):

@@ -7,22 +7,30 @@ served, categories of processing, security measures); the legal basis, art. 9 co
 DPIA are the controller's.
 
 A missing field is a warning marking missing information (the processing may be fine, the
-register does not show it). Two gaps are errors because they show the processing itself is not
-lawful as recorded: health data without an art. 9(2) condition (art. 9(1) prohibits it
-otherwise) and a DPIA required but not done. A transfer listed to a third country that has
-neither an adequacy decision nor a safeguard is an error (art. 44 to 46). Conversely a supplier
-storing data in, or accessing them from, a third country that the register does not list is
-missing information.
+register does not show it). That includes a blank art. 9(2) condition: it proves no condition
+is missing, only that the register does not name it (for care, 9(2)(h) with professional
+secrecy, 9(3), usually applies). A DPIA required but not done is an error: it shows the
+processing is not lawful as recorded (art. 35(1)). The CNIL list (art. 35(4), délibération
+n° 2018-327) requires one for patient care by health establishments: for an establishment's
+care processing it is required whatever the register's flag says. A processing is taken as
+care when it holds health data as controller and its data subjects, when recorded, include
+patients (a professional practising alone is exempt, délibération n° 2019-118, and is not an
+establishment). A transfer listed to a third country that has neither an adequacy decision in
+force nor a safeguard is an error (art. 44 to 46). Conversely a supplier storing data in, or
+accessing them from, a third country that the register does not list is missing information.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..adequacy import adequacy_decision
 from ..findings import Finding, make_finding
-from ..geography import ADEQUACY_COUNTRIES, EEA
-from ..inputs import Role
+from ..geography import EEA
+from ..inputs import OrganisationKind, ProcessingFacts, Role
+from ..text import fold
 
 if TYPE_CHECKING:
     from ..chain import Chain
@@ -37,6 +45,10 @@ CONTROLLER_FIELDS = (
     ("security_measures", "register.security_measures_missing"),
     ("legal_basis", "register.legal_basis_missing"),
 )
+# Data subjects of patient care, matched on words of the folded text ("Patients", "résidents de
+# l'EHPAD", "usagers", "personnes prises en charge", "patients").
+CARE_SUBJECTS = re.compile(r"\b(?:patient|resident|usager|malade|hospitalise|pris(?:e|es)? en charge|care recipient)")
+
 PROCESSOR_FIELDS = (
     ("controller_contact", "register.contact_missing"),
     ("controllers_served", "register.controllers_served_missing"),
@@ -56,16 +68,13 @@ def check(chain: Chain) -> Iterator[Finding]:
     if controller:
         if processing.health_data and not processing.art9_condition.strip():
             yield make_finding("register.art9_condition_missing")
-        if processing.dpia_required is None:
-            yield make_finding("register.dpia_unknown")
-        elif processing.dpia_required and not processing.dpia_done:
-            yield make_finding("register.dpia_missing")
+        yield from _dpia_findings(chain)
 
     unprotected = sorted({
         transfer.country
         for transfer in processing.transfers
         if transfer.country not in EEA
-        and transfer.country not in ADEQUACY_COUNTRIES
+        and adequacy_decision(transfer.country, chain.on) is None
         and not transfer.safeguard.strip()
     })
     if unprotected:
@@ -82,6 +91,26 @@ def check(chain: Chain) -> Iterator[Finding]:
                 "register.transfer_not_listed", link=link.id, supplier=view.supplier,
                 actor=view.actor.name, countries=", ".join(unlisted),
             )
+
+
+def _dpia_findings(chain: Chain) -> Iterator[Finding]:
+    processing = chain.processing
+    if is_establishment_care(chain.organisation.kind, processing):
+        if not processing.dpia_done:
+            yield make_finding("register.dpia_required_care")
+    elif processing.dpia_required is None:
+        yield make_finding("register.dpia_unknown")
+    elif processing.dpia_required and not processing.dpia_done:
+        yield make_finding("register.dpia_missing")
+
+
+def is_establishment_care(kind: OrganisationKind, processing: ProcessingFacts) -> bool:
+    """A health establishment's patient-care processing (on the CNIL list of délibération
+    n° 2018-327): health data as controller, patients among the data subjects when recorded."""
+    if kind is not OrganisationKind.HEALTH_ESTABLISHMENT or not processing.health_data:
+        return False
+    subjects = [fold(category) for category in processing.data_subject_categories if category.strip()]
+    return not subjects or any(CARE_SUBJECTS.search(subject) for subject in subjects)
 
 
 def _is_blank(value: str | tuple[str, ...]) -> bool:

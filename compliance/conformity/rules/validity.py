@@ -7,9 +7,19 @@ invalid certificate never covers an activity; when an activity ends up uncovered
 certificate of the same actor that lists it is reported with its number and the reason, once
 per link.
 
+The referential is decided by the facts, not by the label (`referential_of`): referential v2
+was published on 2024-05-16 (arrêté of 26 April 2024), so a certificate issued before that
+date is v1 whatever its version field says; from 2024-11-16 new certifications are v2, so a
+certificate issued since then with no version recorded is v2. A blank version on a certificate
+issued in between (or on a certificate whose issue date is unknown) leaves the referential
+unknown: after 2026-05-16 that is missing information (`validity.referential_version_missing`),
+before it the referential changes nothing.
+
 A certificate used for coverage whose certification body is not named still covers (the
 certificate itself exists) but is reported as missing information (`validity.certifier_missing`):
-only an accredited body may issue it, which cannot be checked without its name.
+only an accredited body may issue it, which cannot be checked without its name. One whose
+recorded dates span more than three years is reported too (`validity.certificate_period_too_long`):
+an HDS certificate is issued for three years, so its real end date is not known.
 """
 
 from __future__ import annotations
@@ -18,20 +28,36 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..findings import Finding, make_finding
+from ..findings import Finding, Localised, make_finding
 from ..inputs import CertificateFacts, CertificateStatus
 from ..views import Outcome
 
 if TYPE_CHECKING:
     from ..chain import Chain
 
+V2_PUBLISHED_ON = date(2024, 5, 16)
+"""Referential v2 published (arrêté of 26 April 2024): a certificate issued before is v1."""
+V2_MANDATORY_FROM = date(2024, 11, 16)
+"""New certifications are v2 from this date."""
 V1_ACCEPTED_UNTIL = date(2026, 5, 16)
+"""The last day a v1 certificate counts."""
+CERTIFICATE_YEARS = 3
+
+V1, V2 = "v1", "v2"
 
 
-def is_referential_v1(version: str) -> bool:
-    """True for "v1", "V1", "1", "1.0", "v1.1"... (the version is kept as written)."""
-    number = version.strip().lower().removeprefix("hds").strip().removeprefix("v").strip()
-    return number == "1" or number.startswith("1.")
+def referential_of(certificate: CertificateFacts) -> str | None:
+    """"v1" or "v2" as the facts decide, the recorded version when the facts leave it (a
+    notation kept as data, such as "v2.1"), or None when nothing tells."""
+    issued_on = certificate.issued_on
+    if issued_on is not None and issued_on < V2_PUBLISHED_ON:
+        return V1
+    version = certificate.referential_version.strip()
+    if version:
+        return version
+    if issued_on is not None and issued_on >= V2_MANDATORY_FROM:
+        return V2
+    return None
 
 
 def certificate_problems(certificate: CertificateFacts, on: date) -> tuple[str, ...]:
@@ -45,7 +71,7 @@ def certificate_problems(certificate: CertificateFacts, on: date) -> tuple[str, 
         problems.append("validity.certificate_expired")
     if certificate.issued_on is not None and certificate.issued_on > on:
         problems.append("validity.certificate_not_yet_valid")
-    if on > V1_ACCEPTED_UNTIL and is_referential_v1(certificate.referential_version):
+    if on > V1_ACCEPTED_UNTIL and referential_of(certificate) == V1:
         problems.append("validity.certificate_v1_obsolete")
     return tuple(problems)
 
@@ -60,8 +86,7 @@ def check(chain: Chain) -> Iterator[Finding]:
                 if certificate.id in reported:
                     continue
                 reported.add(certificate.id)
-                if not certificate.certifier.strip():
-                    yield make_finding("validity.certifier_missing", number=certificate.number, **context)
+                yield from _used_certificate_findings(certificate, chain.on, context)
                 continue
             if resolution.outcome is Outcome.PARENT:
                 continue
@@ -73,7 +98,43 @@ def check(chain: Chain) -> Iterator[Finding]:
                     continue
                 reported.add(certificate.id)
                 for code in problems:
+                    obsolete = code == "validity.certificate_v1_obsolete"
+                    reason = {"v1_reason": _v1_reason(certificate)} if obsolete else {}
                     yield make_finding(
                         code, number=certificate.number, expires_on=certificate.expires_on,
-                        issued_on=certificate.issued_on, **context,
+                        issued_on=certificate.issued_on, **reason, **context,
                     )
+
+
+def _used_certificate_findings(certificate: CertificateFacts, on: date, context: dict) -> Iterator[Finding]:
+    """What a valid certificate used for coverage leaves unknown: its certifier, its referential
+    once only v2 counts, its real end date."""
+    if not certificate.certifier.strip():
+        yield make_finding("validity.certifier_missing", number=certificate.number, **context)
+    if on > V1_ACCEPTED_UNTIL and referential_of(certificate) is None:
+        yield make_finding("validity.referential_version_missing", number=certificate.number, **context)
+    issued_on = certificate.issued_on
+    if issued_on is not None and certificate.expires_on > _years_after(issued_on, CERTIFICATE_YEARS):
+        yield make_finding(
+            "validity.certificate_period_too_long", number=certificate.number, issued_on=issued_on,
+            expires_on=certificate.expires_on, **context,
+        )
+
+
+def _v1_reason(certificate: CertificateFacts) -> Localised:
+    issued_on = certificate.issued_on
+    if issued_on is not None and issued_on < V2_PUBLISHED_ON:
+        return Localised(
+            f"délivré le {issued_on:%d/%m/%Y}, avant la publication du référentiel v2 le "
+            f"{V2_PUBLISHED_ON:%d/%m/%Y}",
+            f"issued on {issued_on:%Y-%m-%d}, before referential v2 was published on {V2_PUBLISHED_ON:%Y-%m-%d}",
+        )
+    return Localised("version enregistrée : v1", "recorded version: v1")
+
+
+def _years_after(day: date, years: int) -> date:
+    """The same day `years` later (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

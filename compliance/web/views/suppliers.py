@@ -30,7 +30,7 @@ def supplier_list(request):
 
 
 SUPPLIER_INITIAL_FIELDS = ("name", "siren", "siret", "vat_number", "country", "subject_to_non_eu_law", "non_eu_laws",
-                           "non_eu_law_mitigations", "transparency_url")
+                           "non_eu_law_mitigations", "transparency_url", "dpf_certified")
 
 
 @organisation_view(Perm.WRITE)

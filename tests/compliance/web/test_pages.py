@@ -186,6 +186,26 @@ def test_creating_a_processing_stores_the_art30_fields_and_opens_its_chain(owner
         assert AuditEvent.objects.order_by("-seq").first().action == "processing.created"
 
 
+def test_the_processing_form_records_hosting_for_patients(owner_client, tenant):
+    owner_client.post(page_url(tenant, "traitements/nouveau/"), {**REGISTER_FORM, "hosts_for_patients": "on"})
+    with tenant.context():
+        processing = Processing.objects.get()
+    assert processing.hosts_for_patients is True
+    form = html(owner_client.get(page_url(tenant, f"traitements/{processing.pk}/modifier/")))
+    assert "Hébergement pour le compte des patients eux-mêmes" in form
+    assert re.search(r'<input type="checkbox" name="hosts_for_patients" [^>]*checked', form)
+
+
+def test_activity_labels_are_the_engine_words_in_each_language(owner_client, tenant):
+    with tenant.context():
+        processing = builders.processing()
+    url = page_url(tenant, f"traitements/{processing.pk}/chaine/")
+    assert "1 — Mise à disposition et maintien en condition opérationnelle des sites physiques" in html(
+        owner_client.get(url))
+    owner_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "1 — Provision and operational maintenance of the physical sites" in html(owner_client.get(url))
+
+
 @pytest.mark.parametrize("change, field, message", [
     ({"name": ""}, "name", "Ce champ est obligatoire."),
     ({"transfers": "ZZ: rien"}, "transfers", "« ZZ » n'est pas un code pays ISO 3166 (deux lettres, ex. FR)."),
@@ -357,6 +377,18 @@ def test_supplier_form_errors(owner_client, tenant, change, field, message):
         assert Supplier.objects.count() == 0
 
 
+def test_the_supplier_form_records_the_dpf_certification(owner_client, tenant):
+    form = html(owner_client.get(page_url(tenant, "fournisseurs/nouveau/")))
+    assert "Certifié au Data Privacy Framework UE–États-Unis" in form
+    owner_client.post(page_url(tenant, "fournisseurs/nouveau/"),
+                      {"name": "Cloud Transatlantique", "country": "US", "dpf_certified": "on"})
+    with tenant.context():
+        supplier = Supplier.objects.get()
+    assert supplier.dpf_certified is True
+    edit = html(owner_client.get(page_url(tenant, f"fournisseurs/{supplier.pk}/modifier/")))
+    assert re.search(r'<input type="checkbox" name="dpf_certified" [^>]*checked', edit)
+
+
 def test_confirming_and_rejecting_the_match(owner_client, tenant, django_capture_on_commit_callbacks):
     host = registry_host("Nuage Santé Hébergement", "HDS-NSH-2025")
     with tenant.context():
@@ -462,6 +494,18 @@ def test_adding_a_certificate_with_its_document(owner_client, tenant, media):
             "document", evidence, frozenset({1, 2}))
         assert (evidence.kind, evidence.supplier, evidence.title, evidence.valid_until) == (
             "hds_certificate", supplier, "Certificat HDS-42", date(2028, 1, 9))
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("V1 (2018)", "v1"), ("référentiel 2018", "v1"), ("2.0", "v2"),
+                                              ("v2.1", "v2.1")])
+def test_the_certificate_form_stores_the_referential_normalised(owner_client, tenant, media, typed, stored):
+    owner_client.post(page_url(tenant, "certificats/nouveau/"), {
+        "holder": "self", "kind": "hds", "activities": ["5"], "certificate_number": "HDS-OWN", "certifier": "LNE",
+        "referential_version": typed, "issued_on": "2025-01-10", "expires_on": "2028-01-09", "status": "valid",
+        "document": SimpleUploadedFile("certificat.pdf", minimal_pdf("HDS-OWN")),
+    })
+    with tenant.context():
+        assert Certificate.objects.get().referential_version == stored
 
 
 def test_the_organisation_own_certificate_and_a_refused_one(owner_client, tenant, media):
