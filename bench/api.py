@@ -53,6 +53,8 @@ ROWS = [
     ("summary", "GET …/conformity/ (summary)", "/api/v1/orgs/{slug}/conformity/", "token", 0.5),
     ("conformity", "GET …/processings/{id}/conformity/", "/api/v1/orgs/{slug}/processings/{processing}/conformity/",
      "token", 0.5),
+    ("conformity_304", "same, If-None-Match (304)", "/api/v1/orgs/{slug}/processings/{processing}/conformity/",
+     "token-etag", 0.5),
     ("dashboard", "page: dashboard /o/{org}/", "/o/{slug}/", "session", 0.2),
     ("supplier_page", "page: suppliers /o/{org}/fournisseurs/", "/o/{slug}/fournisseurs/", "session", 0.2),
 ]
@@ -166,13 +168,15 @@ setup = json.loads({setup!r})
 counts = {{}}
 for key, path, auth in {rows!r}:
     client = Client(HTTP_HOST="127.0.0.1")
-    headers = {{"Authorization": "Bearer " + setup["token"]}} if auth == "token" else {{}}
+    headers = {{"Authorization": "Bearer " + setup["token"]}} if auth.startswith("token") else {{}}
     if auth == "session":
         client.cookies["sessionid"] = setup["session"]
-    client.get(path, headers=headers)
+    first = client.get(path, headers=headers)
+    if auth == "token-etag":
+        headers["If-None-Match"] = first["ETag"]
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path, headers=headers)
-    assert response.status_code == 200, (path, response.status_code)
+    assert response.status_code == (304 if auth == "token-etag" else 200), (path, response.status_code)
     counts[key] = len(queries)
 print(json.dumps(counts))
 """
@@ -200,15 +204,16 @@ def start_gunicorn(env, port: int, app: str, *extra: str) -> subprocess.Popen:
     )
 
 
-def wait_until_serving(url: str, headers: dict[str, str]) -> None:
+def wait_until_serving(url: str, headers: dict[str, str], expected: int = 200) -> str:
+    """Wait for the URL to answer ``expected``; returns its ETag (if any)."""
     import httpx
 
     deadline = time.monotonic() + 60
     while True:
         try:
             response = httpx.get(url, headers=headers, timeout=10)
-            if response.status_code == 200:
-                return
+            if response.status_code == expected:
+                return response.headers.get("ETag", "")
             raise SystemExit(f"{url} answered {response.status_code}: {response.text[:500]}")
         except httpx.TransportError:
             pass
@@ -241,6 +246,8 @@ def run_wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -
 def headers_for(auth: str, setup: dict) -> dict[str, str]:
     if auth == "token":
         return {"Authorization": f"Bearer {setup['token']}"}
+    if auth == "token-etag":
+        return {"Authorization": f"Bearer {setup['token']}", "If-None-Match": setup["etag"]}
     if auth == "session":
         return {"Cookie": f"sessionid={setup['session']}"}
     return {}
@@ -291,7 +298,11 @@ def main() -> None:
             wait_until_serving(bare_url, {})
             urls = {key: f"http://127.0.0.1:{app_port}{paths[key]}" for key in paths}
             for key, _l, _p, auth, _g in rows:
-                wait_until_serving(urls[key], headers_for(auth, setup))
+                if auth == "token-etag":
+                    setup["etag"] = wait_until_serving(urls[key], headers_for("token", setup))
+                    wait_until_serving(urls[key], headers_for(auth, setup), expected=304)
+                else:
+                    wait_until_serving(urls[key], headers_for(auth, setup))
             runs: dict[str, list[dict]] = {"bare": [], **{key: [] for key, *_ in rows}}
             for _round in range(args.rounds):
                 run_wrk(bare_url, {}, 2, args.connections)  # warm-up

@@ -52,6 +52,7 @@ from hds_platform.api.base import (
     OrganisationModelViewSet,
     OrganisationViewMixin,
 )
+from hds_platform.api.conditional import conditional_response
 from hds_platform.api.pagination import only_paging
 from registry.models import CertifiedHost
 
@@ -240,12 +241,14 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
         if request.method == "GET":
             body = readers.conformity_body(int(pk))
             if body is not None:
-                return Response(body)
+                return conditional_response(request, body)
             result = selectors.conformity_result(pk)
             if result is not None:
-                return Response(ConformityResultSerializer(result).data)
+                return conditional_response(request, ConformityResultSerializer(result).data)
         processing = get_object_or_404(Processing.objects.all(), pk=pk)
         result = evaluation.evaluate_processing(processing, force=request.method == "POST")
+        if request.method == "GET":
+            return conditional_response(request, ConformityResultSerializer(result).data)
         return Response(ConformityResultSerializer(result).data)
 
     @extend_schema(request=None, responses=ConformityStatusChangeSerializer(many=True),
@@ -303,7 +306,7 @@ class ConformitySummaryView(OrganisationViewMixin, APIView):
     @extend_schema(responses=ConformitySummarySerializer,
                    summary="Organisation summary: counts by status, most frequent findings, certificates expiring")
     def get(self, request, *args, **kwargs):
-        return Response(readers.summary_body(selectors.conformity_summary()))
+        return conditional_response(request, readers.summary_body(selectors.conformity_summary()))
 
 
 # Evidence ------------------------------------------------------------------------------------
