@@ -51,16 +51,17 @@ def suppliers(queryset: QuerySet[Supplier] | None = None, *, today: date | None 
     )
 
 
-SUPPLIER_ROW_FIELDS = (
-    "id", "name", "siren", "siret", "vat_number", "country", "registry_match_status", "registry_host_id",
-    "registry_match_score", "registry_match_method", "registry_rejected_hosts", "subject_to_non_eu_law",
-    "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "created_at", "updated_at",
+SUPPLIER_ROW_EXTRAS = (
+    "registry_match_status", "registry_host_id", "registry_host__name", "registry_match_score",
+    "registry_match_method", "registry_rejected_hosts", "certificates_valid", "certificates_expiring",
+    "certificates_invalid", "next_expiry", "host_certificate_id", "host_certificate_number", "host_activities",
+    "host_expires_on",
 )
 
 
-def _supplier_rows(*, today: date, horizon: date) -> QuerySet:
-    """What :func:`suppliers` reads, as plain rows: the host's current certificate (the one
-    expiring last) comes from subqueries instead of a prefetch."""
+def _supplier_rows(fields: tuple[str, ...], *, today: date, horizon: date) -> QuerySet:
+    """What :func:`suppliers` reads, as plain rows (``fields`` and :data:`SUPPLIER_ROW_EXTRAS`):
+    the host's current certificate (the one expiring last) comes from subqueries, not a prefetch."""
     valid = Q(certificates__status=CertificateStatus.VALID, certificates__expires_on__gte=today)
     expiring = Q(certificates__expires_on__lte=horizon)
     current = HostCertificate.objects.filter(host=OuterRef("registry_host_id"), current=True).order_by(
@@ -77,20 +78,24 @@ def _supplier_rows(*, today: date, horizon: date) -> QuerySet:
             host_expires_on=Subquery(current.values("expires_on")[:1]),
         )
         .order_by("name", "id")
-        .values(*SUPPLIER_ROW_FIELDS, "registry_host__name", "certificates_valid", "certificates_expiring",
-                "certificates_invalid", "next_expiry", "host_certificate_id", "host_certificate_number",
-                "host_activities", "host_expires_on")
+        .values(*dict.fromkeys((*fields, *SUPPLIER_ROW_EXTRAS)))
     )
 
 
-_SUPPLIER_ROWS = CompiledQuery(_supplier_rows, count=lambda **_: Supplier.objects.all(), today=date, horizon=date)
+_SUPPLIER_ROWS: dict[tuple[str, ...], CompiledQuery] = {}
 
 
-def supplier_rows_page(*, today: date | None = None) -> CompiledPage:
-    """The suppliers by name as plain rows, for DRF's paginator: a count and a page query, each
-    compiled once per process (the API's unfiltered list, its busiest read)."""
+def supplier_rows_page(fields: tuple[str, ...], *, today: date | None = None) -> CompiledPage:
+    """The suppliers by name as plain rows (their ``fields`` and :data:`SUPPLIER_ROW_EXTRAS`), for
+    DRF's paginator: a count and a page query, each compiled once per process."""
+    query = _SUPPLIER_ROWS.get(fields)
+    if query is None:
+        query = _SUPPLIER_ROWS[fields] = CompiledQuery(
+            lambda today, horizon: _supplier_rows(fields, today=today, horizon=horizon),
+            count=lambda **_: Supplier.objects.all(), today=date, horizon=date,
+        )
     today = today or timezone.localdate()
-    return CompiledPage(_SUPPLIER_ROWS, today=today, horizon=today + timedelta(days=EXPIRY_HORIZON_DAYS))
+    return CompiledPage(query, today=today, horizon=today + timedelta(days=EXPIRY_HORIZON_DAYS))
 
 
 def processings(queryset: QuerySet[Processing] | None = None) -> QuerySet[Processing]:
@@ -99,20 +104,17 @@ def processings(queryset: QuerySet[Processing] | None = None) -> QuerySet[Proces
     return (Processing.objects.all() if queryset is None else queryset).annotate(conformity_status=Subquery(latest))
 
 
-PROCESSING_ROW_FIELDS = (
-    "id", "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories", "data_categories",
-    "recipients", "transfers", "retention", "security_measures", "controller_contact", "dpo_contact",
-    "dpia_required", "dpia_done", "role", "controllers_served", "health_data", "identifiability", "hosting_mode",
-    "conformity_status", "created_at", "updated_at",
-)
-
-_PROCESSING_ROWS = CompiledQuery(lambda: processings().order_by("name", "id").values(*PROCESSING_ROW_FIELDS),
-                                 count=lambda: Processing.objects.all())
+_PROCESSING_ROWS: dict[tuple[str, ...], CompiledQuery] = {}
 
 
-def processing_rows_page() -> CompiledPage:
-    """The register by name as plain rows (with the stored status), for DRF's paginator."""
-    return CompiledPage(_PROCESSING_ROWS)
+def processing_rows_page(fields: tuple[str, ...]) -> CompiledPage:
+    """The register by name as plain rows of ``fields`` (``conformity_status`` among them: the
+    stored status), for DRF's paginator: a count and a page query, each compiled once."""
+    query = _PROCESSING_ROWS.get(fields)
+    if query is None:
+        query = _PROCESSING_ROWS[fields] = CompiledQuery(
+            lambda: processings().order_by("name", "id").values(*fields), count=lambda: Processing.objects.all())
+    return CompiledPage(query)
 
 
 def evidence(queryset: QuerySet[Evidence] | None = None) -> QuerySet[Evidence]:

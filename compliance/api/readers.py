@@ -12,13 +12,71 @@ from __future__ import annotations
 from django.utils import translation
 
 from compliance import selectors
-from compliance.api.serializers import EXPIRING_WITHIN_HORIZON, ConformityResultSerializer
+from compliance.api.serializers import (
+    EXPIRING_WITHIN_HORIZON,
+    ConformityResultSerializer,
+    ProcessingSerializer,
+    SupplierSerializer,
+)
 from compliance.models import ConformityResult, RegistryMatchStatus
 from hds_platform.api.plain import activities, iso_date, iso_datetime, strings
 
+_TEXT = ("CharField", "TextField", "URLField", "EmailField", "SlugField")
+_INTEGER = ("IntegerField", "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+            "SmallIntegerField", "AutoField", "BigAutoField")
 
-def supplier_body(row: dict) -> dict:
-    """``SupplierSerializer`` for a row of ``selectors.supplier_rows_page``."""
+
+def _nullable(formatter):
+    return lambda value: None if value is None else formatter(value)
+
+
+def model_field_formatter(field):
+    """How a ModelSerializer formats this model field by default, or None if not one of these."""
+    kind = field.get_internal_type()
+    if kind in _TEXT:
+        formatter = str
+    elif kind == "BooleanField":
+        formatter = bool
+    elif kind == "DateTimeField":
+        return iso_datetime
+    elif kind == "DateField":
+        return iso_date
+    elif kind in _INTEGER or field.is_relation:
+        formatter = int
+    else:
+        return None
+    return _nullable(formatter) if field.null else formatter
+
+
+def plan(serializer_class, declared: dict) -> tuple | None:
+    """(name, column, formatter) per field of a ModelSerializer: ``declared`` gives the columns and
+    formatter of the fields it declares itself; every other field must be a plain model field.
+    None when the serializer has a field this cannot reproduce (its list is then built by it)."""
+    model = serializer_class.Meta.model
+    steps = []
+    for name in serializer_class.Meta.fields:
+        if name in serializer_class._declared_fields:
+            if name not in declared:
+                return None
+            steps.append((name, *declared[name]))
+            continue
+        field = model._meta.get_field(name)
+        formatter = model_field_formatter(field)
+        if formatter is None:
+            return None
+        steps.append((name, field.attname, formatter))
+    return tuple(steps)
+
+
+def columns_of(steps) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(column for _name, column, _formatter in steps if column is not None))
+
+
+def body(steps, row: dict) -> dict:
+    return {name: formatter(row if column is None else row[column]) for name, column, formatter in steps}
+
+
+def _registry_match(row: dict) -> dict:
     host = None
     if row["registry_host_id"] is not None:
         certified = row["host_certificate_id"] is not None
@@ -30,49 +88,42 @@ def supplier_body(row: dict) -> dict:
         }
     status = row["registry_match_status"]
     score = row["registry_match_score"]
+    return {
+        "status": RegistryMatchStatus.NONE.value if status == RegistryMatchStatus.REJECTED else status,
+        "host": host, "score": None if score is None else int(score), "method": str(row["registry_match_method"]),
+        "rejected_hosts": [int(pk) for pk in row["registry_rejected_hosts"]],
+    }
+
+
+def _certificates_summary(row: dict) -> dict:
     next_expiry = row["next_expiry"]
-    return {
-        "id": row["id"], "name": str(row["name"]), "siren": str(row["siren"]), "siret": str(row["siret"]),
-        "vat_number": str(row["vat_number"]), "country": str(row["country"]),
-        "registry_match": {
-            "status": RegistryMatchStatus.NONE.value if status == RegistryMatchStatus.REJECTED else status,
-            "host": host, "score": None if score is None else int(score), "method": str(row["registry_match_method"]),
-            "rejected_hosts": [int(pk) for pk in row["registry_rejected_hosts"]],
-        },
-        "subject_to_non_eu_law": bool(row["subject_to_non_eu_law"]),
-        "non_eu_laws": strings(row["non_eu_laws"]),
-        "non_eu_law_mitigations": str(row["non_eu_law_mitigations"]),
-        "transparency_url": str(row["transparency_url"]),
-        "certificates_summary": {
-            "valid": row["certificates_valid"], EXPIRING_WITHIN_HORIZON: row["certificates_expiring"],
+    return {"valid": row["certificates_valid"], EXPIRING_WITHIN_HORIZON: row["certificates_expiring"],
             "expired_or_invalid": row["certificates_invalid"],
-            "next_expiry": next_expiry.isoformat() if next_expiry else None,
-        },
-        "created_at": iso_datetime(row["created_at"]), "updated_at": iso_datetime(row["updated_at"]),
-    }
+            "next_expiry": next_expiry.isoformat() if next_expiry else None}
 
 
-def _nullable_bool(value):
-    return None if value is None else bool(value)
+def _transfers(items) -> list[dict]:
+    return [{"country": str(item["country"]), "safeguard": str(item.get("safeguard", ""))} for item in items]
 
 
-def processing_body(row: dict) -> dict:
-    """``ProcessingSerializer`` for a row of ``selectors.processing_rows_page``."""
-    return {
-        "id": row["id"], "name": str(row["name"]), "purposes": strings(row["purposes"]),
-        "legal_basis": str(row["legal_basis"]), "art9_condition": str(row["art9_condition"]),
-        "data_subject_categories": strings(row["data_subject_categories"]),
-        "data_categories": strings(row["data_categories"]), "recipients": strings(row["recipients"]),
-        "transfers": [{"country": str(item["country"]), "safeguard": str(item.get("safeguard", ""))}
-                      for item in row["transfers"]],
-        "retention": str(row["retention"]), "security_measures": str(row["security_measures"]),
-        "controller_contact": str(row["controller_contact"]), "dpo_contact": str(row["dpo_contact"]),
-        "dpia_required": _nullable_bool(row["dpia_required"]), "dpia_done": bool(row["dpia_done"]),
-        "role": row["role"], "controllers_served": strings(row["controllers_served"]),
-        "health_data": bool(row["health_data"]), "identifiability": row["identifiability"],
-        "hosting_mode": row["hosting_mode"], "conformity_status": row["conformity_status"],
-        "created_at": iso_datetime(row["created_at"]), "updated_at": iso_datetime(row["updated_at"]),
-    }
+def _list_of(column):
+    return (column, strings)
+
+
+SUPPLIER_PLAN = plan(SupplierSerializer, {
+    "registry_match": (None, _registry_match),
+    "certificates_summary": (None, _certificates_summary),
+    "non_eu_laws": _list_of("non_eu_laws"),
+})
+"""How ``SupplierSerializer`` formats a row of ``selectors.supplier_rows_page`` (None: by itself)."""
+
+PROCESSING_PLAN = plan(ProcessingSerializer, {
+    **{name: _list_of(name) for name in ("purposes", "data_subject_categories", "data_categories", "recipients",
+                                         "controllers_served")},
+    "transfers": ("transfers", _transfers),
+    "conformity_status": ("conformity_status", lambda value: value),
+})
+"""How ``ProcessingSerializer`` formats a row of ``selectors.processing_rows_page`` (None: by itself)."""
 
 
 def findings_body(findings: list[dict]) -> list[dict]:

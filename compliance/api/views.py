@@ -87,11 +87,12 @@ class SupplierViewSet(_Refetch, OrganisationModelViewSet):
         return selectors.suppliers(queryset)
 
     def list(self, request, *args, **kwargs):
-        if not only_paging(request):
+        steps = readers.SUPPLIER_PLAN
+        if steps is None or not only_paging(request):
             return super().list(request, *args, **kwargs)
         # The unfiltered list, the one read all day: compiled rows, plain dicts (same bytes).
-        page = self.paginate_queryset(selectors.supplier_rows_page())
-        return self.get_paginated_response([readers.supplier_body(row) for row in page])
+        page = self.paginate_queryset(selectors.supplier_rows_page(readers.columns_of(steps)))
+        return self.get_paginated_response([readers.body(steps, row) for row in page])
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -209,10 +210,11 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
         return selectors.processings(queryset)
 
     def list(self, request, *args, **kwargs):
-        if not only_paging(request):
+        steps = readers.PROCESSING_PLAN
+        if steps is None or not only_paging(request):
             return super().list(request, *args, **kwargs)
-        page = self.paginate_queryset(selectors.processing_rows_page())
-        return self.get_paginated_response([readers.processing_body(row) for row in page])
+        page = self.paginate_queryset(selectors.processing_rows_page(readers.columns_of(steps)))
+        return self.get_paginated_response([readers.body(steps, row) for row in page])
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

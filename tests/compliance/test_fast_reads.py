@@ -181,3 +181,15 @@ def test_fixture_covers_every_match_state(tenant, organisation_rows):
     with tenant.context():
         states = set(Supplier.objects.values_list("registry_match_status", flat=True))
     assert states == {"confirmed", "suggested", "rejected", "none"}
+
+
+def test_the_fast_paths_are_taken(tenant, organisation_rows):
+    """Each serializer above is one the plain builders reproduce: were a field added that they
+    cannot, the views would fall back to the serializer and this test would say so."""
+    from compliance.api import readers
+
+    assert readers.SUPPLIER_PLAN is not None
+    assert readers.PROCESSING_PLAN is not None
+    with tenant.context():
+        body = readers.conformity_body(organisation_rows["processing"].pk)
+    assert body is not None and list(body) == ConformityResultSerializer.Meta.fields
