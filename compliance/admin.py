@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from compliance.models import (
     Certificate,
     ChainLink,
+    ChainLinkCertificate,
     ConformityResult,
     ConformityStatusChange,
     Evidence,
@@ -73,6 +74,18 @@ class ChainLinkAdmin(ComplianceAdmin):
     list_filter = ["exempt_under_parent", "is_backup", "stores_health_data"]
     search_fields = ["processing__name", "supplier__name", "organisation__name"]
     list_select_related = ["organisation", "processing", "supplier"]
+    exclude = ["certificates"]  # the relation reads through the scoped manager: a plain list instead
+    readonly_fields = ["relied_on_certificates"]
+
+    @admin.display(description=_("certificats retenus"))
+    def relied_on_certificates(self, link):
+        rows = (ChainLinkCertificate.all_organisations.using(crossing.cross_tenant_alias("admin"))
+                .filter(link_id=link.pk).select_related("certificate").order_by("certificate_id"))
+        return format_html_join(
+            mark_safe("<br>"), "#{} {} — {}",
+            ((row.certificate_id, row.certificate.certificate_number or "?", row.certificate.perimeter or "—")
+             for row in rows),
+        ) or "—"
 
 
 @admin.register(Evidence)
@@ -87,8 +100,9 @@ class EvidenceAdmin(ComplianceAdmin):
 
 @admin.register(ConformityResult)
 class ConformityResultAdmin(ComplianceAdmin):
-    list_display = ["processing", "organisation", "status", "evaluated_at", "evaluated_on"]
-    list_filter = ["status"]
+    list_display = ["processing", "organisation", "status", "hosting_status", "register_status", "evaluated_at",
+                    "evaluated_on", "valid_until"]
+    list_filter = ["status", "hosting_status", "register_status"]
     search_fields = ["processing__name", "organisation__name"]
     list_select_related = ["organisation", "processing"]
 

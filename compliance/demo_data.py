@@ -144,8 +144,11 @@ def _medisoft(actor) -> None:
                                                 storage_countries=["FR"])
     services.chain_link_create(actor=actor, processing=saas, supplier=None, activities=[5], parent=infrastructure,
                                storage_countries=["FR"], stores_health_data=False)
-    services.chain_link_create(actor=actor, processing=saas, supplier=backup, activities=[6], is_backup=True,
-                               storage_countries=["FR"])
+    backups = services.chain_link_create(actor=actor, processing=saas, supplier=backup, activities=[6],
+                                         is_backup=True, storage_countries=["FR"])
+    # The backup provider is certified for activity 6 only: its copies sit in a datacenter certified 1-2.
+    services.chain_link_create(actor=actor, processing=saas, supplier=_host_supplier(actor, "lumiere", contract=False),
+                               activities=[1, 2], parent=backups, storage_countries=["FR"])
 
     scaleway = _host_supplier(actor, "scaleway")
     video = services.supplier_create(actor=actor, name="Vidéo Express Inc.", country="US",
@@ -172,6 +175,8 @@ def _medisoft(actor) -> None:
     )
     services.chain_link_create(actor=actor, processing=appointments, supplier=clever, activities=[],
                                storage_countries=[])
+    services.chain_link_create(actor=actor, processing=appointments, supplier=None, activities=[5],
+                               stores_health_data=False)
 
 
 def _cabinet_durand(actor) -> None:

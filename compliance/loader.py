@@ -12,12 +12,16 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
 - ``ProcessingFacts``: the processing's fields; an empty ``hosting_mode`` is "unknown" (None);
   ``transfers`` become ``Transfer(country, safeguard)``.
 - ``LinkFacts``: actor ``SELF`` when the link has no supplier, otherwise the supplier id;
+  ``certificates`` the ids of the certificates the link names (joined into the links' query);
   ``remote_access`` entries become ``RemoteAccess(country, basis)``;
   ``has_hosting_contract`` / ``has_dpa``: a current (not superseded) evidence of kind
   ``hosting_contract`` / ``dpa`` linked to the link's supplier, either to no processing (a
   framework contract) or to this processing, and valid on the evaluation date (``issued_on``
   not after it, ``valid_until`` not before it; empty dates do not limit);
-  ``exemption_evidence``: the link's ``exemption_evidence`` is current and valid on the date.
+  ``exemption_evidence``: the link's ``exemption_evidence`` is current and valid on the date;
+  ``documents_change_on``: the first date after the evaluation date on which one of the documents
+  these three flags read starts (``issued_on``) or stops (the day after ``valid_until``) being
+  valid, so that the answer's ``valid_until`` accounts for them.
 - ``ActorFacts`` (one per supplier): ``non_eu_law_mitigations`` is true when the mitigations
   text is not blank; ``dpf_certified`` is the supplier's flag; ``registry_match`` is the
   supplier's status, a rejected match counting as none, and a confirmed match whose host has
@@ -26,9 +30,9 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
   ``removed`` = removed by an import and not listed since, ``activities`` = the union of its
   current published certificates, ``expires_on`` = the latest of their expiry dates.
 - ``CertificateFacts``: every certificate row of those suppliers and of the organisation itself
-  (``actor`` ``SELF``), with ``has_document`` true when the certificate's ``evidence`` is a
-  current evidence, or when a current evidence of kind ``hds_certificate`` /
-  ``iso27001_certificate`` is linked to the certificate.
+  (``actor`` ``SELF``), its ``perimeter`` as recorded, with ``has_document`` true when the
+  certificate's ``evidence`` is a current evidence, or when a current evidence of kind
+  ``hds_certificate`` / ``iso27001_certificate`` is linked to the certificate.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Q
 
@@ -74,6 +78,7 @@ LINK_FIELDS = (
     "id", "processing_id", "supplier_id", "parent_id", "activities", "stores_health_data", "storage_countries",
     "remote_access", "exempt_under_parent", "exemption_evidence_id", "is_backup",
 )
+RELIED_ON = "certificates"  # joined into the links' query: one row per certificate a link names
 SUPPLIER_FIELDS = (
     "id", "name", "country", "subject_to_non_eu_law", "non_eu_laws", "non_eu_law_mitigations",
     "registry_match_status", "registry_host_id", "registry_host__listed", "registry_host__removed_in_id",
@@ -81,7 +86,7 @@ SUPPLIER_FIELDS = (
 )
 CERTIFICATE_FIELDS = (
     "id", "supplier_id", "kind", "activities", "certificate_number", "certifier", "referential_version",
-    "issued_on", "expires_on", "status", "source", "evidence_id",
+    "issued_on", "expires_on", "status", "source", "evidence_id", "perimeter",
 )
 CERTIFICATE_DOCUMENTS = (EvidenceKind.HDS_CERTIFICATE, EvidenceKind.ISO27001_CERTIFICATE)
 CONTRACT_KINDS = (EvidenceKind.HOSTING_CONTRACT, EvidenceKind.DPA)
@@ -124,11 +129,19 @@ def _read_processings(processing_ids: Iterable[int]) -> list[dict]:
 
 
 def _read_links(processings: list[dict]) -> list[dict]:
-    """Query 2: the links of those processings, by processing then id."""
-    return list(
+    """Query 2: the links of those processings, by processing then id, each with the ids of the
+    certificates it names (joined: a link naming two certificates comes as two rows, merged here)."""
+    rows = (
         ChainLink.objects.filter(processing_id__in=[row["id"] for row in processings])
-        .order_by("processing_id", "id").values(*LINK_FIELDS)
+        .order_by("processing_id", "id", RELIED_ON).values(*LINK_FIELDS, RELIED_ON)
     )
+    links: dict[int, dict] = {}
+    for row in rows:
+        certificate_id = row.pop(RELIED_ON)
+        link = links.setdefault(row["id"], {**row, RELIED_ON: []})
+        if certificate_id is not None:
+            link[RELIED_ON].append(certificate_id)
+    return list(links.values())
 
 
 def _supplier_ids(links: list[dict]) -> list[int]:
@@ -189,6 +202,20 @@ def _valid_on(row: dict, on: date) -> bool:
     return (issued_on is None or issued_on <= on) and (valid_until is None or valid_until >= on)
 
 
+def _changes_on(row: dict, on: date) -> date | None:
+    """The first date after ``on`` on which ``_valid_on`` turns for the document, if any."""
+    issued_on, valid_until = row["issued_on"], row["valid_until"]
+    if issued_on is not None and issued_on > on:
+        return issued_on
+    if valid_until is not None and valid_until >= on:
+        return valid_until + timedelta(days=1)
+    return None
+
+
+def _earliest(*days: date | None) -> date | None:
+    return min((day for day in days if day is not None), default=None)
+
+
 @dataclass(frozen=True)
 class _EvidenceOnFile:
     """What the current evidence proves on the evaluation date."""
@@ -198,15 +225,28 @@ class _EvidenceOnFile:
     documented_certificates: set[int]
     # (kind, supplier id) → the processings the valid contracts of that kind cover (None: all of them).
     contracts: dict[tuple[str, int], set[int | None]]
+    # Evidence id → the first date its validity turns; (supplier id, processing id or None) → the
+    # earliest such date among the contracts and DPAs with that supplier for that scope.
+    changes_on: dict[int, date]
+    contract_changes_on: dict[tuple[int, int | None], date]
 
     @classmethod
     def index(cls, rows: list[dict], on: date) -> _EvidenceOnFile:
         valid_ids = {row["id"] for row in rows if _valid_on(row, on)}
+        changes_on = {row["id"]: day for row in rows if (day := _changes_on(row, on)) is not None}
+        contract_changes_on: dict[tuple[int, int | None], date] = {}
+        for row in rows:
+            day = changes_on.get(row["id"])
+            if day is not None and row["kind"] in CONTRACT_KINDS and row["supplier_id"] is not None:
+                key = (row["supplier_id"], row["processing_id"])
+                contract_changes_on[key] = _earliest(contract_changes_on.get(key), day)
         return cls(
             current_ids={row["id"] for row in rows},
             valid_ids=valid_ids,
             documented_certificates={row["certificate_id"] for row in rows if _documents_a_certificate(row)},
             contracts=_contracts(rows, valid_ids),
+            changes_on=changes_on,
+            contract_changes_on=contract_changes_on,
         )
 
     def is_valid(self, evidence_id: int | None) -> bool:
@@ -222,6 +262,15 @@ class _EvidenceOnFile:
             return False
         scopes = self.contracts.get((kind, supplier_id), ())
         return None in scopes or processing_id in scopes
+
+    def documents_change_on(self, supplier_id: int | None, processing_id: int,
+                            exemption_evidence_id: int | None) -> date | None:
+        """The first date a link's contracts, DPAs or exemption proof start or stop being valid."""
+        contracts = self.contract_changes_on
+        return _earliest(
+            contracts.get((supplier_id, None)), contracts.get((supplier_id, processing_id)),
+            self.changes_on.get(exemption_evidence_id),
+        )
 
 
 def _documents_a_certificate(row: dict) -> bool:
@@ -301,6 +350,7 @@ def _certificate(row: dict, evidence: _EvidenceOnFile) -> CertificateFacts:
         status=row["status"],
         source=row["source"],
         has_document=evidence.has_document(row),
+        perimeter=row["perimeter"],
     )
 
 
@@ -379,4 +429,6 @@ def _link(row: dict, evidence: _EvidenceOnFile) -> LinkFacts:
         has_hosting_contract=evidence.contract_on_file(EvidenceKind.HOSTING_CONTRACT, supplier_id, processing_id),
         has_dpa=evidence.contract_on_file(EvidenceKind.DPA, supplier_id, processing_id),
         is_backup=row["is_backup"],
+        certificates=frozenset(row[RELIED_ON]),
+        documents_change_on=evidence.documents_change_on(supplier_id, processing_id, row["exemption_evidence_id"]),
     )

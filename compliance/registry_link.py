@@ -119,6 +119,7 @@ def _copied_values(published: HostCertificate) -> dict:
         "referential_version": normalise_referential_version(published.referential_version),
         "issued_on": published.issued_on,
         "expires_on": published.expires_on,
+        "perimeter": published.scope,
     }
 
 

@@ -18,6 +18,7 @@ from compliance.models import (
     Processing,
     Supplier,
 )
+from compliance.models.conformity import answer_is_due
 from hds_platform.compiled import CompiledPage, CompiledQuery
 from registry.models import HostCertificate
 
@@ -99,9 +100,13 @@ def supplier_rows_page(fields: tuple[str, ...], *, today: date | None = None) ->
 
 
 def processings(queryset: QuerySet[Processing] | None = None) -> QuerySet[Processing]:
-    """Processings with the status of their stored conformity result (None before the first one)."""
-    latest = ConformityResult.objects.filter(processing_id=OuterRef("pk")).values("status")[:1]
-    return (Processing.objects.all() if queryset is None else queryset).annotate(conformity_status=Subquery(latest))
+    """Processings with the statuses of their stored conformity result (None before the first one)."""
+    latest = ConformityResult.objects.filter(processing_id=OuterRef("pk"))
+    return (Processing.objects.all() if queryset is None else queryset).annotate(
+        conformity_status=Subquery(latest.values("status")[:1]),
+        hosting_status=Subquery(latest.values("hosting_status")[:1]),
+        register_status=Subquery(latest.values("register_status")[:1]),
+    )
 
 
 _PROCESSING_ROWS: dict[tuple[str, ...], CompiledQuery] = {}
@@ -145,7 +150,8 @@ def conformity_result_row(processing_id: int, fields: tuple[str, ...]) -> dict |
 
 
 _PROCESSINGS_COUNT = CompiledQuery(lambda: Processing.objects.all())
-_RESULT_STATUSES = CompiledQuery(lambda: ConformityResult.objects.values("status", "findings"))
+_RESULT_STATUSES = CompiledQuery(lambda: ConformityResult.objects.values(
+    "processing_id", "status", "hosting_status", "register_status", "findings", "evaluated_on", "valid_until"))
 _EXPIRING_CERTIFICATES = CompiledQuery(
     lambda today, horizon: Certificate.objects.filter(
         status=CertificateStatus.VALID, expires_on__gte=today, expires_on__lte=horizon,
@@ -156,16 +162,27 @@ _EXPIRING_CERTIFICATES = CompiledQuery(
 
 
 def conformity_summary(*, today: date | None = None) -> dict:
-    """Counts by status, the most frequent finding codes, certificates expiring soon."""
+    """Counts by each of the three statuses, the most frequent finding codes, certificates expiring soon,
+    and ``due_processings``: the processings whose stored answer is due on ``today`` (to be evaluated
+    again before the summary is shown, see ``compliance.evaluation.conformity_summary``)."""
     today = today or timezone.localdate()
     total = _PROCESSINGS_COUNT.count()
     by_status = dict.fromkeys(ConformityStatus.values, 0)
+    by_hosting_status = dict.fromkeys(ConformityStatus.values, 0)
+    by_register_status = dict.fromkeys(ConformityStatus.values, 0)
     occurrences: Counter[str] = Counter()
     processings_with: Counter[str] = Counter()
     severities: dict[str, str] = {}
+    due = []
     for row in _RESULT_STATUSES.rows():
-        status, findings = row["status"], row["findings"]
+        status, hosting_status, register_status, findings = (
+            row["status"], row["hosting_status"], row["register_status"], row["findings"])
+        if answer_is_due(row["evaluated_on"], row["valid_until"], today):
+            due.append(row["processing_id"])
         by_status[status] += 1
+        if hosting_status:  # empty until a result stored before the two answers existed is evaluated again
+            by_hosting_status[hosting_status] += 1
+            by_register_status[register_status] += 1
         codes = set()
         for finding in findings:
             occurrences[finding["code"]] += 1
@@ -178,7 +195,10 @@ def conformity_summary(*, today: date | None = None) -> dict:
     return {
         "processings": total,
         "evaluated": evaluated,
+        "due_processings": due,
         "by_status": {**by_status, "not_evaluated": total - evaluated},
+        "by_hosting_status": {**by_hosting_status, "not_evaluated": total - sum(by_hosting_status.values())},
+        "by_register_status": {**by_register_status, "not_evaluated": total - sum(by_register_status.values())},
         "top_findings": [
             {"code": code, "severity": severities[code], "count": count, "processings": processings_with[code]}
             for code, count in sorted(occurrences.items(), key=lambda item: (-item[1], item[0]))[:TOP_FINDINGS]

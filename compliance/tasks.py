@@ -2,11 +2,18 @@
 
 Queues are chosen by task name in ``CELERY_TASK_ROUTES`` (these go to ``default``)."""
 
+import logging
+
+from celery import shared_task
+
 from compliance import evaluation, registry_link
 from compliance.models import RegistryMatchStatus, Supplier
 from hds_platform import audit
 from hds_platform.audit import Actor
+from hds_platform.models import Organisation
 from hds_platform.tasks import tenant_task
+
+logger = logging.getLogger(__name__)
 
 
 @tenant_task(acks_late=True)
@@ -29,3 +36,24 @@ def refresh_registry_copies(organisation) -> int:
         audit.record(organisation=organisation, actor=Actor.system("registry"),
                      action="certificate.registry_refreshed", changes=counts)
     return evaluation.evaluate_all()
+
+
+@shared_task(name="compliance.tasks.reevaluate_dispatch", soft_time_limit=240, time_limit=300)
+def reevaluate_dispatch() -> int:
+    """Daily: one re-evaluation per organisation, so that stored answers follow time (a
+    certificate ending, a document lapsing) even when nobody reads them."""
+    # The organisation table is global (not a tenant table): a dispatcher may read it whole.
+    ids = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+    for organisation_id in ids:
+        reevaluate_organisation.delay(organisation_id)
+    logger.info("re-evaluation dispatched to %s organisations", len(ids))
+    return len(ids)
+
+
+@tenant_task(atomic=False, acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
+def reevaluate_organisation(organisation) -> int:
+    """Bring every stored answer of the organisation to today; returns how many were looked at.
+
+    Idempotent: a second run the same day finds every answer current and writes nothing.
+    """
+    return evaluation.reevaluate_organisation(organisation)

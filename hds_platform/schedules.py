@@ -11,6 +11,7 @@ import json
 
 SCHEDULES = [
     # name, task, crontab (minute, hour) or interval seconds, queue, expires seconds
+    ("Conformité : réévaluation quotidienne", "compliance.tasks.reevaluate_dispatch", ("15", "0"), "default", 3600),
     ("Registre ANS : rafraîchissement quotidien", "registry.tasks.refresh_registry", ("30", "5"), "registry", 3600),
     ("Échéances : scan quotidien", "compliance.monitoring.tasks.expiry_scan_dispatch", ("0", "6"), "default", 3600),
     ("Alertes : résumés par e-mail", "compliance.monitoring.tasks.send_digests_dispatch", ("0", "7"), "default", 3600),

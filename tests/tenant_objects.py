@@ -147,6 +147,24 @@ def _chain_link(tenant):
                                                      supplier=_probe_supplier(), activities=[1, 2])
 
 
+@tenant_object("compliance.ChainLinkCertificate")
+def _chain_link_certificate(tenant):
+    from datetime import date
+
+    from compliance import services as compliance_services
+    from compliance.models import ChainLinkCertificate
+
+    with tenant.context():
+        supplier = _probe_supplier()
+        certificate = compliance_services.certificate_create(
+            actor=_compliance_actor(), supplier=supplier, activities=[1, 2],
+            certificate_number=f"HDS-{next(_serial)}", expires_on=date(2030, 1, 1),
+        )
+        link = compliance_services.chain_link_create(actor=_compliance_actor(), processing=_probe_processing(),
+                                                     supplier=supplier, activities=[1, 2], certificates=[certificate])
+        return ChainLinkCertificate.objects.get(link=link)
+
+
 @tenant_object("compliance.Evidence")
 def _evidence(tenant):
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -62,12 +62,15 @@ class ProcessingFilter(django_filters.FilterSet):
     hosting_mode = django_filters.ChoiceFilter(choices=HostingMode.choices)
     role = django_filters.ChoiceFilter(choices=ProcessingRole.choices)
     conformity_status = django_filters.ChoiceFilter(choices=ConformityStatus.choices)
+    hosting_status = django_filters.ChoiceFilter(choices=ConformityStatus.choices)
+    register_status = django_filters.ChoiceFilter(choices=ConformityStatus.choices)
     supplier = django_filters.NumberFilter(field_name="links__supplier_id", distinct=True,
                                            help_text=_("Processings whose chain includes this supplier."))
 
     class Meta:
         model = Processing
-        fields = ["name", "health_data", "identifiability", "hosting_mode", "role", "conformity_status", "supplier"]
+        fields = ["name", "health_data", "identifiability", "hosting_mode", "role", "conformity_status",
+                  "hosting_status", "register_status", "supplier"]
 
 
 class EvidenceFilter(django_filters.FilterSet):

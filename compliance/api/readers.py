@@ -9,7 +9,9 @@ one of them must be mirrored here, and that test says so.
 
 from __future__ import annotations
 
-from django.utils import translation
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone, translation
+from rest_framework import serializers
 
 from compliance import selectors
 from compliance.api.serializers import (
@@ -18,7 +20,8 @@ from compliance.api.serializers import (
     ProcessingSerializer,
     SupplierSerializer,
 )
-from compliance.models import ConformityResult, RegistryMatchStatus
+from compliance.models import RegistryMatchStatus
+from compliance.models.conformity import answer_is_due
 from hds_platform.api.plain import activities, iso_date, iso_datetime, strings
 
 _TEXT = ("CharField", "TextField", "URLField", "EmailField", "SlugField")
@@ -48,17 +51,40 @@ def model_field_formatter(field):
     return _nullable(formatter) if field.null else formatter
 
 
+_DECLARED = {
+    serializers.ChoiceField: lambda value: value, serializers.DateTimeField: iso_datetime,
+    serializers.DateField: iso_date, serializers.BooleanField: bool, serializers.IntegerField: int,
+    serializers.CharField: str,
+}
+
+
+def _declared_step(model, name: str, field) -> tuple | None:
+    """A scalar field a serializer declares itself (a status, a date), read from its source."""
+    formatter = _DECLARED.get(type(field))
+    source = field.source or name
+    if formatter is None or "." in source or source == "*" or getattr(field, "format", None) not in (None, "iso-8601"):
+        return None
+    try:
+        column = model._meta.get_field(source).attname
+    except FieldDoesNotExist:
+        column = source  # an annotation of the selector's queryset
+    return (name, column, _nullable(formatter))
+
+
 def plan(serializer_class, declared: dict) -> tuple | None:
     """(name, column, formatter) per field of a ModelSerializer: ``declared`` gives the columns and
-    formatter of the fields it declares itself; every other field must be a plain model field.
-    None when the serializer has a field this cannot reproduce (its list is then built by it)."""
+    formatter of the structured fields it declares itself (lists, nested, method fields); its
+    declared scalar fields and every other field are read from their column. None when the
+    serializer has a field this cannot reproduce (its list is then built by it)."""
     model = serializer_class.Meta.model
+    declared_fields = serializer_class().fields
     steps = []
     for name in serializer_class.Meta.fields:
         if name in serializer_class._declared_fields:
-            if name not in declared:
+            step = (name, *declared[name]) if name in declared else _declared_step(model, name, declared_fields[name])
+            if step is None:
                 return None
-            steps.append((name, *declared[name]))
+            steps.append(step)
             continue
         field = model._meta.get_field(name)
         formatter = model_field_formatter(field)
@@ -121,7 +147,6 @@ PROCESSING_PLAN = plan(ProcessingSerializer, {
     **{name: _list_of(name) for name in ("purposes", "data_subject_categories", "data_categories", "recipients",
                                          "controllers_served")},
     "transfers": ("transfers", _transfers),
-    "conformity_status": ("conformity_status", lambda value: value),
 })
 """How ``ProcessingSerializer`` formats a row of ``selectors.processing_rows_page`` (None: by itself)."""
 
@@ -142,7 +167,8 @@ def summary_body(summary: dict) -> dict:
     expiring = summary["expiring_certificates"]
     return {
         "processings": summary["processings"], "evaluated": summary["evaluated"],
-        "by_status": dict(summary["by_status"]),
+        "by_status": dict(summary["by_status"]), "by_hosting_status": dict(summary["by_hosting_status"]),
+        "by_register_status": dict(summary["by_register_status"]),
         "top_findings": [{"code": str(f["code"]), "severity": str(f["severity"]), "count": f["count"],
                           "processings": f["processings"]} for f in summary["top_findings"]],
         "expiring_certificates": {
@@ -158,46 +184,18 @@ def summary_body(summary: dict) -> dict:
     }
 
 
-def _conformity_fields():
-    """``ConformityResultSerializer``'s fields as row columns and how each is formatted; None when
-    the serializer declares a field of its own besides the findings (its answer is then built by
-    the serializer)."""
-    if set(ConformityResultSerializer._declared_fields) - {"findings"}:
-        return None
-    columns = []
-    for name in ConformityResultSerializer.Meta.fields:
-        field = ConformityResult._meta.get_field(name)
-        column = field.attname
-        if name == "findings":
-            columns.append((name, column, findings_body))
-        elif field.get_internal_type() == "DateTimeField":
-            columns.append((name, column, iso_datetime))
-        elif field.get_internal_type() == "DateField":
-            columns.append((name, column, iso_date))
-        elif field.get_internal_type() in ("CharField", "TextField"):
-            columns.append((name, column, str))
-        elif field.is_relation or field.get_internal_type() in ("IntegerField", "BigIntegerField",
-                                                                "PositiveIntegerField", "BigAutoField"):
-            columns.append((name, column, None))
-        else:
-            return None
-    return tuple(columns)
-
-
-_CONFORMITY_COLUMNS: list = []
+CONFORMITY_PLAN = plan(ConformityResultSerializer, {"findings": ("findings", findings_body)})
+"""How ``ConformityResultSerializer`` formats a stored result (None: by itself)."""
 
 
 def conformity_body(processing_id: int) -> dict | None:
-    """``ConformityResultSerializer`` for the stored result of a processing, or None when there
-    is none (or when the serializer has fields this builder does not know: the caller then uses
-    the serializer)."""
-    if not _CONFORMITY_COLUMNS:
-        _CONFORMITY_COLUMNS.append(_conformity_fields())
-    columns = _CONFORMITY_COLUMNS[0]
-    if columns is None:
+    """``ConformityResultSerializer`` for the stored answer of a processing when it is today's;
+    None when there is none, when it is due (the caller evaluates it again) or when the serializer
+    has fields this builder does not know (the caller then uses the serializer)."""
+    if CONFORMITY_PLAN is None:
         return None
-    row = selectors.conformity_result_row(processing_id, tuple(column for _name, column, _f in columns))
-    if row is None:
+    columns = tuple(dict.fromkeys((*columns_of(CONFORMITY_PLAN), "evaluated_on", "valid_until")))
+    row = selectors.conformity_result_row(processing_id, columns)
+    if row is None or answer_is_due(row["evaluated_on"], row["valid_until"], timezone.localdate()):
         return None
-    return {name: (row[column] if formatter is None or row[column] is None else formatter(row[column]))
-            for name, column, formatter in columns}
+    return body(CONFORMITY_PLAN, row)

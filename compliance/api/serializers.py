@@ -196,7 +196,8 @@ class RegistryMatchConfirmSerializer(serializers.Serializer):
 CERTIFICATE_EXAMPLE = {
     "id": 40, "supplier": 12, "kind": "hds", "activities": [1, 2, 3, 4], "certificate_number": "AFNOR 2025/40317",
     "certifier": "AFNOR Certification", "referential_version": "v2", "issued_on": "2025-03-03",
-    "expires_on": "2028-03-02", "status": "valid", "source": "document", "evidence": 7,
+    "expires_on": "2028-03-02", "status": "valid", "perimeter": "Offre cloud santé : datacenters de Paris et Lille",
+    "source": "document", "evidence": 7,
     "created_at": "2026-11-02T09:20:00+01:00", "updated_at": "2026-11-02T09:20:00+01:00",
 }
 
@@ -216,8 +217,10 @@ class CertificateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Certificate
         fields = ["id", "supplier", "kind", "activities", "certificate_number", "certifier", "referential_version",
-                  "issued_on", "expires_on", "status", "source", "evidence", "created_at", "updated_at"]
+                  "issued_on", "expires_on", "status", "perimeter", "source", "evidence", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"perimeter": {"help_text": _(
+            "The certified offer, service or sites, as the certificate and the ANS list's scope column say.")}}
         validators = []
 
     def validate_source(self, value):
@@ -251,6 +254,7 @@ PROCESSING_EXAMPLE = {
     "dpo_contact": "dpo@medisoft.example", "dpia_required": True, "dpia_done": True, "role": "processor",
     "controllers_served": ["Clinique des Tilleuls"], "health_data": True, "identifiability": "identified",
     "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": "compliant",
+    "hosting_status": "compliant", "register_status": "compliant",
     "created_at": "2026-11-02T09:30:00+01:00", "updated_at": "2026-11-02T09:30:00+01:00",
 }
 
@@ -271,6 +275,15 @@ class ProcessingSerializer(serializers.ModelSerializer):
         choices=ConformityStatus.choices, read_only=True, allow_null=True,
         help_text=_("Status of the latest evaluation; null before the first one."),
     )
+    hosting_status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True, allow_null=True,
+        help_text=_("The hosting chain's answer (HDS) of the latest evaluation; null before the first one."),
+    )
+    register_status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True, allow_null=True,
+        help_text=_("The GDPR register's answer (art. 30, 9, 35) of the latest evaluation; null before the first "
+                    "one."),
+    )
 
     class Meta:
         model = Processing
@@ -278,7 +291,7 @@ class ProcessingSerializer(serializers.ModelSerializer):
                   "data_categories", "recipients", "transfers", "retention", "security_measures",
                   "controller_contact", "dpo_contact", "dpia_required", "dpia_done", "role", "controllers_served",
                   "health_data", "identifiability", "hosting_mode", "hosts_for_patients", "conformity_status",
-                  "created_at", "updated_at"]
+                  "hosting_status", "register_status", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []
 
@@ -348,7 +361,7 @@ CHAIN_LINK_EXAMPLE = {
     "id": 31, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None, "activities": [1, 2, 3, 4],
     "stores_health_data": True, "storage_countries": ["FR"],
     "remote_access_countries": [{"country": "CA", "basis": "adequacy"}], "exempt_under_parent": False,
-    "exemption_evidence": None, "is_backup": False,
+    "exemption_evidence": None, "is_backup": False, "certificates": [40],
     "created_at": "2026-11-02T09:40:00+01:00", "updated_at": "2026-11-02T09:40:00+01:00",
 }
 
@@ -371,14 +384,25 @@ class ChainLinkSerializer(serializers.ModelSerializer):
     )
     exemption_evidence = TenantPrimaryKeyRelatedField(model=Evidence, allow_null=True, required=False,
                                                       help_text=_("Evidence of the exemption under the parent."))
+    certificates = TenantPrimaryKeyRelatedField(
+        model=Certificate, many=True, required=False,
+        help_text=_("Ids of the HDS certificates of the link's actor whose perimeter covers the service used, "
+                    "sorted. Empty: every valid certificate of the actor counts, and two valid ones with "
+                    "different perimeters for the same activity leave the link incomplete until one is named."),
+    )
 
     class Meta:
         model = ChainLink
         fields = ["id", "processing", "actor", "actor_name", "parent", "activities", "stores_health_data",
                   "storage_countries", "remote_access_countries", "exempt_under_parent", "exemption_evidence",
-                  "is_backup", "created_at", "updated_at"]
+                  "is_backup", "certificates", "created_at", "updated_at"]
         read_only_fields = ["id", "processing", "created_at", "updated_at"]
         validators = []
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["certificates"] = sorted(data["certificates"])
+        return data
 
     def get_actor_name(self, link: ChainLink) -> str:
         if link.supplier_id is None:
@@ -401,7 +425,7 @@ class FindingSerializer(serializers.Serializer):
 
 
 CONFORMITY_EXAMPLE = {
-    "processing": 5, "status": "non_compliant",
+    "processing": 5, "status": "non_compliant", "hosting_status": "non_compliant", "register_status": "compliant",
     "findings": [{
         "code": "coverage.activity_not_covered", "severity": "error",
         "message": "Hébergeur Régional réalise l'activité 5 (administration et exploitation du système "
@@ -409,18 +433,46 @@ CONFORMITY_EXAMPLE = {
                    "transitive : le certificat d'un autre maillon ne la couvre pas.",
         "activity": 5, "link": 31, "supplier": 12, "legal_reference": "CSP art. L.1111-8 et R.1111-9",
     }],
-    "evaluated_at": "2026-11-28T06:00:02+01:00", "evaluated_on": "2026-11-28",
+    "evaluated_at": "2026-11-28T06:00:02+01:00", "evaluated_on": "2026-11-28", "valid_until": "2027-09-02",
     "inputs_digest": "9f2c…",
 }
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Conformity", value=CONFORMITY_EXAMPLE, response_only=True)])
 class ConformityResultSerializer(serializers.ModelSerializer):
+    """The answer for one processing, never older than today: a stored answer from an earlier day
+    is brought up to date when read."""
+
+    status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True,
+        help_text=_("The overall answer: the worse of hosting_status and register_status (from best to worst: "
+                    "not_applicable, compliant, incomplete, non_compliant)."),
+    )
+    hosting_status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True,
+        help_text=_("The hosting chain's answer (HDS): scope, coverage, validity, registry, sovereignty, evidence. "
+                    "What practice software reads."),
+    )
+    register_status = serializers.ChoiceField(
+        choices=ConformityStatus.choices, read_only=True,
+        help_text=_("The GDPR register's answer: art. 30 fields, art. 9 condition, DPIA (art. 35)."),
+    )
     findings = serializers.SerializerMethodField()
+    evaluated_at = serializers.DateTimeField(
+        read_only=True, help_text=_("When the answer was last established for evaluated_on (today)."))
+    evaluated_on = serializers.DateField(read_only=True, help_text=_("The date the rules were applied to."))
+    valid_until = serializers.DateField(
+        read_only=True, allow_null=True,
+        help_text=_("The first date the answer may change: with the same inputs (chain, certificates, documents, "
+                    "register, ANS list), the answer is the same on every day before it; it is the earliest date "
+                    "a certificate or document relied on ends, starts or enters the expiry horizon. The answer may "
+                    "still be the same on that date. Null when nothing in it can change with time alone."),
+    )
 
     class Meta:
         model = ConformityResult
-        fields = ["processing", "status", "findings", "evaluated_at", "evaluated_on", "inputs_digest"]
+        fields = ["processing", "status", "hosting_status", "register_status", "findings", "evaluated_at",
+                  "evaluated_on", "valid_until", "inputs_digest"]
         read_only_fields = fields
 
     @extend_schema_field(FindingSerializer(many=True))
@@ -482,6 +534,10 @@ EXPIRING_CERTIFICATE_EXAMPLE = {
 SUMMARY_EXAMPLE = {
     "processings": 4, "evaluated": 4,
     "by_status": {"not_applicable": 0, "compliant": 1, "non_compliant": 2, "incomplete": 1, "not_evaluated": 0},
+    "by_hosting_status": {"not_applicable": 1, "compliant": 1, "non_compliant": 2, "incomplete": 0,
+                          "not_evaluated": 0},
+    "by_register_status": {"not_applicable": 0, "compliant": 3, "non_compliant": 0, "incomplete": 1,
+                           "not_evaluated": 0},
     "top_findings": [{"code": "coverage.activity_not_covered", "severity": "error", "count": 3, "processings": 2}],
     "expiring_certificates": {
         **{within_days_key(days): int(EXPIRING_CERTIFICATE_EXAMPLE["days_left"] <= days) for days in EXPIRY_WINDOWS},
@@ -494,7 +550,9 @@ SUMMARY_EXAMPLE = {
 class ConformitySummarySerializer(serializers.Serializer):
     processings = serializers.IntegerField()
     evaluated = serializers.IntegerField()
-    by_status = StatusCountsSerializer()
+    by_status = StatusCountsSerializer(help_text=_("Processings by overall status."))
+    by_hosting_status = StatusCountsSerializer(help_text=_("Processings by the hosting chain's answer."))
+    by_register_status = StatusCountsSerializer(help_text=_("Processings by the GDPR register's answer."))
     top_findings = FindingCountSerializer(many=True, help_text=_("The ten most frequent finding codes."))
     expiring_certificates = ExpiringCertificatesSerializer()
 

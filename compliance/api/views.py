@@ -10,6 +10,7 @@ import json
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -210,11 +211,17 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
         return selectors.processings(queryset)
 
     def list(self, request, *args, **kwargs):
+        # Statuses filter and order the list: every due answer of the organisation is brought to today first.
+        evaluation.refresh_due()
         steps = readers.PROCESSING_PLAN
         if steps is None or not only_paging(request):
             return super().list(request, *args, **kwargs)
         page = self.paginate_queryset(selectors.processing_rows_page(readers.columns_of(steps)))
         return self.get_paginated_response([readers.body(steps, row) for row in page])
+
+    def retrieve(self, request, *args, **kwargs):
+        evaluation.refresh_due(processing_ids=[int(kwargs["pk"])])
+        return super().retrieve(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -234,21 +241,27 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
         services.processing_delete(processing=instance, actor=self.actor)
 
     @extend_schema(methods=["GET"], request=None, responses=ConformityResultSerializer,
-                   summary="The stored conformity result (evaluated once if there is none yet)")
+                   summary="Today's conformity answer",
+                   description="The stored answer when it was established today; otherwise (none yet, or "
+                               "evaluated on an earlier day) it is evaluated now, cheaply when nothing but the "
+                               "date moved, and stored.")
     @extend_schema(methods=["POST"], request=None, responses=ConformityResultSerializer,
                    summary="Re-evaluate now and return the result")
     @action(detail=True, methods=["get", "post"], url_path="conformity", url_name="conformity")
     def conformity(self, request, *args, **kwargs):
-        pk = self.kwargs["pk"]
+        pk = int(self.kwargs["pk"])
         if request.method == "GET":
-            body = readers.conformity_body(int(pk))
+            # Today's stored answer, the one pollers read: compiled read, plain body (same bytes).
+            body = readers.conformity_body(pk)
             if body is not None:
                 return conditional_response(request, body)
             result = selectors.conformity_result(pk)
             if result is not None:
-                return conditional_response(request, ConformityResultSerializer(result).data)
-        processing = get_object_or_404(Processing.objects.all(), pk=pk)
-        result = evaluation.evaluate_processing(processing, force=request.method == "POST")
+                return conditional_response(
+                    request, ConformityResultSerializer(evaluation.refresh([result])[pk]).data)
+        result = evaluation.evaluate_processings([pk], force=request.method == "POST").get(pk)
+        if result is None:
+            raise Http404
         if request.method == "GET":
             return conditional_response(request, ConformityResultSerializer(result).data)
         return Response(ConformityResultSerializer(result).data)
@@ -282,7 +295,8 @@ class ChainLinkViewSet(_Refetch, OrganisationModelViewSet):
         self.processing = get_object_or_404(Processing.objects.all(), pk=kwargs["processing_pk"])
 
     def scope_queryset(self, queryset):
-        return queryset.filter(processing=self.processing).select_related("supplier")
+        return queryset.filter(processing=self.processing).select_related("supplier").prefetch_related(
+            Prefetch("certificates", queryset=Certificate.objects.only("id")))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -308,7 +322,7 @@ class ConformitySummaryView(OrganisationViewMixin, APIView):
     @extend_schema(responses=ConformitySummarySerializer,
                    summary="Organisation summary: counts by status, most frequent findings, certificates expiring")
     def get(self, request, *args, **kwargs):
-        return conditional_response(request, readers.summary_body(selectors.conformity_summary()))
+        return conditional_response(request, readers.summary_body(evaluation.conformity_summary()))
 
 
 # Evidence ------------------------------------------------------------------------------------

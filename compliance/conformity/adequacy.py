@@ -17,8 +17,9 @@ confirmed when this table was written.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +117,13 @@ def adequate_for(country: str, on: date, *, certified: bool) -> bool:
     framework the decision requires (the DPF for the United States)."""
     decision = adequacy_decision(country, on)
     return decision is not None and (certified or not decision.requires_certification)
+
+
+def decision_changes_on(country: str, on: date) -> Iterator[date]:
+    """The dates after `on` on which the country's decision in force may change: a decision takes
+    effect, or one lapses (the day after its last day)."""
+    for decision in _BY_COUNTRY.get(country, ()):
+        if decision.in_force_from > on:
+            yield decision.in_force_from
+        if decision.in_force_until is not None and decision.in_force_until >= on:
+            yield decision.in_force_until + timedelta(days=1)

@@ -2,8 +2,20 @@
 
 It indexes links and certificates, decides which links are in HDS scope and resolves, once per
 (link, activity), which certificate covers it. Everything is linear in the size of the input:
-certificates are grouped by actor once, each actor's coverage map and each certificate's
-validity are computed at most once.
+certificates are grouped by actor once, each actor's coverage map (per set of named
+certificates) and each certificate's validity are computed at most once.
+
+Which certificate covers an activity of a link (a certificate has a perimeter: the offer or
+service it certifies):
+- when the link names the certificates it relies on, only those count for it;
+- otherwise every valid HDS certificate of the link's actor counts, and certificates covering
+  different activities combine (1–2 on one, 3–6 on another cover 1–6);
+- when exactly one valid certificate covers the activity, it is the one; when several do, the one
+  that expires last is taken, unless they have two or more different known perimeters and the
+  link names none: then nobody knows which offer the service used belongs to, and the activity
+  is `AMBIGUOUS` (the link is incomplete until someone names the certificate). A blank perimeter
+  does not make a difference on its own: it may well be the same offer, recorded without its
+  perimeter.
 """
 
 from __future__ import annotations
@@ -67,7 +79,7 @@ class Chain:
             if certificate.kind is CertificateKind.HDS:
                 certificates_by_actor.setdefault(certificate.actor, []).append(certificate)
         self._certificates = certificates_by_actor
-        self._coverage: dict[ActorKey, dict[int, CertificateFacts]] = {}
+        self._valid: dict[tuple[ActorKey, frozenset[int]], dict[int, tuple[CertificateFacts, ...]]] = {}
         self._problems: dict[int, tuple[str, ...]] = {}
 
         links_by_id = {link.id: link for link in data.links}
@@ -95,19 +107,31 @@ class Chain:
             problems = self._problems[certificate.id] = certificate_problems(certificate, self.on)
         return problems
 
-    def coverage(self, key: ActorKey) -> dict[int, CertificateFacts]:
-        """Activity -> the actor's valid certificate covering it that expires last."""
-        coverage = self._coverage.get(key)
-        if coverage is None:
-            coverage = self._coverage[key] = {}
-            for certificate in self.certificates(key):
+    def relied_on(self, link: LinkFacts) -> list[CertificateFacts]:
+        """The HDS certificates of the link's actor that count for it, valid or not: the ones the
+        link names when it names any (the service used is in their perimeter), otherwise all."""
+        certificates = self.certificates(link.actor)
+        if not link.certificates:
+            return certificates
+        return [certificate for certificate in certificates if certificate.id in link.certificates]
+
+    def valid_by_activity(self, link: LinkFacts) -> dict[int, tuple[CertificateFacts, ...]]:
+        """Activity -> the valid certificates counting for the link that cover it, the one that
+        expires last first (computed once per actor and set of named certificates)."""
+        key = (link.actor, link.certificates)
+        valid = self._valid.get(key)
+        if valid is None:
+            by_activity: dict[int, list[CertificateFacts]] = {}
+            for certificate in self.relied_on(link):
                 if self.problems(certificate):
                     continue
                 for activity in certificate.activities:
-                    best = coverage.get(activity)
-                    if best is None or (certificate.expires_on, certificate.id) > (best.expires_on, best.id):
-                        coverage[activity] = certificate
-        return coverage
+                    by_activity.setdefault(activity, []).append(certificate)
+            valid = self._valid[key] = {
+                activity: tuple(sorted(found, key=_latest_first))
+                for activity, found in by_activity.items()
+            }
+        return valid
 
     def _view(self, link: LinkFacts, links_by_id: dict[int, LinkFacts]) -> LinkView:
         is_self = link.is_self
@@ -127,19 +151,37 @@ class Chain:
     def _resolve(
         self, link: LinkFacts, activities: frozenset[int], parent: LinkFacts | None
     ) -> tuple[Resolution, ...]:
-        own = self.coverage(link.actor)
+        own = self.valid_by_activity(link)
         exempt_under = parent if link.exempt_under_parent else None
         resolutions = []
         for activity in sorted(activities):
-            certificate = own.get(activity)
-            if certificate is not None:
-                resolutions.append(Resolution(activity, Outcome.OWN, certificate))
+            found = own.get(activity, ())
+            if len(found) > 1 and not link.certificates and _distinct_perimeters(found) > 1:
+                resolutions.append(Resolution(activity, Outcome.AMBIGUOUS, candidates=found))
+                continue
+            if found:
+                resolutions.append(Resolution(activity, Outcome.OWN, found[0]))
                 continue
             if exempt_under is not None:
-                certificate = self.coverage(exempt_under.actor).get(activity)
-                if certificate is not None:
+                found = self.valid_by_activity(exempt_under).get(activity, ())
+                if found:
                     outcome = Outcome.PARENT if link.exemption_evidence else Outcome.UNPROVEN_EXEMPTION
-                    resolutions.append(Resolution(activity, outcome, certificate))
+                    resolutions.append(Resolution(activity, outcome, found[0]))
                     continue
             resolutions.append(Resolution(activity, Outcome.NONE))
         return tuple(resolutions)
+
+
+def _latest_first(certificate: CertificateFacts) -> tuple:
+    return (-certificate.expires_on.toordinal(), -certificate.id)
+
+
+def normalised_perimeter(certificate: CertificateFacts) -> str:
+    """The perimeter compared without case or spacing differences ("" when unknown)."""
+    return " ".join(certificate.perimeter.casefold().split())
+
+
+def _distinct_perimeters(certificates: tuple[CertificateFacts, ...]) -> int:
+    """How many different known perimeters the certificates have; an unknown one differs from
+    none (it may be the same offer, recorded without its perimeter)."""
+    return len({perimeter for perimeter in map(normalised_perimeter, certificates) if perimeter})

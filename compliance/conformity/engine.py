@@ -1,4 +1,4 @@
-"""Evaluate one processing: run the nine rule families over its chain and derive three statuses.
+"""Evaluate one processing: run the ten rule families over its chain and derive three statuses.
 
 Two answers, one overall:
 - `hosting_status` answers for the chain (every family but `register`): `not_applicable` when
@@ -19,11 +19,31 @@ and information allowed).
 
 Findings are sorted by severity (error, warning, info), then link id (processing-level findings
 first), activity, code and English message, so the same input always gives the same result.
+
+`valid_until` is the first date after the evaluation date on which the answer (the three
+statuses and every finding, messages included) may change with the same inputs, time passing
+alone; None when nothing in it can. Evaluating the same inputs on any day from the evaluation
+date to the day before `valid_until` gives the same answer. It is a bound, not a forecast: on
+that date the answer may well stay the same. It is the earliest of the dates the rule families
+that read the date give (`DATE_RULES`, each family's `changes_on`):
+- validity, for every HDS certificate of an actor of a link in HDS scope (or of the parent a link
+  is exempt under): the day after its end (`certificate_expired`), the day it starts
+  (`certificate_not_yet_valid`), the day after 16 May 2026 for a v1 certificate;
+- evidence: the day a certificate relied on enters the expiry horizon (`horizons.py`), or the next
+  day once inside it (the days left are in the message), and the day a dated document behind a
+  link's contract, DPA or exemption flags starts or ends (`LinkFacts.documents_change_on`, which
+  the loader fills);
+- registry: the day after the expiry date the ANS list shows for a confirmed, listed host;
+- sovereignty (and the register's transfers): the day an adequacy decision takes effect or
+  lapses for a country the chain or the register names.
+A rule that starts reading the date adds its `changes_on` to `DATE_RULES`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from .chain import Chain
@@ -31,6 +51,7 @@ from .findings import Finding, Severity
 from .inputs import EvaluationInput
 from .rules import (
     backup,
+    completeness,
     coverage,
     evidence,
     own_certificate,
@@ -51,6 +72,7 @@ RULES = (
     registry.check,
     sovereignty.check,
     evidence.check,
+    completeness.check,
     register.check,
 )
 
@@ -70,6 +92,14 @@ STATUS_RANK = {
 }
 """From best to worst: the overall status is the highest rank of the two answers."""
 
+DATE_RULES: tuple[Callable[[Chain], Iterable[date]], ...] = (
+    validity.changes_on,
+    evidence.changes_on,
+    registry.changes_on,
+    sovereignty.changes_on,
+)
+"""The families whose findings depend on the evaluation date, each giving the dates they may turn."""
+
 REGISTER_FAMILY = "register"
 
 
@@ -83,12 +113,14 @@ class EvaluationResult:
     findings: tuple[Finding, ...]
     hosting_status: Status
     register_status: Status
+    valid_until: date | None = None
 
     def to_json(self) -> dict:
         return {
             "status": self.status.value,
             "hosting_status": self.hosting_status.value,
             "register_status": self.register_status.value,
+            "valid_until": None if self.valid_until is None else self.valid_until.isoformat(),
             "findings": [finding.to_json() for finding in self.findings],
         }
 
@@ -115,7 +147,14 @@ def evaluate(data: EvaluationInput) -> EvaluationResult:
         findings=tuple(findings),
         hosting_status=hosting_status,
         register_status=register_status,
+        valid_until=valid_until(chain),
     )
+
+
+def valid_until(chain: Chain) -> date | None:
+    """The first date after the evaluation date on which the answer may change on its own."""
+    on = chain.on
+    return min((day for changes_on in DATE_RULES for day in changes_on(chain) if day > on), default=None)
 
 
 def _status(findings: list[Finding]) -> Status:

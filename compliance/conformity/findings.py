@@ -31,6 +31,7 @@ coverage.activity_not_covered             error           supplier activity with
 coverage.exemption_unproven               error           exempt under parent, no evidence
 coverage.exempt_under_parent              info            exemption under parent, with evidence
 coverage.link_activities_missing          warning   yes   in-scope link without activities
+coverage.certificate_ambiguous            warning   yes   certificates of different perimeters
 self.activity_not_covered                 error           own activity for others, no own cert.
 backup.activity_6_missing                 warning         backup link without activity 6
 backup.none_recorded                      info            no link performs activity 6
@@ -42,12 +43,15 @@ validity.certificate_v1_obsolete          error           referential v1 after 2
 validity.certifier_missing                warning   yes   certificate used, certifier not named
 validity.referential_version_missing      warning   yes   v1 or v2 unknown after 2026-05-16
 validity.certificate_period_too_long      warning   yes   issued to expiry over three years
+validity.suspended_beside_valid           warning         suspended cert. masked by a valid one
+validity.withdrawn_beside_valid           warning         withdrawn cert. masked by a valid one
 registry.not_found                        warning         claimed cert., no registry match
 registry.match_suggested                  info      yes   registry match awaiting confirmation
-registry.host_absent                      warning         confirmed host absent from latest list
+registry.host_absent                      warning   yes   confirmed host absent from latest list
 registry.host_removed                     error           confirmed host removed from the list
-registry.activities_narrower              warning         list lacks a claimed activity
-registry.expired_in_list                  warning         list shows an earlier expiry
+registry.activities_narrower              warning   yes   list lacks a claimed activity
+registry.expired_in_list                  warning   yes   list shows an end date already past
+registry.end_date_earlier_in_list         warning   yes   list shows an earlier end date, ahead
 sovereignty.storage_location_unknown      warning   yes   health data stored, countries unknown
 sovereignty.storage_outside_eea           error           health data stored outside the EEA
 sovereignty.remote_access_without_basis   error           non-EEA access, no legal basis
@@ -60,6 +64,8 @@ evidence.hosting_contract_missing         error           direct host, no hostin
 evidence.dpa_missing                      error           direct processor, no DPA
 evidence.certificate_document_missing     warning         cert. used, not from registry, no copy
 evidence.certificate_expiring             warning         cert. used expires within the horizon
+completeness.operation_missing            error           hosts for others, nobody performs 5
+completeness.site_and_hardware_missing    warning   yes   stored data, nobody below performs 1-2
 register.purposes_missing                 warning   yes   art. 30 field empty
 register.data_subject_categories_missing  warning   yes   art. 30 field empty
 register.data_categories_missing          warning   yes   art. 30 field empty
@@ -366,6 +372,18 @@ _ENTRIES = (
         "CSP art. R.1111-9",
         incomplete=True,
     ),
+    FindingSpec(
+        "coverage.certificate_ambiguous", WARNING,
+        "{actor} détient plusieurs certificats HDS valides, de périmètres différents, qui "
+        "pourraient chacun couvrir les activités {activities} de ce maillon : {candidates}. Un "
+        "certificat ne vaut que pour son périmètre : indiquez sur ce maillon celui dont relève le "
+        "service utilisé.",
+        "{actor} holds several valid HDS certificates with different perimeters, each of which "
+        "could cover activities {activities} of this link: {candidates}. A certificate only "
+        "covers its perimeter: name on this link the one the service used falls under.",
+        "CSP art. L.1111-8 et R.1111-8-8 II",
+        incomplete=True,
+    ),
     # The organisation's own certification (rule 3)
     FindingSpec(
         "self.activity_not_covered", ERROR,
@@ -457,13 +475,39 @@ _ENTRIES = (
         "CSP art. L.1111-8",
         incomplete=True,
     ),
+    FindingSpec(
+        "validity.suspended_beside_valid", WARNING,
+        "Le certificat HDS n° {number} de {actor} est suspendu ; il vise les activités "
+        "{activities} de ce maillon, que couvre encore le certificat n° {covering}. Vérifiez que "
+        "le service utilisé relève bien du périmètre de ce dernier et demandez à {actor} la "
+        "raison de la suspension.",
+        "HDS certificate no. {number} of {actor} is suspended; it concerns activities "
+        "{activities} of this link, which certificate no. {covering} still covers. Check that "
+        "the service used is within the latter's perimeter and ask {actor} why the certificate "
+        "was suspended.",
+        "CSP art. L.1111-8 et R.1111-8-8 II",
+    ),
+    FindingSpec(
+        "validity.withdrawn_beside_valid", WARNING,
+        "Le certificat HDS n° {number} de {actor} a été retiré ; il visait les activités "
+        "{activities} de ce maillon, que couvre encore le certificat n° {covering}. Vérifiez que "
+        "le service utilisé relève bien du périmètre de ce dernier et demandez à {actor} la "
+        "raison du retrait.",
+        "HDS certificate no. {number} of {actor} has been withdrawn; it concerned activities "
+        "{activities} of this link, which certificate no. {covering} still covers. Check that "
+        "the service used is within the latter's perimeter and ask {actor} why the certificate "
+        "was withdrawn.",
+        "CSP art. L.1111-8 et R.1111-8-8 II",
+    ),
     # Registry agreement (rule 6)
     FindingSpec(
         "registry.not_found", WARNING,
-        "{actor} déclare un certificat HDS mais ne figure pas dans la liste officielle des "
-        "hébergeurs certifiés publiée par l'ANS.",
-        "{actor} claims an HDS certificate but was not found in the official list of certified "
-        "hosts published by the ANS.",
+        "{actor} déclare un certificat HDS, mais n'a pas été rapproché de la liste officielle des "
+        "hébergeurs certifiés publiée par l'ANS : confirmez l'hébergeur de la liste auquel il "
+        "correspond pour que son certificat y soit vérifié.",
+        "{actor} claims an HDS certificate but has not been matched with the official list of "
+        "certified hosts published by the ANS: confirm which host of the list it is so that its "
+        "certificate can be checked against it.",
         "CSP art. R.1111-8-8 II",
     ),
     FindingSpec(
@@ -477,11 +521,16 @@ _ENTRIES = (
     ),
     FindingSpec(
         "registry.host_absent", WARNING,
-        "{actor} ne figure pas dans la dernière liste officielle de l'ANS, alors qu'un "
-        "certificat HDS est déclaré pour lui.",
-        "{actor} is not in the latest official ANS list, although an HDS certificate is claimed "
-        "for it.",
+        "{actor} ne figure pas dans la dernière liste officielle de l'ANS, alors que le "
+        "certificat déclaré n° {number} couvrirait les activités {activities} jusqu'au "
+        "{expires_on:%d/%m/%Y}. La liste officielle prime sur le certificat présenté : faites "
+        "confirmer par {actor} que sa certification est toujours en vigueur.",
+        "{actor} is not in the latest official ANS list, although the claimed certificate no. "
+        "{number} would cover activities {activities} until {expires_on:%Y-%m-%d}. The official "
+        "list outranks the certificate presented: have {actor} confirm that its certification "
+        "is still in force.",
         "CSP art. R.1111-8-8 II",
+        incomplete=True,
     ),
     FindingSpec(
         "registry.host_removed", ERROR,
@@ -493,21 +542,40 @@ _ENTRIES = (
     ),
     FindingSpec(
         "registry.activities_narrower", WARNING,
-        "La liste officielle de l'ANS ne mentionne pas l'activité {activity} ({activity_label}) "
-        "pour {actor}, alors que le certificat déclaré la couvre.",
-        "The official ANS list does not show activity {activity} ({activity_label}) for "
-        "{actor}, although the claimed certificate covers it.",
+        "La liste officielle de l'ANS montre pour {actor} les activités {listed_activities}, sans "
+        "l'activité {activity} ({activity_label}) que couvre le certificat déclaré n° {number}. "
+        "La liste officielle prime : faites justifier l'écart par {actor}.",
+        "The official ANS list shows activities {listed_activities} for {actor}, without "
+        "activity {activity} ({activity_label}) that the claimed certificate no. {number} "
+        "covers. The official list prevails: have {actor} explain the difference.",
         "CSP art. R.1111-8-8 II",
+        incomplete=True,
     ),
     FindingSpec(
         "registry.expired_in_list", WARNING,
-        "Selon la liste officielle de l'ANS, la certification de {actor} a expiré le "
-        "{registry_expires_on:%d/%m/%Y}, alors que le certificat déclaré court jusqu'au "
-        "{expires_on:%d/%m/%Y}.",
-        "According to the official ANS list, {actor}'s certification expired on "
-        "{registry_expires_on:%Y-%m-%d}, although the claimed certificate runs until "
-        "{expires_on:%Y-%m-%d}.",
+        "Selon la liste officielle de l'ANS, la certification de {actor} a pris fin le "
+        "{registry_expires_on:%d/%m/%Y}, alors que le certificat déclaré n° {number} court "
+        "jusqu'au {expires_on:%d/%m/%Y}. La liste officielle prime : demandez à {actor} son "
+        "certificat renouvelé ou l'explication de l'écart.",
+        "According to the official ANS list, {actor}'s certification ended on "
+        "{registry_expires_on:%Y-%m-%d}, although the claimed certificate no. {number} runs "
+        "until {expires_on:%Y-%m-%d}. The official list prevails: ask {actor} for its renewed "
+        "certificate or an explanation of the difference.",
         "CSP art. R.1111-8-8 II",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "registry.end_date_earlier_in_list", WARNING,
+        "Selon la liste officielle de l'ANS, la certification de {actor} prend fin le "
+        "{registry_expires_on:%d/%m/%Y}, avant la date du certificat déclaré n° {number} "
+        "(valable jusqu'au {expires_on:%d/%m/%Y}). La liste officielle prime : faites confirmer "
+        "la date par {actor}.",
+        "According to the official ANS list, {actor}'s certification ends on "
+        "{registry_expires_on:%Y-%m-%d}, earlier than the claimed certificate no. {number} "
+        "(valid until {expires_on:%Y-%m-%d}). The official list prevails: have {actor} confirm "
+        "the date.",
+        "CSP art. R.1111-8-8 II",
+        incomplete=True,
     ),
     # Sovereignty (rule 7)
     FindingSpec(
@@ -604,6 +672,35 @@ _ENTRIES = (
         "HDS certificate no. {number} of {actor} is valid until {expires_on:%Y-%m-%d} (days "
         "left: {days}): ask for the renewed certificate.",
         "CSP art. L.1111-8",
+    ),
+    # Completeness (rule 10)
+    FindingSpec(
+        "completeness.operation_missing", ERROR,
+        "Vous hébergez ces données de santé pour le compte de tiers, mais aucun maillon de la "
+        "chaîne n'assure l'activité {activity} ({activity_label}). Être hébergé chez un "
+        "prestataire certifié ne suffit pas : déclarez qui administre et exploite le système "
+        "(vous, le plus souvent, ou votre infogéreur) et le certificat HDS qui couvre cette "
+        "activité.",
+        "You host these health data on behalf of others, but no link of the chain performs "
+        "activity {activity} ({activity_label}). Being hosted by a certified provider is not "
+        "enough: declare who administers and operates the system (you, most likely, or your "
+        "managed-services provider) and the HDS certificate that covers it.",
+        "CSP art. L.1111-8 et R.1111-9 ; CA Montpellier, 13 juin 2024, RG n° 22/01303",
+    ),
+    FindingSpec(
+        "completeness.site_and_hardware_missing", WARNING,
+        "{actor} stocke des données de santé, mais ni ce maillon ni aucun acteur déclaré sous "
+        "lui n'assure l'hébergement du site physique et l'infrastructure matérielle (activités "
+        "manquantes : {activities}). Quelqu'un les fournit : déclarez sous ce maillon le "
+        "datacenter ou l'hébergeur d'infrastructure qui les assure, avec son certificat HDS, ou "
+        "ajoutez ces activités au maillon si {actor} les assure lui-même.",
+        "{actor} stores health data, but neither this link nor any actor declared under it "
+        "provides the physical site and the hardware (activities missing: {activities}). "
+        "Someone provides them: declare under this link the datacenter or infrastructure host "
+        "that does, with its HDS certificate, or add these activities to the link if {actor} "
+        "provides them itself.",
+        "CSP art. R.1111-9 (1° et 2°)",
+        incomplete=True,
     ),
     # Register completeness (rule 9)
     FindingSpec(

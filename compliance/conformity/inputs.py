@@ -245,7 +245,9 @@ class CertificateFacts:
     nobody recognises, such as "v2.1", is kept as data); the validity rule decides the
     referential from the facts (`rules.validity.referential_of`). `issued_on` may be None when
     unknown; `expires_on` is always known (an HDS certificate is issued for three years).
-    `has_document` tells whether the certificate itself is on file as evidence.
+    `has_document` tells whether the certificate itself is on file as evidence. `perimeter` is
+    the certified offer or service as the certificate and the ANS list's scope column word it
+    ("" when unknown): two certificates of one actor with different perimeters are two offers.
     """
 
     id: int
@@ -260,6 +262,7 @@ class CertificateFacts:
     status: CertificateStatus = CertificateStatus.VALID
     source: CertificateSource = CertificateSource.DOCUMENT
     has_document: bool = False
+    perimeter: str = ""
 
     def __post_init__(self) -> None:
         _set(self, "kind", _enum(CertificateKind, self.kind))
@@ -288,7 +291,13 @@ class LinkFacts:
     organisation). `storage_countries` empty means unknown. `is_backup` marks an external backup
     service, which is activity 6 whatever `activities` says. `has_hosting_contract` and
     `has_dpa` tell whether the contract (CSP R.1111-11) and the data processing agreement
+    (GDPR art. 28) are on file; they are read for direct contractors only. `certificates` holds
+    the ids of the certificates of the link's actor the link relies on (the service used is in
+    their perimeter); empty means none was named.
     (GDPR art. 28) are on file; they are read for direct contractors only.
+    `documents_change_on` is the first date after the evaluation date on which one of the dated
+    documents behind `has_hosting_contract`, `has_dpa` or `exemption_evidence` starts or stops
+    being valid (None: none will), so that the answer's `valid_until` accounts for documents too.
     """
 
     id: int
@@ -303,11 +312,15 @@ class LinkFacts:
     has_hosting_contract: bool = False
     has_dpa: bool = False
     is_backup: bool = False
+    certificates: frozenset[int] = frozenset()
+    documents_change_on: date | None = None
 
     def __post_init__(self) -> None:
         _set(self, "activities", _activities(self.activities))
         _set(self, "storage_countries", _countries(self.storage_countries))
         _set(self, "remote_access", _tuple(self.remote_access))
+        _set(self, "certificates", self.certificates if type(self.certificates) is frozenset
+             else frozenset(self.certificates))
 
     @property
     def is_self(self) -> bool:

@@ -14,6 +14,7 @@ class Outcome(StrEnum):
     OWN = "own"  # a valid certificate of the link's own actor
     PARENT = "parent"  # exempt under the parent link, evidence on file, parent certified for it
     UNPROVEN_EXEMPTION = "unproven_exemption"  # as PARENT, but no evidence on file
+    AMBIGUOUS = "ambiguous"  # valid certificates of different perimeters could each cover it, none named
     NONE = "none"  # not covered
 
 
@@ -22,6 +23,7 @@ class Resolution:
     activity: int
     outcome: Outcome
     certificate: CertificateFacts | None = None  # the covering certificate (OWN or PARENT)
+    candidates: tuple[CertificateFacts, ...] = ()  # AMBIGUOUS: the certificates someone must pick from
 
 
 @dataclass(frozen=True, slots=True)

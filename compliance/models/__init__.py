@@ -42,6 +42,7 @@ from compliance.models.evidence import (
 )
 from compliance.models.processings import (
     ChainLink,
+    ChainLinkCertificate,
     Processing,
 )
 from compliance.models.suppliers import (
@@ -74,6 +75,7 @@ __all__ = [
     "CertificateSource",
     "CertificateStatus",
     "ChainLink",
+    "ChainLinkCertificate",
     "ConformityResult",
     "ConformityStatus",
     "ConformityStatusChange",

@@ -32,6 +32,10 @@ class Certificate(TenantModel):
     expires_on = models.DateField(_("valable jusqu'au"))
     status = models.CharField(_("état"), max_length=16, choices=CertificateStatus.choices,
                               default=CertificateStatus.VALID)
+    perimeter = models.TextField(
+        _("périmètre"), blank=True,
+        help_text=_("The certified offer, service or sites, as the certificate and the ANS list's scope column say."),
+    )
     source = models.CharField(_("source"), max_length=16, choices=CertificateSource.choices,
                               default=CertificateSource.MANUAL)
     evidence = models.ForeignKey(

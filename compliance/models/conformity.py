@@ -1,5 +1,6 @@
 """Stored conformity answers: the latest evaluation of each processing and its status history."""
 
+from datetime import date
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -23,14 +24,27 @@ class RowPlaceholderJSONField(models.JSONField):
 
 
 class ConformityResult(TenantModel):
-    """The latest evaluation of a processing (one row per processing)."""
+    """The latest evaluation of a processing (one row per processing).
+
+    ``status`` is the worse of ``hosting_status`` (the chain) and ``register_status`` (the GDPR
+    register). The answer holds from ``evaluated_on`` until the day before ``valid_until``: with
+    the same inputs, time alone cannot change it earlier.
+    """
 
     processing = models.ForeignKey(Processing, on_delete=models.CASCADE, related_name="+",
                                    verbose_name=_("traitement"))
     status = models.CharField(_("statut"), max_length=16, choices=ConformityStatus.choices)
+    hosting_status = models.CharField(_("statut de l'hébergement"), max_length=16, choices=ConformityStatus.choices,
+                                      help_text=_("The answer for the hosting chain (HDS)."))
+    register_status = models.CharField(_("statut du registre"), max_length=16, choices=ConformityStatus.choices,
+                                       help_text=_("The answer for the GDPR register (art. 30, 9 and 35)."))
     findings = RowPlaceholderJSONField(_("constats"), default=list)
     evaluated_at = models.DateTimeField(_("évalué le"))
     evaluated_on = models.DateField(_("date d'évaluation"), help_text=_("The date the rules were applied to."))
+    valid_until = models.DateField(
+        _("valable jusqu'au"), null=True, blank=True,
+        help_text=_("The first date the answer may change with the same inputs; empty when nothing in it can."),
+    )
     inputs_digest = models.CharField(max_length=64, help_text=_("sha256 of the engine's inputs."))
 
     class Meta(TenantModel.Meta):
@@ -43,6 +57,20 @@ class ConformityResult(TenantModel):
 
     def __str__(self):
         return f"{self.processing_id}: {self.status}"
+
+    def is_due(self, on: date) -> bool:
+        """Whether this answer cannot be served as the answer on ``on`` without a new look."""
+        return answer_is_due(self.evaluated_on, self.valid_until, on)
+
+
+def answer_is_due(evaluated_on: date, valid_until: date | None, on: date) -> bool:
+    """An answer evaluated on another day than ``on``, or whose ``valid_until`` has been reached, is due."""
+    return evaluated_on != on or (valid_until is not None and valid_until <= on)
+
+
+def due_on(on: date) -> models.Q:
+    """The stored results whose answer is due on ``on`` (:func:`answer_is_due`), as a filter."""
+    return models.Q(evaluated_on__lt=on) | models.Q(evaluated_on__gt=on) | models.Q(valid_until__lte=on)
 
 
 class ConformityStatusChange(TenantModel):

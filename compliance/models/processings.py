@@ -104,6 +104,12 @@ class ChainLink(TenantModel):
         verbose_name=_("preuve de l'exemption"),
     )
     is_backup = models.BooleanField(_("sauvegarde externalisée"), default=False)
+    certificates = models.ManyToManyField(
+        "Certificate", through="ChainLinkCertificate", blank=True, related_name="relied_on_by",
+        verbose_name=_("certificats retenus"),
+        help_text=_("The certificates of the link's actor whose perimeter covers the service used; "
+                    "none named: every valid certificate of the actor counts."),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -126,3 +132,21 @@ class ChainLink(TenantModel):
                 _("Une preuve d'exemption ne vaut que pour un maillon exempté."), code="evidence_without_exemption")
         if errors:
             raise ValidationError(errors)
+
+
+class ChainLinkCertificate(TenantModel):
+    """A certificate a chain link relies on: the service used is inside its perimeter."""
+
+    link = models.ForeignKey(ChainLink, on_delete=models.CASCADE, related_name="+", verbose_name=_("maillon"))
+    certificate = models.ForeignKey("Certificate", on_delete=models.CASCADE, related_name="+",
+                                    verbose_name=_("certificat"))
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("certificat retenu par un maillon")
+        verbose_name_plural = _("certificats retenus par les maillons")
+        ordering = ["link_id", "certificate_id"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "link", "certificate"],
+                                               name="chainlinkcertificate_unique")]
+
+    def __str__(self):
+        return f"{self.link_id}:{self.certificate_id}"

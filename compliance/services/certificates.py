@@ -21,7 +21,7 @@ from registry.parsing import normalise_referential_version
 
 CERTIFICATE_FIELDS = frozenset({
     "supplier", "kind", "activities", "certificate_number", "certifier", "referential_version", "issued_on",
-    "expires_on", "status", "source", "evidence",
+    "expires_on", "status", "source", "evidence", "perimeter",
 })
 CERTIFICATE_WITH_DOCUMENT_FIELDS = CERTIFICATE_FIELDS - {"evidence", "source"}
 DOCUMENT_KIND_OF_CERTIFICATE = {CertificateKind.HDS: EvidenceKind.HDS_CERTIFICATE,

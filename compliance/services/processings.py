@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from compliance.models import ChainLink, Evidence, Processing
+from compliance.models import Certificate, CertificateKind, ChainLink, Evidence, Processing
 from compliance.services._shared import _check_same_organisation, _discard_files_on_commit, _reevaluate, _validate
 from hds_platform import audit, writes
 from hds_platform.audit import Actor
@@ -20,7 +20,7 @@ PROCESSING_FIELDS = frozenset({
 })
 CHAIN_LINK_FIELDS = frozenset({
     "supplier", "parent", "activities", "stores_health_data", "storage_countries", "remote_access",
-    "exempt_under_parent", "exemption_evidence", "is_backup",
+    "exempt_under_parent", "exemption_evidence", "is_backup", "certificates",
 })
 
 
@@ -106,9 +106,45 @@ def _normalise_link_fields(fields: dict) -> dict:
     return fields
 
 
+def _check_relied_on_certificates(organisation, link: ChainLink, certificates: list[Certificate]) -> None:
+    """The certificates a link names are HDS certificates of the link's own actor."""
+    for certificate in certificates:
+        _check_same_organisation(organisation, certificates=certificate)
+        if certificate.supplier_id != link.supplier_id:
+            raise ServiceError(_("Le certificat %(number)s n'est pas un certificat de l'acteur de ce maillon.")
+                               % {"number": certificate.certificate_number or certificate.pk},
+                               code="certificate_other_actor", field="certificates")
+        if certificate.kind != CertificateKind.HDS:
+            raise ServiceError(_("Un maillon ne peut s'appuyer que sur des certificats HDS."),
+                               code="certificate_not_hds", field="certificates")
+
+
+def _relied_on_changes(link: ChainLink, certificates: list[Certificate] | None,
+                       supplier_changed: bool) -> tuple[list[Certificate] | None, dict]:
+    """The certificates to store on the link (None: leave them) and the audit change they make.
+
+    When the link's actor changes and no certificates are given, those named before belong to the
+    former actor: they are dropped."""
+    before = sorted(link.certificates.values_list("id", flat=True))
+    if certificates is None:
+        if not (supplier_changed and before):
+            return None, {}
+        certificates = []
+    after = sorted({certificate.pk for certificate in certificates})
+    if after == before:
+        return None, {}
+    return certificates, {"certificates": [before, after]}
+
+
+def _store_relied_on(link: ChainLink, certificates: list[Certificate] | None) -> None:
+    if certificates is not None:
+        link.certificates.set(certificates, through_defaults={"organisation": link.organisation})
+
+
 def chain_link_create(*, actor: Actor, processing: Processing, **fields) -> ChainLink:
     writes.refuse_unknown_fields(fields, CHAIN_LINK_FIELDS)
     organisation = require_organisation()
+    certificates = fields.pop("certificates", None)
     _check_same_organisation(organisation, processing=processing, supplier=fields.get("supplier"),
                              parent=fields.get("parent"), exemption_evidence=fields.get("exemption_evidence"))
     with transaction.atomic():
@@ -116,10 +152,13 @@ def chain_link_create(*, actor: Actor, processing: Processing, **fields) -> Chai
         writes.assign_changes(link, _normalise_link_fields(fields))
         _validate(link)
         _check_link_structure(link)
+        _check_relied_on_certificates(organisation, link, certificates or [])
         link.save()
+        _store_relied_on(link, certificates or None)
         audit.record(organisation=organisation, actor=actor, action="chain_link.created", target=link,
                      changes={"processing": processing.pk, "supplier": link.supplier_id, "parent": link.parent_id,
-                              "activities": link.activities})
+                              "activities": link.activities,
+                              "certificates": sorted({certificate.pk for certificate in certificates or []})})
         _reevaluate(organisation, [processing.pk])
     return link
 
@@ -127,15 +166,20 @@ def chain_link_create(*, actor: Actor, processing: Processing, **fields) -> Chai
 def chain_link_update(*, link: ChainLink, actor: Actor, **fields) -> ChainLink:
     writes.refuse_unknown_fields(fields, CHAIN_LINK_FIELDS)
     organisation = require_organisation()
+    certificates = fields.pop("certificates", None)
     _check_same_organisation(organisation, link=link, supplier=fields.get("supplier"), parent=fields.get("parent"),
                              exemption_evidence=fields.get("exemption_evidence"))
     with transaction.atomic():
         changes = writes.assign_changes(link, _normalise_link_fields(fields))
+        certificates, relied_on = _relied_on_changes(link, certificates, supplier_changed="supplier" in changes)
+        changes.update(relied_on)
         if not changes:
             return link
         _validate(link)
         _check_link_structure(link)
+        _check_relied_on_certificates(organisation, link, certificates or [])
         link.save()
+        _store_relied_on(link, certificates)
         audit.record(organisation=organisation, actor=actor, action="chain_link.updated", target=link,
                      changes=changes)
         _reevaluate(organisation, [link.processing_id])

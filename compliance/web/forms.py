@@ -133,6 +133,11 @@ class CertificateForm(MaillonForm):
     issued_on = forms.DateField(label=_("Délivré le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     expires_on = forms.DateField(label=_("Valable jusqu'au"), widget=forms.DateInput(attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("État"), choices=CertificateStatus.choices, initial=CertificateStatus.VALID)
+    perimeter = forms.CharField(
+        label=_("Périmètre"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("L'offre, le service ou les sites certifiés, tels que le certificat et la liste de l'ANS les "
+                    "nomment."),
+    )
     document = forms.FileField(label=_("Le certificat (PDF ou image)"), required=False,
                                help_text=_("Facultatif ; il est classé parmi les preuves du titulaire."))
 
@@ -261,14 +266,23 @@ class ChainLinkForm(MaillonForm):
         help_text=_("Exemption prévue par le tableau de garanties de l'hébergeur certifié ; preuve requise."),
     )
     exemption_evidence = forms.ChoiceField(label=_("Preuve de l'exemption"), required=False)
+    certificates = forms.MultipleChoiceField(
+        label=_("Certificats retenus"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Les certificats de l'acteur dont le périmètre couvre le service utilisé. Aucun : tout "
+                    "certificat valide de l'acteur compte."),
+    )
 
     SELF = "self"
 
-    def __init__(self, *args, organisation_name="", suppliers=(), links=(), evidence=(), **kwargs):
+    def __init__(self, *args, organisation_name="", suppliers=(), links=(), evidence=(), certificates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.suppliers = {str(s.pk): s for s in suppliers}
         self.links = {str(link.pk): link for link in links}
         self.evidence = {str(e.pk): e for e in evidence}
+        self.certificates = {str(c.pk): c for c in certificates}
+        self.fields["certificates"].choices = [
+            (pk, _certificate_choice(certificate, organisation_name)) for pk, certificate in self.certificates.items()
+        ]
         self.fields["actor"].choices = [
             (self.SELF, _("%(name)s (votre organisation)") % {"name": organisation_name}),
             *((pk, s.name) for pk, s in self.suppliers.items()),
@@ -284,7 +298,15 @@ class ChainLinkForm(MaillonForm):
         data["supplier"] = self.suppliers.get(data.pop("actor"))
         data["parent"] = self.links.get(data["parent"])
         data["exemption_evidence"] = self.evidence.get(data["exemption_evidence"])
+        data["certificates"] = [self.certificates[pk] for pk in data["certificates"]]
         return data
+
+
+def _certificate_choice(certificate, organisation_name: str) -> str:
+    holder = certificate.supplier.name if certificate.supplier_id else organisation_name
+    activities = ", ".join(map(str, sorted(certificate.activities)))
+    label = f"{holder} — {certificate.certificate_number or '?'} ({activities})"
+    return f"{label} — {certificate.perimeter}" if certificate.perimeter else label
 
 
 # Evidence ------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def test_certificate_bodies(tenant, client_for, world):
     expected = {
         "id": certificate.pk, "supplier": world["supplier"].pk, "kind": "hds", "activities": [1, 2, 3, 4],
         "certificate_number": "HDS-LNE-1", "certifier": "LNE", "referential_version": "v2",
-        "issued_on": "2024-12-02", "expires_on": "2027-12-01", "status": "valid", "source": "document",
+        "issued_on": "2024-12-02", "expires_on": "2027-12-01", "status": "valid", "perimeter": "", "source": "document",
         "evidence": None, "created_at": CREATED, "updated_at": CREATED,
     }
     assert client.get(f"{_base(tenant)}/certificates/{certificate.pk}/").json() == expected
@@ -77,8 +77,8 @@ def test_processing_body(tenant, client_for, world):
         "security_measures": "Chiffrement, authentification forte, journalisation",
         "controller_contact": "dpo@example.org", "dpo_contact": "", "dpia_required": False, "dpia_done": False,
         "role": "controller", "controllers_served": [], "health_data": True, "identifiability": "identified",
-        "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": None, "created_at": CREATED,
-        "updated_at": CREATED,
+        "hosting_mode": "outsourced", "hosts_for_patients": False, "conformity_status": None, "hosting_status": None,
+        "register_status": None, "created_at": CREATED, "updated_at": CREATED,
     }
 
 
@@ -90,13 +90,89 @@ def test_chain_body(tenant, client_for, world):
         {"id": link.pk, "processing": world["processing"].pk, "actor": world["supplier"].pk,
          "actor_name": "Nuage Souverain", "parent": None, "activities": [1, 2, 3, 4], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [{"country": "CH", "basis": "adequacy"}],
-         "exempt_under_parent": False, "exemption_evidence": None, "is_backup": False,
+         "exempt_under_parent": False, "exemption_evidence": None, "is_backup": False, "certificates": [],
          "created_at": CREATED, "updated_at": CREATED},
         {"id": own_link.pk, "processing": world["processing"].pk, "actor": "self",
          "actor_name": "Clinique des Tilleuls", "parent": None, "activities": [5], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [], "exempt_under_parent": False,
-         "exemption_evidence": None, "is_backup": False, "created_at": CREATED, "updated_at": CREATED},
+         "exemption_evidence": None, "is_backup": False, "certificates": [], "created_at": CREATED,
+         "updated_at": CREATED},
     ]
+
+
+def test_a_link_names_the_certificates_it_relies_on(tenant, client_for, world):
+    """Two offers of one host: the link picks one, the answer follows, the audit says so."""
+    client = client_for(user=tenant.owner)
+    base, processing, supplier = _base(tenant), world["processing"], world["supplier"]
+    response = client.patch(f"{base}/certificates/{world['certificate'].pk}/", {"perimeter": "Cloud public"},
+                            format="json")
+    assert (response.status_code, response.json()["perimeter"]) == (200, "Cloud public")
+    response = client.post(f"{base}/suppliers/{supplier.pk}/certificates/", {
+        "activities": [1, 2, 3, 4, 5, 6], "certificate_number": "HDS-LNE-2", "certifier": "LNE",
+        "referential_version": "v2", "issued_on": "2025-01-10", "expires_on": "2028-01-09",
+        "perimeter": "Cloud de confiance santé"}, format="json")
+    assert response.status_code == 201
+    trusted = response.json()["id"]
+    url = f"{base}/processings/{processing.pk}/conformity/"
+    ambiguous = client.post(url).json()
+    assert sorted(f["code"] for f in ambiguous["findings"] if f["link"] == world["link"].pk) == [
+        "coverage.certificate_ambiguous", "evidence.dpa_missing", "register.transfer_not_listed",
+        "sovereignty.remote_access_adequacy"]
+
+    response = client.post(f"{base}/processings/{processing.pk}/chain/", {
+        "actor": supplier.pk, "parent": world["link"].pk, "activities": [6], "is_backup": True,
+        "storage_countries": ["FR"], "certificates": [trusted, world["certificate"].pk]}, format="json")
+    assert response.status_code == 201
+    assert response.json()["certificates"] == sorted([trusted, world["certificate"].pk])
+    response = client.patch(f"{base}/processings/{processing.pk}/chain/{world['link'].pk}/",
+                            {"certificates": [trusted]}, format="json")
+    assert (response.status_code, response.json()["certificates"]) == (200, [trusted])
+    picked = client.post(url).json()
+    assert sorted(f["code"] for f in picked["findings"] if f["link"] == world["link"].pk) == [
+        "evidence.certificate_document_missing", "evidence.dpa_missing", "register.transfer_not_listed",
+        "registry.not_found", "sovereignty.remote_access_adequacy"]
+    with tenant.context():
+        event = AuditEvent.objects.filter(action="chain_link.updated").order_by("-id").first()
+        assert event.changes == {"certificates": [[], [trusted]]}
+        assert sorted(ChainLink.objects.get(pk=world["link"].pk).certificates.values_list("id", flat=True)) == [
+            trusted]
+
+
+def test_a_link_names_only_hds_certificates_of_its_own_actor(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    base, processing = _base(tenant), world["processing"]
+    with tenant.context():
+        iso = builders.certificate(world["supplier"], activities=[], kind="iso27001", certificate_number="ISO-1")
+    url = f"{base}/processings/{processing.pk}/chain/{world['link'].pk}/"
+    own_url = f"{base}/processings/{processing.pk}/chain/{world['own_link'].pk}/"
+    response = client.patch(url, {"certificates": [world["own"].pk]}, format="json")
+    assert (response.status_code, response.json()["code"], list(response.json()["errors"])) == (
+        400, "certificate_other_actor", ["certificates"])
+    response = client.patch(own_url, {"certificates": [world["certificate"].pk]}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "certificate_other_actor")
+    response = client.patch(url, {"certificates": [iso.pk]}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "certificate_not_hds")
+    response = client.patch(url, {"certificates": [987654]}, format="json")
+    assert (response.status_code, response.json()["errors"]["certificates"][0]["code"]) == (400, "does_not_exist")
+    assert client.patch(own_url, {"certificates": [world["own"].pk]}, format="json").json()["certificates"] == [
+        world["own"].pk]
+    with tenant.context():
+        assert list(ChainLink.objects.get(pk=world["link"].pk).certificates.all()) == []
+
+
+def test_changing_a_links_actor_drops_the_certificates_of_the_former_one(tenant, client_for, world):
+    client = client_for(user=tenant.owner)
+    base, processing = _base(tenant), world["processing"]
+    url = f"{base}/processings/{processing.pk}/chain/{world['link'].pk}/"
+    assert client.patch(url, {"certificates": [world["certificate"].pk]}, format="json").status_code == 200
+    with tenant.context():
+        other = builders.supplier("Autre Nuage")
+    response = client.patch(url, {"actor": other.pk}, format="json")
+    assert (response.status_code, response.json()["certificates"]) == (200, [])
+    with tenant.context():
+        event = AuditEvent.objects.filter(action="chain_link.updated").order_by("-id").first()
+        assert event.changes == {"supplier": [world["supplier"].pk, other.pk],
+                                 "certificates": [[world["certificate"].pk], []]}
 
 
 def test_evidence_body(tenant, client_for, world):
@@ -147,6 +223,31 @@ def test_conformity_get_evaluates_once_then_reads_and_post_reevaluates(tenant, c
     assert viewer.post(url).status_code == 403
 
 
+def test_conformity_body(tenant, client_for, world):
+    """Every field of the conformity answer, exactly; the processing shows the same three statuses."""
+    processing, link = world["processing"], world["link"]
+    client = client_for(user=tenant.members["viewer"])
+    body = client.get(f"{_base(tenant)}/processings/{processing.pk}/conformity/").json()
+    with tenant.context():
+        digest = ConformityResult.objects.get().inputs_digest
+    assert {key: value for key, value in body.items() if key != "findings"} == {
+        "processing": processing.pk,
+        "status": "non_compliant",
+        "hosting_status": "non_compliant",  # no DPA with the host
+        "register_status": "incomplete",  # remote access from Switzerland not listed as a transfer
+        "evaluated_at": CREATED,
+        "evaluated_on": "2026-11-28",
+        # The certificates relied on end on 1 December 2027: they enter the 90-day horizon on 2 September.
+        "valid_until": "2027-09-02",
+        "inputs_digest": digest,
+    }
+    assert [f["code"] for f in body["findings"]][:1] == ["evidence.dpa_missing"]
+    assert body["findings"][0]["link"] == link.pk
+    listed = client.get(f"{_base(tenant)}/processings/{processing.pk}/").json()
+    assert (listed["conformity_status"], listed["hosting_status"], listed["register_status"]) == (
+        "non_compliant", "non_compliant", "incomplete")
+
+
 def test_summary_body(tenant, client_for, world):
     client = client_for(user=tenant.members["viewer"])
     client.get(f"{_base(tenant)}/processings/{world['processing'].pk}/conformity/")
@@ -157,6 +258,10 @@ def test_summary_body(tenant, client_for, world):
     assert client.get(f"{_base(tenant)}/conformity/").json() == {
         "processings": 2, "evaluated": 1,
         "by_status": {"not_applicable": 0, "compliant": 0, "non_compliant": 1, "incomplete": 0, "not_evaluated": 1},
+        "by_hosting_status": {"not_applicable": 0, "compliant": 0, "non_compliant": 1, "incomplete": 0,
+                              "not_evaluated": 1},
+        "by_register_status": {"not_applicable": 0, "compliant": 0, "non_compliant": 0, "incomplete": 1,
+                               "not_evaluated": 1},
         "top_findings": [
             {"code": "evidence.certificate_document_missing", "severity": "warning", "count": 2, "processings": 1},
             {"code": "backup.none_recorded", "severity": "info", "count": 1, "processings": 1},

@@ -34,6 +34,7 @@ from compliance.conformity.rules.validity import certificate_problems, referenti
 
 from .test_conformity_scenarios import (
     ALL_ACTIVITIES,
+    BACKUP,
     BACKUP_LINK,
     BEFORE_V2,
     DATACENTER,
@@ -46,6 +47,7 @@ from .test_conformity_scenarios import (
     IAAS,
     MANAGED_DATABASE_LINK,
     ON,
+    OWN_CERTIFICATE,
     PROFESSIONAL,
     SCENARIOS,
     V1_DEADLINE,
@@ -61,7 +63,7 @@ from .test_conformity_scenarios import (
 )
 
 FAMILIES = ("scope", "coverage", "self", "backup", "validity", "registry", "sovereignty", "evidence",
-            "register")
+            "completeness", "register")
 
 
 def described(result, *codes):
@@ -412,6 +414,71 @@ def test_the_certificate_expiring_last_is_the_one_used():
     assert result.findings == ()
 
 
+def test_ambiguous_perimeters_are_one_finding_per_link_naming_activities_and_candidates():
+    result = evaluate(editor_case(iaas_certificates=[
+        iaas_certificate(id=21, number="HDS-0021", activities=frozenset({1, 2, 3}), perimeter="Cloud public"),
+        iaas_certificate(id=20, number="HDS-0020", perimeter="Cloud de confiance santé"),
+    ]))
+
+    assert described(result, "coverage.certificate_ambiguous") == [("coverage.certificate_ambiguous", 2, None, IAAS)]
+    assert only(result, "coverage.certificate_ambiguous").message_fr == (
+        "Nuage Souverain détient plusieurs certificats HDS valides, de périmètres différents, qui pourraient "
+        "chacun couvrir les activités 1, 2, 3 de ce maillon : HDS-0020 — Cloud de confiance santé ; "
+        "HDS-0021 — Cloud public. Un certificat ne vaut que pour son périmètre : indiquez sur ce maillon "
+        "celui dont relève le service utilisé.")
+    assert result.status is Status.INCOMPLETE
+
+
+def test_ambiguous_activities_are_not_covered_by_a_guess():
+    """Evidence and registry checks look at the certificate relied on: none for an ambiguous activity."""
+    result = evaluate(editor_case(
+        actors=[supplier(IAAS, match="none")],
+        iaas_certificates=[iaas_certificate(perimeter="Cloud public", source="document", expires_on=ON + DAY),
+                           iaas_certificate(id=20, perimeter="Cloud santé", source="document")],
+    ))
+
+    assert sorted(finding.code for finding in result.findings) == ["coverage.certificate_ambiguous"]
+
+
+def test_own_certificates_of_different_perimeters_are_ambiguous_too():
+    result = evaluate(editor_case(own_certificates=[
+        replace(OWN_CERTIFICATE, perimeter="Logiciel de cabinet"),
+        replace(OWN_CERTIFICATE, id=30, number="HDS-0030", perimeter="Plateforme de télésanté"),
+    ]))
+
+    assert described(result, "coverage.certificate_ambiguous") == [("coverage.certificate_ambiguous", 1, None, None)]
+    assert only(result, "coverage.certificate_ambiguous").message_en.startswith(
+        "Médilog SAS holds several valid HDS certificates with different perimeters, each of which could cover "
+        "activities 5 of this link: HDS-0001 — Logiciel de cabinet ; HDS-0030 — Plateforme de télésanté.")
+
+
+def test_a_suspended_certificate_beside_a_valid_one_names_both():
+    result = evaluate(editor_case(iaas_certificates=[
+        iaas_certificate(id=20, number="HDS-0020", status="suspended", activities=frozenset({3, 4, 5})),
+        iaas_certificate(),
+    ]))
+
+    assert described(result, "validity.suspended_beside_valid") == [("validity.suspended_beside_valid", 2, None, IAAS)]
+    assert only(result, "validity.suspended_beside_valid").message_fr == (
+        "Le certificat HDS n° HDS-0020 de Nuage Souverain est suspendu ; il vise les activités 3, 4 de ce "
+        "maillon, que couvre encore le certificat n° HDS-0002. Vérifiez que le service utilisé relève bien du "
+        "périmètre de ce dernier et demandez à Nuage Souverain la raison de la suspension.")
+    assert result.status is Status.COMPLIANT
+
+
+def test_a_suspended_certificate_already_reported_as_the_reason_is_not_repeated():
+    result = evaluate(editor_case(iaas=iaas_link(activities=frozenset(ALL_ACTIVITIES - {6})), iaas_certificates=[
+        iaas_certificate(id=20, status="withdrawn", activities=frozenset({1, 2, 3, 4, 5})),
+        iaas_certificate(),
+    ]))
+
+    assert described(result, "validity.certificate_withdrawn", "validity.withdrawn_beside_valid",
+                     "coverage.activity_not_covered") == [
+        ("validity.certificate_withdrawn", 2, None, IAAS),
+        ("coverage.activity_not_covered", 2, 5, IAAS),
+    ]
+
+
 # 6. Registry
 
 
@@ -443,6 +510,50 @@ def test_the_organisation_itself_is_not_checked_against_the_registry():
     own = ActorFacts(key=SELF, name="Médilog SAS", registry_match="none")
 
     assert evaluate(editor_case(actors=[own])).findings == ()
+
+
+def test_no_registry_match_says_not_matched_rather_than_absent():
+    result = evaluate(editor_case(actors=[supplier(IAAS, match="none")],
+                                  iaas_certificates=[iaas_certificate(source="document", has_document=True)]))
+
+    finding = only(result, "registry.not_found")
+    assert finding.message_fr == (
+        "Nuage Souverain déclare un certificat HDS, mais n'a pas été rapproché de la liste officielle des "
+        "hébergeurs certifiés publiée par l'ANS : confirmez l'hébergeur de la liste auquel il correspond pour "
+        "que son certificat y soit vérifié.")
+    assert "has not been matched with the official list" in finding.message_en
+
+
+def test_the_list_contradicting_a_claim_shows_both_versions():
+    claimed = [iaas_certificate(source="document", has_document=True)]
+    absent = only(evaluate(editor_case(actors=[supplier(IAAS, present=False)], iaas_certificates=claimed)),
+                  "registry.host_absent")
+    narrower = evaluate(editor_case(actors=[supplier(IAAS, listed={1, 2, 3})], iaas_certificates=claimed))
+    earlier = only(evaluate(editor_case(actors=[supplier(IAAS, list_expires_on=date(2026, 6, 30))],
+                                        iaas_certificates=claimed)), "registry.end_date_earlier_in_list")
+    ended = only(evaluate(editor_case(actors=[supplier(IAAS, list_expires_on=ON - DAY)], iaas_certificates=claimed)),
+                 "registry.expired_in_list")
+
+    assert absent.message_fr == (
+        "Nuage Souverain ne figure pas dans la dernière liste officielle de l'ANS, alors que le certificat "
+        "déclaré n° HDS-0002 couvrirait les activités 1, 2, 3, 4 jusqu'au 01/12/2027. La liste officielle prime "
+        "sur le certificat présenté : faites confirmer par Nuage Souverain que sa certification est toujours en "
+        "vigueur.")
+    assert only(narrower, "registry.activities_narrower").message_en == (
+        "The official ANS list shows activities 1, 2, 3 for Nuage Souverain, without activity 4 (application "
+        "hosting platform) that the claimed certificate no. HDS-0002 covers. The official list prevails: have "
+        "Nuage Souverain explain the difference.")
+    assert earlier.message_fr == (
+        "Selon la liste officielle de l'ANS, la certification de Nuage Souverain prend fin le 30/06/2026, avant "
+        "la date du certificat déclaré n° HDS-0002 (valable jusqu'au 01/12/2027). La liste officielle prime : "
+        "faites confirmer la date par Nuage Souverain.")
+    assert ended.message_en == (
+        "According to the official ANS list, Nuage Souverain's certification ended on 2025-06-01, although the "
+        "claimed certificate no. HDS-0002 runs until 2027-12-01. The official list prevails: ask Nuage Souverain "
+        "for its renewed certificate or an explanation of the difference.")
+    assert all(CATALOGUE[code].incomplete for code in (
+        "registry.host_absent", "registry.activities_narrower", "registry.end_date_earlier_in_list",
+        "registry.expired_in_list"))
 
 
 # 7. Sovereignty
@@ -714,6 +825,42 @@ def test_french_messages_write_dates_the_french_way():
     for spec in CATALOGUE.values():
         assert "%Y-%m-%d" not in spec.message_fr, spec.code
         assert "%d/%m/%Y" not in spec.message_en, spec.code
+# 10. Completeness
+
+
+def test_operation_missing_is_not_raised_on_an_empty_chain():
+    result = evaluate(case(EDITOR, processing_facts=processing(hosting_mode="self_hosted")))
+
+    assert [finding.code for finding in result.findings] == ["scope.chain_empty"]
+
+
+def test_operation_missing_is_not_raised_for_a_controller_acting_for_itself():
+    result = evaluate(case(PROFESSIONAL, links=[link(2, DATACENTER, {1, 2})],
+                           certificates=[certificate(2, DATACENTER, {1, 2})]))
+
+    assert "completeness.operation_missing" not in {finding.code for finding in result.findings}
+
+
+def test_site_and_hardware_missing_names_only_the_missing_activity_and_each_link():
+    result = evaluate(case(PROFESSIONAL, links=[
+        link(5, HOST, {2, 5}), link(6, IAAS, {3, 4}), link(7, DATACENTER, {1}, parent_id=5),
+        link(8, BACKUP, {6}, stores_health_data=False),
+    ], certificates=[certificate(5, HOST, {2, 5}), certificate(6, IAAS, {3, 4}), certificate(7, DATACENTER, {1})]))
+
+    assert described(result, "completeness.site_and_hardware_missing") == [
+        ("completeness.site_and_hardware_missing", 6, None, IAAS)]
+    assert "(activities missing: 1, 2)" in only(result, "completeness.site_and_hardware_missing").message_en
+
+
+def test_site_and_hardware_walk_survives_a_cycle_through_the_own_link():
+    result = evaluate(case(EDITOR, links=[
+        link(1, SELF, {5}, parent_id=2), link(2, HOST, {3, 4}),
+    ], certificates=[certificate(1, SELF, {5}), certificate(2, HOST, {3, 4})]))
+
+    assert described(result, "completeness.site_and_hardware_missing") == [
+        ("completeness.site_and_hardware_missing", 1, None, None),
+        ("completeness.site_and_hardware_missing", 2, None, HOST),
+    ]
 
 
 # Ordering and output
@@ -744,9 +891,11 @@ def test_findings_are_ordered_by_severity_link_activity_and_code():
         ("error", 9, 5, "coverage.activity_not_covered"),
         ("warning", None, None, "register.art9_condition_missing"),
         ("warning", None, None, "register.dpia_unknown"),
+        ("warning", 3, None, "completeness.site_and_hardware_missing"),
         ("warning", 3, None, "sovereignty.storage_location_unknown"),
         ("warning", 3, None, "validity.certifier_missing"),
         ("warning", 5, None, "evidence.certificate_expiring"),
+        ("warning", 9, None, "completeness.site_and_hardware_missing"),
         ("info", None, None, "backup.none_recorded"),
         ("info", 3, None, "registry.match_suggested"),
     ]
@@ -761,12 +910,15 @@ def test_findings_do_not_depend_on_input_order():
 
 
 def test_result_serialisation():
-    result = evaluate(case(PROFESSIONAL, links=[link(7, HOST, {6})]))
+    result = evaluate(case(PROFESSIONAL, links=[link(7, HOST, {1, 2, 6})],
+                           certificates=[certificate(5, HOST, {1, 2})]))
 
     assert result.to_json() == {
         "status": "non_compliant",
         "hosting_status": "non_compliant",
         "register_status": "compliant",
+        # The host's certificate, relied on for 1-2, enters the 90-day expiry horizon that day.
+        "valid_until": "2027-09-02",
         "findings": [{
             "code": "coverage.activity_not_covered",
             "severity": "error",

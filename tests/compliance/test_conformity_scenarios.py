@@ -1,8 +1,8 @@
 """Scenario table of the conformity engine: for each case, the status and the exact set of codes.
 
 The reference chain is a software editor (activity 5, certified) over an IaaS certified 1–4 and
-a backup provider certified 6, with contracts, DPAs and a complete register: compliant with no
-finding. Most cases change one thing in it.
+a backup provider certified 1, 2 and 6 (the backups sit in its own datacenter), with contracts,
+DPAs and a complete register: compliant with no finding. Most cases change one thing in it.
 """
 
 from dataclasses import replace
@@ -149,10 +149,10 @@ def case(organisation, *, processing_facts=None, links=(), certificates=(), acto
 # The reference chain of the software editor.
 OPERATION_LINK = link(1, SELF, {5}, stores_health_data=False, storage_countries=())
 IAAS_LINK = link(2, IAAS, {1, 2, 3, 4})
-BACKUP_LINK = link(3, BACKUP, {6}, is_backup=True)
+BACKUP_LINK = link(3, BACKUP, {1, 2, 6}, is_backup=True)  # backups kept in its own datacenter
 OWN_CERTIFICATE = certificate(1, SELF, {5}, source="document", has_document=True)
 IAAS_CERTIFICATE = certificate(2, IAAS, {1, 2, 3, 4})
-BACKUP_CERTIFICATE = certificate(3, BACKUP, {6})
+BACKUP_CERTIFICATE = certificate(3, BACKUP, {1, 2, 6})
 
 
 def iaas_link(**changes) -> LinkFacts:
@@ -235,13 +235,13 @@ SCENARIOS = [
     ),
     pytest.param(
         case(PROFESSIONAL, processing_facts=SELF_HOSTED,
-             links=[link(1, SELF, {1, 2, 5}), link(3, BACKUP, {6})],
+             links=[link(1, SELF, {1, 2, 5}), link(3, BACKUP, {1, 2, 6})],
              certificates=[BACKUP_CERTIFICATE]),
         (COMPLIANT, COMPLIANT, COMPLIANT), SELF_HOSTING_DUTIES,
         id="professional-self-hosting-with-certified-external-backup",
     ),
     pytest.param(
-        case(PROFESSIONAL, processing_facts=SELF_HOSTED, links=[link(3, BACKUP, {6})]),
+        case(PROFESSIONAL, processing_facts=SELF_HOSTED, links=[link(3, BACKUP, {1, 2, 6})]),
         (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {*SELF_HOSTING_DUTIES, "coverage.activity_not_covered"},
         id="professional-self-hosting-with-uncertified-external-backup",
     ),
@@ -415,7 +415,7 @@ SCENARIOS = [
     ),
     # External backup
     pytest.param(
-        editor_case(backup=replace(BACKUP_LINK, activities=frozenset())),
+        editor_case(backup=replace(BACKUP_LINK, activities=frozenset({1, 2}))),
         (COMPLIANT, COMPLIANT, COMPLIANT), {"backup.activity_6_missing"},
         id="backup-link-without-activity-6-checked-as-6",
     ),
@@ -542,19 +542,19 @@ SCENARIOS = [
     pytest.param(
         editor_case(actors=[supplier(IAAS, present=False)],
                     iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
-        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.host_absent"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"registry.host_absent"},
         id="registry-host-absent-from-latest-list",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, listed={1, 2, 3})],
                     iaas_certificates=[iaas_certificate(source="manual", has_document=True)]),
-        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.activities_narrower"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"registry.activities_narrower"},
         id="registry-lists-narrower-activities",
     ),
     pytest.param(
         editor_case(actors=[supplier(IAAS, list_expires_on=ON - DAY)],
                     iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
-        (COMPLIANT, COMPLIANT, COMPLIANT), {"registry.expired_in_list"},
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"registry.expired_in_list"},
         id="registry-shows-earlier-expiry",
     ),
     pytest.param(
@@ -809,6 +809,149 @@ SCENARIOS = [
         (INCOMPLETE, COMPLIANT, INCOMPLETE), {"register.transfer_not_listed"},
         id="transfer-through-supplier-not-in-register",
     ),
+    # Completeness (a): who administers and operates the system, for an organisation hosting for others
+    pytest.param(
+        editor_case(operation=None),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"completeness.operation_missing"},
+        id="completeness-editor-without-anyone-for-activity-5",
+    ),
+    pytest.param(
+        editor_case(operation=None, iaas=iaas_link(activities=frozenset({1, 2, 3, 4, 5})),
+                    iaas_certificates=[iaas_certificate(activities=frozenset({1, 2, 3, 4, 5}))]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="completeness-editor-whose-managed-services-provider-performs-5",
+    ),
+    pytest.param(
+        editor_case(operation=None, iaas=iaas_link(activities=frozenset({1, 2, 3, 4, 5}))),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered"},
+        id="completeness-activity-5-declared-but-uncovered-is-reported-once-by-coverage",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=processor_processing(),
+             links=[link(2, DATACENTER, {1, 2})], certificates=[certificate(2, DATACENTER, {1, 2})]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"completeness.operation_missing", "backup.none_recorded"},
+        id="completeness-professional-in-processor-role-without-anyone-for-activity-5",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(2, DATACENTER, {1, 2})], certificates=[certificate(2, DATACENTER, {1, 2})]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"backup.none_recorded"},
+        id="completeness-controller-running-its-own-servers-in-a-certified-datacenter",
+    ),
+    # Completeness (b): who provides the site and the hardware under a link storing data
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, {5, 6})], certificates=[certificate(5, HOST, {5, 6})]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.site_and_hardware_missing"},
+        id="completeness-saas-storing-data-with-nobody-for-1-2",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, {2, 3, 4, 5, 6})],
+             certificates=[certificate(5, HOST, {2, 3, 4, 5, 6})]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.site_and_hardware_missing"},
+        id="completeness-nobody-for-activity-1-only",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, {3, 4, 5, 6}), link(6, DATACENTER, {1, 2}, parent_id=5)],
+             certificates=[certificate(5, HOST, {3, 4, 5, 6}), certificate(6, DATACENTER, {1, 2})]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="completeness-datacenter-declared-under-the-saas",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, {3, 4, 5, 6}), link(6, DATACENTER, {1, 2})],
+             certificates=[certificate(5, HOST, {3, 4, 5, 6}), certificate(6, DATACENTER, {1, 2})]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.site_and_hardware_missing"},
+        id="completeness-datacenter-beside-the-saas-is-not-under-it",
+    ),
+    pytest.param(
+        editor_case(operation=replace(OPERATION_LINK, stores_health_data=True, storage_countries=("FR",))),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="completeness-own-link-storing-data-over-its-direct-contractors",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(activities=frozenset({3, 4}), stores_health_data=False, storage_countries=()),
+                    iaas_certificates=[iaas_certificate(activities=frozenset({3, 4}))],
+                    extra_links=[link(4, MANAGED_DATABASE, {4}, parent_id=2, has_hosting_contract=False,
+                                      has_dpa=False)],
+                    extra_certificates=[certificate(4, MANAGED_DATABASE, {4})]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.site_and_hardware_missing"},
+        id="completeness-subcontractor-storing-data-with-nobody-above-or-below-for-1-2",
+    ),
+    # Certificate perimeters
+    pytest.param(
+        case(PROFESSIONAL, links=[link(5, HOST, ALL_ACTIVITIES)],
+             certificates=[certificate(5, HOST, {1, 2}, perimeter="Datacenters de Lille"),
+                           certificate(6, HOST, {3, 4, 5, 6}, perimeter="Infogérance santé")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="perimeters-certificates-for-1-2-and-3-6-combine",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, perimeter="Cloud de confiance santé")]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"coverage.certificate_ambiguous"},
+        id="perimeters-two-offers-could-cover-the-link-none-named",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(certificates=frozenset({20})),
+                    iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, perimeter="Cloud de confiance santé")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="perimeters-the-link-names-the-certificate-it-relies-on",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(certificates=frozenset({20})),
+                    iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, activities=frozenset({1, 2}),
+                                                        perimeter="Datacenters")]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered"},
+        id="perimeters-only-the-named-certificates-count-for-the-link",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(perimeter="Cloud de confiance"),
+                                       iaas_certificate(id=20, perimeter=" cloud de  CONFIANCE ",
+                                                        expires_on=ON + 30 * DAY)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="perimeters-same-perimeter-the-latest-expiry-is-taken",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, expires_on=ON + 30 * DAY)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="perimeters-a-blank-perimeter-is-no-difference",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(perimeter="Cloud public"),
+                                       iaas_certificate(id=20, perimeter="Cloud santé", status="suspended")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"validity.suspended_beside_valid"},
+        id="perimeters-suspended-certificate-beside-a-valid-one-is-not-masked",
+    ),
+    pytest.param(
+        editor_case(iaas_certificates=[iaas_certificate(), iaas_certificate(id=20, status="withdrawn")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), {"validity.withdrawn_beside_valid"},
+        id="perimeters-withdrawn-certificate-beside-a-valid-one-is-not-masked",
+    ),
+    pytest.param(
+        editor_case(iaas=iaas_link(certificates=frozenset({20})),
+                    iaas_certificates=[iaas_certificate(), iaas_certificate(id=20, status="suspended")]),
+        (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT), {"coverage.activity_not_covered", "validity.certificate_suspended"},
+        id="perimeters-the-named-certificate-suspended-is-not-replaced-by-another",
+    ),
+    # The official list outranks a claim
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, list_expires_on=ON + 100 * DAY)],
+                    iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"registry.end_date_earlier_in_list"},
+        id="registry-shows-an-earlier-end-date-still-ahead",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, list_expires_on=IAAS_CERTIFICATE.expires_on)],
+                    iaas_certificates=[iaas_certificate(source="document", has_document=True)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="registry-shows-the-same-end-date",
+    ),
+    pytest.param(
+        editor_case(actors=[supplier(IAAS, present=False, list_expires_on=ON - DAY)]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="registry-absent-host-with-only-registry-copies-claims-nothing",
+    ),
     # Combined
     pytest.param(
         editor_case(iaas=iaas_link(storage_countries=(), has_hosting_contract=False)),
@@ -829,3 +972,69 @@ def test_scenario(data, statuses, codes):
     for finding in result.findings:
         assert "{" not in finding.message_fr and "{" not in finding.message_en
 
+
+
+# The three myths of HDS hosting (TAS Cloud Services, « Héberger des données de santé ? Le guide
+# de survie 2025 »): each is a chain Maillon must never call compliant.
+
+
+def test_myth_1_hosted_in_a_certified_datacenter_so_i_am_hds():
+    """« Je suis hébergé dans un datacenter certifié HDS, donc je suis HDS » : an editor in the
+    processor role, no certificate and no link of its own, over an IaaS certified 1–4."""
+    result = evaluate(case(EDITOR, processing_facts=processor_processing(), links=[IAAS_LINK],
+                           certificates=[IAAS_CERTIFICATE]))
+
+    assert (result.status, result.hosting_status, result.register_status) == (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT)
+    assert sorted(finding.code for finding in result.findings) == [
+        "backup.none_recorded", "completeness.operation_missing"]
+    missing = result.findings[0]
+    assert (missing.code, missing.severity.value, missing.link, missing.supplier, missing.activity) == (
+        "completeness.operation_missing", "error", None, None, 5)
+    assert missing.message_en == (
+        "You host these health data on behalf of others, but no link of the chain performs activity 5 "
+        "(administration and operation of the information system). Being hosted by a certified provider is "
+        "not enough: declare who administers and operates the system (you, most likely, or your "
+        "managed-services provider) and the HDS certificate that covers it.")
+
+
+def test_myth_2_the_datacenter_is_hds_so_i_can_handle_health_data():
+    """« Le datacenter est HDS, donc je peux manipuler des données de santé » : a SaaS editor whose
+    chain holds only its datacenter, certified 1–2; the SaaS running inside is not declared."""
+    result = evaluate(case(EDITOR, links=[link(2, DATACENTER, {1, 2})],
+                           certificates=[certificate(2, DATACENTER, {1, 2})]))
+
+    assert (result.status, result.hosting_status, result.register_status) == (NON_COMPLIANT, NON_COMPLIANT, COMPLIANT)
+    assert sorted(finding.code for finding in result.findings) == [
+        "backup.none_recorded", "completeness.operation_missing"]
+
+    declared = evaluate(case(EDITOR, links=[link(1, SELF, {3, 4, 5}, parent_id=None), link(2, DATACENTER, {1, 2})],
+                             certificates=[certificate(2, DATACENTER, {1, 2})]))
+    assert (declared.status, declared.hosting_status, declared.register_status) == (
+        NON_COMPLIANT, NON_COMPLIANT, COMPLIANT)
+    assert sorted((finding.code, finding.activity) for finding in declared.findings) == [
+        ("backup.none_recorded", None), ("self.activity_not_covered", 3), ("self.activity_not_covered", 4),
+        ("self.activity_not_covered", 5)]
+
+
+def test_myth_3_my_saas_says_it_is_hosted_by_an_hds_provider_so_i_am_covered():
+    """« Mon outil SaaS me dit qu'il est hébergé chez un prestataire HDS, donc je suis couvert » : the
+    SaaS, certified for activity 5 only, stores the data; nobody is declared for the site and the
+    hardware (1–2)."""
+    result = evaluate(case(PROFESSIONAL, links=[link(5, HOST, {5, 6})], certificates=[certificate(5, HOST, {5, 6})]))
+
+    assert (result.status, result.hosting_status, result.register_status) == (INCOMPLETE, INCOMPLETE, COMPLIANT)
+    assert [(finding.code, finding.severity.value, finding.link, finding.supplier) for finding in result.findings] == [
+        ("completeness.site_and_hardware_missing", "warning", 5, HOST)]
+    assert result.findings[0].message_fr == (
+        "Hébergeur Régional stocke des données de santé, mais ni ce maillon ni aucun acteur déclaré sous lui "
+        "n'assure l'hébergement du site physique et l'infrastructure matérielle (activités manquantes : 1, 2). "
+        "Quelqu'un les fournit : déclarez sous ce maillon le datacenter ou l'hébergeur d'infrastructure qui les "
+        "assure, avec son certificat HDS, ou ajoutez ces activités au maillon si Hébergeur Régional les assure "
+        "lui-même.")
+
+    uncertified = evaluate(case(PROFESSIONAL, links=[link(5, HOST, {5, 6})]))
+    assert (uncertified.status, uncertified.hosting_status, uncertified.register_status) == (
+        NON_COMPLIANT, NON_COMPLIANT, COMPLIANT)
+    assert sorted((finding.code, finding.activity) for finding in uncertified.findings) == [
+        ("completeness.site_and_hardware_missing", None), ("coverage.activity_not_covered", 5),
+        ("coverage.activity_not_covered", 6)]

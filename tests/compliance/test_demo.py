@@ -7,12 +7,14 @@ from hds_platform.models import Organisation
 from hds_platform.tenancy import organisation_context
 
 EXPECTED = {
-    # HDS does not apply to its self-hosting; its register is complete, so the overall answer is compliant.
-    ("cabinet-durand", "Dossier patients du cabinet"): "compliant",
-    ("medisoft", "Logiciel de cabinet en ligne (SaaS)"): "compliant",
-    ("medisoft", "Prise de rendez-vous"): "incomplete",
-    ("medisoft", "Téléconsultation"): "non_compliant",
-    ("nuage-sante", "Hébergement HDS des clients"): "compliant",
+    # (overall, hosting, register). HDS does not apply to its self-hosting; its register is complete, so
+    # the overall answer is compliant.
+    ("cabinet-durand", "Dossier patients du cabinet"): ("compliant", "not_applicable", "compliant"),
+    ("medisoft", "Logiciel de cabinet en ligne (SaaS)"): ("compliant", "compliant", "compliant"),
+    # No activity recorded on the link; retention and the DPIA need left blank in the register.
+    ("medisoft", "Prise de rendez-vous"): ("incomplete", "incomplete", "incomplete"),
+    ("medisoft", "Téléconsultation"): ("non_compliant", "non_compliant", "compliant"),
+    ("nuage-sante", "Hébergement HDS des clients"): ("compliant", "compliant", "compliant"),
 }
 
 
@@ -21,7 +23,8 @@ def _statuses():
     for organisation in Organisation.objects.all():
         with organisation_context(organisation):
             for result in ConformityResult.objects.select_related("processing"):
-                found[(organisation.slug, result.processing.name)] = result.status
+                found[(organisation.slug, result.processing.name)] = (
+                    result.status, result.hosting_status, result.register_status)
     return found
 
 
@@ -41,7 +44,7 @@ def test_demo_shows_every_status_and_loads_twice_alike(db, media):
     assert _matches() == matches
     assert matches == sorted([
         ("Clever Cloud", "suggested"),
-        ("Datacenter Lumière SAS", "confirmed"), ("OVH SAS", "confirmed"),
+        ("Datacenter Lumière SAS", "confirmed"), ("Datacenter Lumière SAS", "confirmed"), ("OVH SAS", "confirmed"),
         ("Sauvegarde Santé Services", "confirmed"), ("Scaleway", "confirmed"),
         ("Vidéo Express Inc.", "none"),
     ])

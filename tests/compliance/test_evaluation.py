@@ -50,11 +50,11 @@ def test_the_loader_orders_what_the_digest_hashes(tenant, media):
 def test_a_new_date_reevaluates_and_a_certificate_lapsing_changes_the_status(tenant, media):
     with tenant.context():
         supplier = builders.supplier()
-        builders.certificate(supplier, activities=[1, 2, 3, 4], expires_on=date(2027, 1, 31))
+        builders.certificate(supplier, activities=[1, 2, 3, 4, 5], expires_on=date(2027, 1, 31))
         builders.evidence("hosting_contract", supplier=supplier)
         builders.evidence("dpa", supplier=supplier)
         processing = builders.processing()
-        builders.link(processing, supplier)
+        builders.link(processing, supplier, activities=[1, 2, 3, 4, 5])
         evaluation.evaluate_processings([processing.pk], on=date(2026, 11, 28))
         result = ConformityResult.objects.get()
         assert (result.status, result.evaluated_on) == ("compliant", date(2026, 11, 28))

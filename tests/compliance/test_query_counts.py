@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from compliance import evaluation
+from compliance import evaluation, services
 from compliance.loader import load_inputs
+from tests.compliance.builders import ACTOR
 from tests.factories import (
     CertificateFactory,
     ChainLinkFactory,
@@ -137,3 +138,27 @@ def test_evaluating_a_batch_costs_a_constant_number_of_queries(tenant, django_as
         # Nothing changed: load and read, nothing written.
         with django_assert_num_queries(6):
             evaluation.evaluate_processings(ids, on=ON)
+        # The next day, nothing changed: load, read, and one UPDATE moving the 40 answers' date.
+        with django_assert_num_queries(7):
+            evaluation.evaluate_processings(ids, on=date(2026, 11, 29))
+
+
+def test_the_certificates_a_link_names_cost_no_query_more(tenant, django_assert_num_queries):
+    with tenant.context():
+        processing = ProcessingFactory()
+        supplier = SupplierFactory(name="Hébergeur à deux offres")
+        public = CertificateFactory(supplier=supplier, certificate_number="HDS-PUBLIC", perimeter="Cloud public")
+        health = CertificateFactory(supplier=supplier, certificate_number="HDS-SANTE", perimeter="Cloud santé")
+        both = services.chain_link_create(actor=ACTOR, processing=processing, supplier=supplier,
+                                          activities=[1, 2], certificates=[public, health])
+        one = services.chain_link_create(actor=ACTOR, processing=processing, supplier=supplier,
+                                         activities=[3], certificates=[health])
+        none = services.chain_link_create(actor=ACTOR, processing=processing, supplier=supplier, activities=[4])
+        # Five, as without named certificates: no confirmed host, so no published certificates to read.
+        with django_assert_num_queries(5):
+            inputs = load_inputs([processing.pk], ON)
+        data = inputs[processing.pk]
+        assert [(link.id, link.certificates) for link in data.links] == [
+            (both.pk, frozenset({public.pk, health.pk})), (one.pk, frozenset({health.pk})), (none.pk, frozenset())]
+        assert sorted((c.number, c.perimeter) for c in data.certificates) == [
+            ("HDS-PUBLIC", "Cloud public"), ("HDS-SANTE", "Cloud santé")]

@@ -1,6 +1,10 @@
 """Suppliers and the ANS list: matching, confirm/reject, registry copies, re-checks after an import."""
 
+import importlib
 from datetime import date
+from types import SimpleNamespace
+
+from django.db import connection
 
 from compliance import evaluation, services
 from compliance.models import Certificate, ConformityResult, ConformityStatusChange
@@ -162,14 +166,17 @@ def test_the_compliance_and_monitoring_receivers_listen_to_the_registry():
 
 
 def test_refresh_after_an_import_refreshes_copies_and_reevaluates(tenant, media):
-    host = builders.registry_host("Nuage Souverain", "HDS-NS-1", activities=[1, 2, 3, 4])
+    host = builders.registry_host("Nuage Souverain", "HDS-NS-1", activities=[1, 2, 3, 4, 5],
+                                  scope="Cloud de confiance : datacenters de Lille")
     with tenant.context():
         supplier = builders.supplier("Fournisseur cloud")
         services.supplier_registry_match_confirm(supplier=supplier, actor=ACTOR, host=host)
+        assert list(Certificate.objects.values_list("certificate_number", "perimeter")) == [
+            ("HDS-NS-1", "Cloud de confiance : datacenters de Lille")]
         builders.evidence("hosting_contract", supplier=supplier)
         builders.evidence("dpa", supplier=supplier)
         processing = builders.processing()
-        builders.link(processing, supplier, activities=[1, 2, 3, 4])
+        builders.link(processing, supplier, activities=[1, 2, 3, 4, 5])
         evaluation.evaluate_all()
         assert ConformityResult.objects.get().status == "compliant"
     # An import narrows the host to 1-2 and renews its certificate under a new number.
@@ -182,11 +189,13 @@ def test_refresh_after_an_import_refreshes_copies_and_reevaluates(tenant, media)
                                    last_seen=published.last_seen)
     assert refresh_registry_copies(tenant.organisation.pk) == 1
     with tenant.context():
-        assert list(Certificate.objects.values_list("certificate_number", "source")) == [("HDS-NS-2", "registry")]
+        assert list(Certificate.objects.values_list("certificate_number", "source", "perimeter")) == [
+            ("HDS-NS-2", "registry", "")]
         result = ConformityResult.objects.get()
         assert result.status == "non_compliant"
         assert {(f["code"], f["activity"]) for f in result.findings if f["severity"] == "error"} == {
-            ("coverage.activity_not_covered", 3), ("coverage.activity_not_covered", 4)}
+            ("coverage.activity_not_covered", 3), ("coverage.activity_not_covered", 4),
+            ("coverage.activity_not_covered", 5)}
         assert AuditEvent.objects.order_by("-seq").first().changes == {"added": 1, "updated": 0, "removed": 1}
         evaluated_at = result.evaluated_at
         changes = ConformityStatusChange.objects.count()
@@ -196,3 +205,22 @@ def test_refresh_after_an_import_refreshes_copies_and_reevaluates(tenant, media)
     with tenant.context():
         assert ConformityResult.objects.get().evaluated_at == evaluated_at
         assert ConformityStatusChange.objects.count() == changes
+
+
+def test_the_migration_gives_existing_registry_copies_the_published_scope(tenant, other_tenant):
+    """Copies made before certificates had a perimeter take the published scope, in every
+    organisation (row-level security applies to the migration's owner too); other rows are left."""
+    migration = importlib.import_module("compliance.migrations.0003_certificate_perimeters")
+    host = builders.registry_host("Nuage Souverain", "HDS-NS-1", scope="Cloud de confiance : Lille")
+    for each in (tenant, other_tenant):
+        with each.context():
+            supplier = builders.supplier("Fournisseur cloud")
+            services.supplier_registry_match_confirm(supplier=supplier, actor=ACTOR, host=host)
+            builders.certificate(supplier, activities=[5], certificate_number="HDS-OWN-DOC")
+            Certificate.objects.update(perimeter="")  # as the rows stood before the migration
+    with tenant.context():
+        migration.copy_registry_scopes(None, SimpleNamespace(connection=connection))
+    for each in (tenant, other_tenant):
+        with each.context():
+            assert sorted(Certificate.objects.values_list("certificate_number", "perimeter")) == [
+                ("HDS-NS-1", "Cloud de confiance : Lille"), ("HDS-OWN-DOC", "")]

@@ -23,9 +23,9 @@ def _set_kind(tenant, kind):
     tenant.organisation.kind = kind
 
 
-def _documented(supplier, activities, number):
+def _documented(supplier, activities, number, **fields):
     """A supplier's certificate with its document, contract and DPA on file."""
-    certificate = builders.certificate(supplier, activities=activities, certificate_number=number)
+    certificate = builders.certificate(supplier, activities=activities, certificate_number=number, **fields)
     builders.evidence("hds_certificate", supplier=supplier, certificate=certificate)
     builders.evidence("hosting_contract", supplier=supplier)
     builders.evidence("dpa", supplier=supplier)
@@ -69,13 +69,16 @@ def contract_for_another_processing(tenant):
     other = builders.processing("Autre traitement")
     builders.evidence("hosting_contract", supplier=iaas, processing=other)
     builders.evidence("dpa", supplier=iaas)
-    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    own = builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    builders.evidence("hds_certificate", certificate=own)
     processing = builders.processing("Téléconsultation")
     builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    builders.link(processing, None, activities=[5], stores_health_data=False, storage_countries=[])
     return processing
 
 
 def expired_contract(tenant):
+    """The contract has ended; nobody is declared for activity 5 either (myth 1)."""
     iaas = builders.supplier("Nuage Souverain")
     _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
     contract = iaas.evidence.get(kind="hosting_contract")
@@ -112,6 +115,16 @@ def anonymised_statistics(tenant):
                                      data_categories=["Tranche d'âge", "Diagnostics codés"])
     builders.link(processing, builders.supplier("Nuage"), activities=[1, 2, 3])
     return processing
+
+
+def _own_certificate():
+    own = builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    builders.evidence("hds_certificate", certificate=own)
+
+
+def _operated_by_us(processing):
+    """The organisation's own link: it administers and operates the system (5) it hosts for others."""
+    builders.link(processing, None, activities=[5], stores_health_data=False, storage_countries=[])
 
 
 def anonymised_with_identity(tenant):
@@ -155,9 +168,10 @@ def v1_certificate_by_its_dates(tenant):
     builders.evidence("hds_certificate", supplier=iaas, certificate=certificate)
     builders.evidence("hosting_contract", supplier=iaas)
     builders.evidence("dpa", supplier=iaas)
-    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    _own_certificate()
     processing = builders.processing("Téléconsultation")
     builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    _operated_by_us(processing)
     return processing
 
 
@@ -167,9 +181,10 @@ def blank_version_issued_before_v2(tenant):
     _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
     services.certificate_update(certificate=iaas.certificates.get(), actor=ACTOR, referential_version="",
                                 issued_on=date(2024, 5, 15), expires_on=date(2027, 5, 14))
-    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    _own_certificate()
     processing = builders.processing("Téléconsultation")
     builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    _operated_by_us(processing)
     return processing
 
 
@@ -183,18 +198,20 @@ def registry_copy_of_a_2018_certificate(tenant):
     assert supplier.certificates.get().referential_version == "v1"
     builders.evidence("hosting_contract", supplier=supplier)
     builders.evidence("dpa", supplier=supplier)
-    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    _own_certificate()
     processing = builders.processing("Dossier")
     builders.link(processing, supplier, activities=[1, 2, 3, 4])
+    _operated_by_us(processing)
     return processing
 
 
 def us_access_without_then_with_dpf(tenant, *, dpf_certified):
     iaas = builders.supplier("Nuage Transatlantique", dpf_certified=dpf_certified)
     _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
-    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    _own_certificate()
     processing = builders.processing("Téléconsultation", transfers=[{"country": "US", "safeguard": ""}])
     builders.link(processing, iaas, activities=[1, 2, 3, 4], remote_access=[{"country": "US", "basis": ""}])
+    _operated_by_us(processing)
     return processing
 
 
@@ -214,10 +231,41 @@ def confirmed_host_removed_from_the_list(tenant):
     host.save()
     builders.evidence("hosting_contract", supplier=supplier)
     builders.evidence("dpa", supplier=supplier)
-    builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    own = builders.certificate(None, activities=[5], certificate_number="HDS-OWN")
+    builders.evidence("hds_certificate", certificate=own)
     processing = builders.processing("Dossier")
     builders.link(processing, supplier, activities=[3, 4])
+    builders.link(processing, None, activities=[5], stores_health_data=False, storage_countries=[])
     return processing
+
+
+def editor_in_processor_role_over_a_certified_iaas(tenant):
+    """Myth 1: « hébergé dans un datacenter certifié, donc HDS » — no link, no certificate of its own."""
+    iaas = builders.supplier("Nuage Souverain")
+    _documented(iaas, [1, 2, 3, 4], "HDS-IAAS")
+    processing = builders.processing("Dossier patient des clients", role="processor",
+                                     controllers_served=["Clinique des Lilas"])
+    builders.link(processing, iaas, activities=[1, 2, 3, 4])
+    return processing
+
+
+def _two_offers(name_one: bool):
+    host = builders.supplier("Hébergeur Principal")
+    _documented(host, [1, 2, 3, 4, 5, 6], "HDS-PUBLIC", perimeter="Cloud public")
+    health = builders.certificate(host, activities=[1, 2, 3, 4, 5, 6], certificate_number="HDS-SANTE",
+                                  perimeter="Cloud de confiance santé")
+    builders.evidence("hds_certificate", supplier=host, certificate=health)
+    processing = builders.processing("Imagerie")
+    builders.link(processing, host, activities=[1, 2, 3, 4, 5, 6], certificates=[health] if name_one else [])
+    return processing
+
+
+def two_offers_of_one_host_none_named(tenant):
+    return _two_offers(name_one=False)
+
+
+def two_offers_of_one_host_one_named(tenant):
+    return _two_offers(name_one=True)
 
 
 SCENARIOS = [
@@ -231,14 +279,15 @@ SCENARIOS = [
     (contract_for_another_processing, "non_compliant", {
         "evidence.hosting_contract_missing", "registry.not_found", "backup.none_recorded"}),
     (expired_contract, "non_compliant", {
-        "evidence.hosting_contract_missing", "registry.not_found", "backup.none_recorded"}),
+        "evidence.hosting_contract_missing", "completeness.operation_missing", "registry.not_found",
+        "backup.none_recorded"}),
     # The subsidiary contracts with the host, not with the organisation: no contract of its own is due.
     (unproven_exemption, "non_compliant", {"coverage.exemption_unproven", "registry.not_found"}),
     (proven_exemption, "compliant", {"coverage.exempt_under_parent", "registry.not_found"}),
     (anonymised_statistics, "not_applicable", {"scope.anonymised"}),
     (anonymised_with_identity, "non_compliant", {
         "scope.anonymised_contradiction", "coverage.activity_not_covered", "evidence.hosting_contract_missing",
-        "evidence.dpa_missing", "backup.none_recorded"}),
+        "evidence.dpa_missing", "backup.none_recorded", "completeness.operation_missing"}),
     (hosting_mode_unknown, "incomplete", {"scope.hosting_mode_unknown"}),
     (establishment_care_without_dpia, "non_compliant", {"register.dpia_required_care", "registry.not_found"}),
     (establishment_portal_for_patients, "non_compliant", {"self.activity_not_covered"}),
@@ -252,8 +301,16 @@ SCENARIOS = [
         "sovereignty.remote_access_dpf_check", "registry.not_found", "backup.none_recorded"}),
     (us_access_dpf_recorded, "compliant", {
         "sovereignty.remote_access_adequacy", "registry.not_found", "backup.none_recorded"}),
-    # The copy of the published certificate still covers 3-4, but the host's removal is an error.
-    (confirmed_host_removed_from_the_list, "non_compliant", {"registry.host_removed", "backup.none_recorded"}),
+    # The copy of the published certificate still covers 3-4, but the host's removal is an error;
+    # and nobody is declared for the site and hardware under the data it stores.
+    (confirmed_host_removed_from_the_list, "non_compliant", {
+        "registry.host_removed", "completeness.site_and_hardware_missing", "backup.none_recorded"}),
+    (editor_in_processor_role_over_a_certified_iaas, "non_compliant", {
+        "completeness.operation_missing", "registry.not_found", "backup.none_recorded"}),
+    # Which offer the service used belongs to is unknown until the link names its certificate; until
+    # then no certificate is relied on, so none is checked against the list either.
+    (two_offers_of_one_host_none_named, "incomplete", {"coverage.certificate_ambiguous"}),
+    (two_offers_of_one_host_one_named, "compliant", {"registry.not_found"}),
 ]
 
 

@@ -263,7 +263,7 @@ def test_chain_link_structure_rules(tenant):
         top = builders.link(first, iaas)
         child = builders.link(first, datacenter, parent=top, activities=[1, 2])
         assert _last_event().changes == {"processing": first.pk, "supplier": datacenter.pk, "parent": top.pk,
-                                         "activities": [1, 2]}
+                                         "activities": [1, 2], "certificates": []}
         with pytest.raises(ServiceError) as excinfo:
             builders.link(second, datacenter, parent=top)
         assert excinfo.value.code == "parent_other_processing"
@@ -330,13 +330,13 @@ def test_reevaluation_runs_after_commit_and_records_history(tenant, django_captu
         supplier = builders.supplier()
         with django_capture_on_commit_callbacks(execute=True):
             processing = builders.processing()
-            link = builders.link(processing, supplier)
+            link = builders.link(processing, supplier, activities=[1, 2, 3, 4, 5])
         result = ConformityResult.objects.get(processing=processing)
         assert result.status == "non_compliant"
         codes = {finding["code"] for finding in result.findings}
         assert "coverage.activity_not_covered" in codes
         with django_capture_on_commit_callbacks(execute=True):
-            builders.certificate(supplier, activities=[1, 2, 3, 4])
+            builders.certificate(supplier, activities=[1, 2, 3, 4, 5])
             builders.evidence("hosting_contract", supplier=supplier)
             builders.evidence("dpa", supplier=supplier)
             builders.evidence("hds_certificate", supplier=supplier,

@@ -24,7 +24,8 @@ def test_the_shared_allow_list_is_explicit():
     shared = sorted(m._meta.label for m in apps.get_models() if not issubclass(m, TenantModel))
     tenant_owned = sorted(m._meta.label for m in apps.get_models() if issubclass(m, TenantModel))
     assert tenant_owned == ["compliance.Alert", "compliance.Certificate", "compliance.ChainLink",
-                            "compliance.ConformityResult", "compliance.ConformityStatusChange", "compliance.Evidence",
+                            "compliance.ChainLinkCertificate", "compliance.ConformityResult",
+                            "compliance.ConformityStatusChange", "compliance.Evidence",
                             "compliance.NotificationPreference", "compliance.Processing", "compliance.Supplier",
                             "compliance.WebhookDelivery", "compliance.WebhookEndpoint", "hds_platform.ApiToken",
                             "hds_platform.AuditEvent", "hds_platform.Invitation", "hds_platform.Membership"]

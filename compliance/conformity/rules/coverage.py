@@ -12,6 +12,14 @@ cannot help and the activity is simply not covered.
 
 One finding per (link, uncovered activity). The organisation's own links are reported by the
 `own_certificate` rule; a link in scope with no activity recorded is missing information.
+
+A certificate has a perimeter (the offer or service it certifies). When the actor holds two or
+more valid certificates with different perimeters that could each cover an activity of the
+link, and the link names none of them, which one the service used falls under is unknown: one
+finding per link (`coverage.certificate_ambiguous`, missing information, for the organisation's
+own links too) names the activities and the candidates, until someone names the certificate on
+the link. It is not an error: a valid certificate does cover the activity, only which one is
+not known yet (see `chain` for how a certificate is chosen).
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, make_finding
-from ..views import Outcome
+from ..views import Outcome, Resolution
 
 if TYPE_CHECKING:
     from ..chain import Chain
@@ -33,6 +41,12 @@ def check(chain: Chain) -> Iterator[Finding]:
             yield make_finding("coverage.link_activities_missing", **context)
             continue
         exempted = False
+        ambiguous = [resolution for resolution in view.resolutions if resolution.outcome is Outcome.AMBIGUOUS]
+        if ambiguous:
+            yield make_finding(
+                "coverage.certificate_ambiguous", activities=", ".join(str(r.activity) for r in ambiguous),
+                candidates=_candidates(ambiguous), **context,
+            )
         for resolution in view.resolutions:
             if resolution.outcome is Outcome.PARENT:
                 exempted = True
@@ -45,3 +59,16 @@ def check(chain: Chain) -> Iterator[Finding]:
                 yield make_finding("coverage.activity_not_covered", activity=resolution.activity, **context)
         if exempted:
             yield make_finding("coverage.exempt_under_parent", parent=chain.actor(view.parent.actor).name, **context)
+
+
+def _candidates(resolutions: list[Resolution]) -> str:
+    """The candidate certificates, each once, as "number — perimeter", by id."""
+    seen = {}
+    for resolution in resolutions:
+        for certificate in resolution.candidates:
+            seen.setdefault(certificate.id, certificate)
+    return " ; ".join(
+        f"{certificate.number} — {certificate.perimeter.strip()}" if certificate.perimeter.strip()
+        else certificate.number
+        for _id, certificate in sorted(seen.items())
+    )

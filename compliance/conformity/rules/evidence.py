@@ -11,11 +11,17 @@ organisation itself): the organisation signs with them, and they bind their own 
 - each certificate used for coverage, on a link in HDS scope: a warning when it is not on file
   (and not taken from the registry), and when it expires within `EXPIRY_HORIZON_DAYS` (days left
   given).
+
+`changes_on` gives the dates on which these findings turn with time alone (see
+`engine.valid_until`): a relied-on certificate entering the horizon, then every day inside it
+(the days left are in the message), and a dated document starting or ending (the loader's
+`LinkFacts.documents_change_on`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, make_finding
@@ -25,6 +31,9 @@ from ..views import Outcome
 
 if TYPE_CHECKING:
     from ..chain import Chain
+
+DAY = timedelta(days=1)
+HORIZON = timedelta(days=EXPIRY_HORIZON_DAYS)
 
 
 def check(chain: Chain) -> Iterator[Finding]:
@@ -56,3 +65,14 @@ def check(chain: Chain) -> Iterator[Finding]:
                     "evidence.certificate_expiring", number=certificate.number,
                     expires_on=certificate.expires_on, days=days_left, **context,
                 )
+
+
+def changes_on(chain: Chain) -> Iterator[date]:
+    for view in chain.hds_views:
+        for resolution in view.resolutions:
+            if resolution.outcome is Outcome.OWN:
+                enters_horizon = resolution.certificate.expires_on - HORIZON
+                yield enters_horizon if enters_horizon > chain.on else chain.on + DAY
+    for view in chain.views:
+        if view.link.documents_change_on is not None:
+            yield view.link.documents_change_on

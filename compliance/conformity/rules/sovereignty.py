@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..adequacy import AdequacyDecision, adequacy_decision, adequate_for
+from ..adequacy import AdequacyDecision, adequacy_decision, adequate_for, decision_changes_on
 from ..findings import Finding, Localised, make_finding
 from ..geography import EEA
 from ..inputs import ActorFacts, LinkFacts, TransferBasis
@@ -38,6 +38,18 @@ def check(chain: Chain) -> Iterator[Finding]:
         yield from _storage_findings(view.link, context)
         yield from _remote_access_findings(view.link, view.actor, chain.on, context)
         yield from _non_eu_law_findings(view.actor, chain.on, context)
+
+
+def changes_on(chain: Chain) -> Iterator[date]:
+    """Adequacy decisions have dates: the day one takes effect or lapses for a country remote
+    access comes from, an actor is seated in, or the register lists a transfer to (the register
+    rule reads them too), the answer may change (see `engine.valid_until`)."""
+    countries = {transfer.country for transfer in chain.processing.transfers}
+    for view in chain.hds_views:
+        countries.update(access.country for access in view.link.remote_access)
+        countries.add(view.actor.country)
+    for country in sorted(countries - EEA - {""}):
+        yield from decision_changes_on(country, chain.on)
 
 
 def _storage_findings(link: LinkFacts, context: dict) -> Iterator[Finding]:

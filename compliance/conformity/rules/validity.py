@@ -15,22 +15,37 @@ issued in between (or on a certificate whose issue date is unknown) leaves the r
 unknown: after 2026-05-16 that is missing information (`validity.referential_version_missing`),
 before it the referential changes nothing.
 
+A link that names the certificates it relies on is checked against those only: an invalid
+certificate it does not name is not the reason its activity is uncovered.
+
+A suspended or withdrawn certificate is news even when the same actor holds another valid
+certificate that covers the same activities: it may be the very offer the service used belongs
+to. When a link's activity is covered by one certificate while another certificate of the same
+actor listing that activity is suspended or withdrawn, a warning names both
+(`validity.suspended_beside_valid`, `validity.withdrawn_beside_valid`, once per link and
+invalid certificate, unless it is already reported as the reason another activity of the link
+is uncovered), whether or not the link named the valid one. An expired certificate beside
+its renewal is the normal course of things and says nothing.
+
 A certificate used for coverage whose certification body is not named still covers (the
 certificate itself exists) but is reported as missing information (`validity.certifier_missing`):
 only an accredited body may issue it, which cannot be checked without its name. One whose
 recorded dates span more than three years is reported too (`validity.certificate_period_too_long`):
 an HDS certificate is issued for three years, so its real end date is not known.
+
+`changes_on` gives the dates on which the validity of a certificate the chain may rely on turns
+with time alone (see `engine.valid_until`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, Localised, make_finding
 from ..inputs import CertificateFacts, CertificateStatus
-from ..views import Outcome
+from ..views import LinkView, Outcome
 
 if TYPE_CHECKING:
     from ..chain import Chain
@@ -44,6 +59,7 @@ V1_ACCEPTED_UNTIL = date(2026, 5, 16)
 CERTIFICATE_YEARS = 3
 
 V1, V2 = "v1", "v2"
+DAY = timedelta(days=1)
 
 
 def referential_of(certificate: CertificateFacts) -> str | None:
@@ -88,9 +104,9 @@ def check(chain: Chain) -> Iterator[Finding]:
                 reported.add(certificate.id)
                 yield from _used_certificate_findings(certificate, chain.on, context)
                 continue
-            if resolution.outcome is Outcome.PARENT:
+            if resolution.outcome in (Outcome.PARENT, Outcome.AMBIGUOUS):
                 continue
-            for certificate in chain.certificates(view.link.actor):
+            for certificate in chain.relied_on(view.link):
                 if resolution.activity not in certificate.activities or certificate.id in reported:
                     continue
                 problems = chain.problems(certificate)
@@ -104,6 +120,7 @@ def check(chain: Chain) -> Iterator[Finding]:
                         code, number=certificate.number, expires_on=certificate.expires_on,
                         issued_on=certificate.issued_on, **reason, **context,
                     )
+        yield from _masked_findings(chain, view, context, reported)
 
 
 def _used_certificate_findings(certificate: CertificateFacts, on: date, context: dict) -> Iterator[Finding]:
@@ -138,3 +155,61 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+MASKED_CODES = {
+    CertificateStatus.SUSPENDED: "validity.suspended_beside_valid",
+    CertificateStatus.WITHDRAWN: "validity.withdrawn_beside_valid",
+}
+
+
+def _masked_findings(chain: Chain, view: LinkView, context: dict, reported: set[int]) -> Iterator[Finding]:
+    """Suspended or withdrawn certificates of the link's actor for activities another of its
+    certificates covers on this link, each with the activities and the covering certificates
+    (a certificate already reported on the link as the reason an activity is uncovered is not
+    repeated)."""
+    covering_by_activity = {
+        resolution.activity: resolution.certificate
+        for resolution in view.resolutions if resolution.outcome is Outcome.OWN
+    }
+    if not covering_by_activity:
+        return
+    for certificate in chain.certificates(view.link.actor):
+        code = MASKED_CODES.get(certificate.status)
+        if code is None or certificate.id in reported:
+            continue
+        activities = sorted(
+            activity for activity in certificate.activities & covering_by_activity.keys()
+            if covering_by_activity[activity].id != certificate.id
+        )
+        if not activities:
+            continue
+        covering = {covering_by_activity[activity].id: covering_by_activity[activity] for activity in activities}
+        yield make_finding(
+            code, number=certificate.number, activities=", ".join(map(str, activities)),
+            covering=", ".join(covering[key].number for key in sorted(covering)), **context,
+        )
+
+
+def certificate_changes_on(certificate: CertificateFacts, on: date) -> Iterator[date]:
+    """The dates after `on` on which `certificate_problems` changes for the certificate: it starts
+    (issued after `on`), it has expired (the day after its end), v1 stops counting (and an
+    unknown referential becomes missing information)."""
+    if certificate.issued_on is not None and certificate.issued_on > on:
+        yield certificate.issued_on
+    if certificate.expires_on >= on:
+        yield certificate.expires_on + DAY
+    if on <= V1_ACCEPTED_UNTIL and referential_of(certificate) in (V1, None):
+        yield V1_ACCEPTED_UNTIL + DAY
+
+
+def changes_on(chain: Chain) -> Iterator[date]:
+    """Validity turns of every HDS certificate of the actors of links in HDS scope, and of the
+    parents they are exempt under: coverage picks among them, and this rule reports the invalid
+    ones, so any of them can change the answer, relied on or not."""
+    actors = {view.link.actor for view in chain.hds_views}
+    actors.update(view.parent.actor for view in chain.hds_views
+                  if view.link.exempt_under_parent and view.parent is not None)
+    for key in actors:
+        for certificate in chain.certificates(key):
+            yield from certificate_changes_on(certificate, chain.on)

@@ -4,31 +4,40 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from compliance import selectors
+from compliance import evaluation, selectors
 from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS
 from compliance.models import STATUS_LABELS, ConformityStatus
 from compliance.web import pages
 from hds_platform.roles import Perm
 from hds_platform.web import organisation_view
 
+CARD_ORDER = (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE, ConformityStatus.COMPLIANT,
+              ConformityStatus.NOT_APPLICABLE, "")
+
 
 @organisation_view(Perm.READ)
 @require_GET
 def dashboard(request):
     today = timezone.localdate()
-    summary = selectors.conformity_summary(today=today)
+    summary = evaluation.conformity_summary(today=today)
     by_status = summary["by_status"]
     cards = [
         {"status": status, "label": STATUS_LABELS[status], "count": by_status[status or "not_evaluated"]}
-        for status in (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE, ConformityStatus.COMPLIANT,
-                       ConformityStatus.NOT_APPLICABLE, "")
+        for status in CARD_ORDER
+    ]
+    answers = [
+        {"label": label, "counts": [summary[key][status or "not_evaluated"] for status in CARD_ORDER]}
+        for label, key in ((_("Chaîne d'hébergement (HDS)"), "by_hosting_status"),
+                           (_("Registre (RGPD)"), "by_register_status"))
     ]
     return render(request, "compliance/dashboard.html", {
         "section": "dashboard",
         "summary": summary,
         "cards": cards,
+        "answers": answers,
         "needing_action": pages.processings_needing_action(),
         "expiring": pages.certificates_expiring(today),
         "expiry_horizon_days": EXPIRY_HORIZON_DAYS,

@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance import evaluation, selectors, services
-from compliance.models import ChainLink, ConformityStatusChange, Evidence, Processing, Supplier
+from compliance.models import (
+    Certificate,
+    CertificateKind,
+    ChainLink,
+    ConformityStatusChange,
+    Evidence,
+    Processing,
+    Supplier,
+)
 from compliance.web import pages
 from compliance.web.forms import ChainLinkForm, ProcessingForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused
@@ -29,6 +37,7 @@ def _english() -> bool:
 @organisation_view(Perm.READ)
 @require_GET
 def processing_list(request):
+    evaluation.refresh_due()
     links = (ChainLink.objects.filter(processing=OuterRef("pk")).order_by().values("processing")
              .annotate(n=Count("pk")).values("n"))
     processings = selectors.processings().annotate(link_count=Coalesce(Subquery(links), 0)).order_by("name", "id")
@@ -94,6 +103,7 @@ def processing_delete(request, pk):
 @require_GET
 def processing_detail(request, pk):
     processing = get_object_or_404(Processing.objects.all(), pk=pk)
+    evaluation.refresh_due(processing_ids=[processing.pk])
     chain = pages.chain_view(processing, request.organisation.name, english=_english())
     history = list(ConformityStatusChange.objects.filter(processing=processing)[:5])
     evidence = list(selectors.evidence(Evidence.objects.filter(processing=processing, superseded_by__isnull=True)))
@@ -108,6 +118,7 @@ def processing_detail(request, pk):
 def processing_diagram(request, pk):
     """The diagram and its findings alone: the chain editor reloads it after each change."""
     processing = get_object_or_404(Processing.objects.all(), pk=pk)
+    evaluation.refresh_due(processing_ids=[processing.pk])
     chain = pages.chain_view(processing, request.organisation.name, english=_english())
     return render(request, "compliance/_chain_diagram.html", {"processing": processing, "chain": chain})
 
@@ -131,6 +142,8 @@ def _link_form(request, processing, data=None, *, link=None, initial=None) -> Ch
         data, initial=initial, organisation_name=request.organisation.name,
         suppliers=Supplier.objects.order_by("name", "id"), links=links,
         evidence=Evidence.objects.filter(superseded_by__isnull=True).order_by("title", "id"),
+        certificates=Certificate.objects.filter(kind=CertificateKind.HDS).select_related("supplier")
+        .order_by("supplier__name", "-expires_on", "id"),
         prefix=None if link is None else f"link-{link.pk}",
     )
 
@@ -147,6 +160,7 @@ def _chain_editor(request, processing, form=None, status=200, error="", notice="
         context["form"].fields["actor"].widget.attrs["autofocus"] = True
     template = "compliance/_chain_editor.html" if request.htmx else "compliance/chain_editor.html"
     if not request.htmx:
+        evaluation.refresh_due(processing_ids=[processing.pk])
         context["chain"] = pages.chain_view(processing, request.organisation.name, english=_english())
     return render(request, template, context, status=status)
 
@@ -187,6 +201,7 @@ def chain_link_edit(request, pk, link_pk):
         "stores_health_data": link.stores_health_data, "storage_countries": link.storage_countries,
         "remote_access": link.remote_access, "is_backup": link.is_backup,
         "exempt_under_parent": link.exempt_under_parent, "exemption_evidence": str(link.exemption_evidence_id or ""),
+        "certificates": [str(pk) for pk in link.certificates.values_list("id", flat=True)],
     }
     form = _link_form(request, processing, request.POST or None, link=link, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -98,10 +98,10 @@ def test_the_evaluation_service_raises_the_alert_in_its_own_transaction(tenant, 
         supplier = builders.supplier()
         with django_capture_on_commit_callbacks(execute=True):
             processing = builders.processing()
-            builders.link(processing, supplier)
+            builders.link(processing, supplier, activities=[1, 2, 3, 4, 5])
         assert Alert.objects.count() == 0  # a first evaluation is not a change
         with django_capture_on_commit_callbacks(execute=True):
-            builders.certificate(supplier, activities=[1, 2, 3, 4])
+            builders.certificate(supplier, activities=[1, 2, 3, 4, 5])
             builders.evidence("hosting_contract", supplier=supplier)
             builders.evidence("dpa", supplier=supplier)
             builders.evidence("hds_certificate", supplier=supplier,

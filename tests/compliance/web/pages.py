@@ -28,14 +28,16 @@ def evaluate(*processings):
 
 
 def covered_chain(name="Dossier patient", supplier_name="Nuage Souverain"):
-    """A processing hosted by one supplier with a valid certificate, contract and DPA: compliant."""
+    """A processing hosted and operated by one supplier (activities 1 to 5) with a valid certificate,
+    contract and DPA: compliant."""
     supplier = builders.supplier(supplier_name)
     # Issued for three years, as an HDS certificate is, and far from expiring.
-    builders.certificate(supplier, activities=(1, 2, 3, 4), issued_on=date(2026, 11, 2), expires_on=date(2029, 11, 1),
+    builders.certificate(supplier, activities=(1, 2, 3, 4, 5), issued_on=date(2026, 11, 2),
+                         expires_on=date(2029, 11, 1),
                          evidence=builders.evidence("hds_certificate", supplier=supplier))
     builders.evidence("hosting_contract", supplier=supplier)
     builders.evidence("dpa", supplier=supplier)
     processing = builders.processing(name)
-    link = builders.link(processing, supplier, activities=(1, 2, 3, 4))
+    link = builders.link(processing, supplier, activities=(1, 2, 3, 4, 5))
     evaluate(processing)
     return processing, supplier, link

@@ -63,12 +63,18 @@ def test_dashboard_counts_statuses_and_lists_what_needs_action(owner_client, ten
     page = html(owner_client.get(page_url(tenant)))
     statuses = ("non_compliant", "incomplete", "compliant", "not_applicable", "")
     assert [stat(page, status) for status in statuses] == [1, 0, 1, 0, 1]
+    answers = page.split('<table class="answers">')[1].split("</table>")[0]
+    assert [(label, re.findall(r'<td class="num">(\d+)</td>', cells)) for label, cells in re.findall(
+        r'<th scope="row">([^<]+)</th>(.*?)</tr>', answers, re.S)] == [
+        ("Chaîne d'hébergement (HDS)", ["1", "0", "1", "0", "1"]),
+        ("Registre (RGPD)", ["0", "0", "2", "0", "1"]),
+    ]
     assert "3 traitements au registre." in page
     action = page.split('id="action-title"')[1].split("</section>")[0]
     assert re.findall(r"<td><a href=\"[^\"]+\">([^<]+)</a></td>", action) == ["Téléconsultation"]
-    # Activities 3 and 4 uncovered, no hosting contract, no DPA: four errors.
+    # Activities 3 and 4 uncovered, no hosting contract, no DPA, nobody for activity 5: five errors.
     assert re.search(r'Téléconsultation</a></td>\s*<td>.*?Non conforme.*?</td>\s*<td class="num">(\d+)</td>', action,
-                     re.S).group(1) == "4"
+                     re.S).group(1) == "5"
     uncertified = page.split('id="uncertified-title"')[1].split("</section>")[0]
     assert re.findall(r'/fournisseurs/\d+/">([^<]+)</a>', uncertified) == ["Visio Santé"]
     assert "Aucun certificat" in uncertified
@@ -96,6 +102,7 @@ def test_processing_list_shows_each_status_and_link_count(owner_client, tenant, 
     assert [name for _pk, name in rows] == ["Agenda en ligne", "Dossier patient"]
     dossier = page.split("Dossier patient</a>")[1].split("</tr>")[0]
     assert '<td class="num">1</td>' in dossier and "Conforme" in dossier
+    assert '<small class="muted answers-line">HDS : Conforme · RGPD : Conforme</small>' in dossier
     agenda = page.split("Agenda en ligne</a>")[1].split("</tr>")[0]
     assert '<td class="num">0</td>' in agenda and "Non évalué" in agenda
 
@@ -346,6 +353,29 @@ def test_editing_a_link(owner_client, tenant):
         assert (link.activities, link.is_backup, link.storage_countries) == (frozenset({5, 6}), True, ["FR", "DE"])
 
 
+def test_a_link_names_the_certificate_it_relies_on_and_a_wrong_one_is_refused(owner_client, tenant):
+    with tenant.context():
+        processing = builders.processing()
+        supplier = builders.supplier()
+        public = builders.certificate(supplier, activities=(1, 2), certificate_number="HDS-PUBLIC",
+                                      perimeter="Cloud public")
+        own = builders.certificate(None, activities=(5,), certificate_number="HDS-OWN")
+    url = page_url(tenant, f"traitements/{processing.pk}/chaine/")
+    page = html(owner_client.get(url))
+    assert f'value="{public.pk}"' in page and "Nuage Souverain — HDS-PUBLIC (1, 2) — Cloud public" in page
+    response = owner_client.post(url, link_form(supplier, certificates=[str(own.pk)]))
+    assert response.status_code == 400
+    assert "Le certificat HDS-OWN n'est pas un certificat de l'acteur de ce maillon." in html(response)
+    response = owner_client.post(url, link_form(supplier, certificates=[str(public.pk)]))
+    assert response["Location"] == url
+    with tenant.context():
+        link = ChainLink.objects.get()
+        assert list(link.certificates.values_list("certificate_number", flat=True)) == ["HDS-PUBLIC"]
+    edit = html(owner_client.get(page_url(tenant, f"traitements/{processing.pk}/chaine/{link.pk}/")))
+    assert f'name="link-{link.pk}-certificates" value="{public.pk}"' in edit
+    assert re.search(rf'name="link-{link.pk}-certificates" value="{public.pk}"[^>]*checked', edit)
+
+
 # Suppliers and the registry match -------------------------------------------------------------
 
 
@@ -450,8 +480,8 @@ def test_supplier_page_lists_certificates_evidence_and_dependent_processings(own
     page = html(owner_client.get(page_url(tenant, f"fournisseurs/{supplier.pk}/")))
     deps = page.split('id="deps-title"')[1].split("</section>")[0]
     assert re.findall(r"/traitements/\d+/\">([^<]+)</a>", deps) == ["Dossier patient", "Téléconsultation"]
-    assert f"HDS-{supplier.pk}-[1, 2, 3, 4]" in page
-    assert "Activités 1, 2, 3, 4</span>" in page
+    assert f"HDS-{supplier.pk}-[1, 2, 3, 4, 5]" in page
+    assert "Activités 1, 2, 3, 4, 5</span>" in page
     evidence_part = page.split('id="evidence-title"')[1].split("</section>")[0]
     assert evidence_part.count("/preuves/") == 4  # 3 documents + the upload link
 
@@ -485,13 +515,14 @@ def test_adding_a_certificate_with_its_document(owner_client, tenant, media):
         "holder": str(supplier.pk), "kind": "hds", "activities": ["1", "2"], "certificate_number": "HDS-42",
         "certifier": "AFNOR", "referential_version": "v2", "issued_on": "2025-01-10", "expires_on": "2028-01-09",
         "status": "valid", "document": SimpleUploadedFile("certificat.pdf", minimal_pdf("HDS-42")),
+        "perimeter": "Colocation : datacenter de Lyon",
     })
     assert response["Location"] == page_url(tenant, f"fournisseurs/{supplier.pk}/")
     with tenant.context():
         certificate = Certificate.objects.get()
         evidence = Evidence.objects.get()
-        assert (certificate.source, certificate.evidence, certificate.activities) == (
-            "document", evidence, frozenset({1, 2}))
+        assert (certificate.source, certificate.evidence, certificate.activities, certificate.perimeter) == (
+            "document", evidence, frozenset({1, 2}), "Colocation : datacenter de Lyon")
         assert (evidence.kind, evidence.supplier, evidence.title, evidence.valid_until) == (
             "hds_certificate", supplier, "Certificat HDS-42", date(2028, 1, 9))
 
