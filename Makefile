@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: install run test api-contract audit lock lint rules-doc bench bench-rls bench-registry bench-expiry bench-evaluate \
-	bench-reports report-screenshots messages clean
+	bench-reports bench-api report-screenshots messages clean
 
 install: $(STAMP)
 
@@ -52,7 +52,7 @@ messages: install
 	$(PY) manage.py compilemessages -l en --ignore=".venv/*"
 
 # Every benchmark in turn, each with its default size (long: see bench/README.md).
-bench: bench-rls bench-registry bench-expiry bench-evaluate bench-reports
+bench: bench-rls bench-registry bench-expiry bench-evaluate bench-reports bench-api
 
 bench-rls: install
 	$(PY) bench/rls.py $(BENCH_ARGS)
@@ -72,6 +72,10 @@ bench-reports: install
 # The README's pictures of the first pages of the conformity dossier and the register (demo data).
 report-screenshots: install
 	$(PY) docs/report_screenshots.py
+
+# The hot API reads and pages as ratios to a bare DRF view (PostgreSQL and wrk; see bench/README.md).
+bench-api: install
+	$(PY) bench/api.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static

@@ -83,31 +83,45 @@ def memberships_of(user: User) -> list[Membership]:
 def _through_function(model: type[models.Model], function: str, argument, order_by: str = "t.id"):
     """Rows of ``model`` returned by a lookup function, with their organisation, as model instances."""
     connection = connections["default"]
-    qn = connection.ops.quote_name
-    own_fields = model._meta.concrete_fields
-    organisation_fields = Organisation._meta.concrete_fields
-    columns = [f"t.{qn(f.column)}" for f in own_fields] + [f"o.{qn(f.column)}" for f in organisation_fields]
-    # Identifiers come from model metadata and this module's constants; the value is a parameter.
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {function}(%s) AS t "  # noqa: S608
-        f"JOIN {qn(Organisation._meta.db_table)} AS o ON o.id = t.organisation_id ORDER BY {order_by}"
-    )
+    sql, own_names, own_converters, organisation_names, organisation_converters = _function_read(
+        connection, model, function, order_by)
     with connection.cursor() as cursor:
         cursor.execute(sql, [argument])
         rows = cursor.fetchall()
-    own_converters = _converters(connection, own_fields)
-    organisation_converters = _converters(connection, organisation_fields)
-    split = len(own_fields)
+    split = len(own_names)
     instances = []
     for row in rows:
-        instance = model.from_db("default", [f.attname for f in own_fields],
-                                 _convert(connection, own_converters, row[:split]))
+        instance = model.from_db("default", own_names, _convert(connection, own_converters, row[:split]))
         instance.organisation = Organisation.from_db(
-            "default", [f.attname for f in organisation_fields],
-            _convert(connection, organisation_converters, row[split:]),
+            "default", organisation_names, _convert(connection, organisation_converters, row[split:]),
         )
         instances.append(instance)
     return instances
+
+
+_FUNCTION_READS: dict = {}
+
+
+def _function_read(connection, model, function: str, order_by: str):
+    """The statement and the row conversions of a lookup function, built once per process (the
+    token lookup runs on every API request)."""
+    key = (connection.alias, connection.vendor, model, function, order_by)
+    prepared = _FUNCTION_READS.get(key)
+    if prepared is None:
+        qn = connection.ops.quote_name
+        own_fields = model._meta.concrete_fields
+        organisation_fields = Organisation._meta.concrete_fields
+        columns = [f"t.{qn(f.column)}" for f in own_fields] + [f"o.{qn(f.column)}" for f in organisation_fields]
+        # Identifiers come from model metadata and this module's constants; the value is a parameter.
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {function}(%s) AS t "  # noqa: S608
+            f"JOIN {qn(Organisation._meta.db_table)} AS o ON o.id = t.organisation_id ORDER BY {order_by}"
+        )
+        prepared = _FUNCTION_READS[key] = (
+            sql, [f.attname for f in own_fields], _converters(connection, own_fields),
+            [f.attname for f in organisation_fields], _converters(connection, organisation_fields),
+        )
+    return prepared
 
 
 def _converters(connection, fields):

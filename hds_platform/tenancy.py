@@ -106,6 +106,22 @@ def _outermost_transaction(connection) -> bool:
 
 
 @contextmanager
+def compiling_for_organisation(placeholder_pk: int) -> Iterator[None]:
+    """Build (never run) querysets whose tenant filters carry ``placeholder_pk``, a value that
+    :mod:`hds_platform.compiled` replaces with the current organisation at each run."""
+    token = _current_organisation.set(_PlaceholderOrganisation(placeholder_pk))
+    try:
+        yield
+    finally:
+        _current_organisation.reset(token)
+
+
+class _PlaceholderOrganisation:
+    def __init__(self, pk: int):
+        self.pk = pk
+
+
+@contextmanager
 def introspection() -> Iterator[None]:
     """Let code that only inspects models (OpenAPI generation) build tenant
     querysets with no organisation: they are empty, so nothing can leak."""

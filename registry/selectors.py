@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
+from hds_platform.compiled import CompiledPage, CompiledQuery
 from registry import enrichment
 from registry.matching import normalise_certificate_number, normalise_name, rank_names
 from registry.models import CertifiedHost, Change, HostCertificate, Snapshot
@@ -71,6 +72,47 @@ def search_hosts(
     if certifier.strip():
         hosts = hosts.filter(Exists(current.filter(certifier__icontains=certifier.strip())))
     return hosts.prefetch_related(certificates_prefetch()).order_by("normalised_name", "id")
+
+
+HOST_ROW_FIELDS = ("id", "name", "listed", "first_seen_id", "last_seen_id", "removed_in_id")
+HOST_CERTIFICATE_ROW_FIELDS = (
+    "id", "host_id", "certificate_number", "certifier", "activities", "referential_version", "issued_on",
+    "expires_on", "transparency_url", "scope", "current", "first_seen_id", "last_seen_id",
+)
+_LISTED_HOSTS = CompiledQuery(
+    lambda: CertifiedHost.objects.filter(listed=True).order_by("normalised_name", "id").values(*HOST_ROW_FIELDS),
+    tenant=False,
+)
+_LISTED_HOSTS_NAMED = CompiledQuery(
+    lambda name: CertifiedHost.objects.filter(listed=True, normalised_name__contains=name)
+    .order_by("normalised_name", "id").values(*HOST_ROW_FIELDS),
+    tenant=False, name=str,
+)
+_HOST_CERTIFICATES = CompiledQuery(
+    lambda hosts: HostCertificate.objects.filter(host_id__in=hosts)
+    .order_by("host_id", "-current", F("expires_on").desc(nulls_last=True), "-id").values(*HOST_CERTIFICATE_ROW_FIELDS),
+    tenant=False, hosts=[int],
+)
+
+
+class _HostRowsPage(CompiledPage):
+    """Listed hosts as plain rows, each with its certificates in display order (``certificates``)."""
+
+    def __getitem__(self, item: slice) -> list[dict]:
+        hosts = super().__getitem__(item)
+        by_host: dict[int, list[dict]] = {host["id"]: [] for host in hosts}
+        for certificate in _HOST_CERTIFICATES.rows(hosts=list(by_host)):
+            by_host[certificate["host_id"]].append(certificate)
+        for host in hosts:
+            host["certificates"] = by_host[host["id"]]
+        return hosts
+
+
+def listed_host_rows_page(q: str = "") -> CompiledPage:
+    """:func:`search_hosts` by name only (the search box), as plain rows for DRF's paginator:
+    a count, a page and the page's certificates, each query compiled once per process."""
+    name = normalise_name(q) if q else ""
+    return _HostRowsPage(_LISTED_HOSTS_NAMED, name=name) if name else _HostRowsPage(_LISTED_HOSTS)
 
 
 def host_detail(host_id: int) -> CertifiedHost | None:

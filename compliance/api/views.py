@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance import evaluation, evidence_files, selectors, services
-from compliance.api import filters
+from compliance.api import filters, readers
 from compliance.api.serializers import (
     CertificateSerializer,
     ChainLinkSerializer,
@@ -53,6 +53,8 @@ from hds_platform.api.base import (
     OrganisationModelViewSet,
     OrganisationViewMixin,
 )
+from hds_platform.api.conditional import conditional_response
+from hds_platform.api.pagination import only_paging
 from registry.models import CertifiedHost
 
 
@@ -84,6 +86,14 @@ class SupplierViewSet(_Refetch, OrganisationModelViewSet):
 
     def scope_queryset(self, queryset):
         return selectors.suppliers(queryset)
+
+    def list(self, request, *args, **kwargs):
+        steps = readers.SUPPLIER_PLAN
+        if steps is None or not only_paging(request):
+            return super().list(request, *args, **kwargs)
+        # The unfiltered list, the one read all day: compiled rows, plain dicts (same bytes).
+        page = self.paginate_queryset(selectors.supplier_rows_page(readers.columns_of(steps)))
+        return self.get_paginated_response([readers.body(steps, row) for row in page])
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -203,7 +213,11 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
     def list(self, request, *args, **kwargs):
         # Statuses filter and order the list: every due answer of the organisation is brought to today first.
         evaluation.refresh_due()
-        return super().list(request, *args, **kwargs)
+        steps = readers.PROCESSING_PLAN
+        if steps is None or not only_paging(request):
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(selectors.processing_rows_page(readers.columns_of(steps)))
+        return self.get_paginated_response([readers.body(steps, row) for row in page])
 
     def retrieve(self, request, *args, **kwargs):
         evaluation.refresh_due(processing_ids=[int(kwargs["pk"])])
@@ -237,12 +251,19 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
     def conformity(self, request, *args, **kwargs):
         pk = int(self.kwargs["pk"])
         if request.method == "GET":
+            # Today's stored answer, the one pollers read: compiled read, plain body (same bytes).
+            body = readers.conformity_body(pk)
+            if body is not None:
+                return conditional_response(request, body)
             result = selectors.conformity_result(pk)
             if result is not None:
-                return Response(ConformityResultSerializer(evaluation.refresh([result])[pk]).data)
+                return conditional_response(
+                    request, ConformityResultSerializer(evaluation.refresh([result])[pk]).data)
         result = evaluation.evaluate_processings([pk], force=request.method == "POST").get(pk)
         if result is None:
             raise Http404
+        if request.method == "GET":
+            return conditional_response(request, ConformityResultSerializer(result).data)
         return Response(ConformityResultSerializer(result).data)
 
     @extend_schema(request=None, responses=ConformityStatusChangeSerializer(many=True),
@@ -301,7 +322,7 @@ class ConformitySummaryView(OrganisationViewMixin, APIView):
     @extend_schema(responses=ConformitySummarySerializer,
                    summary="Organisation summary: counts by status, most frequent findings, certificates expiring")
     def get(self, request, *args, **kwargs):
-        return Response(ConformitySummarySerializer(evaluation.conformity_summary()).data)
+        return conditional_response(request, readers.summary_body(evaluation.conformity_summary()))
 
 
 # Evidence ------------------------------------------------------------------------------------

@@ -9,3 +9,4 @@ class SchemaGenerator(BaseSchemaGenerator):
     def get_schema(self, request=None, public=False):
         with introspection():
             return super().get_schema(request=request, public=public)
+

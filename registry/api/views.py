@@ -15,9 +15,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from hds_platform.api.pagination import only_paging
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
 from registry import selectors
+from registry.api import readers
 from registry.api.filters import HostFilter
 from registry.api.serializers import (
     HostDetailSerializer,
@@ -92,7 +94,11 @@ class HostViewSet(viewsets.ReadOnlyModelViewSet):
         examples=[OpenApiExample("One host", value=[HOST_EXAMPLE], response_only=True)],
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        if not only_paging(request, "q"):
+            return super().list(request, *args, **kwargs)
+        # The search box: compiled rows, plain dicts (the same bytes as HostSerializer).
+        page = self.paginate_queryset(selectors.listed_host_rows_page(request.query_params.get("q", "")))
+        return self.get_paginated_response([readers.host_body(row) for row in page])
 
     @extend_schema(
         summary="One host with its certificates and change history",
