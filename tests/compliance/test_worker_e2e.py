@@ -39,13 +39,13 @@ def running_worker(redis_server):
 
 
 def _chain_missing_its_dpa(tenant):
-    """A processing hosted by a certified supplier whose DPA is not on file: non-compliant.
-    Built in-process (eager tasks), before any worker or endpoint exists."""
+    """A processing hosted and operated by a certified supplier (activities 1 to 5) whose DPA is not
+    on file: non-compliant. Built in-process (eager tasks), before any worker or endpoint exists."""
     with tenant.context():
         supplier = builders.supplier("Nuage Souverain")
         processing = builders.processing("Dossier patient")
-        builders.link(processing, supplier)
-        certificate = builders.certificate(supplier, activities=[1, 2, 3, 4])
+        builders.link(processing, supplier, activities=[1, 2, 3, 4, 5])
+        certificate = builders.certificate(supplier, activities=[1, 2, 3, 4, 5])
         builders.evidence("hosting_contract", supplier=supplier)
         builders.evidence("hds_certificate", supplier=supplier, certificate=certificate)
     with tenant.context():

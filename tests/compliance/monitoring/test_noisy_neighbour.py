@@ -36,7 +36,8 @@ pytestmark = [needs_real_services, pytest.mark.celery_worker, pytest.mark.postgr
 
 FLOOD = 30
 CAP = 2
-WORKER_ENV = {"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_TIMEOUT_SECONDS": "2",
+WORKER_ENV = {"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_EXTRA_PORTS": "1024-65535",
+              "WEBHOOK_TIMEOUT_SECONDS": "2",
               "WEBHOOK_DEADLINE_SECONDS": "3", "WEBHOOK_MAX_IN_FLIGHT_PER_ORGANISATION": str(CAP)}
 EVALUATE = "compliance.tasks.evaluate_processings_task"
 
@@ -68,9 +69,8 @@ class Relay(threading.Thread):
 
 
 def test_a_flood_of_slow_webhooks_does_not_delay_another_organisations_work(
-    transactional_db, tenant, other_tenant, redis_server, receiver, client_for, settings,
+    transactional_db, tenant, other_tenant, redis_server, receiver, client_for, local_network,
 ):
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     with other_tenant.context():
         processing = builders.processing("Dossier patient")
         builders.link(processing, builders.supplier("Nuage"))
