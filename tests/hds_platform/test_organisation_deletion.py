@@ -225,3 +225,16 @@ def test_the_admin_deletes_an_organisation_as_the_runtime_role(tenant, other_ten
         assert response.status_code == 302
     assert Organisation.objects.get(pk=tenant.organisation.pk).deleted_at is not None
     assert verify_chain(tenant.organisation) == []
+
+
+def test_no_task_runs_for_a_deleted_organisation(tenant, other_tenant, monkeypatch):
+    from compliance import tasks as compliance_tasks
+    from compliance.monitoring import tasks as monitoring_tasks
+
+    _delete(tenant)
+    sent = []
+    monkeypatch.setattr(compliance_tasks.reevaluate_organisation, "delay", sent.append)
+    assert compliance_tasks.reevaluate_dispatch() == 1
+    assert sent == [other_tenant.organisation.pk]
+    assert monitoring_tasks._organisation_ids() == [other_tenant.organisation.pk]
+    assert compliance_tasks.reevaluate_organisation(tenant.organisation.pk) is None
