@@ -3,13 +3,16 @@ its own, the people who belonged to it only are erased, and every audit chain st
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from compliance.reports.models import Report
 from hds_platform import rls
@@ -19,7 +22,7 @@ from hds_platform.models import AuditEvent, Membership, Organisation, PersonReco
 from hds_platform.organisation_deletion import organisation_delete
 from hds_platform.roles import Role
 from tests import tenant_objects
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 from tests.rls_support import app_connection_as_runtime_role, require_roles
 from tests.second_factor import login_with_second_factor
 
@@ -238,3 +241,33 @@ def test_no_task_runs_for_a_deleted_organisation(tenant, other_tenant, monkeypat
     assert sent == [other_tenant.organisation.pk]
     assert monitoring_tasks._organisation_ids() == [other_tenant.organisation.pk]
     assert compliance_tasks.reevaluate_organisation(tenant.organisation.pk) is None
+
+
+def test_an_owner_deletes_it_from_the_settings_after_typing_the_slug_and_a_recent_password(tenant, other_tenant,
+                                                                                            client_for):
+    url = f"/o/{tenant.organisation.slug}/parametres/supprimer/"
+    for who, status in (("admin", 403), ("viewer", 403)):
+        assert client_for(user=tenant.members[who]).get(url).status_code == status
+    assert client_for(user=other_tenant.owner).get(url).status_code == 404
+    client = client_for(user=tenant.owner)
+    page = client.get(url)
+    assert page.status_code == 200 and "Supprimer définitivement" in page.content.decode()
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        stale = client.post(url, {"confirm_slug": "tilleuls"}, format="multipart", HTTP_REFERER=f"http://testserver{url}")
+        assert (stale.status_code, stale["Location"]) == (
+            302, "/compte/confirmer/?next=http%3A//testserver/o/tilleuls/parametres/supprimer/")
+        assert Organisation.objects.get(pk=tenant.organisation.pk).deleted_at is None
+        assert client.post("/api/v1/me/reauthenticate/", {"password": PASSWORD}).status_code == 204
+        wrong = client.post(url, {"confirm_slug": "tilleul"}, format="multipart")
+        assert wrong.status_code == 400
+        assert wrong.context["form"].errors.as_data()["confirm_slug"][0].code == "confirmation_mismatch"
+        assert ("Pour confirmer, saisissez l&#x27;identifiant de l&#x27;organisation : tilleuls."
+                in wrong.content.decode())
+        assert Organisation.objects.get(pk=tenant.organisation.pk).deleted_at is None
+        done = client.post(url, {"confirm_slug": "tilleuls"}, format="multipart")
+        assert (done.status_code, done["Location"]) == (302, "/")
+    assert Organisation.objects.get(pk=tenant.organisation.pk).deleted_at is not None
+    assert not User.objects.filter(pk=tenant.owner.pk).exists()  # their only organisation: erased with it
+    assert client.get(url).status_code == 302  # logged out: to the login page
+    assert client_for(user=other_tenant.owner).get(url).status_code == 404
+    assert verify_chain(tenant.organisation) == [] and verify_chain(other_tenant.organisation) == []
