@@ -271,3 +271,23 @@ def test_an_owner_deletes_it_from_the_settings_after_typing_the_slug_and_a_recen
     assert client.get(url).status_code == 302  # logged out: to the login page
     assert client_for(user=other_tenant.owner).get(url).status_code == 404
     assert verify_chain(tenant.organisation) == [] and verify_chain(other_tenant.organisation) == []
+
+
+def test_the_settings_page_keeps_the_organisations_second_factor_rule(tenant, client_for):
+    Organisation.objects.filter(pk=tenant.organisation.pk).update(require_mfa=True)
+    response = client_for(user=tenant.owner).post(f"/o/{tenant.organisation.slug}/parametres/supprimer/",
+                                                  {"confirm_slug": "tilleuls"}, format="multipart")
+    assert (response.status_code, response["Location"]) == (302, "/o/tilleuls/parametres/securite/")
+    assert Organisation.objects.get(pk=tenant.organisation.pk).deleted_at is None
+
+
+@pytest.mark.postgres
+def test_the_settings_page_deletes_as_the_runtime_role(tenant, other_tenant, client_for):
+    require_roles()
+    client = client_for(user=tenant.owner)
+    with app_connection_as_runtime_role():
+        done = client.post(f"/o/{tenant.organisation.slug}/parametres/supprimer/", {"confirm_slug": "tilleuls"},
+                           format="multipart")
+        assert (done.status_code, done["Location"]) == (302, "/")
+    assert Organisation.objects.get(pk=tenant.organisation.pk).deleted_at is not None
+    assert verify_chain(tenant.organisation) == [] and verify_chain(other_tenant.organisation) == []
