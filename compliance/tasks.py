@@ -43,7 +43,7 @@ def reevaluate_dispatch() -> int:
     """Daily: one re-evaluation per organisation, so that stored answers follow time (a
     certificate ending, a document lapsing) even when nobody reads them."""
     # The organisation table is global (not a tenant table): a dispatcher may read it whole.
-    ids = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+    ids = list(Organisation.objects.filter(deleted_at__isnull=True).order_by("pk").values_list("pk", flat=True))
     for organisation_id in ids:
         reevaluate_organisation.delay(organisation_id)
     logger.info("re-evaluation dispatched to %s organisations", len(ids))

@@ -8,6 +8,7 @@ from hds_platform import crossing
 from hds_platform.accounts import erasure
 from hds_platform.audit import Actor
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation, OutboxMessage, User
+from hds_platform.organisation_deletion import organisation_delete, tenant_models
 
 
 class TenantAdmin(admin.ModelAdmin):
@@ -68,10 +69,37 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "kind", "siren", "created_at"]
+    list_display = ["name", "slug", "kind", "siren", "created_at", "deleted_at"]
     search_fields = ["name", "slug", "siren"]
-    list_filter = ["kind"]
-    readonly_fields = ["audit_head_seq", "audit_head_hash"]
+    list_filter = ["kind", ("deleted_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["audit_head_seq", "audit_head_hash", "deleted_at"]
+
+    # Deleting an organisation goes through hds_platform.organisation_deletion: its rows and files go,
+    # the people who belonged to it only are erased, its audit chain stays. The admin's confirmation
+    # page is the explicit confirmation; Django's own cascade (which would read tenant tables outside
+    # any organisation, and delete the audit log) never runs.
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.deleted_at is None)
+
+    def get_deleted_objects(self, objs, request):
+        alias = crossing.cross_tenant_alias("admin")
+        ids = [organisation.pk for organisation in objs]
+        model_count = {}
+        for model in tenant_models():
+            count = model.all_organisations.using(alias).filter(organisation_id__in=ids).count()
+            if count:
+                model_count[model._meta.verbose_name_plural] = count
+        protected = [_("%(name)s : déjà supprimée") % {"name": organisation.name}
+                     for organisation in objs if organisation.deleted_at is not None]
+        return [str(organisation) for organisation in objs], model_count, set(), protected
+
+    def delete_model(self, request, obj):
+        organisation_delete(organisation=obj, actor=Actor.for_user(request.user), confirm_slug=obj.slug)
+
+    def delete_queryset(self, request, queryset):
+        for organisation in queryset.filter(deleted_at__isnull=True).order_by("pk"):
+            organisation_delete(organisation=organisation, actor=Actor.for_user(request.user),
+                                confirm_slug=organisation.slug)
 
 
 @admin.register(Membership)

@@ -50,6 +50,12 @@ class ApiTokenForm(MaillonForm):
     expires_on = forms.DateField(label=_("Expire le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class OrganisationDeleteForm(MaillonForm):
+    confirm_slug = forms.CharField(
+        label=_("Identifiant de l'organisation"), max_length=80,
+        help_text=_("Saisissez-le pour confirmer : la suppression est définitive."))
+
+
 class SecurityForm(MaillonForm):
     require_mfa = forms.BooleanField(
         label=_("Exiger la double authentification de chaque membre"), required=False,

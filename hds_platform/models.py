@@ -99,6 +99,9 @@ class Organisation(models.Model):
     audit_head_hash = models.CharField(max_length=64, default="0" * 64, editable=False)
     # Set by an owner: members must verify a second factor (TOTP) before using this organisation.
     require_mfa = models.BooleanField(_("double authentification exigée"), default=False)
+    # Set when the organisation is deleted (hds_platform.organisation_deletion): its data is gone,
+    # this row stays as the anchor of its audit chain, which is kept (README, Security).
+    deleted_at = models.DateTimeField(_("supprimée le"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("organisation")

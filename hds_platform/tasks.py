@@ -38,7 +38,8 @@ def tenant_task(*task_args, **task_options):
         @shared_task(name=task_options.pop("name", f"{body.__module__}.{body.__name__}"), **task_options)
         @functools.wraps(body)
         def task(organisation_id: int, *args, **kwargs):
-            organisation = Organisation.objects.filter(pk=organisation_id).first()
+            # A deleted organisation keeps its row for its audit chain only: nothing runs for it.
+            organisation = Organisation.objects.filter(pk=organisation_id, deleted_at__isnull=True).first()
             if organisation is None:
                 logger.info("task %s: organisation %s no longer exists", body.__name__, organisation_id)
                 return None

@@ -31,6 +31,7 @@ urlpatterns = [
     path("o/<slug:org>/parametres/invitations/<int:pk>/annuler/", views.invitation_revoke,
          name="settings-invitation-revoke"),
     path("o/<slug:org>/parametres/securite/", views.settings_security, name="settings-security"),
+    path("o/<slug:org>/parametres/supprimer/", views.settings_delete, name="settings-delete"),
     path("o/<slug:org>/parametres/jetons/", views.settings_tokens, name="settings-tokens"),
     path("o/<slug:org>/parametres/jetons/<int:pk>/revoquer/", views.token_revoke, name="settings-token-revoke"),
     path("o/<slug:org>/journal/", views.audit_log, name="audit-log"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,9 +18,18 @@ from hds_platform.accounts import mfa, sessions, throttling
 from hds_platform.accounts.reauth import ask_reauthentication, recent_authentication_required
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
-from hds_platform.forms import ApiTokenForm, InvitationForm, MemberRoleForm, SecurityForm, add_service_error
-from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership
-from hds_platform.roles import Perm, Role
+from hds_platform.forms import (
+    ApiTokenForm,
+    InvitationForm,
+    MemberRoleForm,
+    OrganisationDeleteForm,
+    SecurityForm,
+    add_service_error,
+)
+from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation
+from hds_platform.organisation_deletion import organisation_delete
+from hds_platform.roles import ROLE_PERMISSIONS, Perm, Role
+from hds_platform.tenancy import organisation_context
 from hds_platform.web import organisation_view
 
 REFUSALS = (ServiceError, ValidationError)
@@ -220,6 +230,48 @@ def settings_security(request):
         status = 400
     return render(request, "hds_platform/settings_security.html", {
         "section": "settings", "tab": "security", "form": form, "has_mfa": mfa.has_mfa(request.user),
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_delete(request, org):
+    """An owner deletes the organisation (hds_platform.organisation_deletion), after typing its slug
+    again and a recent password. Not an ``organisation_view``: the deletion erases people, which
+    works in other organisations, so it must run outside this one's context; the same checks
+    (404 for a non-member, 403 for a non-owner, the organisation's second-factor rule) are here."""
+    organisation = Organisation.objects.filter(slug=org, deleted_at__isnull=True).first()
+    if organisation is None:
+        raise Http404
+    with organisation_context(organisation):
+        membership = Membership.objects.filter(user_id=request.user.pk).first()
+        if membership is None:
+            raise Http404
+        if organisation.require_mfa and not request.user.is_verified():
+            return redirect("settings-security", org=organisation.slug)
+        if membership.role != Role.OWNER:
+            raise PermissionDenied
+    form = OrganisationDeleteForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not sessions.recently_authenticated(request.session):
+            return ask_reauthentication(request)
+        if form.is_valid():
+            name = organisation.name
+            try:
+                organisation_delete(organisation=organisation, actor=Actor.for_user(request.user),
+                                    confirm_slug=form.cleaned_data["confirm_slug"])
+            except REFUSALS as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("L'organisation %s a été supprimée.") % name)
+                return redirect("home")
+        status = 400
+    request.organisation = organisation
+    request.membership = membership
+    request.permissions = ROLE_PERMISSIONS[membership.role]
+    return render(request, "hds_platform/settings_delete.html", {
+        "section": "settings", "tab": "delete", "form": form, "organisation": organisation,
     }, status=status)
 
 

@@ -33,7 +33,7 @@ RETRY_BATCH = 500
 
 def _organisation_ids() -> list[int]:
     # The organisation table is global (not a tenant table): a dispatcher may read it whole.
-    return list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+    return list(Organisation.objects.filter(deleted_at__isnull=True).order_by("pk").values_list("pk", flat=True))
 
 
 # Expiry scan -----------------------------------------------------------------------------------
