@@ -108,6 +108,7 @@ from django.db import connection
 from compliance import evaluation, services as compliance_services
 from compliance.models import CertificateStatus, Supplier
 from hds_platform import services
+from hds_platform.accounts import sessions
 from hds_platform.audit import Actor
 from hds_platform.models import User
 from hds_platform.tenancy import organisation_context
@@ -152,7 +153,10 @@ with organisation_context(organisation):
     assert Supplier.objects.filter(registry_match_status="confirmed").count() == 25
 session = SessionStore()
 session[SESSION_KEY] = str(owner.pk)
-session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+# As the login view leaves it: the backend that loads the person (django-axes' only refuses),
+# the session policy's stamps (a session without them counts as expired).
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+sessions.start(session, has_mfa=False)
 session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
 session.create()
 print(json.dumps({{"token": raw, "session": session.session_key, "processing": processings[0].pk}}))

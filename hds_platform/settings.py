@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "hds_platform.uploads.RequestSizeLimitMiddleware",
     "hds_platform.middleware.RequestIdMiddleware",
     "hds_platform.middleware.ApiCacheControlMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "hds_platform.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

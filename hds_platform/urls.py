@@ -11,6 +11,12 @@ from hds_platform.api.schema_view import CachedSpectacularAPIView
 handler400 = uploads.bad_request
 
 urlpatterns = [
+    # The API first: no page route can match /api/…, and the API is what is called all day
+    # (each route tried before the right one costs every request its match).
+    path("api/v1/", include("hds_platform.api.urls")),
+    path("api/schema/", CachedSpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's set-up as a script file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", views.home, name="home"),
     path("health/", health.health, name="health"),
     path("connexion/", auth_views.LoginView.as_view(template_name="hds_platform/login.html",
@@ -41,8 +47,4 @@ urlpatterns = [
     path("", include("compliance.reports.attestations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("hds_platform.api.urls")),
-    path("api/schema/", CachedSpectacularAPIView.as_view(), name="schema"),
-    # The split view serves Swagger UI's set-up as a script file: no inline script (CSP).
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -17,13 +17,15 @@ def normalise_referential_versions(apps, schema_editor):
     Organisation = apps.get_model("hds_platform", "Organisation")
     Certificate = apps.get_model("compliance", "Certificate")
     connection = schema_editor.connection
-    for organisation_id in Organisation.objects.order_by("id").values_list("id", flat=True):
+    organisations = Organisation.objects.using(connection.alias)
+    certificates = Certificate.objects.using(connection.alias)
+    for organisation_id in organisations.order_by("id").values_list("id", flat=True):
         _set_organisation(connection, str(organisation_id))
-        rows = Certificate.objects.filter(organisation_id=organisation_id).exclude(referential_version__in=["v1", "v2"])
+        rows = certificates.filter(organisation_id=organisation_id).exclude(referential_version__in=["v1", "v2"])
         for certificate in rows.only("id", "referential_version"):
             normalised = normalise_referential_version(certificate.referential_version)
             if normalised != certificate.referential_version:
-                Certificate.objects.filter(pk=certificate.pk).update(referential_version=normalised)
+                certificates.filter(pk=certificate.pk).update(referential_version=normalised)
     _set_organisation(connection, "")
 
 

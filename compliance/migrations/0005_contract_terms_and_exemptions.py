@@ -12,7 +12,7 @@ def exemption_reason_from_flag(apps, schema_editor):
     postgresql = connection.vendor == "postgresql"
     Organisation = apps.get_model("hds_platform", "Organisation")
     with connection.cursor() as cursor:
-        for organisation_id in Organisation.objects.values_list("id", flat=True):
+        for organisation_id in Organisation.objects.using(connection.alias).values_list("id", flat=True):
             if postgresql:
                 cursor.execute("SELECT set_config('app.organisation_id', %s, true)", [str(organisation_id)])
             cursor.execute(

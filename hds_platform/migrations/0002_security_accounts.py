@@ -9,9 +9,11 @@ def remember_every_person(apps, schema_editor):
     """Audit events now name people by id: the name behind each id, for the people there are."""
     User = apps.get_model("hds_platform", "User")
     PersonRecord = apps.get_model("hds_platform", "PersonRecord")
-    PersonRecord.objects.bulk_create(
+    # Through the migrating connection: another one would wait on this transaction's locks.
+    alias = schema_editor.connection.alias
+    PersonRecord.objects.using(alias).bulk_create(
         [PersonRecord(user_id=user.pk, email=user.email, full_name=user.full_name)
-         for user in User.objects.order_by("pk").iterator()],
+         for user in User.objects.using(alias).order_by("pk").iterator()],
         ignore_conflicts=True,
     )
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 def acknowledge_what_was_sent_before(apps, schema_editor):
     """Messages sent before workers acknowledged anything are taken as done, not as lost."""
     OutboxMessage = apps.get_model("hds_platform", "OutboxMessage")
-    OutboxMessage.objects.filter(dispatched_at__isnull=False).update(
+    OutboxMessage.objects.using(schema_editor.connection.alias).filter(dispatched_at__isnull=False).update(
         acknowledged_at=models.F("dispatched_at"), completions=1)
 
 

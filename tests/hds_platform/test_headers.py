@@ -129,3 +129,36 @@ def test_sessions_have_an_idle_timeout_and_a_bounded_lifetime(monkeypatch):
     defaults = runpy.run_path(str(ROOT / "hds_platform" / "settings.py"))
     assert (defaults["SESSION_IDLE_SECONDS"], defaults["SESSION_MAX_AGE_SECONDS"], defaults["SESSION_COOKIE_AGE"],
             defaults["REAUTHENTICATION_SECONDS"]) == (1800, 43200, 43200, 600)
+
+
+def test_the_policy_built_once_is_django_csps_own_and_a_nonce_or_an_override_still_reaches_it(settings):
+    from csp.middleware import CSPMiddleware
+    from csp.utils import build_policy
+
+    from hds_platform.middleware import ContentSecurityPolicyMiddleware
+
+    def plain(request):
+        return HttpResponse("{}")
+
+    def with_nonce(request):
+        return HttpResponse(str(request.csp_nonce))
+
+    def overridden(request):
+        response = HttpResponse("{}")
+        response._csp_replace = {"img-src": ["https://example.org"]}
+        return response
+
+    for view in (plain, with_nonce, overridden):
+        ours = ContentSecurityPolicyMiddleware(view)(RequestFactory().get("/api/v1/me/"))
+        theirs = CSPMiddleware(view)(RequestFactory().get("/api/v1/me/"))
+        mask = re.compile(r"'nonce-[^']+'")
+        assert mask.sub("N", ours["Content-Security-Policy"]) == mask.sub("N", theirs["Content-Security-Policy"])
+        assert ("nonce-" in ours["Content-Security-Policy"]) is (view is with_nonce)
+    assert ContentSecurityPolicyMiddleware(plain)(RequestFactory().get("/"))["Content-Security-Policy"] == (
+        build_policy())
+    assert "https://example.org" in ContentSecurityPolicyMiddleware(overridden)(
+        RequestFactory().get("/"))["Content-Security-Policy"]
+    # A changed setting is read again (the policy is not kept past it).
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert ContentSecurityPolicyMiddleware(plain)(RequestFactory().get("/"))["Content-Security-Policy"] == (
+        "default-src 'none'")

@@ -1,0 +1,148 @@
+"""The fixed cost of one API request, in-process: CPU per request of the conformity answer (read
+token) and of a bare DRF view in the same process, with an optional cProfile of the answer.
+
+    python bench/fixed_cost.py [--iterations 2000] [--profile] [--keep]
+
+Builds and seeds its own PostgreSQL database like bench/api.py (``maillon_bench_fixed``), then,
+in one Django process with the production settings (``DEBUG=false``, the runtime role), calls
+both through Django's test client (the whole middleware stack) and prints the CPU time per
+request (``time.process_time``, the best of 5 batches). The bare view is an ``APIView`` returning a
+small dict, served with Django's default middleware and DRF's default authentication, as
+bench/bare_drf.py is, but inside the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import api
+
+api.DATABASE = "maillon_bench_fixed"
+
+MEASURE = """
+import cProfile, json, pstats, statistics, time
+from django.test import Client, override_settings
+from django.urls import path
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+setup = json.loads({setup!r})
+ITER = {iterations}
+
+
+class BareView(APIView):
+    authentication_classes = [SessionAuthentication, BasicAuthentication]
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
+    def get(self, request):
+        return Response({{"status": "ok", "items": [1, 2, 3]}})
+
+
+class urls:
+    urlpatterns = [path("bare/", BareView.as_view())]
+
+
+BARE_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+
+def per_request(call):
+    for _ in range(50):
+        call()
+    batches = []
+    for _ in range(5):
+        start = time.process_time()
+        for _ in range(ITER // 5):
+            call()
+        batches.append((time.process_time() - start) / (ITER // 5) * 1000)
+    return min(batches)
+
+
+client = Client(HTTP_HOST="127.0.0.1")
+answer = "/api/v1/orgs/bench/processings/%d/conformity/" % setup["processing"]
+auth = {{"HTTP_AUTHORIZATION": "Bearer " + setup["token"]}}
+first = client.get(answer, **auth)
+assert first.status_code == 200, first.content
+etag = first["ETag"]
+
+
+def get_answer():
+    response = client.get(answer, **auth)
+    assert response.status_code == 200
+
+
+def get_304():
+    response = client.get(answer, HTTP_IF_NONE_MATCH=etag, **auth)
+    assert response.status_code == 304
+
+
+summary = "/api/v1/orgs/bench/conformity/"
+
+
+def get_summary():
+    assert client.get(summary, **auth).status_code == 200
+
+
+with override_settings(ROOT_URLCONF=urls, MIDDLEWARE=BARE_MIDDLEWARE):
+    bare_client = Client(HTTP_HOST="127.0.0.1")
+    assert bare_client.get("/bare/").status_code == 200
+    bare = per_request(lambda: bare_client.get("/bare/"))
+results = {{"bare": bare, "answer": per_request(get_answer), "answer_304": per_request(get_304),
+           "summary": per_request(get_summary)}}
+print("CPU ms per request (best of 5 batches of %d):" % (ITER // 5))
+for key, value in results.items():
+    print("  %-12s %6.3f ms   %.2fx the bare view" % (key, value, bare / value))
+if {profile}:
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for _ in range(ITER):
+        get_answer()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(70)
+    stats.sort_stats("tottime").print_stats(40)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--iterations", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="reuse the database and setup of --keep")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    state = Path(tempfile.gettempdir()) / "maillon_bench_fixed.json"
+    with tempfile.TemporaryDirectory() as var_dir:
+        env = api.app_environment(var_dir)
+        if args.reuse and state.exists():
+            setup = json.loads(state.read_text())
+        else:
+            api.prepare_database()
+            api.manage(env, "migrate", "--noinput", "--database", "owner")
+            setup = json.loads(api.manage(env, "shell", stdin=api.SEED.format(slug=api.SLUG)).strip().splitlines()[-1])
+            state.write_text(json.dumps(setup))
+        print(api.manage(env, "shell", stdin=MEASURE.format(
+            setup=json.dumps(setup), iterations=args.iterations, profile=args.profile)))
+    if not args.keep:
+        api.psql(f"DROP DATABASE IF EXISTS {api.DATABASE} WITH (FORCE)")
+        state.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()
