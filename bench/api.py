@@ -25,22 +25,18 @@ import argparse
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import production
+from production import ROOT, free_port, manage, psql
+
 DATABASE = "maillon_bench_api"
-PGHOST = os.environ.get("PGHOST", "127.0.0.1")
-PGPORT = os.environ.get("PGPORT", "5432")
-PGUSER = os.environ.get("PGUSER", "postgres")
 SLUG = "bench"
 
 #: (key, label, path, how it authenticates, goal as a ratio to the bare view)
@@ -60,43 +56,12 @@ ROWS = [
 ]
 
 
-def psql(sql: str, database: str = "postgres") -> str:
-    result = subprocess.run(
-        ["psql", "-h", PGHOST, "-p", PGPORT, "-U", PGUSER, "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql],
-        check=True, capture_output=True, text=True,
-    )
-    return result.stdout.strip()
-
-
-def url_for(role: str) -> str:
-    return f"postgres://{role}@{PGHOST}:{PGPORT}/{DATABASE}"
-
-
 def app_environment(var_dir: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "MAILLON_", "REDIS_", "CELERY_"))}
-    env.update({
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "LOG_LEVEL": "WARNING",
-        "MAILLON_VAR_DIR": var_dir,
-        "MAILLON_TESTING": "false",
-        "DATABASE_URL": url_for("maillon_app"),
-        "MIGRATION_DATABASE_URL": url_for("maillon_owner"),
-        "DATABASE_CROSS_TENANT_ROLE": "maillon_crossing",
-        "DB_CONN_MAX_AGE": "600",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "PYTHONPATH": str(ROOT),
-    })
-    return env
+    return production.app_environment(var_dir, DATABASE, MAILLON_TESTING="false")
 
 
 def prepare_database() -> None:
-    psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    psql(f"CREATE DATABASE {DATABASE}")
-    subprocess.run(["sh", str(ROOT / "deploy" / "postgres-roles.sh")], check=True, capture_output=True,
-                   env={**os.environ, "MAILLON_DB": DATABASE, "PGHOST": PGHOST, "PGPORT": PGPORT, "PGUSER": PGUSER})
+    production.prepare_database(DATABASE, quiet=True)
 
 
 SEED = """
@@ -184,20 +149,6 @@ for key, path, auth in {rows!r}:
     counts[key] = len(queries)
 print(json.dumps(counts))
 """
-
-
-def manage(env, *args, stdin: str | None = None) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, input=stdin,
-                            capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_gunicorn(env, port: int, app: str, *extra: str) -> subprocess.Popen:

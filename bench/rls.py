@@ -26,60 +26,26 @@ import argparse
 import json
 import os
 import re
-import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import production
+from production import PGHOST, PGPORT, ROOT, free_port, manage, psql
+
 DATABASE = "maillon_bench_rls"
-PGHOST = os.environ.get("PGHOST", "127.0.0.1")
-PGPORT = os.environ.get("PGPORT", "5432")
-PGUSER = os.environ.get("PGUSER", "postgres")
-
-
-def psql(sql: str, database: str = "postgres", user: str = PGUSER) -> str:
-    result = subprocess.run(
-        ["psql", "-h", PGHOST, "-p", PGPORT, "-U", user, "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql],
-        check=True, capture_output=True, text=True,
-    )
-    return result.stdout.strip()
-
-
-def url_for(role: str) -> str:
-    return f"postgres://{role}@{PGHOST}:{PGPORT}/{DATABASE}"
 
 
 def app_environment(var_dir: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "MAILLON_", "REDIS_", "CELERY_"))}
-    env.update({
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "LOG_LEVEL": "WARNING",
-        "MAILLON_VAR_DIR": var_dir,
-        "DATABASE_URL": url_for("maillon_app"),
-        "MIGRATION_DATABASE_URL": url_for("maillon_owner"),
-        "DATABASE_CROSS_TENANT_ROLE": "maillon_crossing",
-        "DB_CONN_MAX_AGE": "600",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "PYTHONPATH": str(ROOT),
-    })
-    return env
+    return production.app_environment(var_dir, DATABASE)
 
 
 def prepare_database() -> None:
-    psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    psql(f"CREATE DATABASE {DATABASE}")
-    subprocess.run(["sh", str(ROOT / "deploy" / "postgres-roles.sh")], check=True,
-                   env={**os.environ, "MAILLON_DB": DATABASE, "PGHOST": PGHOST, "PGPORT": PGPORT, "PGUSER": PGUSER})
+    production.prepare_database(DATABASE)
 
 
 SEED = """
@@ -105,20 +71,6 @@ for n in (1, 2):
             _token, raw = services.api_token_create(name="bench", scope="read", actor=actor)
 print(raw)
 """
-
-
-def manage(env, *args, stdin: str | None = None) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, input=stdin,
-                            capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_gunicorn(env, port: int) -> subprocess.Popen:
