@@ -75,6 +75,7 @@ evidence.contract_locations_unrecorded    warning   yes   3° present, locations
 evidence.contract_location_mismatch       error           stored where the contract does not say
 completeness.operation_missing            error           hosts for others, nobody performs 5
 completeness.site_and_hardware_missing    warning   yes   stored data, nobody below performs 1-2
+completeness.storage_missing              warning   yes   no link of the chain stores the data
 register.purposes_missing                 warning   yes   art. 30 field empty
 register.data_subject_categories_missing  warning   yes   art. 30 field empty
 register.data_categories_missing          warning   yes   art. 30 field empty
@@ -823,6 +824,18 @@ _ENTRIES = (
         "that does, with its HDS certificate, or add these activities to the link if {actor} "
         "provides them itself.",
         "CSP art. R.1111-9 (1° et 2°)",
+        incomplete=True,
+    ),
+    FindingSpec(
+        "completeness.storage_missing", WARNING,
+        "Aucun maillon de la chaîne n'est déclaré comme stockant les données de santé : on ne sait "
+        "pas où elles sont hébergées, ni donc qui doit être certifié pour cela. Indiquez quel "
+        "maillon les stocke (votre hébergeur, votre propre infrastructure ou celle d'un "
+        "sous-traitant) et dans quels pays.",
+        "No link of the chain is declared as storing the health data: where they are hosted, and "
+        "so who must be certified for it, is unknown. State which link stores them (your host, "
+        "your own infrastructure or a subcontractor's) and in which countries.",
+        "CSP art. L.1111-8 et R.1111-9",
         incomplete=True,
     ),
     # Register completeness (rule 9)

@@ -386,6 +386,26 @@ SCENARIOS = [
         (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="editor-certified-5-over-iaas-1-4-and-backup-6",
     ),
+    # Nobody declared as storing the data: certified links alone are no proof of where they are.
+    pytest.param(
+        editor_case(iaas=iaas_link(stores_health_data=False), backup=replace(BACKUP_LINK, stores_health_data=False)),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.storage_missing"},
+        id="certified-chain-where-no-link-stores-the-data",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES, stores_health_data=False)],
+             certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"completeness.storage_missing"},
+        id="outsourced-to-a-certified-host-that-stores-nothing",
+    ),
+    # Data kept on the professional's own servers, only administered by a certified provider: stored.
+    pytest.param(
+        case(PROFESSIONAL, processing_facts=SELF_HOSTED,
+             links=[link(1, SELF, {1, 2}), link(2, HOST, {5}, stores_health_data=False)],
+             certificates=[certificate(5, HOST, {5})]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), SELF_HOSTING_DUTIES,
+        id="self-hosted-data-administered-by-a-certified-provider",
+    ),
     pytest.param(
         case(EDITOR, links=[OPERATION_LINK, link(2, DATACENTER, {1, 2})],
              certificates=[certificate(2, DATACENTER, {1, 2})]),

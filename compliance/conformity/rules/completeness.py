@@ -30,6 +30,11 @@ health data has, declared or not:
   subsidiary on the host's infrastructure). A link whose proven exemption takes it out of HDS
   hosting altogether (approved archiving, short-term processing) is not asked for them; an
   unproven one is a host like any other.
+- **Who stores the data.** Health data that are hosted are stored somewhere. When HDS applies and
+  no link of the chain (the organisation's own links included, in scope or not) is declared as
+  storing them, where they are and who must be certified for it are unknown:
+  `completeness.storage_missing`, missing information, on the processing. Without it a chain of
+  links all marked "does not store" would read compliant with nobody holding the data.
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ def check(chain: Chain) -> Iterator[Finding]:
         return
     if chain.hosts_for_others and not any(OPERATION_ACTIVITY in view.activities for view in chain.hds_views):
         yield make_finding("completeness.operation_missing", activity=OPERATION_ACTIVITY)
+    if not any(view.link.stores_health_data for view in chain.views):
+        yield make_finding("completeness.storage_missing")
     tree = _Tree([view.link for view in chain.views])
     for view in chain.hds_views:
         if not view.link.stores_health_data or not view.activities or view.not_hosting:
