@@ -295,11 +295,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "hds_platform.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "hds_platform.api.pagination.CursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
+        "hds_platform.api.filters.UpdatedSinceFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hds_platform.api.exceptions.exception_handler",
@@ -324,6 +325,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The webhook payloads (components and x-webhooks), then drf-spectacular's own enum hook.
+    "POSTPROCESSING_HOOKS": [
+        "compliance.monitoring.webhooks.schema.add_webhooks",
+        "drf_spectacular.hooks.postprocess_schema_enums",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CertificateKindEnum": "compliance.models.CertificateKind",
         "CertificateStatusEnum": "compliance.models.CertificateStatus",
@@ -468,3 +474,11 @@ WEBHOOK_ATTEMPTS_PER_MINUTE_PER_ORGANISATION = env_int("WEBHOOK_ATTEMPTS_PER_MIN
 WEBHOOK_TEST_EVENTS_PER_MINUTE = env_int("WEBHOOK_TEST_EVENTS_PER_MINUTE", 5, minimum=1)
 WEBHOOK_CIRCUIT_FAILURES = env_int("WEBHOOK_CIRCUIT_FAILURES", 5, minimum=1)
 WEBHOOK_CIRCUIT_OPEN_SECONDS = env_int("WEBHOOK_CIRCUIT_OPEN_SECONDS", 300, minimum=1)
+# After a secret rotation the previous secret signs too for this long (README: Webhooks).
+WEBHOOK_SECRET_GRACE_HOURS = env_int("WEBHOOK_SECRET_GRACE_HOURS", 24, minimum=0)
+# …/events/ lists the events of this many days; older ones are purged daily.
+WEBHOOK_EVENTS_RETENTION_DAYS = env_int("WEBHOOK_EVENTS_RETENTION_DAYS", 30, minimum=1)
+# In-process mode (CELERY_TASK_ALWAYS_EAGER): "thread" sends deliveries on a background thread after
+# the commit, with their retries, so the request that caused them never waits; "inline" sends them
+# in the committing thread (the test suite, whose transactions a thread cannot see).
+WEBHOOK_INPROCESS_SENDER = env_choice("WEBHOOK_INPROCESS_SENDER", "thread", ("thread", "inline"))

@@ -61,12 +61,19 @@ from compliance.models.validators import (
     validate_vat_number,
 )
 from compliance.models.webhooks import (
+    LEGACY_PAYLOAD_VERSION,
+    PAYLOAD_VERSION,
     DeliveryStatus,
+    PayloadVersion,
     WebhookDelivery,
     WebhookEndpoint,
+    WebhookEvent,
 )
 
 __all__ = [
+    "LEGACY_PAYLOAD_VERSION",
+    "PAYLOAD_VERSION",
+    "PayloadVersion",
     "STATUS_LABELS",
     "Alert",
     "AlertKind",
@@ -100,6 +107,7 @@ __all__ = [
     "Supplier",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WebhookEvent",
     "evidence_storage_name",
     "validate_contract_clauses",
     "validate_country",

@@ -22,6 +22,7 @@ class MonitoringConfig(AppConfig):
 
         signals.status_changed.connect(receivers.alert_on_status_changes, dispatch_uid="monitoring.status_changed")
         signals.evidence_stored.connect(receivers.announce_evidence, dispatch_uid="monitoring.evidence_stored")
+        signals.supplier_changed.connect(receivers.announce_supplier, dispatch_uid="monitoring.supplier_changed")
         registry_signals.hosts_changed.connect(receivers.alert_on_registry_changes,
                                                dispatch_uid="monitoring.registry_hosts_changed")
         platform_signals.member_leaving.connect(receivers.stop_webhooks_of_leaving_member,
