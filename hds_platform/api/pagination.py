@@ -143,8 +143,8 @@ def _order_expressions(ordering: list[str], *, reverse: bool = False) -> list:
         descending = field.startswith("-") != reverse
         expression = F(field.lstrip("-"))
         # NULLs last in the list's direction, hence first when read backwards.
-        expressions.append(expression.desc(nulls_last=not reverse) if descending
-                           else expression.asc(nulls_last=not reverse))
+        nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
+        expressions.append(expression.desc(**nulls) if descending else expression.asc(**nulls))
     return expressions
 
 

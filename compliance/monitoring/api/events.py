@@ -51,6 +51,8 @@ class WebhookEventViewSet(mixins.ListModelMixin, OrganisationGenericViewSet):
     serializer_class = WebhookEventSerializer
     filter_backends = []
     ordering = ["occurred_at", "id"]
+    lookup_field = "event_id"
+    lookup_body_key = "id"  # the event's id in the body is its event_id
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -16,11 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from compliance.models import Alert, WebhookDelivery, WebhookEndpoint
+from compliance.models import Alert, Supplier, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from compliance.monitoring import alerts, digests
 from compliance.monitoring.webhooks import catalogue, events, services, signing
 from hds_platform.audit import Actor
-from tests.tenant_objects import tenant_object
+from tests.tenant_objects import PATH_PARAMETERS, tenant_object
 
 
 @dataclass
@@ -116,6 +116,17 @@ def _probe_delivery(tenant):
     endpoint = _probe_endpoint(tenant)
     with tenant.context():
         return services.webhook_send_test(endpoint=endpoint, actor=Actor.for_user(tenant.owner))
+
+
+@tenant_object("compliance.WebhookEvent")
+def _probe_event(tenant):
+    with tenant.context():
+        supplier = Supplier.objects.create(name=f"Sonde {next(_serial)}", country="FR")
+        events.emit(tenant.organisation, catalogue.SUPPLIER_CREATED, supplier=supplier)
+        return WebhookEvent.objects.order_by("-id").first()
+
+
+PATH_PARAMETERS["delivery_pk"] = ("compliance.WebhookDelivery", "id")
 
 
 @tenant_object("compliance.NotificationPreference")
