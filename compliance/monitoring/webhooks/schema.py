@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from drf_spectacular.plumbing import process_webhooks
 from drf_spectacular.settings import spectacular_settings
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiWebhook, extend_schema
+from drf_spectacular.utils import OpenApiResponse, OpenApiWebhook, extend_schema
 from rest_framework import serializers
 
 from compliance.monitoring.webhooks import catalogue
@@ -49,14 +49,15 @@ def _payload_serializer(event: catalogue.EventType) -> type[serializers.Serializ
 
 PAYLOADS = {name: _payload_serializer(event) for name, event in catalogue.CATALOGUE.items()}
 
+DESCRIPTION = (
+    "Sent to the endpoints subscribed to this event (version 2026-12-01), as a POST with the headers:\n\n"
+    + "\n".join(f"- `{header}`: {text}" for header, text in HEADERS)
+    + "\n\nAny 2xx answer is a success; otherwise the delivery is retried with exponential backoff."
+)
+
 WEBHOOKS = [
     OpenApiWebhook(name=name, decorator=extend_schema(
-        summary=event.when,
-        description="Sent to the endpoints subscribed to this event (version 2026-12-01). Any 2xx answer is a "
-                    "success; otherwise retried with exponential backoff.",
-        request=PAYLOADS[name],
-        parameters=[OpenApiParameter(header, str, OpenApiParameter.HEADER, description=text, required=True)
-                    for header, text in HEADERS],
+        summary=event.when, description=DESCRIPTION, request=PAYLOADS[name],
         responses={200: OpenApiResponse(description="Any 2xx: received.")},
     ))
     for name, event in catalogue.CATALOGUE.items()
