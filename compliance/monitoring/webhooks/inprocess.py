@@ -2,8 +2,9 @@
 
 There the outbox runs each task right after the commit, in the thread that committed: a web
 request would wait for the receiver (and, with no beat, a failed delivery would never be tried
-again). Instead the delivery task hands the delivery to this module, and returns at once; a
-couple of daemon threads send it (:func:`compliance.monitoring.webhooks.delivery.deliver`: the same
+again). Instead the delivery task hands the delivery to this module, and returns at once. Inside
+a request the delivery waits for the response to be sent (``request_finished``), so that the
+sending never competes with the request for the database; then a couple of daemon threads send it (:func:`compliance.monitoring.webhooks.delivery.deliver`: the same
 claim, caps, circuit and outcome as a worker) and, after a failure, keep it until its next attempt
 is due and send it again, until it succeeds or is ``dead``. The delivery row is the durable state:
 a process that stops with retries pending leaves them ``failed`` with their due time, for the
@@ -36,10 +37,27 @@ _condition = threading.Condition()
 _due: list[tuple[float, int, int, int]] = []  # (monotonic time due, order, organisation id, delivery id)
 _order = itertools.count()
 _threads: list[threading.Thread] = []
+_request = threading.local()  # the deliveries handed over during the current request of this thread
+
+
+def request_started(**kwargs) -> None:
+    _request.held = []
+
+
+def request_finished(**kwargs) -> None:
+    """The response is sent: its deliveries go to the sending threads."""
+    held, _request.held = getattr(_request, "held", None), None
+    for organisation_id, delivery_id in held or ():
+        submit(organisation_id, delivery_id)
 
 
 def submit(organisation_id: int, delivery_id: int, *, delay: float = 0.0) -> None:
-    """Send the delivery on a background thread, ``delay`` seconds from now."""
+    """Send the delivery on a background thread, ``delay`` seconds from now (after the current
+    request's response, when called during one)."""
+    held = getattr(_request, "held", None)
+    if held is not None and not delay:
+        held.append((organisation_id, delivery_id))
+        return
     with _condition:
         heapq.heappush(_due, (time.monotonic() + max(0.0, delay), next(_order), organisation_id, delivery_id))
         while len(_threads) < THREADS:
