@@ -73,7 +73,6 @@ from compliance.models.webhooks import (
 __all__ = [
     "LEGACY_PAYLOAD_VERSION",
     "PAYLOAD_VERSION",
-    "PayloadVersion",
     "STATUS_LABELS",
     "Alert",
     "AlertKind",
@@ -98,6 +97,7 @@ __all__ = [
     "HostingMode",
     "Identifiability",
     "NotificationPreference",
+    "PayloadVersion",
     "Processing",
     "ProcessingRole",
     "RegistryMatchMethod",

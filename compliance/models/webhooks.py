@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from hds_platform.tenancy import TenantModel
 
-
 #: The payload version of new subscriptions (``compliance.monitoring.webhooks.catalogue``).
 PAYLOAD_VERSION = "2026-12-01"
 #: The payloads sent before payloads were versioned, kept for the subscriptions made then.

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from rest_framework.filters import BaseFilterBackend
 
 from hds_platform.errors import ServiceError
-
 from hds_platform.params import MAX_ID
 
 

@@ -4,8 +4,9 @@ There the outbox runs each task right after the commit, in the thread that commi
 request would wait for the receiver (and, with no beat, a failed delivery would never be tried
 again). Instead the delivery task hands the delivery to this module, and returns at once. Inside
 a request the delivery waits for the response to be sent (``request_finished``), so that the
-sending never competes with the request for the database; then a couple of daemon threads send it (:func:`compliance.monitoring.webhooks.delivery.deliver`: the same
-claim, caps, circuit and outcome as a worker) and, after a failure, keep it until its next attempt
+sending never competes with the request for the database; then a couple of daemon threads send
+it (:func:`compliance.monitoring.webhooks.delivery.deliver`: the same claim, caps, circuit and
+outcome as a worker) and, after a failure, keep it until its next attempt
 is due and send it again, until it succeeds or is ``dead``. The delivery row is the durable state:
 a process that stops with retries pending leaves them ``failed`` with their due time, for the
 retry dispatcher.

@@ -154,7 +154,8 @@ def test_during_the_grace_period_both_secrets_sign_then_only_the_new_one(tenant,
     assert first.headers["Maillon-Signature"] == (
         f"t={t_first},v1={signing.compute_signature(new, t_first, first.body)},"
         f"v1={signing.compute_signature(old, t_first, first.body)}")
-    assert second.headers["Maillon-Signature"] == f"t={t_second},v1={signing.compute_signature(new, t_second, second.body)}"
+    assert second.headers["Maillon-Signature"] == (
+        f"t={t_second},v1={signing.compute_signature(new, t_second, second.body)}")
     for secret in (old, new):
         assert signing.verify_signature(secret, first.headers["Maillon-Signature"], first.body, now=t_first) == t_first
     assert signing.verify_signature(new, second.headers["Maillon-Signature"], second.body, now=t_second) == t_second
