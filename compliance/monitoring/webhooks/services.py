@@ -19,6 +19,7 @@ from compliance.models import WebhookDelivery, WebhookEndpoint
 from compliance.monitoring.webhooks import events as webhook_events
 from compliance.monitoring.webhooks import signing, urlguard
 from hds_platform import audit, writes
+from hds_platform.accounts.verification import require_verified
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, RateLimited, ServiceError
 from hds_platform.models import Organisation
@@ -50,6 +51,7 @@ def webhook_endpoint_create(*, actor: Actor, url: str, events: list[str], descri
                             is_active: bool = True) -> WebhookEndpoint:
     """A new endpoint with a fresh secret (``endpoint.secret``: show it once, to its creator)."""
     organisation = require_organisation()
+    require_verified(actor)
     subscribed = _clean_events(events)
     _check_url(url)
     with transaction.atomic():
