@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from hds_platform import audit, crossing, signals, writes
 from hds_platform.accounts import mfa
+from hds_platform.accounts.events import record_for_person
 from hds_platform.accounts.verification import mark_verified, require_verified
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
@@ -266,6 +267,19 @@ def invitation_accept_new_person(*, raw_token: str, password: str, full_name: st
         user = User.objects.create_user(invitation.email, password, full_name=full_name.strip(), language=language,
                                         email_verified_at=timezone.now())
         return invitation_accept(raw_token=raw_token, user=user)
+
+
+def user_language_update(*, user: User, language: str, actor: Actor) -> User:
+    """The language of a person's e-mails (digests, invitations they send keep the page's)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ServiceError(_("Langue inconnue : %s") % language, code="invalid_language", field="language")
+    if user.language == language:
+        return user
+    before = user.language
+    user.language = language
+    user.save(update_fields=["language"])
+    record_for_person(user, "account.language_changed", {"language": [before, language]}, actor=actor)
+    return user
 
 
 def api_token_create(

@@ -57,6 +57,8 @@ def settings_home(request):
         return redirect("settings-members", org=request.organisation.slug)
     if Perm.TOKENS in request.permissions:
         return redirect("settings-tokens", org=request.organisation.slug)
+    if Perm.WEBHOOKS in request.permissions:
+        return redirect("compliance:webhook-list", org=request.organisation.slug)
     raise PermissionDenied
 
 
