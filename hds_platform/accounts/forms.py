@@ -75,6 +75,9 @@ class PasswordResetRequestForm(PasswordResetForm):
     """Django's reset form, which never says whether the address has an account; it also reaches
     a person who never had a password (an owner created by ``create_organisation``)."""
 
+    email = forms.EmailField(label=_("Adresse e-mail"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
     def get_users(self, email):
         return User.objects.filter(email__iexact=email.strip(), is_active=True)
 
