@@ -46,5 +46,6 @@ class WebhookEndpointForm(MaillonForm):
     url = forms.URLField(label=_("Adresse (HTTPS)"), max_length=500, assume_scheme="https",
                          widget=forms.URLInput(attrs={"placeholder": "https://"}))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
-    events = forms.MultipleChoiceField(label=_("Événements"), choices=[(event, EVENT_LABELS[event]) for event in events.EVENTS],
+    events = forms.MultipleChoiceField(label=_("Événements"),
+                                       choices=[(event, EVENT_LABELS[event]) for event in events.EVENTS],
                                        widget=forms.CheckboxSelectMultiple)

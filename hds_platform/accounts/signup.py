@@ -24,8 +24,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from hds_platform import services
-from hds_platform.audit import Actor
 from hds_platform.accounts.verification import mark_verified
+from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
 from hds_platform.models import Organisation, User
 

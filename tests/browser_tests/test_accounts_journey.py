@@ -35,10 +35,12 @@ def fits_the_phone(page) -> bool:
 
 def widest(page) -> list[str]:
     """The elements wider than the phone's screen, to say what overflows."""
-    return page.evaluate("""() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,
-        ...[...document.querySelectorAll('body *')]
-        .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-        .map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + e.scrollWidth + '/' + e.clientWidth).slice(0, 8)]""")
+    return page.evaluate("""() => {
+        const width = document.documentElement.clientWidth;
+        return [...document.querySelectorAll('body *')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > width + 1)
+            .map(e => `${e.tagName}.${e.className}#${e.id}: ${e.scrollWidth}/${e.clientWidth}`).slice(0, 8);
+    }""")
 
 
 def both_sizes(page, name: str) -> None:
@@ -62,7 +64,8 @@ def test_sign_up_verify_and_land_on_the_first_run_checklist(page, transactional_
     page.get_by_label("SIREN").fill("123456789")
     both_sizes(page, "signup")
     page.get_by_role("button", name="Créer mon compte").click()
-    assert page.locator("#id_siren_error").inner_text() == "123456789 n'est pas un SIREN valide (9 chiffres, clé de Luhn)."
+    assert page.locator("#id_siren_error").inner_text() == (
+        "123456789 n'est pas un SIREN valide (9 chiffres, clé de Luhn).")
     page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
     page.get_by_label("SIREN").fill("732 829 320")
     page.get_by_role("button", name="Créer mon compte").click()
@@ -124,7 +127,8 @@ def test_acknowledge_an_alert(page, transactional_db, tenant):
     nav = page.get_by_role("navigation", name="Navigation principale")
     nav.get_by_role("link", name="Alertes 1 non résolue", exact=True).click()
     item = page.locator("#alerts li").first
-    assert item.locator("strong").inner_text() == "Le certificat HDS HDS-42 de votre organisation expire le 15 janvier 2027"
+    assert item.locator("strong").inner_text() == (
+        "Le certificat HDS HDS-42 de votre organisation expire le 15 janvier 2027")
     both_sizes(page, "alerts-inbox")
     item.get_by_role("button", name=re.compile("^Prendre en compte")).click()  # HTMX: the item is swapped
     page.wait_for_selector("#alerts li p.notice")

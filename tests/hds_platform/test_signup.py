@@ -114,7 +114,8 @@ def test_an_expired_or_forged_verification_link_is_refused(db, django_capture_on
     assert User.objects.get().email_verified_at is None
 
 
-def test_an_unverified_person_sees_the_banner_and_cannot_invite_or_create_tokens(db, django_capture_on_commit_callbacks):
+def test_an_unverified_person_sees_the_banner_and_cannot_invite_or_create_tokens(
+        db, django_capture_on_commit_callbacks):
     _sign_up(Client(), django_capture_on_commit_callbacks)
     user = User.objects.get()
     client = Client()
@@ -147,7 +148,8 @@ def test_password_reset_mails_a_single_use_link_and_never_tells_who_has_an_accou
     unknown = client.post("/mot-de-passe/oublie/", {"email": "nobody@example.org"})
     known = client.post("/mot-de-passe/oublie/", {"email": "Bob@Example.org"})
     assert unknown["Location"] == known["Location"] == "/mot-de-passe/oublie/envoye/"
-    assert [(m.to, m.subject) for m in mail.outbox] == [(["bob@example.org"], "Choisir un nouveau mot de passe Maillon")]
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["bob@example.org"], "Choisir un nouveau mot de passe Maillon")]
     link = _link(mail.outbox[0], "/mot-de-passe/nouveau/")
     form_page = client.get(link, follow=True)
     assert "Nouveau mot de passe" in text(form_page)

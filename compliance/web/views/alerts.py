@@ -95,7 +95,8 @@ def _act(request, pk, service, done: str):
     if request.htmx:  # the alert's own item, swapped in place
         alert = Alert.objects.select_related("acknowledged_by", "resolved_by").get(pk=pk)
         return render(request, "compliance/_alert_item.html", {
-            "row": alert_rows([alert], request.organisation)[0], "can_act": True, "note": error or done, "note_is_error": bool(error)},
+            "row": alert_rows([alert], request.organisation)[0], "can_act": True, "note": error or done,
+            "note_is_error": bool(error)},
             status=409 if error else 200)
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):

@@ -31,7 +31,7 @@ def _alert(tenant, n, *, kind="certificate_expiring", severity="warning", status
     with tenant.context():
         [alert] = alerts.raise_alerts(tenant.organisation, [Alert(
             kind=kind, severity=severity, status=status, dedupe_key=f"test:{n}", threshold=30, supplier=supplier,
-            data={"certificate": {"kind_label": "HDS", "number": f"N-{n}"}, "expires_on": "2027-01-0%d" % n,
+            data={"certificate": {"kind_label": "HDS", "number": f"N-{n}"}, "expires_on": f"2027-01-0{n}",
                   "threshold": 30, "supplier": {"name": supplier.name} if supplier else None})])
     return alert
 
