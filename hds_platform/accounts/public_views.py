@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hds_platform import services
 from hds_platform.accounts import ratelimit, signup, throttling
+from hds_platform.accounts.events import record_for_person
 from hds_platform.accounts.forms import (
     InvitationSignupForm,
     NewPasswordForm,
@@ -88,7 +89,9 @@ def verify_email(request, token):
         user, verified_now = signup.verify_email(token)
     except signup.InvalidVerificationLink as exc:
         return render(request, "hds_platform/verify_email.html", {"error": exc.message}, status=400)
-    if not verified_now:
+    if verified_now:
+        record_for_person(user, "auth.email_verified")
+    else:
         messages.info(request, _("Votre adresse e-mail est déjà confirmée."))
         return redirect("home" if request.user.is_authenticated else "login")
     if request.user.is_authenticated and request.user.pk != user.pk:
@@ -154,6 +157,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = NewPasswordForm
     template_name = "hds_platform/password_reset/confirm.html"
     success_url = reverse_lazy("password-reset-complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_for_person(form.user, "auth.password_reset")
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from hds_platform import services
 from hds_platform.audit import Actor
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation, User
+from hds_platform.tenancy import organisation_context
 from tests.factories import PASSWORD, UserFactory
 
 NEW_PASSWORD = "Chaine-de-confiance-2026"
@@ -59,6 +60,9 @@ def test_sign_up_creates_the_person_and_their_organisation_and_mails_a_link(db, 
     assert client.get("/")["Location"] == "/o/cabinet-martin/"
     user.refresh_from_db()
     assert user.email_verified_at is not None
+    with organisation_context(organisation):
+        assert list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)) == [
+            "organisation.created", "membership.created", "auth.email_verified", "auth.login_succeeded"]
     dashboard = text(client.get("/o/cabinet-martin/"))
     assert "Adresse e-mail confirmée : bienvenue sur Maillon." in dashboard
     assert "Premiers pas" in dashboard
@@ -142,14 +146,16 @@ def test_an_unverified_person_sees_the_banner_and_cannot_invite_or_create_tokens
 # Password reset --------------------------------------------------------------------------------
 
 
-def test_password_reset_mails_a_single_use_link_and_never_tells_who_has_an_account(db):
-    person = UserFactory(email="bob@example.org", email_verified_at=None)
+def test_password_reset_mails_a_single_use_link_and_never_tells_who_has_an_account(tenant):
+    person = tenant.members["viewer"]
+    person.email_verified_at = None
+    person.save()
     client = Client()
     unknown = client.post("/mot-de-passe/oublie/", {"email": "nobody@example.org"})
-    known = client.post("/mot-de-passe/oublie/", {"email": "Bob@Example.org"})
+    known = client.post("/mot-de-passe/oublie/", {"email": "Viewer@Tilleuls.example"})
     assert unknown["Location"] == known["Location"] == "/mot-de-passe/oublie/envoye/"
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["bob@example.org"], "Choisir un nouveau mot de passe Maillon")]
+        (["viewer@tilleuls.example"], "Choisir un nouveau mot de passe Maillon")]
     link = _link(mail.outbox[0], "/mot-de-passe/nouveau/")
     form_page = client.get(link, follow=True)
     assert "Nouveau mot de passe" in text(form_page)
@@ -157,6 +163,9 @@ def test_password_reset_mails_a_single_use_link_and_never_tells_who_has_an_accou
     assert done["Location"] == "/mot-de-passe/nouveau/termine/"
     person.refresh_from_db()
     assert person.check_password(NEW_PASSWORD)
+    with tenant.context():
+        assert list(AuditEvent.objects.filter(action__startswith="auth.").values_list("action", "changes")) == [
+            ("auth.password_reset", {"user": person.pk})]
     assert person.email_verified_at is not None  # the link reached the mailbox
     again = Client().get(link, follow=True)
     assert "Ce lien n'est plus valable : il a déjà servi ou a expiré." in text(again)

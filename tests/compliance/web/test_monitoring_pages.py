@@ -243,3 +243,16 @@ def test_the_developer_corner_gives_base_url_slug_and_curl(client, tenant):
             in page)
     assert '<a href="http://testserver/api/docs/">Documentation de l\'API (OpenAPI)</a>' in page
     assert page.count('data-copy="') == 3
+
+
+def test_the_navigation_count_costs_no_query_once_cached(client, tenant, django_assert_num_queries):
+    _alert(tenant, 1)
+    _alert(tenant, 2)
+    with tenant.context():
+        with django_assert_num_queries(1):
+            assert alerts.unresolved_count(tenant.organisation) == 2
+        with django_assert_num_queries(0):
+            assert alerts.unresolved_count(tenant.organisation) == 2
+        alerts.forget_unresolved_count(tenant.organisation)
+        with django_assert_num_queries(1):
+            assert alerts.unresolved_count(tenant.organisation) == 2
