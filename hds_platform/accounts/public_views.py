@@ -113,7 +113,7 @@ def resend_verification(request):
             messages.success(request, _("Nous vous avons envoyé un nouveau lien à %s.") % user.email)
         else:
             messages.error(request, _("Trop de demandes depuis votre poste : réessayez dans une heure."))
-    return redirect(request.POST.get("next") or "home") if _safe(request) else redirect("home")
+    return redirect(request.POST["next"] if _safe(request) else "home")
 
 
 def _safe(request) -> bool:

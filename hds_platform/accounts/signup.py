@@ -15,7 +15,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -62,11 +62,16 @@ def signup(*, email: str, password: str, full_name: str, organisation_name: str,
                                             language), robust=True)
         return None
     validate_password(password, user=User(email=email, full_name=full_name))
-    with transaction.atomic():
-        user = User.objects.create_user(email, password, full_name=full_name.strip(), language=language)
-        organisation = services.organisation_create(name=organisation_name, kind=kind, siren=siren, owner=user,
-                                                    actor=Actor.for_user(user))
-        send_verification(user, organisation=organisation)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email, password, full_name=full_name.strip(), language=language)
+            organisation = services.organisation_create(name=organisation_name, kind=kind, siren=siren,
+                                                        owner=user, actor=Actor.for_user(user))
+            send_verification(user, organisation=organisation)
+    except IntegrityError:
+        if not User.objects.filter(email=email).exists():
+            raise
+        return None  # the same address signed up at the same moment: that sign-up won
     return user
 
 

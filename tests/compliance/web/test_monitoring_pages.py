@@ -93,11 +93,14 @@ def test_a_viewer_cannot_act_and_an_outsider_gets_404(client, tenant, other_tena
     assert client.post(url(tenant, f"alertes/{alert.pk}/resolue/")).status_code == 403
     client.force_login(other_tenant.owner)
     assert client.get(url(tenant, "alertes/")).status_code == 404
+    assert client.get(url(tenant, "notifications/")).status_code == 404
+    assert client.post(url(tenant, "notifications/"), {"digest": "never", "language": "fr"}).status_code == 404
     assert client.post(url(tenant, f"alertes/{alert.pk}/resolue/")).status_code == 404
     assert client.post(url(other_tenant, f"alertes/{alert.pk}/resolue/")).status_code == 404
     with tenant.context():
         alert.refresh_from_db()
         assert alert.status == "open"
+        assert NotificationPreference.objects.count() == 0
 
 
 def test_the_dashboard_shows_the_latest_unresolved_alerts(client, tenant):
