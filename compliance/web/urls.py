@@ -41,6 +41,7 @@ urlpatterns = [
     path("notifications/", alerts.notification_preferences, name="notification-preferences"),
     path("parametres/webhooks/", webhooks.webhook_list, name="webhook-list"),
     path("parametres/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("parametres/webhooks/<int:pk>/modifier/", webhooks.webhook_edit, name="webhook-edit"),
     path("parametres/webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook-test"),
     path("parametres/webhooks/<int:pk>/activation/", webhooks.webhook_toggle, name="webhook-toggle"),
     path("parametres/webhooks/<int:pk>/supprimer/", webhooks.webhook_delete, name="webhook-delete"),

@@ -50,20 +50,43 @@ def webhook_list(request):
     return _list_page(request, form=form, status=400)
 
 
-@organisation_view(Perm.WEBHOOKS, write_perm=None)
-@require_GET
-def webhook_detail(request, pk):
-    endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+def _detail_page(request, endpoint, *, form=None, status=200):
     created = request.session.get(NEW_SECRET_SESSION_KEY)
     secret = ""
-    if created and created.get("endpoint") == endpoint.pk:
+    if status == 200 and created and created.get("endpoint") == endpoint.pk:
         secret = request.session.pop(NEW_SECRET_SESSION_KEY)["secret"]
     return render(request, "compliance/webhook_detail.html", {
         "section": "settings", "tab": "webhooks", "endpoint": endpoint, "secret": secret,
         "events": [EVENT_LABELS.get(event, event) for event in endpoint.events],
         "deliveries": list(WebhookDelivery.objects.filter(endpoint=endpoint)
                            .order_by("-created_at", "-id")[:DELIVERIES_SHOWN]),
-    })
+        "form": form or WebhookEndpointForm(prefix="edit", initial={
+            "url": endpoint.url, "description": endpoint.description, "events": endpoint.events}),
+    }, status=status)
+
+
+@organisation_view(Perm.WEBHOOKS, write_perm=None)
+@require_GET
+def webhook_detail(request, pk):
+    return _detail_page(request, get_object_or_404(WebhookEndpoint, pk=pk))
+
+
+@organisation_view(Perm.WEBHOOKS, write_perm=None)
+@require_POST
+def webhook_edit(request, pk):
+    """Change the address, description or events (the secret stays)."""
+    endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+    form = WebhookEndpointForm(request.POST, prefix="edit")
+    if form.is_valid():
+        try:
+            services.webhook_endpoint_update(endpoint=endpoint, actor=_actor(request), **form.cleaned_data)
+        except REFUSALS as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Webhook modifié."))
+            return _back(request, pk)
+    endpoint.refresh_from_db()
+    return _detail_page(request, endpoint, form=form, status=400)
 
 
 def _back(request, endpoint_pk):

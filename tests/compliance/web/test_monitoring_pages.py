@@ -154,6 +154,18 @@ def test_creating_a_webhook_shows_its_secret_once(client, tenant, public_dns):
     assert "<li>Statut de conformité d'un traitement modifié</li><li>Certificat expiré</li>" in page
     assert endpoint.events == ["conformity.changed", "certificate.expired"]
     assert endpoint.secret not in text(client.get(response["Location"]))  # a refresh: gone
+    edited = client.post(url(tenant, f"parametres/webhooks/{endpoint.pk}/modifier/"), {
+        "edit-url": f"https://{PUBLIC_IP}/maillon/v2", "edit-description": "", "edit-events": ["evidence.uploaded"]})
+    assert edited["Location"] == url(tenant, f"parametres/webhooks/{endpoint.pk}/")
+    refused = client.post(url(tenant, f"parametres/webhooks/{endpoint.pk}/modifier/"), {
+        "edit-url": f"https://{PUBLIC_IP}/x", "edit-events": []})
+    assert refused.status_code == 400
+    assert re.search(r'id="id_edit-events_error"><li>Ce champ est obligatoire\.', text(refused))
+    with tenant.context():
+        secret = endpoint.secret
+        endpoint.refresh_from_db()
+        assert (endpoint.url, endpoint.description, endpoint.events, endpoint.secret) == (
+            f"https://{PUBLIC_IP}/maillon/v2", "", ["evidence.uploaded"], secret)
 
 
 def test_webhook_form_errors_come_from_the_url_guard(client, tenant, public_dns):
@@ -199,14 +211,15 @@ def test_webhook_pages_are_for_owners_and_admins_and_404_elsewhere(client, tenan
         endpoint = webhook_services.webhook_endpoint_create(
             actor=Actor.for_user(tenant.owner), url=f"https://{PUBLIC_IP}/h", events=["conformity.changed"])
     paths = ["parametres/webhooks/", f"parametres/webhooks/{endpoint.pk}/"]
-    posts = [f"parametres/webhooks/{endpoint.pk}/{action}/" for action in ("test", "activation", "supprimer")]
+    posts = [f"parametres/webhooks/{endpoint.pk}/{action}/"
+             for action in ("test", "activation", "supprimer", "modifier")]
     client.force_login(tenant.members["editor"])
     assert [client.get(url(tenant, p)).status_code for p in paths] == [403, 403]
-    assert [client.post(url(tenant, p)).status_code for p in posts] == [403, 403, 403]
+    assert [client.post(url(tenant, p)).status_code for p in posts] == [403, 403, 403, 403]
     client.force_login(other_tenant.owner)
     assert [client.get(url(tenant, p)).status_code for p in paths] == [404, 404]
     assert client.get(url(other_tenant, f"parametres/webhooks/{endpoint.pk}/")).status_code == 404
-    assert [client.post(url(other_tenant, p)).status_code for p in posts] == [404, 404, 404]
+    assert [client.post(url(other_tenant, p)).status_code for p in posts] == [404, 404, 404, 404]
     client.force_login(tenant.members["admin"])
     assert [client.get(url(tenant, p)).status_code for p in paths] == [200, 200]
     with tenant.context():
