@@ -121,9 +121,9 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
                    parameters=[OpenApiParameter("delivery_pk", OpenApiTypes.INT, OpenApiParameter.PATH,
                                                 description="Delivery id.")],
                    summary="Send a delivery again",
-                   description="Whatever its state (dead and succeeded included): the same event id and payload, "
-                               "signed anew, due now with a fresh count of attempts. 409 delivery_in_progress "
-                               "while an attempt is running.")
+                   description="A failed or dead delivery: the same event id and payload, signed anew, due now "
+                               "with a fresh count of attempts. Another state answers 409 "
+                               "webhook_delivery_not_failed.")
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_pk>\d+)/redeliver")
     def redeliver(self, request, *args, **kwargs):
         endpoint = self.get_object()

@@ -20,6 +20,7 @@ from compliance.models import DeliveryStatus, PayloadVersion, WebhookDelivery, W
 from compliance.monitoring.webhooks import catalogue, signing, urlguard
 from compliance.monitoring.webhooks import events as webhook_events
 from hds_platform import audit, outbox, writes
+from hds_platform.accounts.verification import require_verified
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, RateLimited, ServiceError
 from hds_platform.models import Organisation
@@ -77,6 +78,7 @@ def webhook_endpoint_create(*, actor: Actor, url: str, events: list[str], descri
                             is_active: bool = True, version: str = catalogue.VERSION) -> WebhookEndpoint:
     """A new endpoint with a fresh secret (``endpoint.secret``: show it once, to its creator)."""
     organisation = require_organisation()
+    require_verified(actor)
     version = _clean_version(version)
     subscribed = _clean_events(events, version)
     _check_url(url)
@@ -149,27 +151,6 @@ def webhook_rotate_secret(*, endpoint: WebhookEndpoint, actor: Actor) -> Webhook
     return endpoint
 
 
-def webhook_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDelivery:
-    """Send a delivery again, whatever its outcome (``dead`` and ``succeeded`` included): the same
-    row (same event ``id`` and payload, signed anew) is due now with a fresh count of attempts."""
-    endpoint = delivery.endpoint
-    if not endpoint.is_active:
-        raise Conflict(_("Ce webhook est désactivé : activez-le avant de renvoyer un événement."),
-                       code="webhook_inactive")
-    organisation = endpoint.organisation
-    with transaction.atomic():
-        reset = WebhookDelivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.DELIVERING).update(
-            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_at=None,
-            delivered_at=None)
-        if not reset:
-            raise Conflict(_("Cet envoi est en cours : attendez son résultat."), code="delivery_in_progress")
-        outbox.enqueue("compliance.monitoring.tasks.deliver_webhook", organisation.pk, delivery.pk)
-        audit.record(organisation=organisation, actor=actor, action="webhook.redelivered", target=endpoint,
-                     changes={"delivery": delivery.pk, "status": [delivery.status, DeliveryStatus.PENDING]})
-    delivery.refresh_from_db()
-    return delivery
-
-
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
     """Delete an endpoint and its delivery log; deliveries in flight are not sent."""
     with transaction.atomic():
@@ -202,4 +183,21 @@ def webhook_send_test(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDeli
         webhook_events.enqueue_deliveries(organisation, [delivery])
         audit.record(organisation=organisation, actor=actor, action="webhook.test_sent", target=endpoint,
                      changes={"delivery": delivery.pk})
+    return delivery
+
+
+def webhook_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDelivery:
+    """Send a failed or abandoned delivery again, now, with the same event id (receivers that
+    already handled it recognise it); its attempts start again from zero."""
+    with transaction.atomic():
+        updated = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status__in=[DeliveryStatus.FAILED, DeliveryStatus.DEAD],
+        ).update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_at=None)
+        if not updated:
+            raise Conflict(_("Seul un envoi en échec ou abandonné peut être renvoyé."),
+                           code="webhook_delivery_not_failed")
+        delivery.refresh_from_db()
+        outbox.enqueue("compliance.monitoring.tasks.deliver_webhook", delivery.organisation_id, delivery.pk)
+        audit.record(organisation=delivery.organisation, actor=actor, action="webhook.redelivered",
+                     target=delivery.endpoint, changes={"delivery": delivery.pk, "event": delivery.event})
     return delivery

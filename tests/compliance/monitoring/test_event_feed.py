@@ -118,7 +118,9 @@ def test_a_dead_delivery_is_sent_again_on_request(tenant, client_for, receiver, 
             second.headers["Maillon-Event-Id"]) == (str(delivery.pk), str(endpoint.pk), str(delivery.event_id))
     with tenant.context():
         assert AuditEvent.objects.get(action="webhook.redelivered").changes == {
-            "delivery": delivery.pk, "status": ["dead", "pending"]}
+            "delivery": delivery.pk, "event": "supplier.created"}
+    again = client.post(url)  # it succeeded: nothing to send again
+    assert (again.status_code, again.json()["code"]) == (409, "webhook_delivery_not_failed")
     assert client.post(_webhooks_url(tenant, f"{endpoint.pk}/deliveries/999999/redeliver/")).status_code == 404
     # Not for a viewer, and nothing changes.
     denied = client_for(user=tenant.members["viewer"]).post(url)
