@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 
-from django.db import connections
+from django.db import OperationalError, connections
 from django.utils import timezone
 
 from compliance.models import WebhookDelivery
@@ -34,10 +34,13 @@ from hds_platform.tenancy import organisation_context
 logger = logging.getLogger(__name__)
 
 THREADS = 2
+DATABASE_RETRIES = 5
+DATABASE_RETRY_SECONDS = 0.5
 _condition = threading.Condition()
 _due: list[tuple[float, int, int, int]] = []  # (monotonic time due, order, organisation id, delivery id)
 _order = itertools.count()
 _threads: list[threading.Thread] = []
+_busy_database: dict[int, int] = {}  # delivery id -> tries that met a busy database
 _request = threading.local()  # the deliveries handed over during the current request of this thread
 
 
@@ -83,6 +86,15 @@ def _serve() -> None:
         organisation_id, delivery_id = _next()
         try:
             _send(organisation_id, delivery_id)
+            _busy_database.pop(delivery_id, None)
+        except OperationalError:
+            # SQLite answers "locked" while another connection writes: try again shortly, a few times.
+            tries = _busy_database[delivery_id] = _busy_database.get(delivery_id, 0) + 1
+            if tries <= DATABASE_RETRIES:
+                submit(organisation_id, delivery_id, delay=DATABASE_RETRY_SECONDS)
+            else:
+                _busy_database.pop(delivery_id, None)
+                logger.exception("webhooks: in-process delivery %s left to the retry dispatcher", delivery_id)
         except Exception:  # a thread that dies would silently stop every later delivery
             logger.exception("webhooks: in-process delivery %s failed", delivery_id)
         finally:
