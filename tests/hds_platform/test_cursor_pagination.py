@@ -137,3 +137,19 @@ def test_a_cursor_page_costs_the_same_queries_whatever_its_size(tenant, client_f
 #: Authentication, the organisation context (on PostgreSQL one more: its row-level security
 #: setting), the count and the page: none per row.
 QUERIES_PER_CURSOR_PAGE = 6 if settings.IS_POSTGRES else 5
+
+
+def test_the_registry_search_pages_by_cursor_from_its_compiled_first_page(tenant, client_for):
+    from tests.compliance import builders
+
+    for n, name in enumerate(["Delta Cloud", "Alpha Santé", "Echo Hébergement", "Bravo Data", "Charlie Infra"]):
+        builders.registry_host(name, f"HDS-{n}")
+    client = client_for(token=tenant.token(scope="read"))
+    page = client.get("/api/v1/registry/hosts/", {"page_size": 2}).json()
+    names = [host["name"] for host in page["results"]]
+    while page["next"]:
+        page = client.get(page["next"]).json()
+        names += [host["name"] for host in page["results"]]
+    assert names == ["Alpha Santé", "Bravo Data", "Charlie Infra", "Delta Cloud", "Echo Hébergement"]
+    assert [host["name"] for host in client.get(page["previous"]).json()["results"]] == [
+        "Charlie Infra", "Delta Cloud"]
