@@ -19,6 +19,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.permissions import SAFE_METHODS
 
+from hds_platform.api import idempotency
 from hds_platform.audit import Actor
 from hds_platform.models import ApiToken, Membership, Organisation
 from hds_platform.roles import ROLE_PERMISSIONS, SCOPE_PERMISSIONS, Perm
@@ -54,7 +55,10 @@ class OrganisationViewMixin:
     def dispatch(self, request, *args, **kwargs):
         self._tenant_stack = ExitStack()
         self._in_tenant_transaction = False
-        with self._tenant_stack:
+        self._idempotency = None
+        # What must wait until the request's transaction has ended (an idempotency key's lock).
+        after_request = self._after_request = ExitStack()
+        with after_request, self._tenant_stack:
             response = super().dispatch(request, *args, **kwargs)
             if callable(getattr(response, "render", None)) and not response.is_rendered:
                 # Rendered here, inside the organisation's context: the browsable API's HTML
@@ -63,6 +67,8 @@ class OrganisationViewMixin:
             if self._in_tenant_transaction and response.status_code >= 400:
                 # The request failed: none of its writes may stay.
                 transaction.set_rollback(True)
+            elif self._idempotency is not None and self._idempotency.stored is None and response.status_code < 300:
+                idempotency.record(self._idempotency, response)
             return response
 
     def initial(self, request, *args, **kwargs):
@@ -71,6 +77,14 @@ class OrganisationViewMixin:
         needed = self.required_permission(request)
         if needed not in self.permissions:
             raise Forbidden()
+        self._idempotency = idempotency.claim(request, self.organisation, self._after_request)
+        if self._idempotency is not None and self._idempotency.stored is not None:
+            raise idempotency.Replay(self._idempotency.stored)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            return idempotency.replay(exc.stored)
+        return super().handle_exception(exc)
 
     def _enter_organisation(self, request, slug):
         if slug is None:
