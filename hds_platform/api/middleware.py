@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 API_PREFIX = "/api/"
 
 #: Headers of an HTML error that still mean something once it is JSON.
-_KEPT_HEADERS = ("Allow", "Retry-After")
+_KEPT_HEADERS = ("Allow", "Retry-After", "Content-Language")
 
 
 def _error(status: int) -> tuple[str, str]:
@@ -44,7 +44,9 @@ class ApiErrorMiddleware:
         if (response.status_code < 400 or not request.path.startswith(API_PREFIX)
                 or hasattr(response, "data") or response.get("Content-Type", "").startswith("application/json")):
             return response
-        code, message = _error(response.status_code)
+        # In the request's language (an error page rendered on the way may have left another active).
+        with translation.override(getattr(request, "LANGUAGE_CODE", None) or translation.get_language()):
+            code, message = _error(response.status_code)
         json_response = JsonResponse({"code": code, "message": message}, status=response.status_code)
         for header in _KEPT_HEADERS:
             if response.has_header(header):
