@@ -20,6 +20,7 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.permissions import SAFE_METHODS
 
 from hds_platform.api import idempotency
+from hds_platform.api.schema import TenantAutoSchema
 from hds_platform.audit import Actor
 from hds_platform.models import ApiToken, Membership, Organisation
 from hds_platform.roles import ROLE_PERMISSIONS, SCOPE_PERMISSIONS, Perm
@@ -48,6 +49,7 @@ class OrganisationViewMixin:
     #: permission needed per viewset action (or HTTP method); default: read for
     #: safe methods, write otherwise.
     action_permissions: dict[str, str] = {}
+    schema = TenantAutoSchema()
     organisation: Organisation
     membership: Membership | None
     permissions: frozenset[str]

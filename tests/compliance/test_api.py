@@ -38,8 +38,8 @@ def test_supplier_body(tenant, client_for, world):
     response = client_for(user=tenant.members["viewer"]).get(f"{_base(tenant)}/suppliers/{supplier.pk}/")
     assert response.status_code == 200
     assert response.json() == {
-        "id": supplier.pk, "external_id": None, "name": "Nuage Souverain", "siren": "732829320", "siret": "", "vat_number": "",
-        "country": "FR",
+        "id": supplier.pk, "external_id": None, "name": "Nuage Souverain", "siren": "732829320", "siret": "",
+        "vat_number": "", "country": "FR",
         "registry_match": {"status": "none", "host": None, "score": None, "method": "", "rejected_hosts": []},
         "subject_to_non_eu_law": False, "non_eu_laws": [], "non_eu_law_mitigations": "",
         "transparency_url": "https://nuage.example/transparence", "dpf_certified": False,

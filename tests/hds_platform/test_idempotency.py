@@ -272,3 +272,19 @@ def test_two_requests_racing_with_one_key_write_once(transactional_db, tenant, c
     with organisation_context(tenant.organisation):
         assert Supplier.objects.count() == 1
         assert IdempotencyKey.objects.count() == 1
+
+
+def test_the_schema_offers_the_header_on_every_tenant_write_and_no_read(tenant, client_for):
+    schema = client_for(user=tenant.owner).get("/api/schema/", {"format": "json"}).json()
+    with_header = {"read": set(), "write": set()}
+    writes = 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/v1/orgs/{org}/"):
+            continue
+        for method, operation in operations.items():
+            kind = "write" if method in ("post", "put", "patch", "delete") else "read"
+            writes += kind == "write"
+            if any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
+                with_header[kind].add((method, path))
+    assert writes > 30
+    assert (len(with_header["write"]), with_header["read"]) == (writes, set())
