@@ -113,3 +113,15 @@ def test_global_writes_are_strict_too(tenant, client_for, path, body):
     response = client_for(user=tenant.owner).post(path, body, format="json")
 
     assert (response.status_code, response.json()["code"]) == (400, "unknown_fields")
+
+
+def test_a_form_from_the_browsable_api_is_not_refused_for_its_csrf_token(tenant, client_for):
+    client = client_for(user=tenant.owner)
+
+    created = client.post(f"{_base(tenant)}/suppliers/", {"name": "Nuage", "csrfmiddlewaretoken": "x"},
+                          format="multipart")
+    misspelt = client.post(f"{_base(tenant)}/suppliers/", {"name": "Autre", "contry": "DE", "csrfmiddlewaretoken": "x"},
+                           format="multipart")
+
+    assert created.status_code == 201
+    assert (misspelt.status_code, list(misspelt.json()["errors"])) == (400, ["contry"])
