@@ -7,6 +7,11 @@ against the caller's membership or token, enters the organisation context
 checks the role table, and owns ``get_queryset``/``get_object`` so that no
 subclass can forget the tenant. Another organisation's object, a missing
 object and an organisation the caller does not belong to all answer 404.
+
+Once the role is checked, a write's ``Idempotency-Key`` is claimed
+(:mod:`hds_platform.api.idempotency`): a retry is answered with the stored
+response and runs nothing; a first success is recorded in the request's own
+transaction, just before it commits.
 """
 
 from contextlib import ExitStack
