@@ -203,8 +203,8 @@ CertificatesSummarySerializer = type("CertificatesSummarySerializer", (StrictSer
 
 
 SUPPLIER_EXAMPLE = {
-    "id": 12, "name": "OVH SAS", "siren": "424761419", "siret": "", "vat_number": "FR22424761419",
-    "country": "FR",
+    "id": 12, "external_id": "ERP-FOURN-0042", "name": "OVH SAS", "siren": "424761419", "siret": "",
+    "vat_number": "FR22424761419", "country": "FR",
     "registry_match": {
         "status": "confirmed",
         "host": {"id": 3, "name": "OVH SAS", "certificate_number": "HDS-LNE-2024-0042",
@@ -327,7 +327,7 @@ class TransferSerializer(StrictSerializer):
 
 
 PROCESSING_EXAMPLE = {
-    "id": 5, "name": "Dossier patient en ligne", "purposes": ["Suivi des patients"],
+    "id": 5, "external_id": None, "name": "Dossier patient en ligne", "purposes": ["Suivi des patients"],
     "legal_basis": "Art. 6(1)(b) contrat", "art9_condition": "Art. 9(2)(h) soins",
     "data_subject_categories": ["Patients"], "data_categories": ["Identité", "Données de santé"],
     "recipients": ["Professionnels de santé"], "transfers": [], "retention": "20 ans",
@@ -450,7 +450,8 @@ class RemoteAccessListField(serializers.ListField):
 
 
 CHAIN_LINK_EXAMPLE = {
-    "id": 31, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None, "activities": [1, 2, 3, 4],
+    "id": 31, "external_id": None, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None,
+    "activities": [1, 2, 3, 4],
     "stores_health_data": True, "storage_countries": ["FR"],
     "remote_access_countries": [{"country": "CA", "basis": "adequacy"}], "exempt_under_parent": False,
     "exemption_reason": "", "exemption_evidence": None, "is_backup": False, "certificates": [40],
@@ -660,7 +661,7 @@ class ConformitySummarySerializer(StrictSerializer):
 # Evidence ------------------------------------------------------------------------------------
 
 EVIDENCE_EXAMPLE = {
-    "id": 7, "kind": "hosting_contract", "title": "Contrat d'hébergement OVH 2026",
+    "id": 7, "external_id": "GED-2026-118", "kind": "hosting_contract", "title": "Contrat d'hébergement OVH 2026",
     "file": "https://maillon.example/api/v1/orgs/medisoft/evidence/7/download/",
     "original_name": "contrat-ovh-2026.pdf",
     "sha256": "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef", "size": 48213,
