@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
 
-#: Headers of an HTML error that still mean something once it is JSON.
-_KEPT_HEADERS = ("Allow", "Retry-After", "Content-Language")
+#: Headers that describe the HTML body being replaced; every other header (Allow, Content-Language, the
+#: security headers…) is kept.
+_BODY_HEADERS = frozenset({"content-type", "content-length"})
 
 
 def _error(status: int) -> tuple[str, str]:
@@ -48,9 +49,9 @@ class ApiErrorMiddleware:
         with translation.override(getattr(request, "LANGUAGE_CODE", None) or translation.get_language()):
             code, message = _error(response.status_code)
         json_response = JsonResponse({"code": code, "message": message}, status=response.status_code)
-        for header in _KEPT_HEADERS:
-            if response.has_header(header):
-                json_response[header] = response[header]
+        for header, value in response.items():
+            if header.lower() not in _BODY_HEADERS:
+                json_response[header] = value
         return json_response
 
 

@@ -27,6 +27,8 @@ def test_an_unknown_api_route_answers_a_json_404(tenant, client_for, path):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+    assert (response["X-Frame-Options"], response["Content-Language"]) == ("DENY", "en")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response.json() == {"code": "not_found", "message": "Not found: no API resource at this address."}
 
 
