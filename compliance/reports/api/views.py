@@ -82,7 +82,7 @@ def _attestation_response(request, attestation: issuing.Attestation) -> Response
     }).data)
 
 
-@extend_schema(parameters=[ORG_PARAMETER])
+@extend_schema(parameters=[ORG_PARAMETER], tags=["attestations"])
 class AttestationView(OrganisationViewMixin, APIView):
     """The organisation's conformity answer, signed."""
 
@@ -95,7 +95,8 @@ class AttestationView(OrganisationViewMixin, APIView):
 
 
 @extend_schema(parameters=[ORG_PARAMETER, OpenApiParameter("processing_pk", OpenApiTypes.INT, OpenApiParameter.PATH,
-                                                           description="Processing id.")])
+                                                           description="Processing id.")],
+               tags=["attestations"])
 class ProcessingAttestationView(OrganisationViewMixin, APIView):
     """One processing's conformity answer, signed."""
 
