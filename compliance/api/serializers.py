@@ -327,7 +327,7 @@ PROCESSING_EXAMPLE = {
     "security_measures": "Chiffrement, authentification forte", "controller_contact": "dpo@medisoft.example",
     "dpo_contact": "dpo@medisoft.example", "dpia_required": True, "dpia_done": True, "role": "processor",
     "controllers_served": ["Clinique des Tilleuls"], "health_data": True, "identifiability": "identified",
-    "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": "", "exemption_evidence": None,
+    "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": None, "exemption_evidence": None,
     "conformity_status": "compliant", "hosting_status": "compliant", "register_status": "compliant",
     "created_at": "2026-11-02T09:30:00+01:00", "updated_at": "2026-11-02T09:30:00+01:00",
 }
@@ -452,7 +452,7 @@ CHAIN_LINK_EXAMPLE = {
     "id": 31, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None, "activities": [1, 2, 3, 4],
     "stores_health_data": True, "storage_countries": ["FR"],
     "remote_access_countries": [{"country": "CA", "basis": "adequacy"}], "exempt_under_parent": False,
-    "exemption_reason": "", "exemption_evidence": None, "is_backup": False, "certificates": [40],
+    "exemption_reason": None, "exemption_evidence": None, "is_backup": False, "certificates": [40],
     "created_at": "2026-11-02T09:40:00+01:00", "updated_at": "2026-11-02T09:40:00+01:00",
 }
 
