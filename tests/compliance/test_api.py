@@ -423,7 +423,7 @@ def test_remote_access_countries_accept_plain_iso_codes_and_answer_objects(tenan
         {"country": "JP", "basis": None}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": None}])
     with tenant.context():
         assert ChainLink.objects.get(pk=world["link"].pk).remote_access == [
-            {"country": "JP", "basis": None}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": None}]
+            {"country": "JP", "basis": ""}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": ""}]
 
 
 @pytest.mark.parametrize(("entries", "errors"), [
