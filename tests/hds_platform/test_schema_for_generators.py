@@ -138,3 +138,13 @@ def test_error_responses_are_declared_with_the_error_envelope(schema):
         for code, response in op["responses"].items():
             if code.startswith("4") and not (path, method, code) == ("/api/v1/registry/snapshots/", "post", "422"):
                 assert response["content"]["application/json"]["schema"] == error, (path, method, code)
+
+
+def test_names_and_titles_a_generator_turns_into_code_are_english(schema):
+    components = schema["components"]["schemas"]
+    titles = {prop["title"] for component in components.values()
+              for prop in component.get("properties", {}).values() if "title" in prop}
+    assert [name for name in components if not name.isascii()] == []
+    assert [title for title in titles if not title.isascii()] == []
+    assert {"Legal name", "Certifying body", "Retention period"} <= titles
+    assert [op["operationId"] for _path, _method, op in _operations(schema) if not op["operationId"].isascii()] == []
