@@ -424,7 +424,7 @@ def _readme_verifier():
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
-    section = readme.split("## Webhooks", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("\n## Webhooks\n", 1)[1].split("\n## ", 1)[0]
     snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
     namespace = {}
     exec(compile(snippet, "README.md", "exec"), namespace)  # our own documentation
