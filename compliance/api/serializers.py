@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -30,18 +31,26 @@ from compliance.models import (
     ContractClause,
     Evidence,
     ExemptionReason,
+    HostingMode,
     Processing,
     RegistryMatchStatus,
     RemoteAccessBasis,
     Supplier,
 )
 from compliance.selectors import within_days_key
-from hds_platform.api.fields import TenantPrimaryKeyRelatedField
+from hds_platform.api.fields import OptionalChoiceField, TenantPrimaryKeyRelatedField
+from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 
 ACTIVITIES_SCHEMA = {
     "type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 6}, "uniqueItems": True,
     "description": "HDS activities (CSP art. R.1111-9), sorted integers 1 to 6.", "example": [1, 2, 3, 4],
 }
+
+
+#: ``external_id`` on writes: a string of at most 128 characters, or null; never "" (send null to clear it).
+EXTERNAL_ID_KWARGS = {"allow_blank": False, "help_text": _(
+    "Your own identifier of this row: at most 128 characters, unique in the organisation for this resource "
+    "(400 duplicate_external_id otherwise); null when not given. Filter lists with ?external_id=.")}
 
 
 @extend_schema_field(ACTIVITIES_SCHEMA)
@@ -154,14 +163,14 @@ class CountryCodesField(CodeListField):
 
 EXEMPTION_REASON_HELP = _("archiving_approved (electronic archiving approved by the Culture ministry, CSP "
                           "L.1111-8), short_term_processing (CSP R.1111-8-8 I), covered_by_parent_audit (the "
-                          "certified parent's audit, HDS v2 EXI 12/14), or empty. Exempts only with "
+                          "certified parent's audit, HDS v2 EXI 12/14), or null. Exempts only with "
                           "exemption_evidence.")
 
 
 # Suppliers -----------------------------------------------------------------------------------
 
 
-class RegistryHostSummarySerializer(serializers.Serializer):
+class RegistryHostSummarySerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField(help_text=_("Name as published in the ANS list."))
     certificate_number = serializers.CharField(allow_blank=True)
@@ -169,7 +178,7 @@ class RegistryHostSummarySerializer(serializers.Serializer):
     expires_on = serializers.DateField(allow_null=True)
 
 
-class RegistryMatchSerializer(serializers.Serializer):
+class RegistryMatchSerializer(StrictSerializer):
     status = serializers.ChoiceField(
         choices=[match.value for match in RegistryMatch],
         help_text=_("none, suggested (awaiting a member's decision) or confirmed. A rejected suggestion reads none."),
@@ -186,7 +195,7 @@ class RegistryMatchSerializer(serializers.Serializer):
 EXPIRING_WITHIN_HORIZON = f"expiring_within_{EXPIRY_HORIZON_DAYS}_days"
 
 # Built with type() because a field name carries the horizon.
-CertificatesSummarySerializer = type("CertificatesSummarySerializer", (serializers.Serializer,), {
+CertificatesSummarySerializer = type("CertificatesSummarySerializer", (StrictSerializer,), {
     "__module__": __name__,
     "valid": serializers.IntegerField(help_text=_("Certificates in force today.")),
     EXPIRING_WITHIN_HORIZON: serializers.IntegerField(),
@@ -196,8 +205,8 @@ CertificatesSummarySerializer = type("CertificatesSummarySerializer", (serialize
 
 
 SUPPLIER_EXAMPLE = {
-    "id": 12, "name": "OVH SAS", "siren": "424761419", "siret": "", "vat_number": "FR22424761419",
-    "country": "FR",
+    "id": 12, "external_id": "ERP-FOURN-0042", "name": "OVH SAS", "siren": "424761419", "siret": "",
+    "vat_number": "FR22424761419", "country": "FR",
     "registry_match": {
         "status": "confirmed",
         "host": {"id": 3, "name": "OVH SAS", "certificate_number": "HDS-LNE-2024-0042",
@@ -213,7 +222,7 @@ SUPPLIER_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Supplier", value=SUPPLIER_EXAMPLE, response_only=True)])
-class SupplierSerializer(serializers.ModelSerializer):
+class SupplierSerializer(StrictModelSerializer):
     registry_match = serializers.SerializerMethodField()
     certificates_summary = serializers.SerializerMethodField()
     non_eu_laws = serializers.ListField(child=serializers.CharField(), required=False, help_text=_(
@@ -221,10 +230,12 @@ class SupplierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Supplier
-        fields = ["id", "name", "siren", "siret", "vat_number", "country", "registry_match", "subject_to_non_eu_law",
+        fields = ["id", "external_id", "name", "siren", "siret", "vat_number", "country", "registry_match",
+                  "subject_to_non_eu_law",
                   "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "dpf_certified",
                   "certificates_summary", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"external_id": EXTERNAL_ID_KWARGS}
         validators = []
 
     @extend_schema_field(RegistryMatchSerializer)
@@ -258,7 +269,7 @@ class SupplierSerializer(serializers.ModelSerializer):
                 "next_expiry": supplier.next_expiry.isoformat() if supplier.next_expiry else None}
 
 
-class RegistryMatchConfirmSerializer(serializers.Serializer):
+class RegistryMatchConfirmSerializer(StrictSerializer):
     host = serializers.IntegerField(required=False, help_text=_(
         "The ANS host to confirm; omit it to confirm the suggested one."))
 
@@ -275,7 +286,7 @@ CERTIFICATE_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Certificate", value=CERTIFICATE_EXAMPLE, response_only=True)])
-class CertificateSerializer(serializers.ModelSerializer):
+class CertificateSerializer(StrictModelSerializer):
     supplier = TenantPrimaryKeyRelatedField(model=Supplier, allow_null=True, required=False,
                                             help_text=_("Supplier id; null for the organisation's own certificate."))
     activities = ActivitiesField(required=False)
@@ -311,28 +322,28 @@ class SupplierCertificateSerializer(CertificateSerializer):
 # Processings ---------------------------------------------------------------------------------
 
 
-class TransferSerializer(serializers.Serializer):
+class TransferSerializer(StrictSerializer):
     country = serializers.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2."))
     safeguard = serializers.CharField(allow_blank=True, required=False, default="",
                                       help_text=_("e.g. CCT 2021/914; empty when none."))
 
 
 PROCESSING_EXAMPLE = {
-    "id": 5, "name": "Dossier patient en ligne", "purposes": ["Suivi des patients"],
+    "id": 5, "external_id": None, "name": "Dossier patient en ligne", "purposes": ["Suivi des patients"],
     "legal_basis": "Art. 6(1)(b) contrat", "art9_condition": "Art. 9(2)(h) soins",
     "data_subject_categories": ["Patients"], "data_categories": ["Identité", "Données de santé"],
     "recipients": ["Professionnels de santé"], "transfers": [], "retention": "20 ans",
     "security_measures": "Chiffrement, authentification forte", "controller_contact": "dpo@medisoft.example",
     "dpo_contact": "dpo@medisoft.example", "dpia_required": True, "dpia_done": True, "role": "processor",
     "controllers_served": ["Clinique des Tilleuls"], "health_data": True, "identifiability": "identified",
-    "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": "", "exemption_evidence": None,
+    "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": None, "exemption_evidence": None,
     "conformity_status": "compliant", "hosting_status": "compliant", "register_status": "compliant",
     "created_at": "2026-11-02T09:30:00+01:00", "updated_at": "2026-11-02T09:30:00+01:00",
 }
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Processing", value=PROCESSING_EXAMPLE, response_only=True)])
-class ProcessingSerializer(serializers.ModelSerializer):
+class ProcessingSerializer(StrictModelSerializer):
     purposes = serializers.ListField(child=serializers.CharField(), required=False,
                                      help_text=_("Purposes (art. 30(1)(b)); for a processor, the categories of "
                                                  "processing (art. 30(2)(b))."))
@@ -356,49 +367,40 @@ class ProcessingSerializer(serializers.ModelSerializer):
         help_text=_("The GDPR register's answer (art. 30, 9, 35) of the latest evaluation; null before the first "
                     "one."),
     )
-    exemption_reason = serializers.ChoiceField(
+    hosting_mode = OptionalChoiceField(choices=HostingMode.choices, required=False,
+                                       help_text=_("self_hosted or outsourced; null: not recorded."))
+    exemption_reason = OptionalChoiceField(
         choices=[(value, label) for value, label in ExemptionReason.choices
                  if value != ExemptionReason.COVERED_BY_PARENT_AUDIT],
-        allow_blank=True, required=False,
+        required=False,
         help_text=_("The organisation's own exemption for this processing: archiving_approved (CSP L.1111-8), "
-                    "short_term_processing (CSP R.1111-8-8 I), or empty. Exempts only with exemption_evidence."),
+                    "short_term_processing (CSP R.1111-8-8 I), or null. Exempts only with exemption_evidence."),
     )
     exemption_evidence = TenantPrimaryKeyRelatedField(model=Evidence, allow_null=True, required=False,
                                                       help_text=_("The proof of the exemption (evidence id)."))
 
     class Meta:
         model = Processing
-        fields = ["id", "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories",
+        fields = ["id", "external_id", "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories",
                   "data_categories", "recipients", "transfers", "retention", "security_measures",
                   "controller_contact", "dpo_contact", "dpia_required", "dpia_done", "role", "controllers_served",
                   "health_data", "identifiability", "hosting_mode", "hosts_for_patients", "exemption_reason",
                   "exemption_evidence", "conformity_status", "hosting_status", "register_status", "created_at",
                   "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"external_id": EXTERNAL_ID_KWARGS}
         validators = []
 
 
 # Chain links ---------------------------------------------------------------------------------
 
 
-class RemoteAccessSerializer(serializers.Serializer):
+class RemoteAccessSerializer(StrictSerializer):
     country = serializers.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2."))
-    basis = serializers.ChoiceField(choices=RemoteAccessBasis.choices, allow_blank=True, required=False, default="",
-                                    help_text=_("adequacy (art. 45), safeguards (art. 46) or empty."))
+    basis = OptionalChoiceField(choices=RemoteAccessBasis.choices, required=False, default="",
+                                help_text=_("adequacy (art. 45), safeguards (art. 46) or null."))
 
 
-@extend_schema_field({
-    "oneOf": [
-        {"type": "string", "description": "ISO 3166-1 alpha-2 code, no basis typed.", "example": "CH"},
-        {"type": "object", "properties": {
-            "country": {"type": "string", "description": "ISO 3166-1 alpha-2."},
-            "basis": {"type": "string", "enum": list(RemoteAccessBasis.values),
-                      "description": "adequacy (art. 45), safeguards (art. 46) or empty."},
-        }, "required": ["country"]},
-    ],
-    "description": 'A country code ("IN") or {"country": "IN", "basis": "safeguards"}; always answered as '
-                   "the object.",
-})
 class RemoteAccessEntryField(serializers.Field):
     """One remote access: a plain ISO code (no basis typed: an adequacy decision in force applies by
     itself) or a ``{country, basis}`` object. Read back as the object."""
@@ -410,7 +412,7 @@ class RemoteAccessEntryField(serializers.Field):
     }
 
     def to_representation(self, value):
-        return {"country": value["country"], "basis": value.get("basis", "")}
+        return {"country": value["country"], "basis": value.get("basis") or None}
 
     def to_internal_value(self, data):
         if isinstance(data, str):
@@ -423,6 +425,23 @@ class RemoteAccessEntryField(serializers.Field):
         if country not in countries:
             self.fail("invalid_country", value=entry.validated_data["country"])
         return {"country": country, "basis": entry.validated_data["basis"]}
+
+
+class RemoteAccessEntryFieldSchema(OpenApiSerializerFieldExtension):
+    """A plain country code, or the object that answers always come back as."""
+
+    target_class = RemoteAccessEntryField
+
+    def map_serializer_field(self, auto_schema, direction):
+        entry = auto_schema.resolve_serializer(RemoteAccessSerializer, direction)
+        return {
+            "oneOf": [
+                {"type": "string", "description": "ISO 3166-1 alpha-2 code, no basis typed.", "example": "CH"},
+                entry.ref,
+            ],
+            "description": 'A country code ("IN") or {"country": "IN", "basis": "safeguards"}; always answered '
+                           "as the object.",
+        }
 
 
 class RemoteAccessListField(serializers.ListField):
@@ -440,16 +459,17 @@ class RemoteAccessListField(serializers.ListField):
 
 
 CHAIN_LINK_EXAMPLE = {
-    "id": 31, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None, "activities": [1, 2, 3, 4],
+    "id": 31, "external_id": None, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None,
+    "activities": [1, 2, 3, 4],
     "stores_health_data": True, "storage_countries": ["FR"],
     "remote_access_countries": [{"country": "CA", "basis": "adequacy"}], "exempt_under_parent": False,
-    "exemption_reason": "", "exemption_evidence": None, "is_backup": False, "certificates": [40],
+    "exemption_reason": None, "exemption_evidence": None, "is_backup": False, "certificates": [40],
     "created_at": "2026-11-02T09:40:00+01:00", "updated_at": "2026-11-02T09:40:00+01:00",
 }
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Chain link", value=CHAIN_LINK_EXAMPLE, response_only=True)])
-class ChainLinkSerializer(serializers.ModelSerializer):
+class ChainLinkSerializer(StrictModelSerializer):
     actor = ActorField(help_text=_('"self" for the organisation itself, otherwise a supplier id.'))
     actor_name = serializers.SerializerMethodField()
     parent = TenantPrimaryKeyRelatedField(model=ChainLink, allow_null=True, required=False,
@@ -477,15 +497,16 @@ class ChainLinkSerializer(serializers.ModelSerializer):
         help_text=_("Covered by the parent host's certification audit: the same as exemption_reason "
                     "covered_by_parent_audit (either sets the other)."),
     )
-    exemption_reason = serializers.ChoiceField(choices=ExemptionReason.choices, allow_blank=True, required=False,
-                                               help_text=EXEMPTION_REASON_HELP)
+    exemption_reason = OptionalChoiceField(choices=ExemptionReason.choices, required=False,
+                                           help_text=EXEMPTION_REASON_HELP)
 
     class Meta:
         model = ChainLink
-        fields = ["id", "processing", "actor", "actor_name", "parent", "activities", "stores_health_data",
-                  "storage_countries", "remote_access_countries", "exempt_under_parent", "exemption_reason",
-                  "exemption_evidence", "is_backup", "certificates", "created_at", "updated_at"]
+        fields = ["id", "external_id", "processing", "actor", "actor_name", "parent", "activities",
+                  "stores_health_data", "storage_countries", "remote_access_countries", "exempt_under_parent",
+                  "exemption_reason", "exemption_evidence", "is_backup", "certificates", "created_at", "updated_at"]
         read_only_fields = ["id", "processing", "created_at", "updated_at"]
+        extra_kwargs = {"external_id": EXTERNAL_ID_KWARGS}
         validators = []
 
     def to_representation(self, instance):
@@ -503,7 +524,7 @@ class ChainLinkSerializer(serializers.ModelSerializer):
 # Conformity ----------------------------------------------------------------------------------
 
 
-class FindingSerializer(serializers.Serializer):
+class FindingSerializer(StrictSerializer):
     code = serializers.CharField(help_text=_("Stable code, e.g. coverage.activity_not_covered."))
     severity = serializers.ChoiceField(choices=[severity.value for severity in Severity])
     message = serializers.CharField(help_text=_("In the request's language (French by default)."))
@@ -528,7 +549,7 @@ CONFORMITY_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Conformity", value=CONFORMITY_EXAMPLE, response_only=True)])
-class ConformityResultSerializer(serializers.ModelSerializer):
+class ConformityResultSerializer(StrictModelSerializer):
     """The answer for one processing, never older than today: a stored answer from an earlier day
     is brought up to date when read."""
 
@@ -575,21 +596,24 @@ class ConformityResultSerializer(serializers.ModelSerializer):
         ]
 
 
-class ConformityStatusChangeSerializer(serializers.ModelSerializer):
+class ConformityStatusChangeSerializer(StrictModelSerializer):
+    from_status = OptionalChoiceField(choices=ConformityStatus.choices, read_only=True,
+                                      help_text=_("null for the processing's first answer."))
+
     class Meta:
         model = ConformityStatusChange
         fields = ["processing", "from_status", "to_status", "changed_at", "appeared", "disappeared"]
         read_only_fields = fields
 
 
-class FindingCountSerializer(serializers.Serializer):
+class FindingCountSerializer(StrictSerializer):
     code = serializers.CharField()
     severity = serializers.CharField()
     count = serializers.IntegerField(help_text=_("Occurrences across all processings."))
     processings = serializers.IntegerField(help_text=_("Processings with at least one occurrence."))
 
 
-class ExpiringCertificateSerializer(serializers.Serializer):
+class ExpiringCertificateSerializer(StrictSerializer):
     id = serializers.IntegerField()
     supplier = serializers.IntegerField(allow_null=True)
     supplier_name = serializers.CharField(allow_null=True)
@@ -600,7 +624,7 @@ class ExpiringCertificateSerializer(serializers.Serializer):
 
 
 # Built with type() because the field names carry the horizons.
-ExpiringCertificatesSerializer = type("ExpiringCertificatesSerializer", (serializers.Serializer,), {
+ExpiringCertificatesSerializer = type("ExpiringCertificatesSerializer", (StrictSerializer,), {
     "__module__": __name__,
     **{within_days_key(days): serializers.IntegerField() for days in EXPIRY_WINDOWS},
     "certificates": ExpiringCertificateSerializer(many=True, help_text=format_lazy(
@@ -609,7 +633,7 @@ ExpiringCertificatesSerializer = type("ExpiringCertificatesSerializer", (seriali
 
 
 # Built with type() because the field names are the statuses.
-StatusCountsSerializer = type("StatusCountsSerializer", (serializers.Serializer,), {
+StatusCountsSerializer = type("StatusCountsSerializer", (StrictSerializer,), {
     "__module__": __name__,
     **{status: serializers.IntegerField() for status in ConformityStatus.values},
     "not_evaluated": serializers.IntegerField(),
@@ -636,7 +660,7 @@ SUMMARY_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Summary", value=SUMMARY_EXAMPLE, response_only=True)])
-class ConformitySummarySerializer(serializers.Serializer):
+class ConformitySummarySerializer(StrictSerializer):
     processings = serializers.IntegerField()
     evaluated = serializers.IntegerField()
     by_status = StatusCountsSerializer(help_text=_("Processings by overall status."))
@@ -649,7 +673,7 @@ class ConformitySummarySerializer(serializers.Serializer):
 # Evidence ------------------------------------------------------------------------------------
 
 EVIDENCE_EXAMPLE = {
-    "id": 7, "kind": "hosting_contract", "title": "Contrat d'hébergement OVH 2026",
+    "id": 7, "external_id": "GED-2026-118", "kind": "hosting_contract", "title": "Contrat d'hébergement OVH 2026",
     "file": "https://maillon.example/api/v1/orgs/medisoft/evidence/7/download/",
     "original_name": "contrat-ovh-2026.pdf",
     "sha256": "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef", "size": 48213,
@@ -665,7 +689,7 @@ EVIDENCE_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Evidence", value=EVIDENCE_EXAMPLE, response_only=True)])
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(StrictModelSerializer):
     file = serializers.SerializerMethodField(help_text=_("The authorised download URL (never a storage URL)."))
     supplier = TenantPrimaryKeyRelatedField(model=Supplier, allow_null=True, required=False)
     processing = TenantPrimaryKeyRelatedField(model=Processing, allow_null=True, required=False)
@@ -679,12 +703,14 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = ["id", "kind", "title", "file", "original_name", "sha256", "size", "content_type", "issued_on",
-                  "valid_until", "supplier", "processing", "certificate", "contract_clauses", "contract_locations",
-                  "version", "supersedes", "superseded_by", "is_current", "uploaded_by", "uploaded_at", "updated_at"]
+        fields = ["id", "external_id", "kind", "title", "file", "original_name", "sha256", "size", "content_type",
+                  "issued_on", "valid_until", "supplier", "processing", "certificate", "contract_clauses",
+                  "contract_locations", "version", "supersedes", "superseded_by", "is_current", "uploaded_by",
+                  "uploaded_at", "updated_at"]
         read_only_fields = ["id", "original_name", "sha256", "size", "content_type", "version", "superseded_by",
                             "uploaded_at", "updated_at"]
         extra_kwargs = {
+            "external_id": EXTERNAL_ID_KWARGS,
             "sha256": {"help_text": _("sha256 of the file, hexadecimal.")},
             "size": {"help_text": _("Size in bytes.")},
             "content_type": {"help_text": _("Detected from the content, not the name.")},
@@ -708,7 +734,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return evidence.uploaded_by.email if evidence.uploaded_by_id else None
 
 
-class EvidenceUploadSerializer(serializers.ModelSerializer):
+class EvidenceUploadSerializer(StrictModelSerializer):
     """Multipart upload: the file and what it proves."""
 
     # Emptiness, like size and type, is judged by the service, with its own stable codes.
@@ -725,9 +751,9 @@ class EvidenceUploadSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = ["file", "kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate",
-                  "contract_clauses", "contract_locations"]
-        extra_kwargs = {"title": {"required": False}}
+        fields = ["file", "external_id", "kind", "title", "issued_on", "valid_until", "supplier", "processing",
+                  "certificate", "contract_clauses", "contract_locations"]
+        extra_kwargs = {"title": {"required": False}, "external_id": EXTERNAL_ID_KWARGS}
         validators = []
 
 
@@ -735,4 +761,4 @@ class EvidenceSupersedeSerializer(EvidenceUploadSerializer):
     """A new version: everything but the file is inherited from the version it replaces unless given."""
 
     class Meta(EvidenceUploadSerializer.Meta):
-        extra_kwargs = {"title": {"required": False}, "kind": {"required": False}}
+        extra_kwargs = {"title": {"required": False}, "kind": {"required": False}, "external_id": EXTERNAL_ID_KWARGS}

@@ -7,7 +7,7 @@ The signing secret appears once, in the creation response.
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,10 +16,12 @@ from compliance.models import DeliveryStatus, PayloadVersion, WebhookDelivery, W
 from compliance.monitoring.webhooks import events, services
 from hds_platform.accounts.reauth import require_recent_authentication
 from hds_platform.api.base import OrganisationReadOnlyViewSet
+from hds_platform.api.schema import error_response
+from hds_platform.api.strict import StrictModelSerializer
 from hds_platform.roles import Perm
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(StrictModelSerializer):
     events = serializers.ListField(
         child=serializers.CharField(), allow_empty=True,
         help_text=_("Among: %s.") % ", ".join(events.EVENTS),
@@ -53,7 +55,7 @@ class WebhookSecretRotatedSerializer(WebhookEndpointCreatedSerializer):
         fields = [*WebhookEndpointCreatedSerializer.Meta.fields, "previous_secret_expires_at"]
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(StrictModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = ["id", "event", "event_id", "status", "attempts", "next_attempt_at", "last_response_status",
@@ -61,6 +63,13 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List webhook endpoints"),
+    retrieve=extend_schema(summary="Get a webhook endpoint"),
+    update=extend_schema(summary="Replace a webhook endpoint"),
+    partial_update=extend_schema(summary="Change a webhook endpoint"),
+    destroy=extend_schema(summary="Delete a webhook endpoint"),
+)
 class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                              OrganisationReadOnlyViewSet):
     model = WebhookEndpoint
@@ -72,7 +81,8 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
     def scope_queryset(self, queryset):
         return queryset.order_by("id")
 
-    @extend_schema(request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer})
+    @extend_schema(request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer},
+                   summary="Register a webhook endpoint (its signing secret is in this response only)")
     def create(self, request, *args, **kwargs):
         serializer = WebhookEndpointSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -88,6 +98,7 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
         services.webhook_endpoint_delete(endpoint=instance, actor=self.actor)
 
     @extend_schema(request=None, responses=WebhookDeliverySerializer(many=True),
+                   summary="List an endpoint's deliveries",
                    description="The endpoint's deliveries, newest first (filter with ?status=dead).")
     @action(detail=True, methods=["get"])
     def deliveries(self, request, *args, **kwargs):
@@ -103,8 +114,7 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={200: WebhookSecretRotatedSerializer},
-                   summary="Rotate the signing secret",
+    @extend_schema(request=None, responses={200: WebhookSecretRotatedSerializer}, summary="Rotate the signing secret",
                    description="Replace the signing secret; the new one is shown in this response only. Until "
                                "previous_secret_expires_at (WEBHOOK_SECRET_GRACE_HOURS, 24 h by default) each "
                                "delivery's Maillon-Signature carries two v1 values, one per secret; then only the "
@@ -132,7 +142,8 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
         found = services.webhook_redeliver(delivery=found, actor=self.actor)
         return Response(WebhookDeliverySerializer(found).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: WebhookDeliverySerializer},
+    @extend_schema(request=None, responses={202: WebhookDeliverySerializer, 429: error_response(429)},
+                   summary="Send a test event now",
                    description='Send a "test.ping" event to this endpoint now; follow it in the delivery log.')
     @action(detail=True, methods=["post"], url_path="test")
     def send_test(self, request, *args, **kwargs):

@@ -235,7 +235,8 @@ class AlertRef(serializers.Serializer):
     supplier = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
     resolved_at = serializers.DateTimeField(allow_null=True)
-    resolution = serializers.CharField(help_text='"" while open; manual, renewed, superseded or gone.')
+    resolution = serializers.CharField(allow_null=True,
+                                       help_text="null while unresolved; manual, renewed, superseded or gone.")
 
 
 class AlertData(serializers.Serializer):
@@ -410,7 +411,7 @@ def _alert(alert) -> dict:
         "threshold": alert.threshold, "due_on": day(alert.due_on), "certificate": alert.certificate_id,
         "evidence": alert.evidence_id, "processing": alert.processing_id, "supplier": alert.supplier_id,
         "created_at": timestamp(alert.created_at), "resolved_at": timestamp(alert.resolved_at),
-        "resolution": alert.resolution,
+        "resolution": alert.resolution or None,
     }
 
 

@@ -31,7 +31,7 @@ ENDPOINT_FIELDS = frozenset({"url", "events", "description", "is_active", "versi
 
 def _clean_events(value, version: str) -> list[str]:
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
-        raise ServiceError(_("Attendu : une liste d'événements."), code="invalid", field="events")
+        raise ServiceError(_("Attendu : une liste d'événements."), code="webhook_events_invalid", field="events")
     offered = catalogue.subscribable(version)
     unknown = sorted(set(value) - set(webhook_events.EVENTS))
     if unknown:

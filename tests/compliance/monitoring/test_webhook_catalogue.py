@@ -89,7 +89,7 @@ def test_alert_payloads_raised_and_resolved(tenant, frozen):
               "due_on": "2026-12-31", "certificate": None, "evidence": None, "processing": None, "supplier": None,
               "created_at": "2026-12-01T11:00:00Z"}
     assert raised.payload == {**_envelope(raised), "data": {"alert": {
-        **common, "status": "open", "resolved_at": None, "resolution": ""}}}
+        **common, "status": "open", "resolved_at": None, "resolution": None}}}
     assert resolved.payload == {**_envelope(resolved), "data": {"alert": {
         **common, "status": "resolved", "resolved_at": "2026-12-01T11:00:00Z", "resolution": "manual"}}}
 

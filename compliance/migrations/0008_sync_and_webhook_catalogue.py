@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0006_webhook_fairness'),
+        ('compliance', '0007_external_ids'),
         ('hds_platform', '0004_organisation_deleted_at'),
     ]
 
