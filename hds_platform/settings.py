@@ -330,11 +330,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The webhook payloads (components and x-webhooks), then drf-spectacular's own enum hook.
-    "POSTPROCESSING_HOOKS": [
-        "compliance.monitoring.webhooks.schema.add_webhooks",
-        "drf_spectacular.hooks.postprocess_schema_enums",
-    ],
     "ENUM_NAME_OVERRIDES": {
         "CertificateKindEnum": "compliance.models.CertificateKind",
         "CertificateStatusEnum": "compliance.models.CertificateStatus",
@@ -362,7 +357,9 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStatusEnum": "compliance.models.DeliveryStatus",
         "ScopeEnum": "hds_platform.roles.TokenScope",
     },
+    # The webhook payloads first (components and x-webhooks), so that the enum hooks name theirs too.
     "POSTPROCESSING_HOOKS": [
+        "compliance.monitoring.webhooks.schema.add_webhooks",
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hds_platform.api.schema.name_inline_enums",
     ],
