@@ -382,6 +382,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "notifications", "description": "The caller's own e-mail digest settings (a person, not a "
                                                  "token)."},
         {"name": "webhooks", "description": "Endpoints of practice software, signed deliveries and their log."},
+        {"name": "events", "description": "The events webhooks carry, kept 30 days: catching up after missed "
+                                          "deliveries."},
         {"name": "reports", "description": "Reports generated as jobs: conformity dossier, register, "
                                            "suppliers, evidence pack."},
         {"name": "members", "description": "Members of the organisation and their roles."},
