@@ -127,7 +127,7 @@ def test_processing_page_draws_the_chain_red_where_a_link_is_not_covered(owner_c
     assert "Sauvegardes Express réalise l'activité 6 (sauvegarde des données de santé) sans certificat" in tooltip
     group = page.split(f'<div class="finding-group" data-link="{backup_link.pk}">')[1].split("</div>")[0]
     assert 'data-code="coverage.activity_not_covered"' in group
-    assert "<strong>Erreur</strong>" in group
+    assert "<span class=\"badge severity\">Erreur</span>" in group
     # Activities 1-6 as badges, the performed one highlighted.
     box = page.split(f'data-link="{backup_link.pk}" data-state="error">')[1].split("</g>")[0]
     assert re.findall(r'<rect class="badge-box( on)?"', box) == ["", "", "", "", "", " on"]
