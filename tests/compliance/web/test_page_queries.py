@@ -88,7 +88,7 @@ PAGES = {
     "registry search": ("registre/?q=hebergeur", dict, lambda base, i: registry_host(f"Hébergeur {i:02}", f"N-{i}"),
                         r'<li data-host="\d+">', 20),
     "audit log": ("journal/", dict, lambda base, i: builders.supplier(f"Fournisseur {i:02}"),
-                  r'<code>supplier\.created</code>', 20),
+                  r'<td>Fournisseur créé</td>', 20),
     "members": ("parametres/membres/", dict, lambda base, i: _member(i), r"<td>membre\d\d@example\.org", 20),
     "tokens": ("parametres/jetons/", dict, lambda base, i: platform_services.api_token_create(
         name=f"jeton {i:02}", scope="read", actor=ACTOR), r"<td>jeton \d\d<br>", 20),
