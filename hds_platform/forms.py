@@ -75,7 +75,7 @@ class AuditFilterForm(MaillonForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["objet"].choices = [("", _("Tous"))] + target_choices()
+        self.fields["objet"].choices = [("", _("Tous")), *target_choices()]
 
     def apply(self, events):
         if self.cleaned_data["auteur"]:
