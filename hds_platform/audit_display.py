@@ -94,10 +94,12 @@ def _model(label: str) -> type[models.Model] | None:
 
 
 def _field(model, key: str):
+    """The model's own field named ``key`` (not a reverse relation), or None."""
     try:
-        return model._meta.get_field(key) if model is not None else None
+        field = model._meta.get_field(key) if model is not None else None
     except FieldDoesNotExist:
         return None
+    return field if field is not None and hasattr(field, "verbose_name") else None
 
 
 def _is_pair(event: AuditEvent, value) -> bool:

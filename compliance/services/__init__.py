@@ -35,6 +35,7 @@ from compliance.services.processings import (
 )
 from compliance.services.suppliers import (
     supplier_create,
+    supplier_create_from_registry,
     supplier_delete,
     supplier_registry_match_confirm,
     supplier_registry_match_reject,
@@ -57,6 +58,7 @@ __all__ = [
     "processing_delete",
     "processing_update",
     "supplier_create",
+    "supplier_create_from_registry",
     "supplier_delete",
     "supplier_registry_match_confirm",
     "supplier_registry_match_reject",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("traitements/<int:pk>/diagramme/", processings.processing_diagram, name="processing-diagram"),
     path("traitements/<int:pk>/evaluer/", processings.processing_evaluate, name="processing-evaluate"),
     path("traitements/<int:pk>/chaine/", processings.chain_editor, name="chain-editor"),
+    path("traitements/<int:pk>/chaine/acteurs/", processings.chain_actor_search, name="chain-actor-search"),
+    path("traitements/<int:pk>/chaine/fournisseur/", processings.chain_supplier_create, name="chain-supplier-create"),
     path("traitements/<int:pk>/chaine/<int:link_pk>/", processings.chain_link_edit, name="chain-link-edit"),
     path("traitements/<int:pk>/chaine/<int:link_pk>/retirer/", processings.chain_link_delete, name="chain-link-delete"),
     path("fournisseurs/", suppliers.supplier_list, name="supplier-list"),
@@ -35,4 +37,5 @@ urlpatterns = [
     path("preuves/<int:pk>/supprimer/", evidence.evidence_delete, name="evidence-delete"),
     path("preuves/<int:pk>/clauses/", evidence.evidence_contract, name="evidence-contract"),
     path("registre/", registry.registry_search, name="registry-search"),
+    path("registre/ajouter/", registry.supplier_from_registry, name="supplier-from-registry"),
 ]

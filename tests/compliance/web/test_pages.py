@@ -565,7 +565,7 @@ def test_uploading_evidence_and_downloading_it(owner_client, tenant, media):
     response = owner_client.post(page_url(tenant, "preuves/"), {
         "file": SimpleUploadedFile("contrat.pdf", minimal_pdf("Contrat")), "kind": "hosting_contract",
         "title": "", "supplier": str(supplier.pk), "processing": "", "valid_until": "2027-03-31"})
-    assert response["Location"] == page_url(tenant, "preuves/")
+    assert response["Location"] == page_url(tenant, f"preuves/?fournisseur={supplier.pk}&type=hosting_contract")
     with tenant.context():
         evidence = Evidence.objects.get()
     assert (evidence.title, evidence.supplier_id, evidence.content_type) == ("contrat.pdf", supplier.pk,
@@ -648,11 +648,11 @@ def test_uploading_a_hosting_contract_with_its_checklist(owner_client, tenant, m
         "file": SimpleUploadedFile("contrat.pdf", minimal_pdf("Contrat")), "kind": "hosting_contract",
         "supplier": str(supplier.pk), "contract_clauses": ["hosting_locations", "certificate_scope_dates"],
         "contract_locations": "fr, de"})
-    assert response["Location"] == page_url(tenant, "preuves/")
+    assert response["Location"] == page_url(tenant, f"preuves/?fournisseur={supplier.pk}&type=hosting_contract")
     response = owner_client.post(page_url(tenant, "preuves/"), {
         "file": SimpleUploadedFile("autre.pdf", minimal_pdf("Autre")), "kind": "hosting_contract",
         "supplier": str(supplier.pk)})
-    assert response["Location"] == page_url(tenant, "preuves/")
+    assert response["Location"] == page_url(tenant, f"preuves/?fournisseur={supplier.pk}&type=hosting_contract")
     with tenant.context():
         checked, unchecked = Evidence.objects.order_by("id")
     assert (checked.contract_clauses, checked.contract_locations) == (
