@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from compliance import services
-
 from compliance.models import RegistryMatchStatus, Supplier
 from compliance.web import pages
 from compliance.web.views._shared import REFUSALS, _actor, _refused, registry_host_or_404

@@ -38,7 +38,8 @@ def test_the_typeahead_offers_suppliers_then_hosts_of_the_ans_list_not_yet_suppl
         mine = services.supplier_create_from_registry(actor=builders.ACTOR, host=matched)
     page = text(owner_client.get(editor(tenant, processing, "acteurs/"), {"acteur_recherche": " nuage  "},
                                  HTTP_HX_REQUEST="true"))
-    assert re.findall(r'<li data-(supplier|host)="(\d+)">', page) == [("supplier", str(mine.pk)), ("host", str(other.pk))]
+    offered = re.findall(r'<li data-(supplier|host)="(\d+)">', page)
+    assert offered == [("supplier", str(mine.pk)), ("host", str(other.pk))]
     assert f'data-pick-actor="{mine.pk}">Choisir « Nuage Santé Hébergement »</button>' in page
     assert f'name="registry_host" value="{other.pk}"' in page
     assert "Ajouter « Nuage Bleu Infogérance » (liste ANS)" in page
@@ -76,8 +77,8 @@ def test_a_supplier_created_by_name_and_a_refusal_that_loses_nothing(owner_clien
     with tenant.context():
         processing = builders.processing("Téléconsultation")
         builders.supplier("Infogérance Locale")
-    response = owner_client.post(editor(tenant, processing, "fournisseur/"), {"new_supplier_name": "Sauvegardes Express"},
-                                 HTTP_HX_REQUEST="true")
+    response = owner_client.post(editor(tenant, processing, "fournisseur/"),
+                                 {"new_supplier_name": "Sauvegardes Express"}, HTTP_HX_REQUEST="true")
     with tenant.context():
         created = Supplier.objects.get(name="Sauvegardes Express")
         assert created.registry_match_status in {RegistryMatchStatus.NONE, RegistryMatchStatus.SUGGESTED}
@@ -113,7 +114,8 @@ def test_add_as_supplier_from_the_registry_search(owner_client, tenant):
     assert response["Location"] == f"/o/{tenant.organisation.slug}/fournisseurs/{supplier.pk}/"
     assert supplier.registry_match_status == "confirmed"
     page = text(owner_client.get(search, {"q": "nuage"}))
-    assert f'<a class="button small" href="/o/tilleuls/fournisseurs/{supplier.pk}/">Déjà parmi vos fournisseurs</a>' in page
+    assert (f'<a class="button small" href="/o/tilleuls/fournisseurs/{supplier.pk}/">'
+            "Déjà parmi vos fournisseurs</a>") in page
 
 
 def test_removing_a_link_asks_first(owner_client, tenant):
