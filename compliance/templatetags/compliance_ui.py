@@ -3,6 +3,7 @@
 from django import template
 from django.utils import translation
 
+from compliance.conformity.legal import legal_reference as engine_reference
 from compliance.conformity.titles import finding_title as engine_title
 from compliance.models import STATUS_LABELS, AlertSeverity, ConformityStatus, RegistryMatchStatus
 from compliance.web import fixit
@@ -30,6 +31,12 @@ def _english() -> bool:
 def finding_title(code: str) -> str:
     """The finding's plain title in the language of the page (the engine's catalogue words it)."""
     return engine_title(code, "en" if _english() else "fr")
+
+
+@register.filter
+def legal_reference(reference: str) -> str:
+    """The finding's legal reference, its connecting words in the page's language."""
+    return engine_reference(reference or "", "en" if _english() else "fr")
 
 
 @register.inclusion_tag("compliance/_fix.html", takes_context=True)

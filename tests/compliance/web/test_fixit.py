@@ -7,6 +7,7 @@ import pytest
 from django.utils import translation
 
 from compliance.conformity import CATALOGUE
+from compliance.conformity.legal import legal_reference
 from compliance.conformity.titles import TITLES, finding_title
 from compliance.web import fixit
 from tests.compliance import builders
@@ -88,3 +89,12 @@ def test_a_reader_sees_the_titles_but_no_fix_button(client, tenant, media):
     page = client.get(f"/o/{tenant.organisation.slug}/traitements/{processing.pk}/").content.decode()
     assert "Contrat d&#x27;hébergement manquant" in page
     assert 'class="button small fix"' not in page
+
+
+def test_legal_references_read_in_english_without_a_french_word():
+    french = re.compile(r"[éèàêô]|\b(et|du|de|avril|juin|exigence|référentiel|considérant|RGPD)\b")
+    for spec in CATALOGUE.values():
+        assert legal_reference(spec.legal_reference, "fr") == spec.legal_reference
+        assert not french.search(legal_reference(spec.legal_reference, "en")), spec.legal_reference
+    assert legal_reference("CSP art. R.1111-8-8 II ; référentiel HDS v2, exigence EXI 12", "en") == (
+        "CSP art. R.1111-8-8 II; HDS referential v2, requirement EXI 12")

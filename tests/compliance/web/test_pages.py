@@ -102,7 +102,7 @@ def test_processing_list_shows_each_status_and_link_count(owner_client, tenant, 
     assert [name for _pk, name in rows] == ["Agenda en ligne", "Dossier patient"]
     dossier = page.split("Dossier patient</a>")[1].split("</tr>")[0]
     assert '<td class="num">1</td>' in dossier and "Conforme" in dossier
-    assert '<small class="muted answers-line">HDS : Conforme · RGPD : Conforme</small>' in dossier
+    assert '<small class="muted answers-line">HDS\xa0: Conforme · RGPD\xa0: Conforme</small>' in dossier
     agenda = page.split("Agenda en ligne</a>")[1].split("</tr>")[0]
     assert '<td class="num">0</td>' in agenda and "Non évalué" in agenda
 
