@@ -138,3 +138,20 @@ def test_an_upload_keeps_the_supplier_and_kind_chosen(owner_client, tenant, medi
     page = text(owner_client.get(response["Location"]))
     assert f'<option value="{supplier.pk}" selected>Nuage</option>' in page
     assert '<option value="dpa" selected>' in page
+
+
+def test_the_diagram_boxes_link_to_their_link_editor_and_supplier(owner_client, tenant):
+    with tenant.context():
+        processing = builders.processing("Téléconsultation")
+        supplier = builders.supplier("Nuage Souverain des Hôpitaux du Grand Est")
+        link = builders.link(processing, supplier, activities=(1, 2))
+    page = text(owner_client.get(f"/o/{tenant.organisation.slug}/traitements/{processing.pk}/"))
+    box = page.split(f'data-link="{link.pk}"')[1].split("</g>")[0]
+    assert (f'<a class="box-link" href="/o/tilleuls/traitements/{processing.pk}/chaine/{link.pk}/" '
+            'aria-label="Modifier le maillon de Nuage Souverain des Hôpitaux du Grand Est (En attente d\'évaluation)">'
+            ) in box
+    assert (f'<a class="name-link" href="/o/tilleuls/fournisseurs/{supplier.pk}/" '
+            'aria-label="Fiche du fournisseur Nuage Souverain des Hôpitaux du Grand Est">') in box
+    # The label is shortened to fit; the full name is in the tooltip and read out.
+    assert ">Nuage Souverain des Hôp…</text>" in box
+    assert "<title>Nuage Souverain des Hôpitaux du Grand Est —" in box
