@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from compliance import selectors, services
 from compliance.models import Evidence, EvidenceKind, Processing, Supplier
 from compliance.web import pages
+from compliance.web.filters import EvidenceFilter, ordered
 from compliance.web.forms import ContractTermsForm, EvidenceForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused
 from hds_platform.forms import add_service_error
@@ -54,11 +55,12 @@ def evidence_list(request):
             "supplier": request.GET.get("fournisseur", ""), "processing": request.GET.get("traitement", ""),
             "kind": request.GET.get("type", ""),
         })
+    filters = EvidenceFilter(request.GET or None, request=request, queryset=selectors.evidence(
+        Evidence.objects.filter(superseded_by__isnull=True).select_related("supplier", "processing")))
     return render(request, "compliance/evidence_list.html", {
         "section": "evidence", "form": form, "today": today,
         "timeline": pages.expiry_timeline(today, request.organisation.name),
-        "evidence": list(selectors.evidence(Evidence.objects.filter(superseded_by__isnull=True)
-                                            .select_related("supplier", "processing"))),
+        "evidence": list(ordered(filters, ("-uploaded_at", "-id"))), "filters": filters,
     }, status=status)
 
 

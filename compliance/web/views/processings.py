@@ -22,6 +22,7 @@ from compliance.models import (
     Supplier,
 )
 from compliance.web import pages
+from compliance.web.filters import ProcessingFilter, ordered
 from compliance.web.forms import ChainLinkForm, ProcessingForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused, registry_host_or_404
 from hds_platform.errors import ServiceError
@@ -40,9 +41,10 @@ def processing_list(request):
     evaluation.refresh_due()
     links = (ChainLink.objects.filter(processing=OuterRef("pk")).order_by().values("processing")
              .annotate(n=Count("pk")).values("n"))
-    processings = selectors.processings().annotate(link_count=Coalesce(Subquery(links), 0)).order_by("name", "id")
+    filters = ProcessingFilter(request.GET or None,
+                               queryset=selectors.processings().annotate(link_count=Coalesce(Subquery(links), 0)))
     return render(request, "compliance/processing_list.html", {
-        "section": "processings", "processings": processings,
+        "section": "processings", "processings": ordered(filters, ("name", "id")), "filters": filters,
     })
 
 

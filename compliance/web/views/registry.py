@@ -14,6 +14,7 @@ from compliance.web.views._shared import REFUSALS, _actor, _refused, registry_ho
 from hds_platform.params import parse_id
 from hds_platform.roles import Perm
 from hds_platform.web import organisation_view
+from registry.selectors import current_snapshot
 
 
 @organisation_view(Perm.READ)
@@ -34,7 +35,7 @@ def registry_search(request):
         for host in hosts:
             host.our_supplier = matched.get(host.pk)
     context = {"section": "registry", "query": query, "activity": activity, "hosts": hosts, "for_supplier": supplier,
-               "match_status": RegistryMatchStatus}
+               "match_status": RegistryMatchStatus, "snapshot": None if request.htmx else current_snapshot()}
     template = "compliance/_registry_results.html" if request.htmx else "compliance/registry_search.html"
     return render(request, template, context)
 

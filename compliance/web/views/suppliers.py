@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from compliance import selectors, services
 from compliance.models import Certificate, Evidence, Supplier
 from compliance.web import pages
+from compliance.web.filters import SupplierFilter, ordered
 from compliance.web.forms import SupplierForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused
 from hds_platform.forms import add_service_error
@@ -24,8 +25,9 @@ from registry.models import CertifiedHost
 @organisation_view(Perm.READ)
 @require_GET
 def supplier_list(request):
+    filters = SupplierFilter(request.GET or None, queryset=selectors.suppliers())
     return render(request, "compliance/supplier_list.html", {
-        "section": "suppliers", "suppliers": selectors.suppliers().order_by("name", "id"),
+        "section": "suppliers", "suppliers": ordered(filters, ("name", "id")), "filters": filters,
         "today": timezone.localdate(),
     })
 
