@@ -83,8 +83,10 @@ PAGES = {
                                            lambda base, i: _confirmed_supplier(i),
                                            r'<td><a href="/o/tilleuls/fournisseurs/\d+/">', 20),
     "evidence, filtered and sorted": ("preuves/?q=Pi%C3%A8ce&type=dpa&tri=-validite", dict,
-                                      lambda base, i: EvidenceFactory(kind="dpa", title=f"Pièce {i:02}", supplier=SupplierFactory(name=f"Fournisseur {i:02}"), valid_until=SOON),
-        r'/preuves/\d+/supprimer/', 20),
+                                      lambda base, i: EvidenceFactory(
+                                          kind="dpa", title=f"Pièce {i:02}",
+                                          supplier=SupplierFactory(name=f"Fournisseur {i:02}"), valid_until=SOON),
+                                      r'/preuves/\d+/supprimer/', 20),
     "audit log, filtered": ("journal/?objet=compliance.supplier&auteur=test", dict,
                             lambda base, i: builders.supplier(f"Fournisseur {i:02}"), r'<td>Fournisseur créé</td>', 20),
     "supplier list": ("fournisseurs/", dict, lambda base, i: _confirmed_supplier(i),
