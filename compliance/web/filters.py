@@ -88,7 +88,7 @@ class SupplierFilter(django_filters.FilterSet):
 
 class EvidenceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Rechercher"), method="search")
-    type = django_filters.ChoiceFilter(label=_("Type de pièce"), field_name="kind", choices=EvidenceKind.choices,
+    type = django_filters.ChoiceFilter(label=_("Type"), field_name="kind", choices=EvidenceKind.choices,
                                        empty_label=_("Tous"))
     fournisseur = django_filters.ModelChoiceFilter(label=_("Fournisseur"), field_name="supplier",
                                                    queryset=lambda request: Supplier.objects.order_by("name", "id"),

@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from compliance import services
 from compliance.demo_data import minimal_pdf
-from compliance.models import RegistryMatchStatus, Supplier
+from compliance.models import ConformityResult, RegistryMatchStatus, Supplier
 from hds_platform.models import AuditEvent
 from tests.compliance import builders
-from tests.compliance.web.pages import registry_host
+from tests.compliance.web.pages import evaluate, registry_host
 
 
 @pytest.fixture
@@ -150,8 +150,50 @@ def test_the_diagram_boxes_link_to_their_link_editor_and_supplier(owner_client, 
     assert (f'<a class="box-link" href="/o/tilleuls/traitements/{processing.pk}/chaine/{link.pk}/" '
             'aria-label="Modifier le maillon de Nuage Souverain des Hôpitaux du Grand Est (En attente d\'évaluation)">'
             ) in box
-    assert (f'<a class="name-link" href="/o/tilleuls/fournisseurs/{supplier.pk}/" '
-            'aria-label="Fiche du fournisseur Nuage Souverain des Hôpitaux du Grand Est">') in box
+    assert (f'<a class="name-link" href="/o/tilleuls/fournisseurs/{supplier.pk}/">'
+            "<title>Fiche du fournisseur Nuage Souverain des Hôpitaux du Grand Est</title>") in box
     # The label is shortened to fit; the full name is in the tooltip and read out.
     assert ">Nuage Souverain des Hôp…</text>" in box
     assert "<title>Nuage Souverain des Hôpitaux du Grand Est —" in box
+
+
+def test_a_three_level_chain_from_the_editor_then_its_fix_it_uploads_make_it_green(owner_client, tenant, media):
+    """The browser journey (tests/browser_tests/test_chain_building.py) through the same requests."""
+    hosts = [registry_host("Nuage Santé Hébergement", "HDS-NSH-2025", activities=(1, 2, 3, 4)),
+             registry_host("Infogérance Santé", "HDS-IS-2025", activities=(5,)),
+             registry_host("Sauvegarde Santé", "HDS-SS-2025", activities=(6,))]
+    with tenant.context():
+        processing = builders.processing("Téléconsultation")
+    parents = [""]
+    for host, activities, backup in zip(hosts, ((1, 2, 3, 4), (5,), (6,)), (False, False, True), strict=True):
+        owner_client.post(editor(tenant, processing, "fournisseur/"), {"registry_host": host.pk},
+                          HTTP_HX_REQUEST="true")
+        with tenant.context():
+            supplier = Supplier.objects.get(registry_host=host)
+        response = owner_client.post(editor(tenant, processing), {
+            "actor": supplier.pk, "parent": parents[-1], "activities": activities, "stores_health_data": "on",
+            "storage_countries": "FR", "is_backup": "on" if backup else ""}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200 and "Maillon ajouté." in text(response)
+        with tenant.context():
+            parents.append(str(processing.links.get(supplier=supplier).pk))
+    with tenant.context():
+        evaluate(processing)
+    page = text(owner_client.get(f"/o/tilleuls/traitements/{processing.pk}/"))
+    fixes = re.findall(r'<a class="button small fix" href="([^"]+)">([^<]+)</a>', page)
+    assert sorted(label for _url, label in fixes) == [
+        "Déposer l'accord de sous-traitance de Nuage Santé Hébergement",
+        "Déposer le contrat d'hébergement de Nuage Santé Hébergement"]
+    for url, _label in fixes:
+        form = text(owner_client.get(url))
+        kind = re.search(r'<option value="(\w+)" selected>', form.split('name="kind"')[1]).group(1)
+        supplier = re.search(r'<option value="(\d+)" selected>', form.split('name="supplier"')[1]).group(1)
+        fields = {"file": SimpleUploadedFile(f"{kind}.pdf", minimal_pdf(kind), content_type="application/pdf"),
+                  "kind": kind, "supplier": supplier, "processing": str(processing.pk)}
+        if kind == "hosting_contract":  # its clauses checked as it is filed
+            fields.update(contract_clauses=builders.ALL_CLAUSES, contract_locations="FR")
+        response = owner_client.post(url.split("#")[0], fields)
+        assert response.status_code == 302, re.findall(r'class="errorlist[^>]*>(.*?)</ul>', text(response), re.S)
+    with tenant.context():
+        evaluate(processing)
+        result = ConformityResult.objects.get(processing=processing)
+        assert (result.status, [f["code"] for f in result.findings if f["severity"] != "info"]) == ("compliant", [])

@@ -117,7 +117,7 @@ def test_processing_page_draws_the_chain_red_where_a_link_is_not_covered(owner_c
         backup_link = builders.link(processing, backup, activities=(6,), parent=host_link)
         evaluate(processing)
     page = html(owner_client.get(page_url(tenant, f"traitements/{processing.pk}/")))
-    assert 'role="img" aria-labelledby="chain-svg-title chain-svg-desc"' in page
+    assert 'role="group" aria-labelledby="chain-svg-title" aria-describedby="chain-svg-desc"' in page
     assert "<title id=\"chain-svg-title\">Chaîne d'hébergement de « Dossier patient »</title>" in page
     assert box_state(page, host_link.pk) == "warning"  # claimed certificate absent from the ANS list
     assert box_state(page, backup_link.pk) == "error"
