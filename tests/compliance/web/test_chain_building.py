@@ -197,3 +197,17 @@ def test_a_three_level_chain_from_the_editor_then_its_fix_it_uploads_make_it_gre
         evaluate(processing)
         result = ConformityResult.objects.get(processing=processing)
         assert (result.status, [f["code"] for f in result.findings if f["severity"] != "info"]) == ("compliant", [])
+
+
+def test_confirming_a_match_refreshes_the_certificates_card_without_a_reload(owner_client, tenant):
+    registry_host("Nuage Santé Hébergement", "HDS-NSH-2025")
+    with tenant.context():
+        supplier = builders.supplier("Nuage Santé Hébergement")
+        assert supplier.registry_match_status == "suggested"
+    url = f"/o/tilleuls/fournisseurs/{supplier.pk}/"
+    assert "HDS-NSH-2025" not in text(owner_client.get(url)).split('id="supplier-certificates"')[1]
+    response = text(owner_client.post(f"{url}correspondance/confirmer/", HTTP_HX_REQUEST="true"))
+    card = response.split('<section id="supplier-certificates" class="card" aria-labelledby="certs-title" '
+                          'hx-swap-oob="true">')[1]
+    assert "<td>HDS HDS-NSH-2025 <span class=\"muted\">(v2)</span></td>" in card
+    assert "<td>Liste ANS</td>" in card
