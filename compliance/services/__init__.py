@@ -14,6 +14,7 @@ after commit, dispatches the re-evaluation of exactly the processings it may hav
 """
 
 from compliance.services.certificates import (
+    certificate_attach_document,
     certificate_create,
     certificate_create_with_document,
     certificate_delete,
@@ -43,6 +44,7 @@ from compliance.services.suppliers import (
 )
 
 __all__ = [
+    "certificate_attach_document",
     "certificate_create",
     "certificate_create_with_document",
     "certificate_delete",

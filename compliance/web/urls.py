@@ -31,6 +31,7 @@ urlpatterns = [
          name="supplier-match-reject"),
     path("certificats/", certificates.certificate_list, name="certificate-list"),
     path("certificats/nouveau/", certificates.certificate_create, name="certificate-create"),
+    path("certificats/<int:pk>/document/", certificates.certificate_document, name="certificate-document"),
     path("certificats/<int:pk>/supprimer/", certificates.certificate_delete, name="certificate-delete"),
     path("preuves/", evidence.evidence_list, name="evidence-list"),
     path("preuves/<int:pk>/fichier/", evidence.evidence_download, name="evidence-download"),

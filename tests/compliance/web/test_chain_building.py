@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from compliance import services
 from compliance.demo_data import minimal_pdf
-from compliance.models import ConformityResult, RegistryMatchStatus, Supplier
+from compliance.models import ConformityResult, Evidence, RegistryMatchStatus, Supplier
 from hds_platform.models import AuditEvent
 from tests.compliance import builders
 from tests.compliance.web.pages import evaluate, registry_host
@@ -211,3 +211,29 @@ def test_confirming_a_match_refreshes_the_certificates_card_without_a_reload(own
                           'hx-swap-oob="true">')[1]
     assert "<td>HDS HDS-NSH-2025 <span class=\"muted\">(v2)</span></td>" in card
     assert "<td>Liste ANS</td>" in card
+
+
+def test_a_certificate_from_the_ans_list_gets_its_document_then_a_new_version(owner_client, tenant, media):
+    host = registry_host("Nuage Santé Hébergement", "HDS-NSH-2025")
+    with tenant.context():
+        supplier = services.supplier_create_from_registry(actor=builders.ACTOR, host=host)
+        certificate = supplier.certificates.get()
+        assert (certificate.source, certificate.evidence_id) == ("registry", None)
+    page = text(owner_client.get(f"/o/tilleuls/fournisseurs/{supplier.pk}/"))
+    assert f'<a href="/o/tilleuls/certificats/{certificate.pk}/document/">Ajouter le document' in page
+    url = f"/o/tilleuls/certificats/{certificate.pk}/document/"
+    for name in ("v1.pdf", "v2.pdf"):
+        response = owner_client.post(url, {"document": SimpleUploadedFile(name, minimal_pdf(name),
+                                                                          content_type="application/pdf")})
+        assert response["Location"] == f"/o/tilleuls/fournisseurs/{supplier.pk}/"
+    with tenant.context():
+        certificate.refresh_from_db()
+        current = certificate.evidence
+        assert (current.original_name, current.kind, current.version, current.supplier_id) == (
+            "v2.pdf", "hds_certificate", 2, supplier.pk)
+        assert Evidence.objects.get(original_name="v1.pdf").superseded_by_id == current.pk
+    assert "Nouvelle version" in text(owner_client.get(f"/o/tilleuls/fournisseurs/{supplier.pk}/"))
+    refused = owner_client.post(url, {"document": SimpleUploadedFile("x.exe", b"MZ\x90\x00" + b"\x00" * 60)})
+    assert refused.status_code == 400
+    with tenant.context():
+        assert Evidence.objects.count() == 2
