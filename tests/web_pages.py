@@ -15,15 +15,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from compliance import evaluation, services
+from compliance.models import Alert
+from compliance.monitoring import alerts
 from compliance.reports import services as report_services
+from hds_platform.accounts.signup import verification_link
 from hds_platform import services as platform_services
 from hds_platform.audit import Actor
 from hds_platform.models import Membership
 from hds_platform.roles import Role
 from tests.compliance import builders
+from tests.compliance.monitoring.alerting import make_endpoint
 from tests.compliance.web.pages import registry_host
 
 # Not pages of the product: the admin (platform staff), the API and machine endpoints.
@@ -36,9 +43,12 @@ PK_OF = {
     "compliance:supplier-": "supplier", "compliance:certificate-": "certificate",
     "compliance:evidence-": "contract", "reports:report-": "report",
     "settings-member-": "membership", "settings-invitation-": "invitation", "settings-token-": "token",
+    "compliance:alert-": "alert", "compliance:webhook-": "webhook",
 }
-# Any other parameter: the world's attribute that fills it.
-PARAMETERS = {"org": "slug", "link_pk": "link_pk", "token": "invitation_token"}
+# Any other parameter: the world's attribute that fills it (by route when the name means different things).
+PARAMETERS = {"org": "slug", "link_pk": "link_pk", "token": "invitation_token", "uidb64": "uidb64",
+              "delivery_pk": "delivery"}
+TOKEN_OF = {"verify-email": "verification_token", "password-reset-confirm": "reset_token"}
 
 
 @dataclass
@@ -54,6 +64,12 @@ class World:
     invitation_token: str
     token: int
     report: int
+    alert: int
+    webhook: int
+    delivery: int
+    verification_token: str
+    uidb64: str
+    reset_token: str
 
 
 def build_world(tenant) -> World:
@@ -82,9 +98,18 @@ def build_world(tenant) -> World:
         token, _raw = platform_services.api_token_create(name="ci", scope="read", actor=actor)
         membership = Membership.objects.get(user=tenant.members[Role.EDITOR.value])
         report = report_services.report_request(actor=actor, kind="register", format="csv")
+        [alert] = alerts.raise_alerts(tenant.organisation, [Alert(
+            kind="certificate_expiring", severity="warning", status="open", dedupe_key="world:1", threshold=30,
+            supplier=beta, data={"certificate": {"kind_label": "HDS", "number": "HDS-BETA"},
+                                 "expires_on": "2027-01-01", "threshold": 30, "supplier": {"name": beta.name}})])
+        webhook = make_endpoint("https://hooks.orbit.example/maillon")
     return World(slug=tenant.organisation.slug, processing=processing.pk, link_pk=middle.pk, supplier=alpha.pk,
                  certificate=certificate.pk, contract=contract.pk, membership=membership.pk,
-                 invitation=invitation.pk, invitation_token=raw, token=token.pk, report=report.pk)
+                 invitation=invitation.pk, invitation_token=raw, token=token.pk, report=report.pk, alert=alert.pk, webhook=webhook.pk,
+                 delivery=webhook.pk,  # its route only answers POST: any number reverses it
+                 verification_token=verification_link(tenant.owner).rstrip("/").rsplit("/", 1)[1],
+                 uidb64=urlsafe_base64_encode(force_bytes(tenant.owner.pk)),
+                 reset_token=default_token_generator.make_token(tenant.owner))
 
 
 @dataclass(frozen=True)
@@ -120,6 +145,8 @@ def url_of(route: Route, world: World) -> str:
     for parameter in route.parameters:
         if parameter == "pk":
             attribute = next((attr for prefix, attr in PK_OF.items() if route.name.startswith(prefix)), None)
+        elif parameter == "token" and route.name in TOKEN_OF:
+            attribute = TOKEN_OF[route.name]
         else:
             attribute = PARAMETERS.get(parameter)
         if attribute is None or getattr(world, attribute, None) is None:

@@ -77,11 +77,16 @@ def test_axe_finds_no_serious_violation_on_any_page_in_either_language(chromium,
     assert violations == {}, json.dumps(violations, indent=1, ensure_ascii=False)
 
 
-def test_screenshots_of_the_dashboard_and_a_chain(page, tenant, world):
+SCREENSHOTS = {  # name: the page's address in the world
+    "dashboard": "/o/{slug}/", "chain": "/o/{slug}/traitements/{processing}/", "alerts": "/o/{slug}/alertes/",
+    "developer-corner": "/o/{slug}/parametres/jetons/",
+}
+
+
+def test_screenshots_of_the_dashboard_a_chain_the_alerts_and_the_developer_corner(page, tenant, world):
     log_in(page, tenant.owner.email, PASSWORD)
     for device, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
-        page.goto(f"/o/{world.slug}/")
-        assert save_screenshot(page, f"dashboard-{device}").stat().st_size > 10_000
-        page.goto(f"/o/{world.slug}/traitements/{world.processing}/")
-        assert save_screenshot(page, f"chain-{device}").stat().st_size > 10_000
+        for name, address in SCREENSHOTS.items():
+            page.goto(address.format(slug=world.slug, processing=world.processing))
+            assert save_screenshot(page, f"{name}-{device}").stat().st_size > 10_000

@@ -35,6 +35,7 @@ def french_phrases() -> dict[str, str]:
 
 # ("!" alone stands for a warning state beside its label, in both languages.)
 FRENCH_PUNCTUATION = re.compile(r"\S+[ \u00a0\u202f][:;?](?=\s|$)|[«»]")
+INLINE_TAG = re.compile(r"</?(?:span|a|strong|em|b|i|code|small|abbr|del|ins)\b[^>]*>")
 TEXT_ATTRIBUTES = re.compile(r'\s(?:aria-label|title|placeholder|alt|hx-confirm|data-confirm)="([^"]*)"')
 
 
@@ -44,6 +45,7 @@ def visible_text(content: bytes) -> str:
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     html = re.sub(r'<span aria-hidden="true">[^<]*</span>', " ", html)  # symbols beside their words
     attributes = " ".join(TEXT_ATTRIBUTES.findall(html))
+    html = INLINE_TAG.sub("", html)  # "Save<span> : x</span>" reads "Save : x", not "Save  : x"
     text = re.sub(r"<[^>]+>", " ", html) + " " + attributes
     return " ".join(unescape(text).split())
 
