@@ -24,8 +24,8 @@ from compliance import evaluation, services
 from compliance.models import Alert
 from compliance.monitoring import alerts
 from compliance.reports import services as report_services
-from hds_platform.accounts.signup import verification_link
 from hds_platform import services as platform_services
+from hds_platform.accounts.signup import verification_link
 from hds_platform.audit import Actor
 from hds_platform.models import Membership
 from hds_platform.roles import Role
