@@ -105,7 +105,8 @@ def build_world(tenant) -> World:
         webhook = make_endpoint("https://hooks.orbit.example/maillon")
     return World(slug=tenant.organisation.slug, processing=processing.pk, link_pk=middle.pk, supplier=alpha.pk,
                  certificate=certificate.pk, contract=contract.pk, membership=membership.pk,
-                 invitation=invitation.pk, invitation_token=raw, token=token.pk, report=report.pk, alert=alert.pk, webhook=webhook.pk,
+                 invitation=invitation.pk, invitation_token=raw, token=token.pk, report=report.pk, alert=alert.pk,
+                 webhook=webhook.pk,
                  delivery=webhook.pk,  # its route only answers POST: any number reverses it
                  verification_token=verification_link(tenant.owner).rstrip("/").rsplit("/", 1)[1],
                  uidb64=urlsafe_base64_encode(force_bytes(tenant.owner.pk)),
