@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from compliance import registry_link
 from compliance.models import Certificate, CertificateKind, CertificateSource, Evidence, EvidenceKind
 from compliance.services._shared import _check_same_organisation, _processings_of_certificate, _reevaluate, _validate
-from compliance.services.evidence import _record_evidence, _stored_upload, evidence_supersede, evidence_upload
+from compliance.services.evidence import _record_evidence, _stored_upload, evidence_supersede
 from hds_platform import audit, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
@@ -138,12 +138,16 @@ def certificate_attach_document(*, certificate: Certificate, actor: Actor, docum
     if certificate.evidence_id is not None:
         return evidence_supersede(evidence=certificate.evidence, actor=actor, file=document)
     number = certificate.certificate_number
-    with transaction.atomic():
-        evidence = evidence_upload(
-            actor=actor, file=document, kind=DOCUMENT_KIND_OF_CERTIFICATE[certificate.kind],
-            title=_("Certificat %s") % number if number else "", supplier=certificate.supplier,
-            issued_on=certificate.issued_on, valid_until=certificate.expires_on)
-        certificate_update(certificate=certificate, actor=actor, evidence=evidence)
+    fields = {"kind": DOCUMENT_KIND_OF_CERTIFICATE[certificate.kind],
+              "title": _("Certificat %s") % number if number else "", "supplier": certificate.supplier, "issued_on": certificate.issued_on,
+              "valid_until": certificate.expires_on}
+    # One transaction for both rows, the file discarded if either fails.
+    with _refusals_named({"file": "document"}), _stored_upload(organisation, document) as (detected, stored):
+        with transaction.atomic():
+            evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=document,
+                                                  detected=detected, stored=stored, fields=fields, previous=None)
+            certificate_update(certificate=certificate, actor=actor, evidence=evidence)
+            _reevaluate(organisation, affected)
     return evidence
 
 
