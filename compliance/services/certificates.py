@@ -139,7 +139,8 @@ def certificate_attach_document(*, certificate: Certificate, actor: Actor, docum
         return evidence_supersede(evidence=certificate.evidence, actor=actor, file=document)
     number = certificate.certificate_number
     fields = {"kind": DOCUMENT_KIND_OF_CERTIFICATE[certificate.kind],
-              "title": _("Certificat %s") % number if number else "", "supplier": certificate.supplier, "issued_on": certificate.issued_on,
+              "title": _("Certificat %s") % number if number else "", "supplier": certificate.supplier,
+              "issued_on": certificate.issued_on,
               "valid_until": certificate.expires_on}
     # One transaction for both rows, the file discarded if either fails.
     with _refusals_named({"file": "document"}), _stored_upload(organisation, document) as (detected, stored):
