@@ -16,3 +16,9 @@ status_changed = Signal()
 #: A document was stored, as a first version or superseding ``supersedes``. Arguments:
 #: ``evidence``, ``supersedes`` (the previous version or None).
 evidence_stored = Signal()
+
+#: A supplier's contact answered an evidence request through its link. Arguments: ``request``.
+evidence_request_answered = Signal()
+
+#: An evidence request passed its due date unanswered (sent once per request). Arguments: ``request``.
+evidence_request_overdue = Signal()

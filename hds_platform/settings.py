@@ -343,6 +343,12 @@ SPECTACULAR_SETTINGS = {
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)
+# An evidence request's upload link lives this long, or until its due date plus the grace days.
+EVIDENCE_REQUEST_TTL_DAYS = env_int("EVIDENCE_REQUEST_TTL_DAYS", 30, minimum=1)
+EVIDENCE_REQUEST_GRACE_DAYS = env_int("EVIDENCE_REQUEST_GRACE_DAYS", 7, minimum=0)
+# A supplier import file: its size and its number of data rows.
+SUPPLIER_IMPORT_MAX_BYTES = env_int("SUPPLIER_IMPORT_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+SUPPLIER_IMPORT_MAX_ROWS = env_int("SUPPLIER_IMPORT_MAX_ROWS", 2000, minimum=1)
 
 # Authentication (README: Security) ---------------------------------------------
 # Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures for one e-mail from one address

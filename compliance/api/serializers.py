@@ -223,7 +223,7 @@ class SupplierSerializer(serializers.ModelSerializer):
         model = Supplier
         fields = ["id", "name", "siren", "siret", "vat_number", "country", "registry_match", "subject_to_non_eu_law",
                   "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "dpf_certified",
-                  "certificates_summary", "created_at", "updated_at"]
+                  "certificates_summary", "created_at", "updated_at", "contact_email"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators = []
 

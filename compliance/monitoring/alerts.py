@@ -265,6 +265,18 @@ def _affected_processings(links: list[dict], supplier_ids: set[int], lost: list[
 # What members do -------------------------------------------------------------------------------
 
 
+def evidence_request_overdue(request) -> list[Alert]:
+    """One alert when an evidence request passes its due date unanswered."""
+    alert = Alert(
+        kind=AlertKind.EVIDENCE_REQUEST_OVERDUE, severity=AlertSeverity.WARNING,
+        dedupe_key=f"evidence_request_overdue:{request.pk}", due_on=request.due_date, supplier=request.supplier,
+        data={"evidence_request": {"id": request.pk, "kinds": list(request.kinds)},
+              "supplier": {"id": request.supplier_id, "name": request.supplier.name},
+              "due_date": request.due_date.isoformat()},
+    )
+    return raise_alerts(request.organisation, [alert])
+
+
 def alert_acknowledge(*, alert: Alert, actor: Actor) -> Alert:
     """An open alert is taken into account (it stays listed until resolved)."""
     with transaction.atomic():
@@ -334,6 +346,14 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("The document “{title}” expired on {date}",
                "The document “{title}” is no longer valid since {date}. Upload its new version."),
     },
+    AlertKind.EVIDENCE_REQUEST_OVERDUE: {
+        "fr": ("Demande de pièces à {supplier} en retard depuis le {date}",
+               "{supplier} n'a pas transmis les pièces demandées ({kinds}) avant le {date}. Relancez votre "
+               "contact ou annulez la demande."),
+        "en": ("Evidence request to {supplier} overdue since {date}",
+               "{supplier} has not sent the requested documents ({kinds}) by {date}. Follow up with your "
+               "contact or cancel the request."),
+    },
     AlertKind.CONFORMITY_CHANGED: {
         "fr": ("Traitement « {processing} » : {from_status} → {to_status}",
                "Constats apparus : {appeared}. Constats disparus : {disappeared}."),
@@ -394,6 +414,9 @@ def _fields(alert: Alert, language: str) -> dict:
     if alert.kind in (AlertKind.EVIDENCE_EXPIRING, AlertKind.EVIDENCE_EXPIRED):
         return {"title": data.get("evidence", {}).get("title", ""), "date": _date(data.get("valid_until"), language),
                 "threshold": data.get("threshold")}
+    if alert.kind == AlertKind.EVIDENCE_REQUEST_OVERDUE:
+        return {"supplier": (data.get("supplier") or {}).get("name", ""), "date": _date(data.get("due_date"), language),
+                "kinds": ", ".join(data.get("evidence_request", {}).get("kinds", []))}
     if alert.kind == AlertKind.CONFORMITY_CHANGED:
         return {"processing": data.get("processing", {}).get("name", ""),
                 "from_status": _status(data.get("from_status", ""), language),

@@ -17,6 +17,14 @@ def announce_evidence(sender, *, evidence, supersedes, **kwargs) -> None:
     events.evidence_uploaded(evidence, supersedes=supersedes)
 
 
+def announce_evidence_request_answer(sender, *, request, **kwargs) -> None:
+    events.evidence_request_answered(request)
+
+
+def alert_evidence_request_overdue(sender, *, request, **kwargs) -> None:
+    alerts.evidence_request_overdue(request)
+
+
 def stop_webhooks_of_leaving_member(sender, *, organisation, user, actor, reassign_to, **kwargs) -> None:
     webhook_services.webhook_endpoints_of_leaving_member(user=user, actor=actor, reassign_to=reassign_to)
 

@@ -25,6 +25,14 @@ from compliance.services.evidence import (
     evidence_update,
     evidence_upload,
 )
+from compliance.services.evidence_requests import (
+    evidence_request_accept,
+    evidence_request_cancel,
+    evidence_request_create,
+    evidence_request_reject,
+    evidence_request_submit,
+    evidence_requests_follow_up,
+)
 from compliance.services.processings import (
     chain_link_create,
     chain_link_delete,
@@ -33,6 +41,7 @@ from compliance.services.processings import (
     processing_delete,
     processing_update,
 )
+from compliance.services.supplier_import import supplier_import
 from compliance.services.suppliers import (
     supplier_create,
     supplier_delete,
@@ -50,6 +59,12 @@ __all__ = [
     "chain_link_delete",
     "chain_link_update",
     "evidence_delete",
+    "evidence_request_accept",
+    "evidence_request_cancel",
+    "evidence_request_create",
+    "evidence_request_reject",
+    "evidence_request_submit",
+    "evidence_requests_follow_up",
     "evidence_supersede",
     "evidence_update",
     "evidence_upload",
@@ -58,6 +73,7 @@ __all__ = [
     "processing_update",
     "supplier_create",
     "supplier_delete",
+    "supplier_import",
     "supplier_registry_match_confirm",
     "supplier_registry_match_reject",
     "supplier_update",

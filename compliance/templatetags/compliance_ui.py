@@ -3,7 +3,7 @@
 from django import template
 from django.utils import translation
 
-from compliance.models import STATUS_LABELS, AlertSeverity, ConformityStatus, RegistryMatchStatus
+from compliance.models import STATUS_LABELS, AlertSeverity, ConformityStatus, EvidenceKind, RegistryMatchStatus
 from compliance.web.diagram import LinkState
 from compliance.web.labels import ACTIVITY_LABELS, STATE_LABELS
 
@@ -18,6 +18,12 @@ def finding_message(finding: dict) -> str:
     if (translation.get_language() or "fr").startswith("en"):
         return finding.get("message_en") or finding.get("message", "")
     return finding.get("message", "")
+
+
+@register.filter
+def evidence_kind_label(kind: str) -> str:
+    """The label of an evidence kind; an unknown value as stored."""
+    return str(EvidenceKind(kind).label) if kind in EvidenceKind.values else kind
 
 
 @register.filter

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from compliance.models import Evidence, WebhookDelivery, WebhookEndpoint
+from compliance.models import Evidence, EvidenceRequest, WebhookDelivery, WebhookEndpoint
 from hds_platform import outbox
 from hds_platform.models import Organisation
 
@@ -26,7 +26,11 @@ CERTIFICATE_EXPIRING = "certificate.expiring"
 CERTIFICATE_EXPIRED = "certificate.expired"
 REGISTRY_HOST_CHANGED = "registry.host_changed"
 EVIDENCE_UPLOADED = "evidence.uploaded"
-EVENTS = (CONFORMITY_CHANGED, CERTIFICATE_EXPIRING, CERTIFICATE_EXPIRED, REGISTRY_HOST_CHANGED, EVIDENCE_UPLOADED)
+EVIDENCE_REQUEST_ANSWERED = "evidence_request.answered"
+EVENTS = (CONFORMITY_CHANGED, CERTIFICATE_EXPIRING, CERTIFICATE_EXPIRED, REGISTRY_HOST_CHANGED, EVIDENCE_UPLOADED,
+          EVIDENCE_REQUEST_ANSWERED)
+#: The payload version of ``evidence_request.answered`` (its ``data.version``).
+EVIDENCE_REQUEST_PAYLOAD_VERSION = "2026-12-01"
 #: Sent by "send test event" to one endpoint, whatever it subscribed to.
 TEST_PING = "test.ping"
 
@@ -88,3 +92,26 @@ def evidence_data(evidence: Evidence, *, supersedes: Evidence | None = None) -> 
 def evidence_uploaded(evidence: Evidence, *, supersedes: Evidence | None = None) -> list[WebhookDelivery]:
     """``evidence.uploaded``: call in the transaction that stores the evidence."""
     return emit_event(evidence.organisation, EVIDENCE_UPLOADED, evidence_data(evidence, supersedes=supersedes))
+
+
+def evidence_request_data(request: EvidenceRequest) -> dict:
+    """The request as ``GET …/evidence-requests/{id}/`` names its fields (the file itself stays
+    behind the authorised download)."""
+    return {
+        "version": EVIDENCE_REQUEST_PAYLOAD_VERSION,
+        "evidence_request": {
+            "id": request.pk, "supplier": request.supplier_id, "kinds": list(request.kinds),
+            "due_date": request.due_date.isoformat() if request.due_date else None, "status": request.status,
+            "submitted": {
+                "kind": request.submitted_kind, "sha256": request.submitted_sha256, "size": request.submitted_size,
+                "content_type": request.submitted_content_type,
+                "submitted_at": request.submitted_at.isoformat() if request.submitted_at else None,
+            },
+        },
+    }
+
+
+def evidence_request_answered(request: EvidenceRequest) -> list[WebhookDelivery]:
+    """``evidence_request.answered``: the supplier's contact uploaded a document through the link;
+    call in the transaction that records it."""
+    return emit_event(request.organisation, EVIDENCE_REQUEST_ANSWERED, evidence_request_data(request))
