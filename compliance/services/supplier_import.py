@@ -31,7 +31,7 @@ from hds_platform import audit, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
 from hds_platform.tenancy import require_organisation
-from registry.selectors import find_host_candidates
+from registry.selectors import HostMatcher
 
 IMPORTED_FIELDS = ("name", "siren", "siret", "vat_number", "country", "contact_email")
 CREATED, UPDATED, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
@@ -91,6 +91,9 @@ def _row_values(row: SourceRow) -> tuple[dict, list[dict]]:
         code = countries.by_name(values["country"]) or countries.by_name(values["country"], language="fr")
         if code:
             values["country"] = code
+        else:
+            errors.append(_error("invalid_country", _("« %s » n'est ni un pays connu ni un code ISO 3166 à deux "
+                                                      "lettres.") % values.pop("country"), "country"))
     values = _normalise_supplier_fields(values)
     if values.get("siret") and not values.get("siren"):
         values["siren"] = values["siret"][:9]
@@ -129,7 +132,7 @@ def _validation_errors(error: ValidationError) -> list[dict]:
     return found
 
 
-def _plan_row(row: SourceRow, existing: _Existing, seen: dict[str, int]) -> RowPlan:
+def _plan_row(row: SourceRow, existing: _Existing, seen: dict[str, int], matcher: HostMatcher) -> RowPlan:
     values, errors = _row_values(row)
     plan = RowPlan(line=row.line, status=ERROR, name=values.get("name", ""), values=values)
     if errors:
@@ -157,17 +160,17 @@ def _plan_row(row: SourceRow, existing: _Existing, seen: dict[str, int]) -> RowP
     except ValidationError as error:
         plan.status, plan.errors = ERROR, _validation_errors(error)
         return plan
-    plan.registry_match = _registry_match(candidate)
+    plan.registry_match = _registry_match(candidate, matcher)
     return plan
 
 
-def _registry_match(supplier: Supplier) -> dict | None:
+def _registry_match(supplier: Supplier, matcher: HostMatcher) -> dict | None:
     if supplier.registry_match_status == RegistryMatchStatus.CONFIRMED and supplier.registry_host_id:
         host = supplier.registry_host
         return {"status": "confirmed", "host": host.pk, "host_name": host.name,
                 "method": supplier.registry_match_method, "score": supplier.registry_match_score}
     rejected = set(supplier.registry_rejected_hosts or [])
-    for candidate in find_host_candidates(name=supplier.name, siren=supplier.siren):
+    for candidate in matcher.candidates(name=supplier.name, siren=supplier.siren):
         if candidate.host.pk not in rejected:
             status = "confirmed" if candidate.method == "certificate_number" else "suggested"
             return {"status": status, "host": candidate.host.pk, "host_name": candidate.host.name,
@@ -178,7 +181,8 @@ def _registry_match(supplier: Supplier) -> dict | None:
 def plan_import(parsed: SupplierFile) -> list[RowPlan]:
     existing = _Existing()
     seen: dict[str, int] = {}
-    return [_plan_row(row, existing, seen) for row in parsed.rows]
+    matcher = HostMatcher()
+    return [_plan_row(row, existing, seen, matcher) for row in parsed.rows]
 
 
 def _report(parsed: SupplierFile, plans: list[RowPlan], *, dry_run: bool, applied: bool, sha256: str) -> dict:
