@@ -243,8 +243,8 @@ def test_create_refuses_what_a_person_can_fix(tenant, other_tenant, client_for, 
     past = owner.post(url, {**base, "due_date": "2026-11-01"}, format="json")
     assert (past.status_code, past.json()["code"]) == (400, "due_date_past")
     unknown_kind = owner.post(url, {**base, "kinds": ["passport"]}, format="json")
-    assert unknown_kind.json()["errors"]["kinds"] == {"0": [{"code": "invalid_choice",
-                                                             "message": "«\xa0passport\xa0» n'est pas un choix valide."}]}
+    assert unknown_kind.json()["errors"]["kinds"] == {
+        "0": [{"code": "invalid_choice", "message": "«\xa0passport\xa0» n'est pas un choix valide."}]}
     with other_tenant.context():
         foreign = services.supplier_create(actor=Actor.system("test"), name="Autre")
     other = owner.post(url, {**base, "supplier": foreign.pk}, format="json")
