@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from compliance.web.views import dashboard, evidence_request_upload
+from compliance.web.views import dashboard
 from hds_platform import health, uploads, views
 from hds_platform.accounts import views as account_views
 from hds_platform.api.schema_view import CachedSpectacularAPIView
@@ -23,7 +23,7 @@ urlpatterns = [
                                                    redirect_authenticated_user=True), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
-    path("depot/<str:token>/", evidence_request_upload.evidence_request_upload, name="evidence-request-upload"),
+    path("", include("compliance.web.public_urls")),
     path("compte/", account_views.account, name="account"),
     path("compte/double-authentification/verifier/", account_views.mfa_verify, name="mfa-verify"),
     path("compte/double-authentification/activer/", account_views.mfa_setup, name="mfa-setup"),
