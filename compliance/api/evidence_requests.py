@@ -109,9 +109,10 @@ class EvidenceRequestViewSet(_Refetch, mixins.ListModelMixin, mixins.RetrieveMod
                    summary="Accept the uploaded document: it becomes evidence of the supplier")
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
+        evidence_request = self.get_object()  # another organisation's id: 404 before the body is judged
         serializer = EvidenceRequestAcceptSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        accepted = services.evidence_request_accept(request=self.get_object(), actor=self.actor,
+        accepted = services.evidence_request_accept(request=evidence_request, actor=self.actor,
                                                     **serializer.validated_data)
         return self.write_response(accepted)
 
@@ -119,9 +120,10 @@ class EvidenceRequestViewSet(_Refetch, mixins.ListModelMixin, mixins.RetrieveMod
                    summary="Reject the uploaded document with a reason (the contact gets it and a fresh link)")
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
+        evidence_request = self.get_object()
         serializer = EvidenceRequestRejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rejected, _raw = services.evidence_request_reject(request=self.get_object(), actor=self.actor,
+        rejected, _raw = services.evidence_request_reject(request=evidence_request, actor=self.actor,
                                                           reason=serializer.validated_data["reason"])
         return self.write_response(rejected)
 
