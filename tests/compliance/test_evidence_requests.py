@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from rest_framework.test import APIClient
 
 from compliance import services
@@ -31,6 +32,12 @@ from hds_platform.audit import Actor
 from hds_platform.models import AuditEvent
 from tests.compliance.conftest import NOW, stored_files
 from tests.compliance.monitoring.alerting import make_endpoint
+from tests.rls_support import (
+    NO_POSTGRES,
+    app_connection_as_runtime_role,
+    clear_organisation_setting,
+    require_roles,
+)
 
 LINK = re.compile(r"http://testserver/depot/([A-Za-z0-9_-]+)/")
 PDF = minimal_pdf("Certificat HDS 2026")
@@ -375,3 +382,28 @@ def test_deleting_the_supplier_deletes_a_file_waiting_for_review(tenant, supplie
     with tenant.context(), django_capture_on_commit_callbacks(execute=True):
         services.supplier_delete(supplier=Supplier.objects.get(), actor=Actor.system("test"))
     assert stored_files(media) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason=NO_POSTGRES)
+@pytest.mark.usefixtures("frozen")
+def test_on_postgresql_the_link_is_found_through_its_lookup_under_the_runtime_role(tenant, other_tenant, supplier,
+                                                                                    media):
+    require_roles()
+    with tenant.context():
+        _request, raw = services.evidence_request_create(actor=Actor.system("test"), supplier=supplier,
+                                                         kinds=["dpa"], contact_email="c@azur.example")
+    with app_connection_as_runtime_role():
+        # With no organisation set, the table shows nothing; the lookup finds exactly this request.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM compliance_evidencerequest")
+            assert cursor.fetchone()[0] == 0
+        response = APIClient().post(f"/depot/{raw}/", {"file": SimpleUploadedFile("dpa.pdf", PDF)},
+                                    format="multipart", HTTP_ACCEPT="application/json")
+        assert response.status_code == 201, response.content
+        clear_organisation_setting()  # in production the request's commit ends it
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('maillon.lookup', 'evidence_request', true)")
+            cursor.execute("SELECT count(*) FROM compliance_evidencerequest")
+            assert cursor.fetchone()[0] == 0  # the lookup policy is the owner's, not the runtime role's
+    with tenant.context():
+        assert EvidenceRequest.objects.get().status == "submitted"

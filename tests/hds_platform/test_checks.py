@@ -28,7 +28,8 @@ def test_the_shared_allow_list_is_explicit():
     assert tenant_owned == ["compliance.Alert", "compliance.Certificate", "compliance.ChainLink",
                             "compliance.ChainLinkCertificate", "compliance.ConformityResult",
                             "compliance.ConformityStatusChange", "compliance.Evidence",
-                            "compliance.EvidenceRequest", "compliance.NotificationPreference", "compliance.Processing", "compliance.Supplier",
+                            "compliance.EvidenceRequest", "compliance.NotificationPreference",
+                            "compliance.Processing", "compliance.Supplier",
                             "compliance.WebhookDelivery", "compliance.WebhookEndpoint", "hds_platform.ApiToken",
                             "hds_platform.AuditEvent", "hds_platform.Invitation", "hds_platform.Membership",
                             "reports.Report"]
