@@ -38,13 +38,14 @@ from compliance.models import (
     EvidenceRequestStatus,
     evidence_storage_name,
 )
-from compliance.models.evidence_requests import OPEN_STATUSES
+from compliance.models.evidence_requests import LANGUAGES, OPEN_STATUSES
 from compliance.services._shared import _check_same_organisation, _discard_files_on_commit, _reevaluate, _validate
 from compliance.services.evidence import _record_evidence
 from compliance.signals import evidence_request_answered, evidence_request_overdue
 from hds_platform import audit, crossing, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
+from hds_platform.models import User
 from hds_platform.tenancy import organisation_context, require_organisation
 from hds_platform.tokens import digest_secret, new_link_token
 
@@ -107,6 +108,13 @@ def _summary(request: EvidenceRequest) -> dict:
 # Requesting ------------------------------------------------------------------------------------
 
 
+def _contact_language(email: str) -> str:
+    """The language the contact chose in Maillon if they have an account (people are not tenant
+    rows), else French."""
+    language = User.objects.filter(email__iexact=email).values_list("language", flat=True).first() if email else None
+    return language if language in dict(LANGUAGES) else "fr"
+
+
 def evidence_request_create(*, actor: Actor, **fields) -> tuple[EvidenceRequest, str]:
     """Ask the supplier's contact for documents; the link is e-mailed after commit and returned once."""
     writes.refuse_unknown_fields(fields, REQUEST_FIELDS)
@@ -114,9 +122,12 @@ def evidence_request_create(*, actor: Actor, **fields) -> tuple[EvidenceRequest,
     _check_same_organisation(organisation, supplier=fields.get("supplier"), certificate=fields.get("certificate"))
     if fields.get("due_date") is not None and fields["due_date"] < timezone.localdate():
         raise ServiceError(_("L'échéance ne peut pas être dans le passé."), code="due_date_past", field="due_date")
+    fields = _normalise(fields)
+    if "language" not in fields:
+        fields["language"] = _contact_language(fields.get("contact_email", ""))
     with transaction.atomic():
         request = EvidenceRequest(organisation=organisation, requested_by=actor.user)
-        writes.assign_changes(request, _normalise(fields))
+        writes.assign_changes(request, fields)
         raw = _new_link(request)
         _validate(request)
         request.save()

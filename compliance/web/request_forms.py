@@ -19,7 +19,9 @@ class EvidenceRequestForm(MaillonForm):
     contact_email = forms.EmailField(label=_("E-mail du contact"))
     due_date = forms.DateField(label=_("Échéance"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                help_text=_("Rappels 7 jours et 1 jour avant ; alerte si elle est dépassée."))
-    language = forms.ChoiceField(label=_("Langue des e-mails"), choices=LANGUAGES, initial="fr")
+    language = forms.ChoiceField(
+        label=_("Langue des e-mails"), required=False, initial="",
+        choices=[("", _("Celle du contact s'il utilise Maillon, sinon le français")), *LANGUAGES])
     message = forms.CharField(label=_("Message"), required=False, max_length=4000,
                               widget=forms.Textarea(attrs={"rows": 4}))
     certificate = forms.TypedChoiceField(label=_("Certificat concerné"), required=False, coerce=int,
@@ -34,6 +36,8 @@ class EvidenceRequestForm(MaillonForm):
     def service_fields(self) -> dict:
         fields = dict(self.cleaned_data)
         fields["certificate"] = self.certificates.get(fields.get("certificate"))
+        if not fields.get("language"):
+            del fields["language"]
         return fields
 
 

@@ -32,6 +32,7 @@ from hds_platform.audit import Actor
 from hds_platform.models import AuditEvent
 from tests.compliance.conftest import NOW, stored_files
 from tests.compliance.monitoring.alerting import make_endpoint
+from tests.factories import UserFactory
 from tests.rls_support import (
     NO_POSTGRES,
     app_connection_as_runtime_role,
@@ -407,3 +408,19 @@ def test_on_postgresql_the_link_is_found_through_its_lookup_under_the_runtime_ro
             assert cursor.fetchone()[0] == 0  # the lookup policy is the owner's, not the runtime role's
     with tenant.context():
         assert EvidenceRequest.objects.get().status == "submitted"
+
+
+def test_the_contact_language_is_theirs_when_they_use_maillon(tenant, supplier, django_capture_on_commit_callbacks):
+    UserFactory(email="contact@azur.example", language="en")
+    with tenant.context(), django_capture_on_commit_callbacks(execute=True):
+        theirs, _raw = services.evidence_request_create(actor=Actor.system("test"), supplier=supplier, kinds=["dpa"],
+                                                        contact_email="Contact@Azur.example")
+        unknown, _raw = services.evidence_request_create(actor=Actor.system("test"), supplier=supplier,
+                                                         kinds=["dpa"], contact_email="nobody@azur.example")
+        chosen, _raw = services.evidence_request_create(actor=Actor.system("test"), supplier=supplier,
+                                                        kinds=["dpa"], contact_email="contact@azur.example",
+                                                        language="fr")
+    assert (theirs.language, unknown.language, chosen.language) == ("en", "fr", "fr")
+    assert [message.subject for message in mail.outbox] == [
+        "Clinique des Tilleuls is asking you for documents", "Clinique des Tilleuls vous demande des documents",
+        "Clinique des Tilleuls vous demande des documents"]

@@ -39,8 +39,7 @@ def evidence_request_create(request, pk):
     supplier = get_object_or_404(Supplier.objects.all(), pk=pk)
     certificates = list(Certificate.objects.filter(supplier=supplier).order_by("-expires_on", "id"))
     form = EvidenceRequestForm(request.POST or None, certificates=certificates,
-                               initial={"contact_email": supplier.contact_email,
-                                        "language": request.LANGUAGE_CODE[:2] if request.LANGUAGE_CODE else "fr"})
+                               initial={"contact_email": supplier.contact_email})
     if request.method == "POST" and form.is_valid():
         try:
             created, _raw = services.evidence_request_create(actor=_actor(request), supplier=supplier,
