@@ -12,7 +12,13 @@ from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import mixins, renderers, serializers, status
 from rest_framework.decorators import action
 
@@ -34,6 +40,7 @@ class SubmittedDocumentSerializer(serializers.Serializer):
     file = serializers.CharField(help_text=_("Download URL of the file waiting for review."))
 
 
+@extend_schema_serializer(component_name="EvidenceRequestItem")  # "EvidenceRequest" is Evidence's request body
 class EvidenceRequestSerializer(serializers.ModelSerializer):
     """A request as the requester reads it (the link's secret is never shown again)."""
 
