@@ -63,3 +63,15 @@ def test_a_viewer_reads_the_requests_but_cannot_act(tenant, client, supplier, me
     assert client.get(f"/o/tilleuls/fournisseurs/{supplier.pk}/demander/").status_code == 403
     with tenant.context():
         assert EvidenceRequest.objects.get().status == "requested"
+
+
+def test_the_supplier_form_keeps_the_contact_email(tenant, client, supplier):
+    client.force_login(tenant.owner)
+    form = client.get(f"/o/tilleuls/fournisseurs/{supplier.pk}/modifier/")
+    assert 'name="contact_email"' in form.content.decode()
+    edited = client.post(f"/o/tilleuls/fournisseurs/{supplier.pk}/modifier/", {
+        "name": "Hébergeur Azur", "country": "FR", "contact_email": "nouveau@azur.example"})
+    assert edited.status_code == 302
+    with tenant.context():
+        supplier.refresh_from_db()
+    assert supplier.contact_email == "nouveau@azur.example"
