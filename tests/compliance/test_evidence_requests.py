@@ -424,3 +424,23 @@ def test_the_contact_language_is_theirs_when_they_use_maillon(tenant, supplier, 
     assert [message.subject for message in mail.outbox] == [
         "Clinique des Tilleuls is asking you for documents", "Clinique des Tilleuls vous demande des documents",
         "Clinique des Tilleuls vous demande des documents"]
+
+
+def test_the_list_costs_the_same_queries_for_one_or_many_requests(tenant, client_for, supplier, media,
+                                                                  django_assert_num_queries):
+    client = client_for(token=tenant.token(scope="read"))
+
+    def make(count):
+        with tenant.context():
+            for _ in range(count):
+                _request, raw = services.evidence_request_create(
+                    actor=Actor.system("test"), supplier=supplier, kinds=["dpa"], contact_email="c@azur.example")
+                services.evidence_request_submit(raw_token=raw, file=SimpleUploadedFile("dpa.pdf", PDF))
+
+    make(1)
+    client.get("/api/v1/orgs/tilleuls/evidence-requests/")  # token last-use stamp
+    with django_assert_num_queries(5) as one:
+        assert client.get("/api/v1/orgs/tilleuls/evidence-requests/").json()["count"] == 1
+    make(4)
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert client.get("/api/v1/orgs/tilleuls/evidence-requests/").json()["count"] == 5
