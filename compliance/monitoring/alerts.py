@@ -39,6 +39,7 @@ from compliance.models import (
     ChainLink,
     ConformityStatus,
     ConformityStatusChange,
+    EvidenceKind,
     Processing,
     RegistryMatchStatus,
     Supplier,
@@ -403,6 +404,11 @@ def _listing(names: list[str], language: str) -> str:
     return ", ".join(names) if names else _WORDS[language]["none"]
 
 
+def _kind_labels(kinds: list[str], language: str) -> str:
+    with translation.override(language):
+        return ", ".join(str(EvidenceKind(kind).label) if kind in EvidenceKind.values else kind for kind in kinds)
+
+
 def _fields(alert: Alert, language: str) -> dict:
     data, words = alert.data or {}, _WORDS[language]
     if alert.kind in (AlertKind.CERTIFICATE_EXPIRING, AlertKind.CERTIFICATE_EXPIRED):
@@ -416,7 +422,7 @@ def _fields(alert: Alert, language: str) -> dict:
                 "threshold": data.get("threshold")}
     if alert.kind == AlertKind.EVIDENCE_REQUEST_OVERDUE:
         return {"supplier": (data.get("supplier") or {}).get("name", ""), "date": _date(data.get("due_date"), language),
-                "kinds": ", ".join(data.get("evidence_request", {}).get("kinds", []))}
+                "kinds": _kind_labels(data.get("evidence_request", {}).get("kinds", []), language)}
     if alert.kind == AlertKind.CONFORMITY_CHANGED:
         return {"processing": data.get("processing", {}).get("name", ""),
                 "from_status": _status(data.get("from_status", ""), language),

@@ -26,6 +26,7 @@ from compliance.models import (
     Supplier,
     WebhookDelivery,
 )
+from compliance.monitoring import alerts
 from compliance.monitoring.webhooks import events
 from compliance.services.evidence_requests import link_expiry
 from hds_platform.audit import Actor
@@ -348,6 +349,15 @@ def test_reminders_7_and_1_days_before_then_one_overdue_alert(tenant, supplier, 
             AlertKind.EVIDENCE_REQUEST_OVERDUE, supplier.pk, date(2026, 12, 20),
             f"evidence_request_overdue:{request.pk}")
         assert EvidenceRequest.objects.get().reminders_sent == [7, 1]
+        assert alerts.render(alert, "fr") == (
+            "Demande de pièces à Hébergeur Azur en retard depuis le 20 décembre 2026",
+            "Hébergeur Azur n'a pas transmis les pièces demandées (Accord de sous-traitance (art. 28)) avant le "
+            "20 décembre 2026. Relancez votre "
+            "contact ou annulez la demande.")
+        assert alerts.render(alert, "en") == (
+            "Evidence request to Hébergeur Azur overdue since Dec. 20, 2026",
+            "Hébergeur Azur has not sent the requested documents (Data processing agreement (Art. 28)) by "
+            "Dec. 20, 2026. Follow up with your contact or cancel the request.")
     assert newest != _link_of(mail.outbox[2])
     assert len(mail.outbox) == 3
     # 30 days after the last link: it lapses and the request expires.
