@@ -349,6 +349,12 @@ EVIDENCE_REQUEST_GRACE_DAYS = env_int("EVIDENCE_REQUEST_GRACE_DAYS", 7, minimum=
 # A supplier import file: its size and its number of data rows.
 SUPPLIER_IMPORT_MAX_BYTES = env_int("SUPPLIER_IMPORT_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 SUPPLIER_IMPORT_MAX_ROWS = env_int("SUPPLIER_IMPORT_MAX_ROWS", 2000, minimum=1)
+# Self-service accounts (README: Accounts): how long a verification link and a password link work,
+# and how many sign-ups and reset requests one client address (or e-mail address) may make an hour.
+EMAIL_VERIFICATION_DAYS = env_int("EMAIL_VERIFICATION_DAYS", 3, minimum=1)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 72, minimum=1) * 3600
+SIGNUPS_PER_HOUR = env_int("SIGNUPS_PER_HOUR", 5, minimum=1)
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5, minimum=1)
 
 # Authentication (README: Security) ---------------------------------------------
 # Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures for one e-mail from one address

@@ -4,6 +4,7 @@
 from django.urls import path
 
 from compliance.web.views import (
+    alerts,
     certificates,
     evidence,
     evidence_requests,
@@ -11,6 +12,7 @@ from compliance.web.views import (
     registry,
     supplier_import,
     suppliers,
+    webhooks,
 )
 
 app_name = "compliance"
@@ -52,4 +54,16 @@ urlpatterns = [
     path("demandes/<int:pk>/refuser/", evidence_requests.evidence_request_reject, name="evidence-request-reject"),
     path("demandes/<int:pk>/annuler/", evidence_requests.evidence_request_cancel, name="evidence-request-cancel"),
     path("demandes/<int:pk>/fichier/", evidence_requests.evidence_request_file, name="evidence-request-file"),
+    path("alertes/", alerts.alert_list, name="alert-list"),
+    path("alertes/<int:pk>/prise-en-compte/", alerts.alert_acknowledge, name="alert-acknowledge"),
+    path("alertes/<int:pk>/resolue/", alerts.alert_resolve, name="alert-resolve"),
+    path("notifications/", alerts.notification_preferences, name="notification-preferences"),
+    path("parametres/webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("parametres/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("parametres/webhooks/<int:pk>/modifier/", webhooks.webhook_edit, name="webhook-edit"),
+    path("parametres/webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook-test"),
+    path("parametres/webhooks/<int:pk>/activation/", webhooks.webhook_toggle, name="webhook-toggle"),
+    path("parametres/webhooks/<int:pk>/supprimer/", webhooks.webhook_delete, name="webhook-delete"),
+    path("parametres/webhooks/<int:pk>/envois/<int:delivery_pk>/renvoyer/", webhooks.webhook_redeliver,
+         name="webhook-redeliver"),
 ]
