@@ -129,6 +129,10 @@ def evidence_request_create(*, actor: Actor, **fields) -> tuple[EvidenceRequest,
         request = EvidenceRequest(organisation=organisation, requested_by=actor.user)
         writes.assign_changes(request, fields)
         raw = _new_link(request)
+        if request.due_date is not None:
+            # A reminder whose day has already come would only repeat the request just sent.
+            days_left = (request.due_date - timezone.localdate()).days
+            request.reminders_sent = [days for days in REMINDER_DAYS if days_left <= days]
         _validate(request)
         request.save()
         audit.record(organisation=organisation, actor=actor, action="evidence_request.created", target=request,

@@ -454,3 +454,14 @@ def test_the_list_costs_the_same_queries_for_one_or_many_requests(tenant, client
     make(4)
     with django_assert_num_queries(len(one.captured_queries)):
         assert client.get("/api/v1/orgs/tilleuls/evidence-requests/").json()["count"] == 5
+
+
+def test_a_request_due_soon_skips_the_reminders_whose_day_has_passed(tenant, supplier, media,
+                                                                      django_capture_on_commit_callbacks):
+    with time_machine.travel(NOW, tick=False):
+        request = _request_due(tenant, supplier, date(2026, 12, 1), django_capture_on_commit_callbacks)
+    assert request.reminders_sent == [7]
+    capture = django_capture_on_commit_callbacks
+    assert _follow_up(tenant, date(2026, 11, 29), capture) == {"expired": 0, "reminded": 0, "overdue": 0}
+    assert _follow_up(tenant, date(2026, 11, 30), capture) == {"expired": 0, "reminded": 1, "overdue": 0}
+    assert [message.subject.startswith("Rappel") for message in mail.outbox] == [False, True]
