@@ -14,8 +14,10 @@ ACCEPTED_FILES = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx"
 
 
 class EvidenceRequestForm(MaillonForm):
-    kinds = forms.MultipleChoiceField(label=_("Pièces demandées"), choices=EvidenceKind.choices,
-                                      widget=forms.CheckboxSelectMultiple)
+    kinds = forms.MultipleChoiceField(
+        label=_("Pièces demandées"), choices=EvidenceKind.choices, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Le lien sert à déposer un seul document : cochez plusieurs types quand l'un ou l'autre "
+                    "convient, et faites une demande par document attendu."))
     contact_email = forms.EmailField(label=_("E-mail du contact"))
     due_date = forms.DateField(label=_("Échéance"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                help_text=_("Rappels 7 jours et 1 jour avant ; alerte si elle est dépassée."))
