@@ -57,7 +57,7 @@ def remove_lookup(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0006_webhook_fairness'),
+        ('compliance', '0007_external_ids'),
         ('hds_platform', '0004_organisation_deleted_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
