@@ -28,9 +28,10 @@ from compliance.models import Certificate, EvidenceKind, EvidenceRequest, Suppli
 from compliance.models.evidence_requests import LANGUAGES
 from hds_platform.api.base import OrganisationGenericViewSet
 from hds_platform.api.fields import TenantPrimaryKeyRelatedField
+from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 
 
-class SubmittedDocumentSerializer(serializers.Serializer):
+class SubmittedDocumentSerializer(StrictSerializer):
     kind = serializers.CharField()
     name = serializers.CharField()
     sha256 = serializers.CharField()
@@ -41,7 +42,7 @@ class SubmittedDocumentSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="EvidenceRequestItem")  # "EvidenceRequest" is Evidence's request body
-class EvidenceRequestSerializer(serializers.ModelSerializer):
+class EvidenceRequestSerializer(StrictModelSerializer):
     """A request as the requester reads it (the link's secret is never shown again)."""
 
     submitted = serializers.SerializerMethodField()
@@ -65,7 +66,7 @@ class EvidenceRequestSerializer(serializers.ModelSerializer):
                 "file": http_request.build_absolute_uri(url) if http_request is not None else url}
 
 
-class EvidenceRequestCreateSerializer(serializers.Serializer):
+class EvidenceRequestCreateSerializer(StrictSerializer):
     supplier = TenantPrimaryKeyRelatedField(model=Supplier)
     certificate = TenantPrimaryKeyRelatedField(model=Certificate, allow_null=True, required=False)
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=EvidenceKind.choices), min_length=1,
@@ -77,14 +78,14 @@ class EvidenceRequestCreateSerializer(serializers.Serializer):
                                        help_text=_("Language of the e-mails to the contact; default French."))
 
 
-class EvidenceRequestAcceptSerializer(serializers.Serializer):
+class EvidenceRequestAcceptSerializer(StrictSerializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     certificate = TenantPrimaryKeyRelatedField(model=Certificate, allow_null=True, required=False)
     issued_on = serializers.DateField(allow_null=True, required=False)
     valid_until = serializers.DateField(allow_null=True, required=False)
 
 
-class EvidenceRequestRejectSerializer(serializers.Serializer):
+class EvidenceRequestRejectSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000, help_text=_("Sent to the contact with a fresh link."))
 
 

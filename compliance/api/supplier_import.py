@@ -14,22 +14,23 @@ from rest_framework.views import APIView
 from compliance import services
 from compliance.services.supplier_import import ImportRefused
 from hds_platform.api.base import ORG_PARAMETER, OrganisationViewMixin
+from hds_platform.api.strict import StrictSerializer
 
 
-class SupplierImportSerializer(serializers.Serializer):
+class SupplierImportSerializer(StrictSerializer):
     file = serializers.FileField(allow_empty_file=True, help_text=_(
         "CSV (UTF-8 or Windows-1252, ';' or ',') or XLSX; first row: the column names, French or English."))
     dry_run = serializers.BooleanField(default=False, help_text=_(
         "true: only report what each row would do; false (default): apply, all or nothing."))
 
 
-class ImportRowErrorSerializer(serializers.Serializer):
+class ImportRowErrorSerializer(StrictSerializer):
     code = serializers.CharField()
     message = serializers.CharField()
     field = serializers.CharField(allow_null=True)
 
 
-class ImportRowSerializer(serializers.Serializer):
+class ImportRowSerializer(StrictSerializer):
     line = serializers.IntegerField()
     status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
     name = serializers.CharField()
@@ -40,7 +41,7 @@ class ImportRowSerializer(serializers.Serializer):
     registry_match = serializers.DictField(allow_null=True)
 
 
-class ImportReportSerializer(serializers.Serializer):
+class ImportReportSerializer(StrictSerializer):
     dry_run = serializers.BooleanField()
     applied = serializers.BooleanField()
     sha256 = serializers.CharField()
