@@ -371,6 +371,9 @@ SPECTACULAR_SETTINGS = {
                                          "(1-6) for whom."},
         {"name": "evidence", "description": "Documents on file (PDF, PNG, JPEG, DOCX, XLSX), uploaded as "
                                             "multipart/form-data."},
+        {"name": "evidence-requests", "description": "Documents asked of a supplier's contact: a single-use upload "
+                                                     "link by e-mail, then accepted (they become evidence) or "
+                                                     "rejected with a reason."},
         {"name": "conformity", "description": "Conformity answers: per processing, the organisation's summary, "
                                               "the history of status changes."},
         {"name": "attestations", "description": "Signed conformity answers (compact JWS, EdDSA)."},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from compliance import services
 from compliance.services.supplier_import import ImportRefused
 from hds_platform.api.base import ORG_PARAMETER, OrganisationViewMixin
+from hds_platform.api.schema import error_response
 from hds_platform.api.strict import StrictSerializer
 
 
@@ -66,8 +67,9 @@ class SupplierImportView(OrganisationViewMixin, APIView):
         parameters=[ORG_PARAMETER],
         request={"multipart/form-data": SupplierImportSerializer},
         responses={200: ImportReportSerializer, 201: ImportReportSerializer,
-                   400: OpenApiResponse(description="A file that cannot be read, or (applying) rows in error: "
-                                                    "code import_has_errors and the report, nothing applied.")},
+                   400: error_response(400, "A file that cannot be read (its `code` says why), or, when applying, "
+                                            "rows in error: `import_has_errors`, nothing applied, and the per-row "
+                                            "`report` beside `code` and `message`.")},
         summary="Import suppliers from a CSV or XLSX file (dry run, or all-or-nothing apply)",
     )
     def post(self, request, *args, **kwargs):
