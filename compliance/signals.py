@@ -16,3 +16,9 @@ status_changed = Signal()
 #: A document was stored, as a first version or superseding ``supersedes``. Arguments:
 #: ``evidence``, ``supersedes`` (the previous version or None).
 evidence_stored = Signal()
+
+#: What a linked provider shares with the organisation changed (a certificate renewed, narrowed,
+#: suspended, withdrawn or no longer shared) and the processings relying on it were re-evaluated.
+#: Arguments: ``organisation`` (the client), ``link``, ``data`` (the changes, the offers and
+#: certificates named, the processings with their statuses before and after).
+provider_certificate_changed = Signal()

@@ -23,6 +23,7 @@ urlpatterns = [
                                                    redirect_authenticated_user=True), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("", include("compliance.web.public_urls")),
     path("compte/", account_views.account, name="account"),
     path("compte/double-authentification/verifier/", account_views.mfa_verify, name="mfa-verify"),
     path("compte/double-authentification/activer/", account_views.mfa_setup, name="mfa-setup"),

@@ -4,13 +4,18 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from compliance.api import views
+from compliance.api import network, views
 
 router = SimpleRouter()
 router.register("suppliers", views.SupplierViewSet, basename="supplier")
 router.register("certificates", views.CertificateViewSet, basename="certificate")
 router.register("processings", views.ProcessingViewSet, basename="processing")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("offers", network.OfferViewSet, basename="offer")
+router.register("clients/invitations", network.ClientInvitationViewSet, basename="client-invitation")
+router.register("clients", network.ClientLinkViewSet, basename="client-link")
+router.register("providers", network.ProviderLinkViewSet, basename="provider-link")
+provider_profile = network.ProviderProfileViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
 
 chain_list = views.ChainLinkViewSet.as_view({"get": "list", "post": "create"})
 chain_detail = views.ChainLinkViewSet.as_view(
@@ -21,6 +26,7 @@ supplier_certificates = views.SupplierCertificateViewSet.as_view({"get": "list",
 tenant_urlpatterns: list = [
     *router.urls,
     path("conformity/", views.ConformitySummaryView.as_view(), name="conformity-summary"),
+    path("provider-profile/", provider_profile, name="provider-profile"),
     path("suppliers/<int:supplier_pk>/certificates/", supplier_certificates, name="supplier-certificates"),
     path("processings/<int:processing_pk>/chain/", chain_list, name="chain-list"),
     path("processings/<int:processing_pk>/chain/<int:pk>/", chain_detail, name="chain-detail"),

@@ -26,6 +26,7 @@ class AlertKind(models.TextChoices):
     EVIDENCE_EXPIRED = "evidence_expired", _("Pièce expirée")
     CONFORMITY_CHANGED = "conformity_changed", _("Statut de conformité modifié")
     REGISTRY_HOST_CHANGED = "registry_host_changed", _("Hébergeur modifié dans la liste ANS")
+    PROVIDER_CERTIFICATE_CHANGED = "provider_certificate_changed", _("Certificat d'un prestataire lié modifié")
 
 
 class AlertStatus(models.TextChoices):

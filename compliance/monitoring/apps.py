@@ -21,6 +21,8 @@ class MonitoringConfig(AppConfig):
         from registry import signals as registry_signals
 
         signals.status_changed.connect(receivers.alert_on_status_changes, dispatch_uid="monitoring.status_changed")
+        signals.provider_certificate_changed.connect(receivers.alert_on_provider_certificate_changed,
+                                                     dispatch_uid="monitoring.provider_certificate_changed")
         signals.evidence_stored.connect(receivers.announce_evidence, dispatch_uid="monitoring.evidence_stored")
         registry_signals.hosts_changed.connect(receivers.alert_on_registry_changes,
                                                dispatch_uid="monitoring.registry_hosts_changed")

@@ -25,6 +25,7 @@ from compliance.services._shared import (
     _processings_of_evidence,
     _reevaluate,
     _validate,
+    refuse_shared,
 )
 from compliance.signals import evidence_stored
 from hds_platform import audit, writes
@@ -149,6 +150,7 @@ def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> E
     links (unless given) and replaces it wherever it was cited. A contract's clauses and
     locations are not inherited: the new text is checked again."""
     writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
+    refuse_shared(evidence)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
                              processing=fields.get("processing"), certificate=fields.get("certificate"))
@@ -161,6 +163,7 @@ def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> E
 def evidence_update(*, evidence: Evidence, actor: Actor, **fields) -> Evidence:
     """Change the description of a document (never its file: upload a new version instead)."""
     writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
+    refuse_shared(evidence)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
                              processing=fields.get("processing"), certificate=fields.get("certificate"))
@@ -180,6 +183,7 @@ def evidence_update(*, evidence: Evidence, actor: Actor, **fields) -> Evidence:
 
 def evidence_delete(*, evidence: Evidence, actor: Actor) -> None:
     """Delete one version; the version it replaced, if any, becomes current again."""
+    refuse_shared(evidence)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence)
     with transaction.atomic():

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from compliance.web.views import certificates, evidence, processings, registry, suppliers
+from compliance.web.views import certificates, evidence, network, processings, registry, suppliers
 
 app_name = "compliance"
 
@@ -35,4 +35,11 @@ urlpatterns = [
     path("preuves/<int:pk>/supprimer/", evidence.evidence_delete, name="evidence-delete"),
     path("preuves/<int:pk>/clauses/", evidence.evidence_contract, name="evidence-contract"),
     path("registre/", registry.registry_search, name="registry-search"),
+    path("reseau/offres/", network.offer_list, name="offer-list"),
+    path("reseau/clients/", network.client_list, name="client-list"),
+    path("reseau/clients/<int:pk>/terminer/", network.client_end, name="client-end"),
+    path("reseau/prestataires/", network.provider_list, name="provider-list"),
+    path("reseau/prestataires/<int:pk>/consentement/", network.provider_consent, name="provider-consent"),
+    path("reseau/prestataires/<int:pk>/terminer/", network.provider_end, name="provider-end"),
+    path("reseau/prestataires/<int:pk>/appliquer/", network.provider_apply_offer, name="provider-apply-offer"),
 ]
