@@ -1,4 +1,4 @@
-"""The network's API: a provider's ``offers/``, ``provider-profile/``, ``clients/invitations/`` and
+"""The network's API: a provider's ``offers/``, ``provider/`` (its profile), ``clients/invitations/`` and
 ``clients/``; a client's ``providers/``. Linking, ending a link and consent need the
 organisation permission (owners and admins); offers and applying one need write."""
 
@@ -49,11 +49,16 @@ class ProviderProfileSerializer(serializers.ModelSerializer):
 
 
 class ProviderProfileViewSet(OrganisationGenericViewSet):
-    """The provider's profile: one per organisation (created on first change)."""
+    """The provider's profile: one per organisation (created on first change). A single object,
+    not a list: no ``model`` for the list machinery."""
 
-    model = ProviderProfile
     serializer_class = ProviderProfileSerializer
     action_permissions = {"partial_update": Perm.ORGANISATION}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProviderProfile.all_organisations.none()
+        return ProviderProfile.objects.filter(organisation=self.organisation)
 
     def _profile(self):
         return ProviderProfile.objects.filter(organisation=self.organisation).first() or ProviderProfile(
@@ -184,7 +189,7 @@ class ClientInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        invitation = services.client_invitation_create(actor=self.actor, **serializer.validated_data)
+        invitation, _raw = services.client_invitation_create(actor=self.actor, **serializer.validated_data)
         return Response(self.get_serializer(invitation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, summary="Revoke a pending client invitation")

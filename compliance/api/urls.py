@@ -26,7 +26,7 @@ supplier_certificates = views.SupplierCertificateViewSet.as_view({"get": "list",
 tenant_urlpatterns: list = [
     *router.urls,
     path("conformity/", views.ConformitySummaryView.as_view(), name="conformity-summary"),
-    path("provider-profile/", provider_profile, name="provider-profile"),
+    path("provider/", provider_profile, name="provider-profile"),
     path("suppliers/<int:supplier_pk>/certificates/", supplier_certificates, name="supplier-certificates"),
     path("processings/<int:processing_pk>/chain/", chain_list, name="chain-list"),
     path("processings/<int:processing_pk>/chain/<int:pk>/", chain_detail, name="chain-detail"),

@@ -201,8 +201,9 @@ def provider_shares_certificate(certificate: Certificate) -> bool:
 
 
 def client_invitation_create(*, actor: Actor, name: str, email: str, offers: list[Offer],
-                             siren: str = "") -> ClientInvitation:
-    """Invite a client organisation; the acceptance link is e-mailed after commit, never stored."""
+                             siren: str = "") -> tuple[ClientInvitation, str]:
+    """Invite a client organisation; the acceptance link is e-mailed after commit and its secret
+    returned once (never stored: only its digest is)."""
     organisation = require_organisation()
     email = email.strip().lower()
     siren = siren.replace(" ", "")
@@ -226,7 +227,7 @@ def client_invitation_create(*, actor: Actor, name: str, email: str, offers: lis
         # Like member invitations, not through the outbox: the link holds a secret never stored.
         transaction.on_commit(lambda: _send_client_invitation(email, organisation.name, invitation.name, link,
                                                               language), robust=True)
-    return invitation
+    return invitation, raw
 
 
 def _send_client_invitation(email: str, provider: str, client: str, link: str, language: str) -> None:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.core import mail
+from django.test import TestCase
 
 from compliance import services
 from compliance.models import Certificate, ClientLink, Evidence, Offer
@@ -60,7 +61,8 @@ def host_organisation(name: str = "Hébergeur Azur", slug: str = "azur") -> Orga
 def invite(host: HostOffer, email: str = "dsi@clinique-nord.example", name: str = "Clinique du Nord") -> str:
     """Invite a client by e-mail; returns the token of the link the e-mail carries."""
     sent = len(mail.outbox)
-    with host.context():
+    # The e-mail leaves after commit; inside a test's transaction (no commit), run it all the same.
+    with TestCase.captureOnCommitCallbacks(execute=True), host.context():
         services.client_invitation_create(actor=builders.ACTOR, name=name, siren=CLIENT_SIREN, email=email,
                                           offers=[host.offer])
     return token_in(mail.outbox[sent].body)
@@ -130,7 +132,7 @@ def _client_invitation(tenant):
     host = _probe_host(tenant)
     with tenant.context():
         return services.client_invitation_create(actor=builders.ACTOR, name=f"Client {next(_serial)}",
-                                                 email=f"client{next(_serial)}@example.org", offers=[host.offer])
+                                                 email=f"client{next(_serial)}@example.org", offers=[host.offer])[0]
 
 
 @tenant_object("compliance.ClientLink")

@@ -92,7 +92,7 @@ def client_list(request):
         if Perm.ORGANISATION not in request.permissions:
             raise Http404
         try:
-            invitation = services.client_invitation_create(
+            invitation, _raw = services.client_invitation_create(
                 actor=_actor(request), name=request.POST.get("name", ""), siren=request.POST.get("siren", ""),
                 email=request.POST.get("email", ""),
                 offers=list(Offer.objects.filter(pk__in=_ids(request.POST.getlist("offers")))))
