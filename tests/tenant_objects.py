@@ -9,13 +9,15 @@ A factory takes a :class:`tests.conftest.Tenant` and returns a saved instance
 owned by that tenant's organisation; make it through the services where a
 rule applies, and make every call create a new row (unique names).
 
-Two hint tables cover what the probe cannot guess:
+Three hint tables cover what the probe cannot guess:
 
 * ``PATH_PARAMETERS``: a URL keyword that is neither the view's own lookup nor
   ``<model>_pk`` / ``<model>_id`` → ``("app.Model", "field")``;
 * ``PAYLOAD_REFERENCES``: a writable request field that refers to a tenant row
   without being a DRF related field (e.g. a custom "self or supplier id" field)
-  → ``{("SerializerName", "field"): "app.Model"}``.
+  → ``{("SerializerName", "field"): "app.Model"}``;
+* ``READ_AS``: a proxy model through which a shared row's other organisation reads it → the field
+  naming that organisation.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ Factory = Callable[["Tenant"], models.Model]  # noqa: F821 (tests.conftest.Tenan
 FACTORIES: dict[str, Factory] = {}
 PATH_PARAMETERS: dict[str, tuple[str, str]] = {}
 PAYLOAD_REFERENCES: dict[tuple[str, str], str] = {}
+#: A row two organisations read (a provider–client link) is served to its other side through a
+#: proxy model: proxy label → the field naming the organisation that reads it through the proxy.
+#: The probe builds the proxy's objects with its own factory (the tenant on that side) and
+#: judges lists by that field.
+READ_AS: dict[str, str] = {}
 
 _serial = itertools.count(1)
 

@@ -371,7 +371,8 @@ def test_a_tenant_model_without_a_factory_fails_the_probe(monkeypatch, tenant):
 
 def run_probe(tenant, other_tenant, client_for, runtime_role: bool):
     """Attack every tenant route of ``tenant`` from ``other_tenant``; return the probe and the routes."""
-    models_ = sorted(rls.tenant_models(), key=lambda m: m._meta.label)
+    models_ = sorted(rls.tenant_models() + [_model(label) for label in tenant_objects.READ_AS],
+                     key=lambda m: m._meta.label)
     victim_objects = _build(tenant, models_, times=2)
     own_objects = _build(other_tenant, models_, times=1)
     probe = Probe(runtime_role)
@@ -426,9 +427,15 @@ def _attackers(other_tenant, client_for) -> dict:
     }
 
 
+def _owned_by(model, organisation):
+    """The rows ``organisation`` reads as its own through ``model`` (see ``tenant_objects.READ_AS``)."""
+    return model.all_organisations.filter(**{tenant_objects.READ_AS.get(model._meta.label, "organisation"):
+                                             organisation})
+
+
 def _foreign_value(other_tenant, model, attribute, objects):
     """A victim value that names nothing in the attacker's organisation (read before any attack)."""
-    own_values = set(model.all_organisations.filter(organisation=other_tenant.organisation)
+    own_values = set(_owned_by(model, other_tenant.organisation)
                      .values_list(attribute, flat=True))
     for candidate in reversed(objects[model]):
         if getattr(candidate, attribute) not in own_values:
@@ -584,8 +591,7 @@ def _lists_only_own(route, own_tenant, forbidden):
             return "" if response.status_code == 403 else "expected 403"
         if response.status_code != 200:
             return "expected the attacker's own list"
-        own = set(model.all_organisations.filter(organisation=own_tenant.organisation)
-                  .values_list(attribute, flat=True))
+        own = set(_owned_by(model, own_tenant.organisation).values_list(attribute, flat=True))
         extra = _lookup_values(response, "id" if attribute == "pk" else attribute) - own
         return f"rows of another organisation listed: {sorted(extra)}" if extra else ""
 

@@ -24,6 +24,7 @@ from compliance.models import (
     OfferDocument,
     OfferSubcontractor,
     Processing,
+    ProviderLink,
     ProviderProfile,
     SubcontractorCoverage,
     Supplier,
@@ -292,14 +293,14 @@ class ProviderLinkViewSet(OrganisationGenericViewSet):
     """A client's links to its providers. The rows are the providers' (the link table both sides
     read): they are found only through :func:`compliance.network.links_of_client`."""
 
-    model = ClientLink
+    model = ProviderLink
     serializer_class = ProviderLinkSerializer
     action_permissions = {"create": Perm.ORGANISATION, "partial_update": Perm.ORGANISATION,
                           "end": Perm.ORGANISATION}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return ClientLink.all_organisations.none()
+            return ProviderLink.all_organisations.none()
         return network.links_of_client()
 
     def get_object(self):

@@ -400,7 +400,7 @@ _ENTRIES = (
         "{actor} no longer shares its certificates with you (the link with this provider ended or "
         "the share was withdrawn): which certificate covers activities {activities} of this link is "
         "no longer known. Link again or record its HDS certificate yourself.",
-        "CSP art. R.1111-8-8 II ; référentiel HDS v2 (EXI 12)",
+        "CSP art. R.1111-8-8 II ; référentiel HDS v2, exigence EXI 12",
         incomplete=True,
     ),
     FindingSpec(

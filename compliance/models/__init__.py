@@ -52,6 +52,7 @@ from compliance.models.network import (
     OfferCertificate,
     OfferDocument,
     OfferSubcontractor,
+    ProviderLink,
     ProviderProfile,
     SubcontractorCoverage,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "OfferSubcontractor",
     "Processing",
     "ProcessingRole",
+    "ProviderLink",
     "ProviderProfile",
     "ProviderShare",
     "RegistryMatchMethod",

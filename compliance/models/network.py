@@ -175,6 +175,16 @@ class ClientLink(TenantModel):
         return f"{self.organisation_id}→{self.client_organisation_id}"
 
 
+class ProviderLink(ClientLink):
+    """The same row as its client reads it (``…/providers/``): the provider's organisation owns it,
+    the client's is ``client_organisation``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("lien prestataire")
+        verbose_name_plural = _("liens prestataires")
+
+
 class ClientInvitation(TenantModel):
     """A single-use, expiring link a provider e-mails to a client; only the digest is kept."""
 

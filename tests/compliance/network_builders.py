@@ -17,7 +17,7 @@ from hds_platform.models import Organisation, OrganisationKind
 from hds_platform.tenancy import organisation_context
 from tests.compliance import builders
 from tests.factories import UserFactory, make_organisation
-from tests.tenant_objects import tenant_object
+from tests.tenant_objects import READ_AS, tenant_object
 
 HOST_SIREN = "732829320"
 CLIENT_SIREN = "552100554"
@@ -142,3 +142,17 @@ def _client_link(tenant):
     owner = UserFactory(email=f"client{serial}@probe.example")
     client = make_organisation(f"Client lié {serial}", owner, kind=OrganisationKind.HEALTH_ESTABLISHMENT)
     return linked_client(host, client, owner)
+
+
+READ_AS["compliance.ProviderLink"] = "client_organisation"
+
+
+@tenant_object("compliance.ProviderLink")
+def _provider_link(tenant):
+    """A link whose client is ``tenant`` (its provider another organisation), as ``…/providers/`` reads it."""
+    from compliance.models import ProviderLink
+
+    serial = next(_serial)
+    host = hosting_offer(host_organisation(f"Hébergeur {serial}", f"hebergeur-{serial}"))
+    link = linked_client(host, tenant.organisation, tenant.owner)
+    return ProviderLink.all_organisations.get(pk=link.pk)

@@ -253,3 +253,51 @@ def test_an_ended_link_leaves_the_chain_incomplete_with_a_finding_saying_so(host
     with host.context():
         assert ClientLink.objects.get().status == "ended"
     assert host_client.get("/api/v1/orgs/azur/clients/").json()["results"][0]["ended_by"] == "client"
+
+
+def test_a_client_sees_neither_the_providers_other_clients_nor_its_register(host, client_for, host_client):
+    first_org, first_api, first = _accepted(host, client_for)
+    owner = UserFactory(email="dpo@cabinet-est.example")
+    second_org = make_organisation("Cabinet de l'Est", owner, kind=OrganisationKind.HEALTH_PROFESSIONAL)
+    second_api = client_for(user=owner)
+    second = second_api.post(f"/api/v1/orgs/{second_org.slug}/providers/", {"invitation": invite(host)},
+                             format="json").json()
+    with host.context():
+        builders.supplier("Sous-traitant privé de l'hébergeur")
+
+    listed = first_api.get(f"/api/v1/orgs/{first_org.slug}/providers/").json()
+    suppliers = first_api.get(f"/api/v1/orgs/{first_org.slug}/suppliers/").json()["results"]
+
+    assert [link["id"] for link in listed] == [first["id"]]
+    assert [supplier["name"] for supplier in suppliers] == ["Hébergeur Azur"]
+    # The other client's link, through the first client's own route, and the host's routes: 404.
+    assert first_api.get(f"/api/v1/orgs/{first_org.slug}/providers/{second['id']}/").status_code == 404
+    assert first_api.patch(f"/api/v1/orgs/{first_org.slug}/providers/{second['id']}/", {"share_status": True},
+                           format="json").status_code == 404
+    assert first_api.post(f"/api/v1/orgs/{first_org.slug}/providers/{second['id']}/end/").status_code == 404
+    assert first_api.get("/api/v1/orgs/azur/clients/").status_code == 404
+    assert first_api.get("/api/v1/orgs/azur/suppliers/").status_code == 404
+    # The host reads its links, never a client's rows.
+    assert host_client.get(f"/api/v1/orgs/{first_org.slug}/processings/").status_code == 404
+    assert host_client.get(f"/api/v1/orgs/azur/providers/{first['id']}/").status_code == 404
+    with host.context():
+        assert ClientLink.objects.get(pk=second["id"]).share_status is False
+
+
+def test_an_invitation_token_links_one_organisation_once(host, client_for):
+    token = invite(host)
+    owner = UserFactory(email="dpo@clinique-sud.example")
+    first = make_organisation("Clinique du Sud", owner, kind=OrganisationKind.HEALTH_ESTABLISHMENT)
+    second = make_organisation("Clinique de l'Ouest", owner, kind=OrganisationKind.HEALTH_ESTABLISHMENT)
+    api = client_for(user=owner)
+
+    accepted = api.post(f"/api/v1/orgs/{first.slug}/providers/", {"invitation": token}, format="json")
+    reused = api.post(f"/api/v1/orgs/{second.slug}/providers/", {"invitation": token}, format="json")
+    unknown = api.post(f"/api/v1/orgs/{second.slug}/providers/", {"invitation": "nope"}, format="json")
+
+    assert accepted.status_code == 201
+    assert (reused.status_code, reused.json()["code"]) == (404, "invitation_used")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "invitation_invalid")
+    assert ClientLink.all_organisations.count() == 1
+    with builders_context(second):
+        assert Supplier.objects.count() == 0

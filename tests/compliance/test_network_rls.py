@@ -46,7 +46,7 @@ def _visible(cursor, table):
 
 
 def test_the_link_is_read_by_exactly_its_two_organisations(runtime, linked):
-    host, client, stranger, link = linked
+    host, client, stranger, _link = linked
     with runtime.cursor() as cursor:
         _as(cursor, host)
         assert _visible(cursor, "compliance_clientlink") == {host.pk: 1}
@@ -61,7 +61,7 @@ def test_the_link_is_read_by_exactly_its_two_organisations(runtime, linked):
 
 
 def test_the_client_changes_its_consent_but_creates_and_deletes_no_link(runtime, linked):
-    host, client, stranger, link = linked
+    _host, client, stranger, link = linked
     with runtime.cursor() as cursor:
         _as(cursor, client)
         cursor.execute("UPDATE compliance_clientlink SET share_status = true WHERE id = %s", [link.pk])
