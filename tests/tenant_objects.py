@@ -16,8 +16,8 @@ Three hint tables cover what the probe cannot guess:
 * ``PAYLOAD_REFERENCES``: a writable request field that refers to a tenant row
   without being a DRF related field (e.g. a custom "self or supplier id" field)
   → ``{("SerializerName", "field"): "app.Model"}``;
-* ``READ_AS``: a proxy model through which a shared row's other organisation reads it → the field
-  naming that organisation.
+* ``READ_AS``: a row two organisations read, or the proxy model through which its other side reads
+  it → the fields naming the organisations that may read it.
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ Factory = Callable[["Tenant"], models.Model]  # noqa: F821 (tests.conftest.Tenan
 FACTORIES: dict[str, Factory] = {}
 PATH_PARAMETERS: dict[str, tuple[str, str]] = {}
 PAYLOAD_REFERENCES: dict[tuple[str, str], str] = {}
-#: A row two organisations read (a provider–client link) is served to its other side through a
-#: proxy model: proxy label → the field naming the organisation that reads it through the proxy.
-#: The probe builds the proxy's objects with its own factory (the tenant on that side) and
-#: judges lists by that field.
-READ_AS: dict[str, str] = {}
+#: A row two organisations read (a provider–client link): model label → the fields naming the
+#: organisations that may read it through that model (default: ``organisation``). Its other side
+#: reads it through a proxy model listed here too, which the probe builds with the proxy's own
+#: factory (the tenant on that side).
+READ_AS: dict[str, tuple[str, ...]] = {}
 
 _serial = itertools.count(1)
 

@@ -144,7 +144,8 @@ def _client_link(tenant):
     return linked_client(host, client, owner)
 
 
-READ_AS["compliance.ProviderLink"] = "client_organisation"
+READ_AS["compliance.ClientLink"] = ("organisation", "client_organisation")
+READ_AS["compliance.ProviderLink"] = ("client_organisation",)
 
 
 @tenant_object("compliance.ProviderLink")

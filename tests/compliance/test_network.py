@@ -301,3 +301,46 @@ def test_an_invitation_token_links_one_organisation_once(host, client_for):
     assert ClientLink.all_organisations.count() == 1
     with builders_context(second):
         assert Supplier.objects.count() == 0
+
+
+def test_the_trust_page_is_public_opt_in_and_shows_the_ans_list_match(host, client):
+    assert client.get("/confiance/azur/").status_code == 404  # not published yet
+    builders.registry_host("HEBERGEUR AZUR", host.certificate.certificate_number)
+    with host.context():
+        from compliance import services
+
+        services.provider_profile_update(actor=builders.ACTOR, trust_page_published=True,
+                                         transparency_url="https://azur.example/transparence")
+
+    page = client.get("/confiance/azur/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert host.certificate.certificate_number in text
+    assert "Présent (HEBERGEUR AZUR)" in text
+    assert "Hébergement HDS managé" in text
+    assert "https://azur.example/transparence" in text
+    assert client.get("/confiance/inconnu/").status_code == 404
+
+
+def test_the_pages_of_both_sides(host, client_for):
+    client_org, api, link = _accepted(host, client_for)
+    host_pages = client_for(user=User.objects.get(email="owner@azur.example"))
+    client_pages = client_for(user=User.objects.get(email="dpo@clinique-sud.example"))
+
+    offers = host_pages.get("/o/azur/reseau/offres/")
+    clients = host_pages.get("/o/azur/reseau/clients/")
+    providers = client_pages.get(f"/o/{client_org.slug}/reseau/prestataires/")
+    consent = client_pages.post(f"/o/{client_org.slug}/reseau/prestataires/{link['id']}/consentement/",
+                                {"share_status": "on"}, format="multipart")
+
+    assert (offers.status_code, clients.status_code, providers.status_code, consent.status_code) == (
+        200, 200, 200, 302)
+    assert "Hébergement HDS managé" in offers.content.decode()
+    assert "Clinique du Sud" in clients.content.decode() and "Non partagé par le client" in clients.content.decode()
+    assert "Hébergeur Azur" in providers.content.decode()
+    with host.context():
+        assert ClientLink.objects.get().share_status is True
+    # Neither side reaches the other's pages.
+    assert host_pages.get(f"/o/{client_org.slug}/reseau/prestataires/").status_code == 404
+    assert client_pages.get("/o/azur/reseau/clients/").status_code == 404

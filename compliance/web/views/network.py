@@ -138,8 +138,8 @@ def provider_list(request):
     })
 
 
-def _client_link(pk) -> ClientLink:
-    link = network.link_of_client(parse_id(pk))
+def _client_link(pk: int) -> ClientLink:
+    link = network.link_of_client(pk)
     if link is None:
         raise Http404
     return link
