@@ -42,9 +42,7 @@ def host(transactional_db, media):
 
 @pytest.fixture
 def host_client(host, client_for):
-    with host.context():
-        owner = host.organisation and User.objects.get(email="owner@azur.example")
-    return client_for(user=owner)
+    return client_for(user=User.objects.get(email="owner@azur.example"))
 
 
 def _signup(client, token, **fields):
@@ -324,7 +322,7 @@ def test_the_trust_page_is_public_opt_in_and_shows_the_ans_list_match(host, clie
 
 
 def test_the_pages_of_both_sides(host, client_for):
-    client_org, api, link = _accepted(host, client_for)
+    client_org, _api, link = _accepted(host, client_for)
     host_pages = client_for(user=User.objects.get(email="owner@azur.example"))
     client_pages = client_for(user=User.objects.get(email="dpo@clinique-sud.example"))
 
