@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
         "RegistryMatchStatusEnum": "compliance.conformity.RegistryMatch",
         "RegistryChangeKindEnum": "registry.models.Change.Kind",
         "AlertKindEnum": "compliance.models.AlertKind",
+        "LinkStatusEnum": "compliance.models.LinkStatus",
         "SnapshotStatusEnum": "registry.models.Snapshot.Status",
         "ReportKindEnum": "compliance.reports.models.ReportKind",
         "ReportFormatEnum": "compliance.reports.models.ReportFormat",
