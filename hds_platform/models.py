@@ -60,6 +60,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     is_staff = models.BooleanField(_("équipe de la plateforme"), default=False)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # Set when the person followed a link sent to this address (sign-up verification, an
+    # invitation, a password reset). Until then they may log in but not invite anyone or create
+    # API tokens and webhooks (README, Accounts).
+    email_verified_at = models.DateTimeField(_("adresse vérifiée le"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -73,6 +77,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 # The conformity engine reads these values as its OrganisationKind. The platform cannot import
@@ -350,3 +358,29 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.task_name}{tuple(self.args)}"
+
+
+class IdempotencyKey(TenantModel):
+    """The first successful answer to a write sent with an ``Idempotency-Key`` header, kept
+    ``IDEMPOTENCY_KEY_HOURS`` so that a retry gets it back instead of writing again
+    (:mod:`hds_platform.api.idempotency`). Recorded in the write's own transaction: a write that
+    rolls back leaves no key."""
+
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text=_("sha256 of the method, path and body."))
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.BinaryField()
+    response_headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("clé d'idempotence")
+        verbose_name_plural = _("clés d'idempotence")
+        constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="idempotency_unique_key")]
+        indexes = [models.Index(fields=["organisation", "expires_at"], name="idempotency_expires")]
+
+    def __str__(self):
+        return self.key

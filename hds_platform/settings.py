@@ -76,9 +76,11 @@ MIDDLEWARE = [
     "hds_platform.uploads.RequestSizeLimitMiddleware",
     "hds_platform.middleware.RequestIdMiddleware",
     "hds_platform.middleware.ApiCacheControlMiddleware",
+    "hds_platform.api.middleware.ApiErrorMiddleware",
     "hds_platform.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "hds_platform.api.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -344,6 +346,12 @@ SPECTACULAR_SETTINGS = {
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)
+# Self-service accounts (README: Accounts): how long a verification link and a password link work,
+# and how many sign-ups and reset requests one client address (or e-mail address) may make an hour.
+EMAIL_VERIFICATION_DAYS = env_int("EMAIL_VERIFICATION_DAYS", 3, minimum=1)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 72, minimum=1) * 3600
+SIGNUPS_PER_HOUR = env_int("SIGNUPS_PER_HOUR", 5, minimum=1)
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5, minimum=1)
 
 # Authentication (README: Security) ---------------------------------------------
 # Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures for one e-mail from one address
@@ -469,3 +477,6 @@ WEBHOOK_ATTEMPTS_PER_MINUTE_PER_ORGANISATION = env_int("WEBHOOK_ATTEMPTS_PER_MIN
 WEBHOOK_TEST_EVENTS_PER_MINUTE = env_int("WEBHOOK_TEST_EVENTS_PER_MINUTE", 5, minimum=1)
 WEBHOOK_CIRCUIT_FAILURES = env_int("WEBHOOK_CIRCUIT_FAILURES", 5, minimum=1)
 WEBHOOK_CIRCUIT_OPEN_SECONDS = env_int("WEBHOOK_CIRCUIT_OPEN_SECONDS", 300, minimum=1)
+
+# Idempotent writes: how long the answer to a write sent with an Idempotency-Key is kept for retries.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)

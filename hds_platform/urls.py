@@ -5,8 +5,10 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from compliance.web.views import dashboard
 from hds_platform import health, uploads, views
+from hds_platform.accounts import public_views
 from hds_platform.accounts import views as account_views
 from hds_platform.api.schema_view import CachedSpectacularAPIView
+from hds_platform.api.views import ApiIndexView
 
 handler400 = uploads.bad_request
 
@@ -14,6 +16,7 @@ urlpatterns = [
     # The API first: no page route can match /api/…, and the API is what is called all day
     # (each route tried before the right one costs every request its match).
     path("api/v1/", include("hds_platform.api.urls")),
+    path("api/", ApiIndexView.as_view(), name="api-index"),
     path("api/schema/", CachedSpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's set-up as a script file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
@@ -22,7 +25,17 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(template_name="hds_platform/login.html",
                                                    redirect_authenticated_user=True), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("invitations/<str:token>/", public_views.invitation_page, name="invitation-accept"),
+    path("inscription/", public_views.signup_view, name="signup"),
+    path("inscription/envoyee/", public_views.signup_done, name="signup-done"),
+    path("inscription/verifier/<str:token>/", public_views.verify_email, name="verify-email"),
+    path("compte/verification/renvoyer/", public_views.resend_verification, name="resend-verification"),
+    path("mot-de-passe/oublie/", public_views.PasswordResetView.as_view(), name="password-reset"),
+    path("mot-de-passe/oublie/envoye/", public_views.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path("mot-de-passe/nouveau/<uidb64>/<token>/", public_views.PasswordResetConfirmView.as_view(),
+         name="password-reset-confirm"),
+    path("mot-de-passe/nouveau/termine/", public_views.PasswordResetCompleteView.as_view(),
+         name="password-reset-complete"),
     path("", include("compliance.web.public_urls")),
     path("compte/", account_views.account, name="account"),
     path("compte/double-authentification/verifier/", account_views.mfa_verify, name="mfa-verify"),

@@ -421,10 +421,12 @@ class _Plan:
 
 
 def _attackers(other_tenant, client_for) -> dict:
+    token_client = client_for(token=other_tenant.token(scope=TokenScope.READ_WRITE, name="probe attacker"))
+    # A token is answered in English by default: asking for French keeps one set of expected bodies.
+    token_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
     return {
         "outsider-member": (client_for(user=other_tenant.owner), ROLE_PERMISSIONS[Role.OWNER]),
-        "outsider-token": (client_for(token=other_tenant.token(scope=TokenScope.READ_WRITE, name="probe attacker")),
-                           SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
+        "outsider-token": (token_client, SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
     }
 
 

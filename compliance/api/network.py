@@ -31,13 +31,14 @@ from compliance.models import (
 )
 from hds_platform.api.base import OrganisationGenericViewSet, OrganisationModelViewSet
 from hds_platform.api.fields import TenantPrimaryKeyRelatedField
+from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 from hds_platform.roles import Perm
 from hds_platform.tenancy import organisation_context
 
 # Provider profile and offers ------------------------------------------------------------------
 
 
-class ProviderProfileSerializer(serializers.ModelSerializer):
+class ProviderProfileSerializer(StrictModelSerializer):
     trust_page_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -77,7 +78,7 @@ class ProviderProfileViewSet(OrganisationGenericViewSet):
         return Response(self.get_serializer(profile).data)
 
 
-class OfferSubcontractorSerializer(serializers.ModelSerializer):
+class OfferSubcontractorSerializer(StrictModelSerializer):
     supplier = TenantPrimaryKeyRelatedField(model=Supplier)
     activities = ActivitiesField()
     certificate = TenantPrimaryKeyRelatedField(model=Certificate, allow_null=True, required=False)
@@ -92,7 +93,7 @@ class OfferSubcontractorSerializer(serializers.ModelSerializer):
         fields = ["supplier", "activities", "coverage", "certificate", "exemption_evidence", "stores_health_data"]
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(StrictModelSerializer):
     activities = ActivitiesField(required=False)
     storage_countries = serializers.ListField(child=serializers.CharField(max_length=2), required=False)
     remote_access_countries = RemoteAccessListField(source="remote_access", required=False)
@@ -163,7 +164,7 @@ def _offer_fields(data: dict) -> dict:
 # Clients (the provider's side) -----------------------------------------------------------------
 
 
-class ClientInvitationSerializer(serializers.ModelSerializer):
+class ClientInvitationSerializer(StrictModelSerializer):
     offers = TenantPrimaryKeyRelatedField(model=Offer, many=True, write_only=True)
     siren = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
     status = serializers.CharField(read_only=True)
@@ -200,13 +201,13 @@ class ClientInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return Response(self.get_serializer(invitation).data)
 
 
-class ClientConformitySerializer(serializers.Serializer):
+class ClientConformitySerializer(StrictSerializer):
     status = serializers.CharField(allow_null=True)
     processings = serializers.DictField(child=serializers.IntegerField())
     chain_declared = serializers.BooleanField()
 
 
-class ClientLinkSerializer(serializers.ModelSerializer):
+class ClientLinkSerializer(StrictModelSerializer):
     client = serializers.SerializerMethodField()
     offers = serializers.ListField(source="offer_ids", child=serializers.IntegerField(), read_only=True)
     conformity = serializers.SerializerMethodField(
@@ -252,7 +253,7 @@ class ClientLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
 # Providers (the client's side) -----------------------------------------------------------------
 
 
-class ProviderLinkSerializer(serializers.ModelSerializer):
+class ProviderLinkSerializer(StrictModelSerializer):
     provider = serializers.SerializerMethodField()
     supplier = serializers.IntegerField(source="client_supplier_id", read_only=True)
     offers = serializers.SerializerMethodField()
@@ -275,15 +276,15 @@ class ProviderLinkSerializer(serializers.ModelSerializer):
                  "subcontractors": len(offer["subcontractors"])} for offer in shared.offers.values()]
 
 
-class ProviderAcceptSerializer(serializers.Serializer):
+class ProviderAcceptSerializer(StrictSerializer):
     invitation = serializers.CharField(help_text=_("The token of the link the invitation e-mail carries."))
 
 
-class ShareStatusSerializer(serializers.Serializer):
+class ShareStatusSerializer(StrictSerializer):
     share_status = serializers.BooleanField()
 
 
-class ApplyOfferSerializer(serializers.Serializer):
+class ApplyOfferSerializer(StrictSerializer):
     offer = serializers.IntegerField()
     processing = TenantPrimaryKeyRelatedField(model=Processing)
 

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models.choices import ProviderShare, RegistryMatchStatus
+from compliance.models.external_ids import external_id_field, unique_external_id
 from compliance.models.validators import validate_country, validate_text_list, validate_vat_number
 from hds_platform.models import validate_siren, validate_siret
 from hds_platform.tenancy import TenantModel
@@ -75,6 +76,7 @@ class Supplier(TenantModel):
     provider_share = models.CharField(
         _("partage du prestataire"), max_length=16, choices=ProviderShare.choices, blank=True, editable=False,
         help_text=_("Linked provider: active while it shares its certificates, ended once the link ends."))
+    external_id = external_id_field()
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -90,6 +92,7 @@ class Supplier(TenantModel):
                                     name="supplier_unique_siren",
                                     violation_error_code="duplicate_siren",
                                     violation_error_message=_("Un fournisseur a déjà ce SIREN.")),
+            unique_external_id("supplier"),
         ]
         indexes = [models.Index(fields=["organisation", "registry_host"], name="supplier_registry_host")]
 

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from compliance.web.views import certificates, evidence, network, processings, registry, suppliers
+from compliance.web.views import alerts, certificates, evidence, network, processings, registry, suppliers, webhooks
 
 app_name = "compliance"
 
@@ -42,4 +42,16 @@ urlpatterns = [
     path("reseau/prestataires/<int:pk>/consentement/", network.provider_consent, name="provider-consent"),
     path("reseau/prestataires/<int:pk>/terminer/", network.provider_end, name="provider-end"),
     path("reseau/prestataires/<int:pk>/appliquer/", network.provider_apply_offer, name="provider-apply-offer"),
+    path("alertes/", alerts.alert_list, name="alert-list"),
+    path("alertes/<int:pk>/prise-en-compte/", alerts.alert_acknowledge, name="alert-acknowledge"),
+    path("alertes/<int:pk>/resolue/", alerts.alert_resolve, name="alert-resolve"),
+    path("notifications/", alerts.notification_preferences, name="notification-preferences"),
+    path("parametres/webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("parametres/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("parametres/webhooks/<int:pk>/modifier/", webhooks.webhook_edit, name="webhook-edit"),
+    path("parametres/webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook-test"),
+    path("parametres/webhooks/<int:pk>/activation/", webhooks.webhook_toggle, name="webhook-toggle"),
+    path("parametres/webhooks/<int:pk>/supprimer/", webhooks.webhook_delete, name="webhook-delete"),
+    path("parametres/webhooks/<int:pk>/envois/<int:delivery_pk>/renvoyer/", webhooks.webhook_redeliver,
+         name="webhook-redeliver"),
 ]

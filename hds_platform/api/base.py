@@ -7,6 +7,11 @@ against the caller's membership or token, enters the organisation context
 checks the role table, and owns ``get_queryset``/``get_object`` so that no
 subclass can forget the tenant. Another organisation's object, a missing
 object and an organisation the caller does not belong to all answer 404.
+
+Once the role is checked, a write's ``Idempotency-Key`` is claimed
+(:mod:`hds_platform.api.idempotency`): a retry is answered with the stored
+response and runs nothing; a first success is recorded in the request's own
+transaction, just before it commits.
 """
 
 from contextlib import ExitStack
@@ -19,6 +24,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.permissions import SAFE_METHODS
 
+from hds_platform.api import idempotency
+from hds_platform.api.schema import TenantAutoSchema
 from hds_platform.audit import Actor
 from hds_platform.models import ApiToken, Membership, Organisation
 from hds_platform.roles import ROLE_PERMISSIONS, SCOPE_PERMISSIONS, Perm
@@ -47,6 +54,7 @@ class OrganisationViewMixin:
     #: permission needed per viewset action (or HTTP method); default: read for
     #: safe methods, write otherwise.
     action_permissions: dict[str, str] = {}
+    schema = TenantAutoSchema()
     organisation: Organisation
     membership: Membership | None
     permissions: frozenset[str]
@@ -54,7 +62,10 @@ class OrganisationViewMixin:
     def dispatch(self, request, *args, **kwargs):
         self._tenant_stack = ExitStack()
         self._in_tenant_transaction = False
-        with self._tenant_stack:
+        self._idempotency = None
+        # What must wait until the request's transaction has ended (an idempotency key's lock).
+        after_request = self._after_request = ExitStack()
+        with after_request, self._tenant_stack:
             response = super().dispatch(request, *args, **kwargs)
             if callable(getattr(response, "render", None)) and not response.is_rendered:
                 # Rendered here, inside the organisation's context: the browsable API's HTML
@@ -63,6 +74,8 @@ class OrganisationViewMixin:
             if self._in_tenant_transaction and response.status_code >= 400:
                 # The request failed: none of its writes may stay.
                 transaction.set_rollback(True)
+            elif self._idempotency is not None and self._idempotency.stored is None and response.status_code < 300:
+                idempotency.record(self._idempotency, response)
             return response
 
     def initial(self, request, *args, **kwargs):
@@ -71,6 +84,14 @@ class OrganisationViewMixin:
         needed = self.required_permission(request)
         if needed not in self.permissions:
             raise Forbidden()
+        self._idempotency = idempotency.claim(request, self.organisation, self._after_request)
+        if self._idempotency is not None and self._idempotency.stored is not None:
+            raise idempotency.Replay(self._idempotency.stored)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            return idempotency.replay(exc.stored)
+        return super().handle_exception(exc)
 
     def _enter_organisation(self, request, slug):
         if slug is None:

@@ -27,6 +27,7 @@ tenant_urlpatterns = [
 ]
 
 urlpatterns = [
+    path("", views.ApiIndexView.as_view(), name="api-v1-index"),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/reauthenticate/", views.ReauthenticateView.as_view(), name="me-reauthenticate"),
     path("invitations/accept/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
