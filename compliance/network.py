@@ -109,9 +109,14 @@ def shared_by(link: ClientLink, offer_ids: list[int] | None = None) -> Shared:
             certificate_ids.add(row["certificate_id"])
         if row["exemption_evidence_id"]:
             document_ids.add(row["exemption_evidence_id"])
-    for row in OfferDocument.all_organisations.using(alias).filter(**mine).values("offer_id", "evidence_id"):
-        shared.offers[row["offer_id"]]["documents"].append(row["evidence_id"])
-        document_ids.add(row["evidence_id"])
+    offer_documents = list(OfferDocument.all_organisations.using(alias).filter(**mine).values("offer_id",
+                                                                                              "evidence_id"))
+    # A document the provider replaced by a newer version is shared as that version.
+    current = _current_versions(alias, provider_id, {row["evidence_id"] for row in offer_documents})
+    for row in offer_documents:
+        if row["evidence_id"] in current:
+            shared.offers[row["offer_id"]]["documents"].append(current[row["evidence_id"]])
+            document_ids.add(current[row["evidence_id"]])
     supplier_ids = {row["supplier_id"] for row in subcontractor_rows}
     certificates = Certificate.all_organisations.using(alias).filter(organisation_id=provider_id).filter(
         Q(pk__in=certificate_ids)).values("id", "supplier_id", "evidence_id", *SHARED_CERTIFICATE_FIELDS)
@@ -125,6 +130,23 @@ def shared_by(link: ClientLink, offer_ids: list[int] | None = None) -> Shared:
         organisation_id=provider_id, pk__in=document_ids, superseded_by__isnull=True).values(
         "id", "supplier_id", "certificate_id", *SHARED_EVIDENCE_FIELDS)}
     return shared
+
+
+def _current_versions(alias: str, provider_id: int, evidence_ids: set[int]) -> dict[int, int]:
+    """Each document's current version (following ``superseded_by``), by the id named; a deleted
+    one is absent. One query per step of the longest chain of versions."""
+    resolved, frontier = {}, {evidence_id: evidence_id for evidence_id in evidence_ids}
+    while frontier:
+        newer = dict(Evidence.all_organisations.using(alias).filter(
+            organisation_id=provider_id, pk__in=set(frontier.values())).values_list("pk", "superseded_by_id"))
+        following = {}
+        for origin, at in frontier.items():
+            if newer.get(at):
+                following[origin] = newer[at]
+            elif at in newer:
+                resolved[origin] = at
+        frontier = following
+    return resolved
 
 
 def consented_statuses(links: list[ClientLink]) -> dict[int, dict]:

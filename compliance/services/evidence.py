@@ -19,6 +19,7 @@ from compliance.models import (
     Processing,
     evidence_storage_name,
 )
+from compliance.services import network
 from compliance.services._shared import (
     _check_same_organisation,
     _discard_files_on_commit,
@@ -135,6 +136,8 @@ def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previou
         evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=upload,
                                               detected=detected, stored=stored, fields=fields, previous=previous)
         _reevaluate(organisation, affected)
+        if previous is not None and network.provider_shares_evidence(evidence):
+            network.flow_down(organisation)  # a provider's new version reaches its linked clients
     return evidence
 
 
@@ -192,6 +195,7 @@ def evidence_delete(*, evidence: Evidence, actor: Actor) -> None:
     _check_same_organisation(organisation, evidence=evidence)
     with transaction.atomic():
         affected = _processings_of_evidence(evidence)
+        shared = network.provider_shares_evidence(evidence)
         previous = Evidence.objects.filter(superseded_by=evidence).first()
         if previous is not None:
             Certificate.objects.filter(evidence=evidence).update(evidence=previous)
@@ -204,3 +208,5 @@ def evidence_delete(*, evidence: Evidence, actor: Actor) -> None:
         evidence.delete()
         _discard_files_on_commit([name])
         _reevaluate(organisation, affected)
+        if shared:
+            network.flow_down(organisation)

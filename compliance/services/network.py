@@ -200,6 +200,14 @@ def provider_shares_certificate(certificate: Certificate) -> bool:
                 and OfferSubcontractor.objects.filter(supplier_id=certificate.supplier_id).exists()))
 
 
+def provider_shares_evidence(evidence: Evidence) -> bool:
+    """Whether an offer of the current organisation shares this document (or an earlier version
+    of it), directly or as a shared certificate's copy."""
+    versions = [evidence.pk, *Evidence.objects.filter(superseded_by=evidence).values_list("pk", flat=True)]
+    return (OfferDocument.objects.filter(evidence_id__in=versions).exists()
+            or OfferCertificate.objects.filter(certificate__evidence_id__in=versions).exists())
+
+
 def client_invitation_create(*, actor: Actor, name: str, email: str, offers: list[Offer],
                              siren: str = "") -> tuple[ClientInvitation, str]:
     """Invite a client organisation; the acceptance link is e-mailed after commit and its secret

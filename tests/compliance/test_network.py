@@ -342,3 +342,16 @@ def test_the_pages_of_both_sides(host, client_for):
     # Neither side reaches the other's pages.
     assert host_pages.get(f"/o/{client_org.slug}/reseau/prestataires/").status_code == 404
     assert client_pages.get("/o/azur/reseau/clients/").status_code == 404
+
+
+def test_a_new_version_of_a_shared_document_replaces_the_clients_copy(host, client_for):
+    client_org, _api, _link = _accepted(host, client_for)
+    with host.context():
+        from compliance import services
+
+        newer = services.evidence_supersede(evidence=host.contract, actor=builders.ACTOR,
+                                            file=builders.pdf_upload("contrat-v2.pdf", "Contrat v2"))
+
+    with builders_context(client_org):
+        contracts = list(Evidence.objects.filter(kind="hosting_contract").values_list("shared_from_id", "sha256"))
+    assert contracts == [(newer.pk, newer.sha256)]
