@@ -19,6 +19,7 @@ from compliance.models import (
     ClientInvitation,
     ClientLink,
     Evidence,
+    LinkSide,
     Offer,
     OfferCertificate,
     OfferDocument,
@@ -30,7 +31,7 @@ from compliance.models import (
     Supplier,
 )
 from hds_platform.api.base import OrganisationGenericViewSet, OrganisationModelViewSet
-from hds_platform.api.fields import TenantPrimaryKeyRelatedField
+from hds_platform.api.fields import OptionalChoiceField, TenantPrimaryKeyRelatedField
 from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 from hds_platform.roles import Perm
 from hds_platform.tenancy import organisation_context
@@ -66,11 +67,11 @@ class ProviderProfileViewSet(OrganisationGenericViewSet):
         return ProviderProfile.objects.filter(organisation=self.organisation).first() or ProviderProfile(
             organisation=self.organisation)
 
-    @extend_schema(summary="The provider profile (trust page opt-in, transparency page)")
+    @extend_schema(summary="The provider profile (trust page opt-in, transparency page)", tags=["offers"])
     def retrieve(self, request, *args, **kwargs):
         return Response(self.get_serializer(self._profile()).data)
 
-    @extend_schema(summary="Change the provider profile")
+    @extend_schema(summary="Change the provider profile", tags=["offers"])
     def partial_update(self, request, *args, **kwargs):
         serializer = self.get_serializer(self._profile(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -124,7 +125,11 @@ class OfferSerializer(StrictModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(summary="The provider's offers (chain templates for its clients)"),
-                    create=extend_schema(summary="Describe an offer"))
+                    create=extend_schema(summary="Describe an offer"),
+                    retrieve=extend_schema(summary="One offer"),
+                    update=extend_schema(summary="Replace an offer (linked clients follow)"),
+                    partial_update=extend_schema(summary="Change an offer (linked clients follow)"),
+                    destroy=extend_schema(summary="Delete an offer no active link relies on"))
 class OfferViewSet(OrganisationModelViewSet):
     model = Offer
     serializer_class = OfferSerializer
@@ -181,6 +186,7 @@ class ClientInvitationSerializer(StrictModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(summary="Client invitations sent by the provider"),
+                    retrieve=extend_schema(summary="One client invitation"),
                     create=extend_schema(summary="Invite a client organisation; the e-mail carries the link"))
 class ClientInvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                               OrganisationGenericViewSet):
@@ -212,6 +218,8 @@ class ClientLinkSerializer(StrictModelSerializer):
     offers = serializers.ListField(source="offer_ids", child=serializers.IntegerField(), read_only=True)
     conformity = serializers.SerializerMethodField(
         help_text=_("The client's processings relying on the provider: only while the client consents."))
+    ended_by = OptionalChoiceField(choices=LinkSide.choices, read_only=True,
+                                   help_text=_("Which side ended the link; null while it is active."))
 
     class Meta:
         model = ClientLink
@@ -226,7 +234,8 @@ class ClientLinkSerializer(StrictModelSerializer):
         return self.context.get("statuses", {}).get(obj.pk)
 
 
-@extend_schema_view(list=extend_schema(summary="Linked clients, with the statuses they consent to share"))
+@extend_schema_view(list=extend_schema(summary="Linked clients, with the statuses they consent to share"),
+                    retrieve=extend_schema(summary="One linked client"))
 class ClientLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganisationGenericViewSet):
     model = ClientLink
     serializer_class = ClientLinkSerializer
@@ -257,6 +266,8 @@ class ProviderLinkSerializer(StrictModelSerializer):
     provider = serializers.SerializerMethodField()
     supplier = serializers.IntegerField(source="client_supplier_id", read_only=True)
     offers = serializers.SerializerMethodField()
+    ended_by = OptionalChoiceField(choices=LinkSide.choices, read_only=True,
+                                   help_text=_("Which side ended the link; null while it is active."))
 
     class Meta:
         model = ClientLink
@@ -318,6 +329,7 @@ class ProviderLinkViewSet(OrganisationGenericViewSet):
     def list(self, request, *args, **kwargs):
         return Response(self._data(self.get_queryset()))
 
+    @extend_schema(summary="One linked provider")
     def retrieve(self, request, *args, **kwargs):
         return Response(self._data([self.get_object()])[0])
 
