@@ -14,6 +14,7 @@ after commit, dispatches the re-evaluation of exactly the processings it may hav
 """
 
 from compliance.services.certificates import (
+    certificate_attach_document,
     certificate_create,
     certificate_create_with_document,
     certificate_delete,
@@ -49,6 +50,7 @@ from compliance.services.processings import (
 )
 from compliance.services.suppliers import (
     supplier_create,
+    supplier_create_from_registry,
     supplier_delete,
     supplier_registry_match_confirm,
     supplier_registry_match_reject,
@@ -56,6 +58,7 @@ from compliance.services.suppliers import (
 )
 
 __all__ = [
+    "certificate_attach_document",
     "certificate_create",
     "certificate_create_with_document",
     "certificate_delete",
@@ -83,6 +86,7 @@ __all__ = [
     "processing_update",
     "provider_profile_update",
     "supplier_create",
+    "supplier_create_from_registry",
     "supplier_delete",
     "supplier_registry_match_confirm",
     "supplier_registry_match_reject",
