@@ -3,7 +3,11 @@
 - MédiSoft Éditions (software editor): a compliant SaaS processing, a non-compliant one that
   mixes certified and uncertified links, and an incomplete one;
 - Cabinet du Dr Durand (health professional): self-hosting its own patients' data, not applicable;
-- Nuage Santé Hébergement (hosting provider): certified itself, over a certified datacenter.
+- Nuage Santé Hébergement (hosting provider): certified itself, over a certified datacenter; it
+  shares an offer (its certificate, contract and DPA templates) with two linked clients, the
+  Centre de santé des Lilas (the offer applied to its patient record, its status shared with the
+  host) and MédiSoft Éditions (linked, status not shared), and has one invitation pending; its
+  trust page is published at /confiance/nuage-sante/.
 
 Suppliers found in the ANS list (loaded by the registry's own demo) are matched to it; without
 the list, their certificates are recorded by hand with their documents. Loading twice changes
@@ -16,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from compliance import evaluation, services
-from compliance.models import ContractClause, Processing
+from compliance.models import Certificate, ClientLink, ContractClause, Evidence, EvidenceKind, Offer, Processing
 from hds_platform.tenancy import organisation_context
 from registry.matching import normalise_name
 from registry.models import CertifiedHost
@@ -85,6 +89,7 @@ def load(context) -> None:
                 continue
             build(actor)
             evaluation.evaluate_all()
+    _network(context)
 
 
 def _pdf(name: str, text: str) -> SimpleUploadedFile:
@@ -223,3 +228,45 @@ def _nuage_sante(actor) -> None:
                                       storage_countries=["FR"])
     services.chain_link_create(actor=actor, processing=processing, supplier=None, activities=[3, 4, 5, 6],
                                parent=site, storage_countries=["FR"])
+
+
+def _network(context) -> None:
+    """Nuage Santé's offer, its two linked clients and a pending invitation (loaded once)."""
+    host, lilas, medisoft = (context.organisations.get(slug) for slug in ("nuage-sante", "centre-lilas", "medisoft"))
+    if host is None or lilas is None or medisoft is None:
+        return
+    actor = context.actor
+    with organisation_context(host):
+        if Offer.objects.exists():
+            return
+        certificate = Certificate.objects.get(supplier__isnull=True)
+        documents = list(Evidence.objects.filter(supplier__isnull=True, kind__in=[
+            EvidenceKind.HOSTING_CONTRACT, EvidenceKind.HDS_CERTIFICATE]))
+        documents.append(services.evidence_upload(
+            actor=actor, file=_pdf("dpa-type.pdf", "Accord de sous-traitance type (art. 28)"), kind="dpa",
+            title="Accord de sous-traitance type (art. 28 RGPD)", issued_on=date(2026, 1, 5)))
+        offer = services.offer_create(
+            actor=actor, name="Hébergement HDS managé", activities=[1, 2, 3, 4, 5, 6], storage_countries=["FR"],
+            description="Infrastructure, plateforme, infogérance et sauvegarde des données de santé, en France.",
+            certificates=[certificate], documents=documents, published=True)
+        services.provider_profile_update(
+            actor=actor, trust_page_published=True, transparency_url="https://nuage-sante.example/transparence",
+            description="Hébergeur certifié HDS (activités 1 à 6), données stockées en France.")
+        invitations = {slug: services.client_invitation_create(actor=actor, name=organisation.name,
+                                                               siren=organisation.siren,
+                                                               email=context.owner.email, offers=[offer])[1]
+                       for slug, organisation in (("centre-lilas", lilas), ("medisoft", medisoft))}
+        services.client_invitation_create(actor=actor, name="Clinique du Parc", siren="", offers=[offer],
+                                          email="dsi@clinique-du-parc.example")
+    for client in (lilas, medisoft):
+        services.client_invitation_accept(raw_token=invitations[client.slug], client=client, actor=actor)
+    with organisation_context(lilas):
+        link = ClientLink.all_organisations.get(client_organisation=lilas)
+        processing = services.processing_create(
+            actor=actor, name="Dossier patient informatisé", role="controller", health_data=True,
+            identifiability="identified", hosting_mode="outsourced", purposes=["Suivi des patients du centre"],
+            controller_contact="Centre de santé des Lilas, dpo@centre-lilas.example",
+            **REGISTER)
+        services.offer_apply(link=link, offer_id=offer.pk, processing=processing, actor=actor)
+        services.link_set_share_status(link=link, share_status=True, actor=actor)
+        evaluation.evaluate_all()

@@ -72,20 +72,22 @@ def _codes(findings: list[dict]) -> set[str]:
 
 
 def evaluate_processings(
-    processing_ids: Iterable[int], *, on: date | None = None, force: bool = False
+    processing_ids: Iterable[int], *, on: date | None = None, force: bool = False, announce: bool = True,
 ) -> dict[int, ConformityResult]:
     """Evaluate the current organisation's processings among ``processing_ids`` and store the
     results. ``force`` runs the engine and writes even when nothing changed (a member asked for it
-    now)."""
+    now). ``announce=False`` records the status changes without sending ``status_changed``: the
+    caller tells the organisation itself, in one message about their common cause (a linked
+    provider's certificate)."""
     on = on or timezone.localdate()
     ids = sorted(set(processing_ids))
     results: dict[int, ConformityResult] = {}
     for start in range(0, len(ids), BATCH_SIZE):
-        results.update(_evaluate_batch(ids[start:start + BATCH_SIZE], on, force))
+        results.update(_evaluate_batch(ids[start:start + BATCH_SIZE], on, force, announce))
     return results
 
 
-def _evaluate_batch(ids: list[int], on: date, force: bool) -> dict[int, ConformityResult]:
+def _evaluate_batch(ids: list[int], on: date, force: bool, announce: bool = True) -> dict[int, ConformityResult]:
     organisation = require_organisation()
     inputs = load_inputs(ids, on)
     if not inputs:
@@ -134,7 +136,8 @@ def _evaluate_batch(ids: list[int], on: date, force: bool) -> dict[int, Conformi
         ConformityResult.objects.filter(pk__in=moved).update(evaluated_on=on, evaluated_at=now)
     if changes:
         ConformityStatusChange.objects.bulk_create(changes)
-        status_changed.send(sender=ConformityStatusChange, organisation=organisation, changes=changes)
+        if announce:
+            status_changed.send(sender=ConformityStatusChange, organisation=organisation, changes=changes)
     return results
 
 

@@ -38,6 +38,8 @@ How the database maps onto the engine's inputs (``compliance.conformity.inputs``
   only) is the ``RegistryView`` of the host: ``present`` = listed in the latest import,
   ``removed`` = removed by an import and not listed since, ``activities`` = the union of its
   current published certificates, ``expires_on`` = the latest of their expiry dates.
+- ``ActorFacts.provider_share``: the supplier's ``provider_share`` (a provider linked on the
+  instance: active while it shares, ended once the link ends or the share is withdrawn).
 - ``CertificateFacts``: every certificate row of those suppliers and of the organisation itself
   (``actor`` ``SELF``), its ``perimeter`` as recorded, with ``has_document`` true when the
   certificate's ``evidence`` is a current evidence, or when a current evidence of kind
@@ -92,7 +94,7 @@ RELIED_ON = "certificates"  # joined into the links' query: one row per certific
 SUPPLIER_FIELDS = (
     "id", "name", "country", "subject_to_non_eu_law", "non_eu_laws", "non_eu_law_mitigations",
     "registry_match_status", "registry_host_id", "registry_host__listed", "registry_host__removed_in_id",
-    "dpf_certified",
+    "dpf_certified", "provider_share",
 )
 CERTIFICATE_FIELDS = (
     "id", "supplier_id", "kind", "activities", "certificate_number", "certifier", "referential_version",
@@ -451,6 +453,7 @@ def _actor(row: dict, published: dict[int, list[dict]]) -> ActorFacts:
         registry_match=status,
         registry=registry,
         dpf_certified=row["dpf_certified"],
+        provider_share=row["provider_share"],
     )
 
 

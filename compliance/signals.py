@@ -28,3 +28,9 @@ evidence_request_answered = Signal()
 
 #: An evidence request passed its due date unanswered (sent once per request). Arguments: ``request``.
 evidence_request_overdue = Signal()
+
+#: What a linked provider shares with the organisation changed (a certificate renewed, narrowed,
+#: suspended, withdrawn or no longer shared) and the processings relying on it were re-evaluated.
+#: Arguments: ``organisation`` (the client), ``link``, ``data`` (the changes, the offers and
+#: certificates named, the processings with their statuses before and after).
+provider_certificate_changed = Signal()

@@ -6,8 +6,9 @@ import logging
 
 from celery import shared_task
 
-from compliance import evaluation, registry_link, services
+from compliance import evaluation, network, registry_link, services
 from compliance.models import RegistryMatchStatus, Supplier
+from compliance.services import network as network_services
 from hds_platform import audit, outbox
 from hds_platform.audit import Actor
 from hds_platform.models import Organisation
@@ -35,7 +36,21 @@ def refresh_registry_copies(organisation) -> int:
     if any(counts.values()):
         audit.record(organisation=organisation, actor=Actor.system("registry"),
                      action="certificate.registry_refreshed", changes=counts)
+        # A provider's refreshed copies flow down to its linked clients.
+        network_services.flow_down(organisation)
     return evaluation.evaluate_all()
+
+
+@tenant_task(acks_late=True)
+def network_link_sync(organisation, link_id: int) -> bool:
+    """In a linked client's organisation: bring its copies of what the provider shares in line,
+    re-evaluate the processings relying on them and tell the client once. Idempotent: a second
+    run finds nothing changed and writes nothing."""
+    link = network.link_of_client(link_id)
+    if link is None:
+        return False
+    network_services.link_sync(link)
+    return True
 
 
 @shared_task(name="compliance.tasks.reevaluate_dispatch", soft_time_limit=240, time_limit=300)

@@ -35,6 +35,9 @@ CROSS_TENANT_READERS: dict[str, str] = {
     "registry_recheck": "after a registry import: find the organisations whose suppliers match changed hosts",
     "webhook_retry": "every minute: find the organisations with webhook deliveries due again (their ids only)",
     "erasure": "erasing a person: find the organisations whose rows name them (ids only), then clear each",
+    "network_invitation": "a client invitation link: find the invitation by the digest of its secret",
+    "network_share": "a linked client: read what its provider shares through the link's offers (active links only)",
+    "network_status": "a provider: the conformity status of consenting clients' processings relying on it",
 }
 
 

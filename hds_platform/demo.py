@@ -30,6 +30,7 @@ def load() -> DemoContext:
         ("medisoft", "MédiSoft Éditions", OrganisationKind.SOFTWARE_EDITOR, "732829320"),
         ("cabinet-durand", "Cabinet du Dr Durand", OrganisationKind.HEALTH_PROFESSIONAL, ""),
         ("nuage-sante", "Nuage Santé Hébergement", OrganisationKind.HOSTING_PROVIDER, "443061841"),
+        ("centre-lilas", "Centre de santé des Lilas", OrganisationKind.HEALTH_ESTABLISHMENT, "552100554"),
     ]:
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None:

@@ -21,6 +21,7 @@ after ``OUTBOX_STALE_SECONDS``), and ``manage.py outbox_resend`` sends them agai
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from dataclasses import dataclass
@@ -86,9 +87,13 @@ def relay_one(message_id: int) -> bool:
     try:
         task = _task(message.task_name)  # an unknown name stays pending with its error, like a refusal
         if eager:
-            # In-process mode: the task runs now. A task that fails stays pending, like a message
-            # the broker refused, so the relay runs it again later (tasks sent here are idempotent).
-            task.apply_async(args=message.args, kwargs=message.kwargs, throw=True, **options)
+            # In-process mode: the task runs now, as a worker would run it: with no organisation
+            # set (the write that enqueued it may have worked for another one, e.g. a provider
+            # whose change flows down to its clients). A task that fails stays pending, like a
+            # message the broker refused, so the relay runs it again later (tasks sent here are
+            # idempotent).
+            contextvars.Context().run(task.apply_async, args=message.args, kwargs=message.kwargs, throw=True,
+                                      **options)
         else:
             task.apply_async(args=message.args, kwargs=message.kwargs, retry=False,
                              headers={HEADER: message.pk}, **options)

@@ -74,6 +74,20 @@ LOOKUP_FUNCTIONS = {
     "compliance_evidencerequest": ("maillon_find_evidence_request", "text", "evidence_request"),
 }
 
+#: The link between a provider and a client organisation is the one tenant row both sides read:
+#: besides ``tenant_isolation`` (the provider's, which owns it), the client may read it and change
+#: it (its consent, ending the link), never create or delete one. table → {policy: (command, expression)}.
+CLIENT_EXPRESSION = (
+    f"(client_organisation_id = (NULLIF(current_setting('{RLS_SETTING}'::text, true), ''::text))::bigint)"
+)
+LINK_POLICIES = {
+    "compliance_clientlink": {
+        "network_link_read": ("r", CLIENT_EXPRESSION, None),
+        "network_link_update": ("w", CLIENT_EXPRESSION, CLIENT_EXPRESSION),
+    },
+}
+_POLICY_COMMANDS = {"r": "SELECT", "w": "UPDATE"}
+
 #: Tables the runtime role may add to but never change or empty.
 APPEND_ONLY_TABLES = ("hds_platform_auditevent", "hds_platform_auditanchor")
 #: Tables the runtime role may only read (the schema's history belongs to the owner).
@@ -122,10 +136,27 @@ def install(connection, models_to_cover=None) -> list[str]:
             if table not in existing:
                 continue
             cursor.execute(f"SELECT {APPLY_FUNCTION}(%s::regclass)", [_quote(connection, table)])
-            if cursor.fetchone()[0]:
+            if cursor.fetchone()[0] | _install_link_policies(connection, cursor, table):
                 changed.append(table)
         grant_privileges(connection, cursor)
     return changed
+
+
+def _install_link_policies(connection, cursor, table: str) -> bool:
+    """Create the client's policies of a link table when missing; whether any was created."""
+    created = False
+    for name, (command, _expression, _check) in LINK_POLICIES.get(table, {}).items():
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = to_regclass(%s) AND polname = %s)",
+                       [_quote(connection, table), name])
+        if cursor.fetchone()[0]:
+            continue
+        column = f"client_organisation_id = NULLIF(current_setting('{RLS_SETTING}', true), '')::bigint"
+        check = f" WITH CHECK ({column})" if command == "w" else ""
+        # Names and expressions are this module's constants.
+        cursor.execute(f"CREATE POLICY {_quote(connection, name)} ON {_quote(connection, table)} "
+                       f"FOR {_POLICY_COMMANDS[command]} USING ({column}){check}")
+        created = True
+    return created
 
 
 def grant_privileges(connection, cursor) -> None:
@@ -188,6 +219,10 @@ class TableSecurity:
             expected = f"(current_setting('maillon.lookup'::text, true) = '{key}'::text)"
             if key is None or lookup[0] != "r" or "public" in lookup[2] or lookup[3] != expected or lookup[4]:
                 found.append(f"its {LOOKUP_POLICY_NAME} policy is not the expected one: {lookup!r}")
+        for name, (command, expression, check) in LINK_POLICIES.get(self.table, {}).items():
+            policy = policies.pop(name, None)
+            if policy != (command, True, ["public"], expression, check):
+                found.append(f"its {name} policy is not the expected one: {policy!r}")
         for name in sorted(policies):
             found.append(f"it has an unexpected policy {name!r}, which could widen access")
         return found

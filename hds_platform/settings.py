@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "RegistryMatchStatusEnum": "compliance.conformity.RegistryMatch",
         "RegistryChangeKindEnum": "registry.models.Change.Kind",
         "AlertKindEnum": "compliance.models.AlertKind",
+        "LinkStatusEnum": "compliance.models.LinkStatus",
         "SnapshotStatusEnum": "registry.models.Snapshot.Status",
         "ReportKindEnum": "compliance.reports.models.ReportKind",
         "ReportFormatEnum": "compliance.reports.models.ReportFormat",
@@ -390,6 +391,12 @@ SPECTACULAR_SETTINGS = {
                                           "deliveries."},
         {"name": "reports", "description": "Reports generated as jobs: conformity dossier, register, "
                                            "suppliers, evidence pack."},
+        {"name": "offers", "description": "A provider's offers (chain templates with the certificates and "
+                                          "documents it shares) and its profile (public trust page)."},
+        {"name": "clients", "description": "A provider's client invitations and linked clients, with the "
+                                           "statuses they consent to share."},
+        {"name": "providers", "description": "A client's linked providers: accepting, consent, ending, "
+                                             "applying an offer to a processing."},
         {"name": "members", "description": "Members of the organisation and their roles."},
         {"name": "invitations", "description": "Invitations by e-mail; the link is single-use and expires."},
         {"name": "tokens", "description": "Organisation API tokens; the secret appears once, at creation."},

@@ -22,7 +22,9 @@ from hds_platform.tenancy import organisation_context
 from tests.factories import UserFactory, make_organisation
 from tests.second_factor import login_with_second_factor
 
-pytest_plugins = ["tests.realworker", "tests.browser", "tests.compliance.monitoring.alerting"]
+pytest_plugins = [
+    "tests.realworker", "tests.browser", "tests.compliance.monitoring.alerting", "tests.compliance.network_builders",
+]
 # The test database in the production shape (PostgreSQL): when MAILLON_TEST_DB_OWNER
 # names the owner role (bash .ci/run does), the test database's migrations run as
 # that role, exactly like ``migrate --database owner`` in production, so the

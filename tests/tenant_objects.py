@@ -9,13 +9,15 @@ A factory takes a :class:`tests.conftest.Tenant` and returns a saved instance
 owned by that tenant's organisation; make it through the services where a
 rule applies, and make every call create a new row (unique names).
 
-Two hint tables cover what the probe cannot guess:
+Three hint tables cover what the probe cannot guess:
 
 * ``PATH_PARAMETERS``: a URL keyword that is neither the view's own lookup nor
   ``<model>_pk`` / ``<model>_id`` → ``("app.Model", "field")``;
 * ``PAYLOAD_REFERENCES``: a writable request field that refers to a tenant row
   without being a DRF related field (e.g. a custom "self or supplier id" field)
-  → ``{("SerializerName", "field"): "app.Model"}``.
+  → ``{("SerializerName", "field"): "app.Model"}``;
+* ``READ_AS``: a row two organisations read, or the proxy model through which its other side reads
+  it → the fields naming the organisations that may read it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ Factory = Callable[["Tenant"], models.Model]  # noqa: F821 (tests.conftest.Tenan
 FACTORIES: dict[str, Factory] = {}
 PATH_PARAMETERS: dict[str, tuple[str, str]] = {}
 PAYLOAD_REFERENCES: dict[tuple[str, str], str] = {}
+#: A row two organisations read (a provider–client link): model label → the fields naming the
+#: organisations that may read it through that model (default: ``organisation``). Its other side
+#: reads it through a proxy model listed here too, which the probe builds with the proxy's own
+#: factory (the tenant on that side).
+READ_AS: dict[str, tuple[str, ...]] = {}
 
 _serial = itertools.count(1)
 

@@ -41,6 +41,7 @@ import pytest
 import time_machine
 from django.contrib.admindocs.views import simplify_regex
 from django.db import connection
+from django.db.models import Q
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from drf_spectacular.plumbing import ComponentRegistry
@@ -371,7 +372,8 @@ def test_a_tenant_model_without_a_factory_fails_the_probe(monkeypatch, tenant):
 
 def run_probe(tenant, other_tenant, client_for, runtime_role: bool):
     """Attack every tenant route of ``tenant`` from ``other_tenant``; return the probe and the routes."""
-    models_ = sorted(rls.tenant_models(), key=lambda m: m._meta.label)
+    proxies = [_model(label) for label in tenant_objects.READ_AS if _model(label)._meta.proxy]
+    models_ = sorted(rls.tenant_models() + proxies, key=lambda m: m._meta.label)
     victim_objects = _build(tenant, models_, times=2)
     own_objects = _build(other_tenant, models_, times=1)
     probe = Probe(runtime_role)
@@ -428,9 +430,18 @@ def _attackers(other_tenant, client_for) -> dict:
     }
 
 
+def _owned_by(model, organisation):
+    """The rows ``organisation`` may read through ``model``: its own, and a shared row it is a party
+    to (see ``tenant_objects.READ_AS``)."""
+    readers = Q()
+    for name in tenant_objects.READ_AS.get(model._meta.label, ("organisation",)):
+        readers |= Q(**{name: organisation})
+    return model.all_organisations.filter(readers)
+
+
 def _foreign_value(other_tenant, model, attribute, objects):
     """A victim value that names nothing in the attacker's organisation (read before any attack)."""
-    own_values = set(model.all_organisations.filter(organisation=other_tenant.organisation)
+    own_values = set(_owned_by(model, other_tenant.organisation)
                      .values_list(attribute, flat=True))
     for candidate in reversed(objects[model]):
         if getattr(candidate, attribute) not in own_values:
@@ -586,8 +597,7 @@ def _lists_only_own(route, own_tenant, forbidden):
             return "" if response.status_code == 403 else "expected 403"
         if response.status_code != 200:
             return "expected the attacker's own list"
-        own = set(model.all_organisations.filter(organisation=own_tenant.organisation)
-                  .values_list(attribute, flat=True))
+        own = set(_owned_by(model, own_tenant.organisation).values_list(attribute, flat=True))
         # A view may show its lookup under another key (the event feed shows event_id as "id").
         key = getattr(route.view_class, "lookup_body_key", "id" if attribute == "pk" else attribute)
         extra = {str(value) for value in _lookup_values(response, key)} - {str(value) for value in own}

@@ -39,6 +39,9 @@ EXCLUDED_NAMES = {"logout"}
 
 # ``pk`` means a different row on each family of routes: the route name's prefix says which.
 PK_OF = {
+    "compliance:evidence-request-create": "supplier", "compliance:evidence-request-": "evidence_request",
+    # The link routes of the network only answer POST: any number reverses them.
+    "compliance:client-": "processing", "compliance:provider-": "processing",
     "compliance:processing-": "processing", "compliance:chain-": "processing",
     "compliance:supplier-": "supplier", "compliance:certificate-": "certificate",
     "compliance:evidence-": "contract", "reports:report-": "report",
@@ -46,9 +49,10 @@ PK_OF = {
     "compliance:alert-": "alert", "compliance:webhook-": "webhook",
 }
 # Any other parameter: the world's attribute that fills it (by route when the name means different things).
-PARAMETERS = {"org": "slug", "link_pk": "link_pk", "token": "invitation_token", "uidb64": "uidb64",
+PARAMETERS = {"org": "slug", "slug": "slug", "link_pk": "link_pk", "token": "invitation_token", "uidb64": "uidb64",
               "delivery_pk": "delivery"}
-TOKEN_OF = {"verify-email": "verification_token", "password-reset-confirm": "reset_token"}
+TOKEN_OF = {"verify-email": "verification_token", "password-reset-confirm": "reset_token",
+            "evidence-request-upload": "upload_token", "client-invitation": "client_invitation_token"}
 
 
 @dataclass
@@ -70,6 +74,9 @@ class World:
     verification_token: str
     uidb64: str
     reset_token: str
+    evidence_request: int
+    upload_token: str
+    client_invitation_token: str
 
 
 def build_world(tenant) -> World:
@@ -103,6 +110,16 @@ def build_world(tenant) -> World:
             supplier=beta, data={"certificate": {"kind_label": "HDS", "number": "HDS-BETA"},
                                  "expires_on": "2027-01-01", "threshold": 30, "supplier": {"name": beta.name}})])
         webhook = make_endpoint("https://hooks.orbit.example/maillon")
+        # The network: a published trust page with one offer, a client invited to it, and an
+        # evidence request waiting for its upload.
+        own = builders.certificate(None, activities=(5,), certificate_number="HDS-ORBIT-1")
+        services.provider_profile_update(actor=actor, description="Orbit", trust_page_published=True)
+        offer = services.offer_create(actor=actor, name="Orbit", activities=[5], published=True,
+                                      certificates=[own])
+        _client, client_raw = services.client_invitation_create(actor=actor, name="Zenith", email="it@zenith.example",
+                                                               offers=[offer])
+        request, upload_raw = services.evidence_request_create(actor=actor, supplier=beta, kinds=["dpa"],
+                                                               contact_email="ops@beta.example")
     return World(slug=tenant.organisation.slug, processing=processing.pk, link_pk=middle.pk, supplier=alpha.pk,
                  certificate=certificate.pk, contract=contract.pk, membership=membership.pk,
                  invitation=invitation.pk, invitation_token=raw, token=token.pk, report=report.pk, alert=alert.pk,
@@ -110,7 +127,8 @@ def build_world(tenant) -> World:
                  delivery=webhook.pk,  # its route only answers POST: any number reverses it
                  verification_token=verification_link(tenant.owner).rstrip("/").rsplit("/", 1)[1],
                  uidb64=urlsafe_base64_encode(force_bytes(tenant.owner.pk)),
-                 reset_token=default_token_generator.make_token(tenant.owner))
+                 reset_token=default_token_generator.make_token(tenant.owner),
+                 evidence_request=request.pk, upload_token=upload_raw, client_invitation_token=client_raw)
 
 
 @dataclass(frozen=True)

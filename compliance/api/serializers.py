@@ -308,6 +308,9 @@ class CertificateSerializer(StrictModelSerializer):
         validators = []
 
     def validate_source(self, value):
+        if value == CertificateSource.PROVIDER:
+            raise serializers.ValidationError(
+                _("Les certificats d'un prestataire lié sont partagés par lui."), code="provider_source_reserved")
         if value == CertificateSource.REGISTRY:
             raise serializers.ValidationError(
                 _("Les certificats de la liste ANS sont recopiés automatiquement."), code="registry_source_reserved")

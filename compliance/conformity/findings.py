@@ -28,6 +28,7 @@ scope.hosting_mode_unknown                warning   yes   health data, hosting m
 scope.chain_empty                         warning   yes   HDS applies and the chain has no link
 scope.outsourced_without_supplier         warning   yes   outsourced but no supplier in the chain
 coverage.activity_not_covered             error           supplier activity without valid cert.
+coverage.provider_share_ended             warning   yes   linked provider's share ended/withdrawn
 coverage.exemption_unproven               error           exempt under parent, no evidence
 coverage.exempt_under_parent              info            exemption under parent, with evidence
 coverage.exempt_archiving_approved        info            approved archiving, approval on file
@@ -390,6 +391,17 @@ _ENTRIES = (
         "certificate covering it. Certification is not transitive: another link's certificate "
         "does not cover it.",
         "CSP art. L.1111-8 et R.1111-9",
+    ),
+    FindingSpec(
+        "coverage.provider_share_ended", WARNING,
+        "{actor} ne partage plus ses certificats avec vous (le lien avec ce prestataire a pris fin "
+        "ou le partage a été retiré) : on ne sait plus quel certificat couvre les activités "
+        "{activities} de ce maillon. Renouez le lien ou enregistrez vous-même son certificat HDS.",
+        "{actor} no longer shares its certificates with you (the link with this provider ended or "
+        "the share was withdrawn): which certificate covers activities {activities} of this link is "
+        "no longer known. Link again or record its HDS certificate yourself.",
+        "CSP art. R.1111-8-8 II ; référentiel HDS v2, exigence EXI 12",
+        incomplete=True,
     ),
     FindingSpec(
         "coverage.exemption_unproven", ERROR,

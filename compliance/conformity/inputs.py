@@ -77,6 +77,15 @@ class CertificateSource(StrEnum):
     REGISTRY = "registry"
     DOCUMENT = "document"
     MANUAL = "manual"
+    PROVIDER = "provider"  # shared, read-only and live, by a provider linked on the same instance
+
+
+class ProviderShare(StrEnum):
+    """Whether an actor is a provider linked on the instance that shares its certificates."""
+
+    NONE = ""  # not a linked provider
+    ACTIVE = "active"  # linked: its shared certificates are the ones on file
+    ENDED = "ended"  # the link ended or the share was withdrawn: its certificates are unknown
 
 
 class TransferBasis(StrEnum):
@@ -123,7 +132,8 @@ class ExemptionReason(StrEnum):
 _MEMBERS = {
     enum_cls: {member.value: member for member in enum_cls}
     for enum_cls in (OrganisationKind, Identifiability, HostingMode, Role, RegistryMatch, CertificateKind,
-                     CertificateStatus, CertificateSource, TransferBasis, ContractClause, ExemptionReason)
+                     CertificateStatus, CertificateSource, TransferBasis, ContractClause, ExemptionReason,
+                     ProviderShare)
 }
 
 
@@ -268,9 +278,11 @@ class ActorFacts:
     registry_match: RegistryMatch = RegistryMatch.NONE
     registry: RegistryView | None = None
     dpf_certified: bool = False
+    provider_share: ProviderShare = ProviderShare.NONE
 
     def __post_init__(self) -> None:
         _set(self, "country", self.country.strip().upper())
+        _set(self, "provider_share", _enum(ProviderShare, self.provider_share))
         _set(self, "non_eu_laws", _tuple(self.non_eu_laws))
         _set(self, "registry_match", _enum(RegistryMatch, self.registry_match))
         if (self.registry_match is RegistryMatch.CONFIRMED) != (self.registry is not None):

@@ -30,6 +30,8 @@ TITLES: dict[str, tuple[str, str]] = {
     "coverage.exemption_short_term_unproven": ("Courte durée non prouvée", "Short-term processing not proven"),
     "coverage.link_activities_missing": ("Activités du maillon non renseignées", "Link activities not recorded"),
     "coverage.certificate_ambiguous": ("Certificats ambigus", "Ambiguous certificates"),
+    "coverage.provider_share_ended": ("Le prestataire ne partage plus ses certificats",
+                                      "The provider no longer shares its certificates"),
     "self.activity_not_covered": ("Votre activité n'est pas certifiée", "Your activity is not certified"),
     "backup.activity_6_missing": ("Sauvegarde sans activité 6", "Backup without activity 6"),
     "backup.none_recorded": ("Aucune sauvegarde dans la chaîne", "No backup in the chain"),

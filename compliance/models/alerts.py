@@ -27,6 +27,7 @@ class AlertKind(models.TextChoices):
     CONFORMITY_CHANGED = "conformity_changed", _("Statut de conformité modifié")
     REGISTRY_HOST_CHANGED = "registry_host_changed", _("Hébergeur modifié dans la liste ANS")
     EVIDENCE_REQUEST_OVERDUE = "evidence_request_overdue", _("Demande de pièces en retard")
+    PROVIDER_CERTIFICATE_CHANGED = "provider_certificate_changed", _("Certificat d'un prestataire lié modifié")
 
 
 class AlertStatus(models.TextChoices):

@@ -46,6 +46,9 @@ class Certificate(TenantModel):
         "registry.HostCertificate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text=_("The published certificate this row was copied from (source registry)."),
     )
+    shared_from_id = models.BigIntegerField(
+        null=True, blank=True, editable=False,
+        help_text=_("Source provider: the provider's certificate this read-only copy follows."))
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -67,6 +70,10 @@ class Certificate(TenantModel):
                 name="certificate_unique_own_number",
                 violation_error_code="duplicate_certificate",
                 violation_error_message=_("Ce certificat est déjà enregistré."),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "supplier", "shared_from_id"], condition=Q(shared_from_id__isnull=False),
+                name="certificate_unique_shared_copy", violation_error_code="duplicate_certificate",
             ),
             models.UniqueConstraint(
                 fields=["organisation", "supplier", "registry_certificate"],

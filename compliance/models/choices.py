@@ -68,6 +68,13 @@ CertificateSource = engine_choices("CertificateSource", conformity.CertificateSo
     conformity.CertificateSource.REGISTRY: _("Liste ANS"),
     conformity.CertificateSource.DOCUMENT: _("Document"),
     conformity.CertificateSource.MANUAL: _("Saisie manuelle"),
+    conformity.CertificateSource.PROVIDER: _("Prestataire lié"),
+})
+
+ProviderShare = engine_choices("ProviderShare", conformity.ProviderShare, {
+    conformity.ProviderShare.NONE: _("—"),
+    conformity.ProviderShare.ACTIVE: _("Partage actif"),
+    conformity.ProviderShare.ENDED: _("Partage terminé"),
 })
 
 Identifiability = engine_choices("Identifiability", conformity.Identifiability, {

@@ -62,6 +62,9 @@ class Evidence(TenantModel):
                                     verbose_name=_("déposé par"))
     uploaded_at = models.DateTimeField(_("déposé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    shared_from_id = models.BigIntegerField(
+        null=True, blank=True, editable=False,
+        help_text=_("Shared by a linked provider: the provider's document this read-only copy follows."))
     # What a hosting contract was checked to say (CSP art. R.1111-11).
     contract_clauses = models.JSONField(
         _("clauses vérifiées"), null=True, blank=True, default=None, validators=[validate_contract_clauses],

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from compliance.models.choices import RegistryMatchStatus
+from compliance.models.choices import ProviderShare, RegistryMatchStatus
 from compliance.models.external_ids import external_id_field, unique_external_id
 from compliance.models.validators import validate_country, validate_text_list, validate_vat_number
 from hds_platform.models import validate_siren, validate_siret
@@ -69,6 +69,15 @@ class Supplier(TenantModel):
                                        help_text=_("Public page mapping transfers outside the EEA (EXI 31)."))
     contact_email = models.EmailField(_("e-mail du contact"), blank=True,
                                       help_text=_("Who receives evidence requests for this supplier."))
+    provider_link_id = models.BigIntegerField(
+        null=True, blank=True, editable=False,
+        help_text=_("The link to the provider's organisation on Maillon this supplier stands for."))
+    shared_from_id = models.BigIntegerField(
+        null=True, blank=True, editable=False,
+        help_text=_("A linked provider's subcontractor: the provider's supplier this read-only copy follows."))
+    provider_share = models.CharField(
+        _("partage du prestataire"), max_length=16, choices=ProviderShare.choices, blank=True, editable=False,
+        help_text=_("Linked provider: active while it shares its certificates, ended once the link ends."))
     external_id = external_id_field()
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)

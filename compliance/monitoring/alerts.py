@@ -22,6 +22,8 @@ language (like the findings of the conformity engine, the catalogue holds both l
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import date
 
@@ -340,6 +342,27 @@ def alert_resolve(*, alert: Alert, actor: Actor) -> Alert:
     return alert
 
 
+# A linked provider's certificates -----------------------------------------------------------
+
+_CHANGE_SEVERITY = {"suspended": AlertSeverity.ERROR, "withdrawn": AlertSeverity.ERROR,
+                    "unshared": AlertSeverity.WARNING, "narrowed": AlertSeverity.WARNING}
+
+
+def on_provider_certificate_changed(organisation: Organisation, link, data: dict) -> list[Alert]:
+    """One alert and one ``provider.certificate_changed`` event for one change of what a linked
+    provider shares, however many certificates and processings it touches. The dedupe key is the
+    change itself: the same change told twice raises nothing new."""
+    digest = hashlib.sha256(json.dumps(data["changes"], sort_keys=True).encode()).hexdigest()[:32]
+    severity = max((_CHANGE_SEVERITY.get(change["change"], AlertSeverity.INFO) for change in data["changes"]),
+                   key=[AlertSeverity.INFO, AlertSeverity.WARNING, AlertSeverity.ERROR].index)
+    created = raise_alerts(organisation, [Alert(
+        kind=AlertKind.PROVIDER_CERTIFICATE_CHANGED, severity=severity,
+        dedupe_key=f"provider_certificate:{link.pk}:{digest}", data=data,
+    )])
+    events.emit_many(organisation, [(catalogue.PROVIDER_CERTIFICATE_CHANGED, {"alert": alert}) for alert in created])
+    return created
+
+
 # Texts -----------------------------------------------------------------------------------------
 
 _WORDS = {
@@ -392,6 +415,14 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Processing “{processing}”: {from_status} → {to_status}",
                "Findings that appeared: {appeared}. Findings that disappeared: {disappeared}."),
     },
+    AlertKind.PROVIDER_CERTIFICATE_CHANGED: {
+        "fr": ("{provider} : certificat {numbers} ({changes})",
+               "Votre prestataire {provider} a modifié ce qu'il partage avec vous (offre {offers}). Traitements "
+               "réévalués : {processings}."),
+        "en": ("{provider}: certificate {numbers} ({changes})",
+               "Your provider {provider} changed what it shares with you (offer {offers}). Processings "
+               "re-evaluated: {processings}."),
+    },
     (AlertKind.REGISTRY_HOST_CHANGED, REMOVED): {
         "fr": ("Liste ANS : {host} n'y figure plus",
                "L'hébergeur {host} a été retiré de la liste des hébergeurs certifiés. Fournisseurs concernés : "
@@ -431,6 +462,18 @@ def _status(value: str, language: str) -> str:
         return str(STATUS_LABELS[value]).lower()
 
 
+_CHANGE_WORDS = {
+    "fr": {"shared": "partagé", "unshared": "plus partagé", "renewed": "renouvelé", "narrowed": "restreint",
+           "suspended": "suspendu", "withdrawn": "retiré", "reinstated": "rétabli", "updated": "modifié"},
+    "en": {"shared": "shared", "unshared": "no longer shared", "renewed": "renewed", "narrowed": "narrowed",
+           "suspended": "suspended", "withdrawn": "withdrawn", "reinstated": "reinstated", "updated": "updated"},
+}
+
+
+def _change_word(change: str, language: str) -> str:
+    return _CHANGE_WORDS[language].get(change, change)
+
+
 def _listing(names: list[str], language: str) -> str:
     return ", ".join(names) if names else _WORDS[language]["none"]
 
@@ -460,6 +503,14 @@ def _fields(alert: Alert, language: str) -> dict:
                 "to_status": _status(data.get("to_status", ""), language),
                 "appeared": _listing([f.get("code", "?") for f in data.get("appeared", [])], language),
                 "disappeared": _listing([f.get("code", "?") for f in data.get("disappeared", [])], language)}
+    if alert.kind == AlertKind.PROVIDER_CERTIFICATE_CHANGED:
+        changes = data.get("changes", [])
+        return {"provider": data.get("provider", {}).get("name", ""),
+                "numbers": ", ".join(c.get("certificate_number") or words["no_number"] for c in changes),
+                "changes": ", ".join(_change_word(c.get("change", ""), language) for c in changes),
+                "offers": _listing(sorted({o["name"] for c in changes for o in c.get("offers", [])}), language),
+                "processings": _listing([f"{p['name']} ({_status(p.get('to_status', ''), language)})"
+                                         for p in data.get("processings", [])], language)}
     return {"host": data.get("host", {}).get("name", ""),
             "lost": ", ".join(str(a) for a in data.get("lost_activities", [])),
             "suppliers": _listing([s["name"] for s in data.get("suppliers", [])], language),

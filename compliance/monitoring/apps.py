@@ -24,6 +24,8 @@ class MonitoringConfig(AppConfig):
         from registry import signals as registry_signals
 
         signals.status_changed.connect(receivers.alert_on_status_changes, dispatch_uid="monitoring.status_changed")
+        signals.provider_certificate_changed.connect(receivers.alert_on_provider_certificate_changed,
+                                                     dispatch_uid="monitoring.provider_certificate_changed")
         signals.evidence_stored.connect(receivers.announce_evidence, dispatch_uid="monitoring.evidence_stored")
         signals.supplier_changed.connect(receivers.announce_supplier, dispatch_uid="monitoring.supplier_changed")
         signals.evidence_request_answered.connect(receivers.announce_evidence_request_answer,

@@ -13,6 +13,10 @@ def alert_on_status_changes(sender, *, organisation, changes, **kwargs) -> None:
     alerts.on_status_changes(organisation, changes)
 
 
+def alert_on_provider_certificate_changed(sender, *, organisation, link, data, **kwargs) -> None:
+    alerts.on_provider_certificate_changed(organisation, link, data)
+
+
 def announce_evidence(sender, *, evidence, supersedes, **kwargs) -> None:
     events.emit(evidence.organisation, catalogue.EVIDENCE_UPLOADED, evidence=evidence, supersedes=supersedes)
 

@@ -23,6 +23,18 @@ def _check_same_organisation(organisation, **related) -> None:
             raise ServiceError(_("Objet introuvable."), code="does_not_exist", field=name)
 
 
+class ReadOnlyShared(ServiceError):
+    status_code = 409
+    code = "shared_read_only"
+
+
+def refuse_shared(row) -> None:
+    """A copy shared by a linked provider is read-only: it follows the provider."""
+    if getattr(row, "shared_from_id", None) is not None:
+        raise ReadOnlyShared(_("Cet élément est partagé par votre prestataire : il suit ses mises à jour et ne "
+                               "peut pas être modifié ici."))
+
+
 def _validate(instance: models.Model) -> None:
     instance.full_clean()
 

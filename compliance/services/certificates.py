@@ -11,8 +11,15 @@ from django.utils.translation import gettext as _
 
 from compliance import registry_link
 from compliance.models import Certificate, CertificateKind, CertificateSource, Evidence, EvidenceKind
-from compliance.services._shared import _check_same_organisation, _processings_of_certificate, _reevaluate, _validate
+from compliance.services._shared import (
+    _check_same_organisation,
+    _processings_of_certificate,
+    _reevaluate,
+    _validate,
+    refuse_shared,
+)
 from compliance.services.evidence import _record_evidence, _stored_upload, evidence_supersede
+from compliance.services.network import flow_down, provider_shares_certificate
 from hds_platform import audit, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
@@ -135,6 +142,7 @@ def certificate_attach_document(*, certificate: Certificate, actor: Actor, docum
     too): its first document, or a new version that supersedes the current one wherever it is cited."""
     organisation = require_organisation()
     _check_same_organisation(organisation, certificate=certificate)
+    refuse_shared(certificate)
     if certificate.evidence_id is not None:
         return evidence_supersede(evidence=certificate.evidence, actor=actor, file=document)
     number = certificate.certificate_number
@@ -157,6 +165,7 @@ def certificate_update(*, certificate: Certificate, actor: Actor, **fields) -> C
     organisation = require_organisation()
     _check_same_organisation(organisation, certificate=certificate, supplier=fields.get("supplier"),
                              evidence=fields.get("evidence"))
+    refuse_shared(certificate)
     with transaction.atomic():
         affected = _processings_of_certificate(certificate)
         changes = writes.assign_changes(certificate, _normalise_certificate_fields(fields))
@@ -170,16 +179,22 @@ def certificate_update(*, certificate: Certificate, actor: Actor, **fields) -> C
         audit.record(organisation=organisation, actor=actor, action="certificate.updated", target=certificate,
                      changes=changes)
         _reevaluate(organisation, affected | _processings_of_certificate(certificate))
+        if provider_shares_certificate(certificate):
+            flow_down(organisation)
     return certificate
 
 
 def certificate_delete(*, certificate: Certificate, actor: Actor) -> None:
     organisation = require_organisation()
     _check_same_organisation(organisation, certificate=certificate)
+    refuse_shared(certificate)
     with transaction.atomic():
         affected = _processings_of_certificate(certificate)
+        shared = provider_shares_certificate(certificate)
         audit.record(organisation=organisation, actor=actor, action="certificate.deleted", target=certificate,
                      changes={"supplier": certificate.supplier_id,
                               "certificate_number": certificate.certificate_number})
         certificate.delete()
         _reevaluate(organisation, affected)
+        if shared:
+            flow_down(organisation)

@@ -19,12 +19,14 @@ from compliance.models import (
     Processing,
     evidence_storage_name,
 )
+from compliance.services import network
 from compliance.services._shared import (
     _check_same_organisation,
     _discard_files_on_commit,
     _processings_of_evidence,
     _reevaluate,
     _validate,
+    refuse_shared,
 )
 from compliance.signals import evidence_stored
 from hds_platform import audit, writes
@@ -135,6 +137,8 @@ def _store_evidence(*, organisation, actor: Actor, upload, fields: dict, previou
         evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=upload,
                                               detected=detected, stored=stored, fields=fields, previous=previous)
         _reevaluate(organisation, affected)
+        if previous is not None and network.provider_shares_evidence(evidence):
+            network.flow_down(organisation)  # a provider's new version reaches its linked clients
     return evidence
 
 
@@ -154,6 +158,7 @@ def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> E
     links (unless given) and replaces it wherever it was cited. A contract's clauses and
     locations are not inherited: the new text is checked again."""
     writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
+    refuse_shared(evidence)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
                              processing=fields.get("processing"), certificate=fields.get("certificate"))
@@ -166,6 +171,7 @@ def evidence_supersede(*, evidence: Evidence, actor: Actor, file, **fields) -> E
 def evidence_update(*, evidence: Evidence, actor: Actor, **fields) -> Evidence:
     """Change the description of a document (never its file: upload a new version instead)."""
     writes.refuse_unknown_fields(fields, EVIDENCE_FIELDS)
+    refuse_shared(evidence)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence, supplier=fields.get("supplier"),
                              processing=fields.get("processing"), certificate=fields.get("certificate"))
@@ -185,10 +191,12 @@ def evidence_update(*, evidence: Evidence, actor: Actor, **fields) -> Evidence:
 
 def evidence_delete(*, evidence: Evidence, actor: Actor) -> None:
     """Delete one version; the version it replaced, if any, becomes current again."""
+    refuse_shared(evidence)
     organisation = require_organisation()
     _check_same_organisation(organisation, evidence=evidence)
     with transaction.atomic():
         affected = _processings_of_evidence(evidence)
+        shared = network.provider_shares_evidence(evidence)
         previous = Evidence.objects.filter(superseded_by=evidence).first()
         if previous is not None:
             now = timezone.now()
@@ -202,3 +210,5 @@ def evidence_delete(*, evidence: Evidence, actor: Actor) -> None:
         evidence.delete()
         _discard_files_on_commit([name])
         _reevaluate(organisation, affected)
+        if shared:
+            network.flow_down(organisation)

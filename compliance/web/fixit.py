@@ -73,6 +73,8 @@ ACTIONS: dict[str, Action | None] = {
     "coverage.exemption_short_term_unproven": _upload(EvidenceKind.EXEMPTION_PROOF),
     "coverage.link_activities_missing": _LINK,
     "coverage.certificate_ambiguous": _LINK,
+    # Record the certificate yourself (or link again with the provider, from its pages).
+    "coverage.provider_share_ended": _CERTIFICATES,
     "self.activity_not_covered": Action(Fix.ADD_CERTIFICATE),
     "backup.activity_6_missing": _LINK,
     "backup.none_recorded": _CHAIN,

@@ -286,6 +286,20 @@ SCENARIOS = [
     ),
     pytest.param(
         case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)],
+             certificates=[certificate(5, HOST, ALL_ACTIVITIES, source="provider", has_document=True)],
+             actors=[supplier(HOST, provider_share="active")]),
+        (COMPLIANT, COMPLIANT, COMPLIANT), set(),
+        id="professional-host-linked-on-the-instance-shares-its-certificate",
+    ),
+    pytest.param(
+        # The link with the host ended: its shared certificate is gone and unknown, not missing.
+        case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)],
+             actors=[supplier(HOST, match="none", provider_share="ended")]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"coverage.provider_share_ended"},
+        id="professional-host-link-ended-is-incomplete-not-compliant",
+    ),
+    pytest.param(
+        case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)],
              certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
         (COMPLIANT, COMPLIANT, COMPLIANT), set(),
         id="professional-outsourcing-to-certified-host",

@@ -2,7 +2,7 @@
 
 from django.core.management import call_command
 
-from compliance.models import ConformityResult, Evidence, Supplier
+from compliance.models import Certificate, ClientInvitation, ClientLink, ConformityResult, Evidence, Supplier
 from hds_platform.models import Organisation
 from hds_platform.tenancy import organisation_context
 
@@ -15,6 +15,8 @@ EXPECTED = {
     ("medisoft", "Prise de rendez-vous"): ("incomplete", "incomplete", "incomplete"),
     ("medisoft", "Téléconsultation"): ("non_compliant", "non_compliant", "compliant"),
     ("nuage-sante", "Hébergement HDS des clients"): ("compliant", "compliant", "compliant"),
+    # The host's offer applied as a chain template, its certificate shared through the link.
+    ("centre-lilas", "Dossier patient informatisé"): ("compliant", "compliant", "compliant"),
 }
 
 
@@ -46,5 +48,23 @@ def test_demo_shows_every_status_and_loads_twice_alike(db, media):
         ("Clever Cloud", "suggested"),
         ("Datacenter Lumière SAS", "confirmed"), ("Datacenter Lumière SAS", "confirmed"), ("OVH SAS", "confirmed"),
         ("Sauvegarde Santé Services", "confirmed"), ("Scaleway", "confirmed"),
-        ("Vidéo Express Inc.", "none"),
+        ("Vidéo Express Inc.", "none"), ("Nuage Santé Hébergement", "none"), ("Nuage Santé Hébergement", "none"),
     ])
+
+
+def test_demo_shows_a_hosting_company_with_two_linked_clients(db, media):
+    call_command("load_demo")
+    call_command("load_demo")
+
+    links = ClientLink.all_organisations.order_by("client_organisation__name")
+    assert [(link.organisation.slug, link.client_organisation.slug, link.status, link.share_status)
+            for link in links] == [("nuage-sante", "centre-lilas", "active", True),
+                                   ("nuage-sante", "medisoft", "active", False)]
+    host = Organisation.objects.get(slug="nuage-sante")
+    with organisation_context(host):
+        assert [(i.name, i.status) for i in ClientInvitation.objects.all()] == [
+            ("Clinique du Parc", "pending"), ("MédiSoft Éditions", "accepted"),
+            ("Centre de santé des Lilas", "accepted")]
+    with organisation_context(Organisation.objects.get(slug="centre-lilas")):
+        assert list(Certificate.objects.values_list("source", "certificate_number")) == [
+            ("provider", "AFNOR 2025/60001")]

@@ -22,6 +22,7 @@ from compliance.models import (
     HostingMode,
     Identifiability,
     ProcessingRole,
+    ProviderShare,
     RegistryMatchStatus,
     RemoteAccessBasis,
 )
@@ -44,6 +45,7 @@ PAIRS = [
     (RemoteAccessBasis, conformity.TransferBasis, [], []),
     (ContractClause, conformity.ContractClause, [], []),
     (ExemptionReason, conformity.ExemptionReason, [("NONE", "")], []),
+    (ProviderShare, conformity.ProviderShare, [], []),
     # The platform's table of organisations cannot import compliance: its choices are written out
     # there, and held to the engine's here.
     (OrganisationKind, conformity.OrganisationKind, [], []),
@@ -55,7 +57,7 @@ STORED_VALUES = {
     AlertSeverity: ["error", "warning", "info"],
     CertificateKind: ["hds", "iso27001"],
     CertificateStatus: ["valid", "suspended", "withdrawn"],
-    CertificateSource: ["registry", "document", "manual"],
+    CertificateSource: ["registry", "document", "manual", "provider"],
     Identifiability: ["identified", "pseudonymised", "anonymised"],
     HostingMode: ["", "self_hosted", "outsourced"],
     ProcessingRole: ["controller", "processor"],
@@ -67,6 +69,7 @@ STORED_VALUES = {
         "reversibility_restitution", "reversibility_destruction", "reversibility_formats",
     ],
     ExemptionReason: ["", "archiving_approved", "short_term_processing", "covered_by_parent_audit"],
+    ProviderShare: ["", "active", "ended"],
     OrganisationKind: ["health_professional", "health_establishment", "software_editor", "hosting_provider", "other"],
 }
 
@@ -85,7 +88,7 @@ def test_every_enum_the_engine_exports_has_model_choices():
     exported = [getattr(conformity, name) for name in conformity.__all__]
     enums = {value for value in exported if isinstance(value, type) and issubclass(value, StrEnum)}
     assert {engine for _choices, engine, _before, _after in PAIRS} == enums
-    assert len(enums) == 13
+    assert len(enums) == 14
     assert list(STORED_VALUES) == [choices for choices, _engine, _before, _after in PAIRS]
 
 

@@ -26,12 +26,14 @@ def test_the_shared_allow_list_is_explicit():
     shared = sorted(m._meta.label for m in apps.get_models() if not issubclass(m, TenantModel))
     tenant_owned = sorted(m._meta.label for m in apps.get_models() if issubclass(m, TenantModel))
     assert tenant_owned == ["compliance.Alert", "compliance.Certificate", "compliance.ChainLink",
-                            "compliance.ChainLinkCertificate", "compliance.ConformityResult",
+                            "compliance.ChainLinkCertificate", "compliance.ClientInvitation", "compliance.ClientLink",
+                            "compliance.ConformityResult",
                             "compliance.ConformityStatusChange", "compliance.Evidence",
-                            "compliance.EvidenceRequest", "compliance.NotificationPreference",
-                            "compliance.Processing", "compliance.Supplier",
-                            "compliance.WebhookDelivery", "compliance.WebhookEndpoint", "compliance.WebhookEvent",
-                            "hds_platform.ApiToken",
+                            "compliance.EvidenceRequest", "compliance.NotificationPreference", "compliance.Offer",
+                            "compliance.OfferCertificate", "compliance.OfferDocument", "compliance.OfferSubcontractor",
+                            "compliance.Processing", "compliance.ProviderLink", "compliance.ProviderProfile",
+                            "compliance.Supplier", "compliance.WebhookDelivery", "compliance.WebhookEndpoint",
+                            "compliance.WebhookEvent", "hds_platform.ApiToken",
                             "hds_platform.AuditEvent", "hds_platform.IdempotencyKey", "hds_platform.Invitation",
                             "hds_platform.Membership",
                             "reports.Report"]

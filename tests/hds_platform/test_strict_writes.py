@@ -13,7 +13,8 @@ from tests.compliance import builders
 
 #: Every module that defines serializers of the API.
 SERIALIZER_MODULES = [
-    "compliance.api.serializers", "compliance.monitoring.api.alerts", "compliance.monitoring.api.webhooks",
+    "compliance.api.serializers", "compliance.api.network",
+    "compliance.monitoring.api.alerts", "compliance.monitoring.api.webhooks",
     "compliance.reports.api.serializers", "hds_platform.api.serializers", "registry.api.serializers",
 ]
 

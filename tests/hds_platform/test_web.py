@@ -17,7 +17,7 @@ def test_demo_owner_logs_in_and_sees_the_dashboard(client, db):
     assert response.status_code == 200
     page = response.content.decode()
     assert "<h1>Cabinet du Dr Durand</h1>" in page
-    assert page.count('<option value="/o/') == 3
+    assert page.count('<option value="/o/') == 4
 
 
 def test_load_demo_is_idempotent(db):
@@ -25,7 +25,7 @@ def test_load_demo_is_idempotent(db):
     call_command("load_demo")
     from hds_platform.models import Organisation
 
-    assert Organisation.objects.count() == 3
+    assert Organisation.objects.count() == 4
 
 
 def test_dashboard_of_another_organisation_is_404(client, tenant, other_tenant):

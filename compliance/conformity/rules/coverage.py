@@ -36,6 +36,11 @@ finding per link (`coverage.certificate_ambiguous`, missing information, for the
 own links too) names the activities and the candidates, until someone names the certificate on
 the link. It is not an error: a valid certificate does cover the activity, only which one is
 not known yet (see `chain` for how a certificate is chosen).
+
+A provider linked on the instance shares its certificates with its clients (read-only copies that
+follow it). Once the link ends or the share is withdrawn, the actor's certificates are not known
+any more rather than known to be missing: its uncovered activities are one finding per link,
+`coverage.provider_share_ended`, missing information, instead of `coverage.activity_not_covered`.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..findings import Finding, make_finding
-from ..inputs import ExemptionReason
+from ..inputs import ExemptionReason, ProviderShare
 from ..views import Outcome, Resolution
 
 if TYPE_CHECKING:
@@ -71,6 +76,8 @@ def check(chain: Chain) -> Iterator[Finding]:
         if view.exemption is ExemptionReason.COVERED_BY_PARENT_AUDIT and view.parent is not None:
             context["parent"] = chain.actor(view.parent.actor).name
         exempted = False
+        share_ended = view.actor.provider_share is ProviderShare.ENDED
+        unknown: list[int] = []
         ambiguous = [resolution for resolution in view.resolutions if resolution.outcome is Outcome.AMBIGUOUS]
         if ambiguous:
             yield make_finding(
@@ -82,8 +89,12 @@ def check(chain: Chain) -> Iterator[Finding]:
                 exempted = True
             elif resolution.outcome is Outcome.UNPROVEN_EXEMPTION:
                 yield make_finding(UNPROVEN_CODES[view.exemption], activity=resolution.activity, **context)
+            elif resolution.outcome is Outcome.NONE and view.supplier is not None and share_ended:
+                unknown.append(resolution.activity)
             elif resolution.outcome is Outcome.NONE and view.supplier is not None:
                 yield make_finding("coverage.activity_not_covered", activity=resolution.activity, **context)
+        if unknown:
+            yield make_finding("coverage.provider_share_ended", activities=", ".join(map(str, unknown)), **context)
         if exempted:
             yield make_finding(EXEMPT_CODES[view.exemption], **context)
 

@@ -268,23 +268,48 @@ class EvidenceRequestAnsweredData(serializers.Serializer):
 class ProviderRef(serializers.Serializer):
     organisation = serializers.CharField(help_text="The provider organisation's slug.")
     name = serializers.CharField()
+    link = serializers.IntegerField(help_text="Id of the link, as `…/providers/{id}/` names it.")
+    supplier = serializers.IntegerField(help_text="The supplier that stands for the provider in this organisation.")
 
 
-class ProviderCertificateRef(serializers.Serializer):
+class OfferRef(serializers.Serializer):
     id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SharedCertificateRef(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The organisation's read-only copy, as `…/certificates/` lists it.")
+    supplier = serializers.IntegerField()
     kind = serializers.CharField()
-    activities = serializers.ListField(child=serializers.IntegerField())
     certificate_number = serializers.CharField()
     certifier = serializers.CharField()
+    activities = serializers.ListField(child=serializers.IntegerField())
+    status = serializers.CharField(help_text="valid, suspended or withdrawn.")
     issued_on = serializers.DateField(allow_null=True)
     expires_on = serializers.DateField()
-    status = serializers.CharField(help_text="valid, suspended or withdrawn.")
+    source = serializers.CharField(help_text="`provider`: shared by the linked provider.")
+
+
+class ProviderCertificateChange(serializers.Serializer):
+    change = serializers.CharField(
+        help_text="shared, renewed, narrowed, suspended, withdrawn, reinstated, updated or unshared.")
+    offers = OfferRef(many=True, help_text="The provider's offers that rely on this certificate.")
+    certificate = SharedCertificateRef(allow_null=True, help_text="null once the certificate is no longer shared.")
+    certificate_number = serializers.CharField()
+
+
+class ProcessingStatusChange(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    from_status = serializers.CharField(allow_null=True)
+    to_status = serializers.CharField(allow_null=True)
 
 
 class ProviderCertificateChangedData(serializers.Serializer):
+    alert = serializers.IntegerField(help_text="The alert raised for this change.")
     provider = ProviderRef()
-    change = serializers.CharField(help_text="shared, updated or unshared.")
-    certificate = ProviderCertificateRef()
+    changes = ProviderCertificateChange(many=True)
+    processings = ProcessingStatusChange(many=True, help_text="The processings relying on the provider, re-evaluated.")
 
 
 # Builders --------------------------------------------------------------------------------------
@@ -449,13 +474,7 @@ def evidence_request_answered(*, request) -> dict:
 
 @register(PROVIDER_CERTIFICATE_CHANGED, "A provider the organisation is linked to shared, changed or stopped "
                                         "sharing one of its certificates.", ProviderCertificateChangedData)
-def provider_certificate_changed(*, provider_slug: str, provider_name: str, change: str, certificate) -> dict:
-    return {
-        "provider": {"organisation": provider_slug, "name": provider_name}, "change": change,
-        "certificate": {
-            "id": certificate.pk, "kind": certificate.kind, "activities": sorted(certificate.activities),
-            "certificate_number": certificate.certificate_number, "certifier": certificate.certifier,
-            "issued_on": day(certificate.issued_on), "expires_on": day(certificate.expires_on),
-            "status": certificate.status,
-        },
-    }
+def provider_certificate_changed(*, alert) -> dict:
+    """The change as the client's alert records it (``compliance.services.network``): one event per
+    change of what a linked provider shares, however many certificates and processings it touches."""
+    return {"alert": alert.pk, **{key: alert.data[key] for key in ("provider", "changes", "processings")}}

@@ -147,18 +147,26 @@ def test_the_payloads_other_features_emit(tenant, frozen):
                                   submitted_kind="dpa", submitted_sha256="ab" * 32, submitted_size=2048,
                                   submitted_content_type="application/pdf")
         events.emit(tenant.organisation, catalogue.EVIDENCE_REQUEST_ANSWERED, request=request)
-        events.emit(tenant.organisation, catalogue.PROVIDER_CERTIFICATE_CHANGED, provider_slug="hebergeur-sud",
-                    provider_name="Hébergeur Sud", change="updated", certificate=certificate)
+        change = {
+            "provider": {"organisation": "hebergeur-sud", "name": "Hébergeur Sud", "link": 3, "supplier": 11},
+            "changes": [{"change": "suspended", "offers": [{"id": 2, "name": "Hébergement managé"}],
+                         "certificate": {"id": certificate.pk, "supplier": 11, "kind": "hds",
+                                         "certificate_number": "HDS-OWN", "certifier": "LNE", "activities": [1, 2],
+                                         "status": "suspended", "issued_on": "2025-01-02",
+                                         "expires_on": "2028-01-01", "source": "provider"},
+                         "certificate_number": "HDS-OWN"}],
+            "processings": [{"id": 5, "name": "Dossier patient", "from_status": "compliant",
+                             "to_status": "non_compliant"}],
+        }
+        [alert] = alerts.raise_alerts(tenant.organisation, [Alert(
+            kind="provider_certificate_changed", severity="error", dedupe_key="provider_certificate:3:x", data=change)])
+        events.emit(tenant.organisation, catalogue.PROVIDER_CERTIFICATE_CHANGED, alert=alert)
         answered, provider = _stored("evidence_request.answered"), _stored("provider.certificate_changed")
     assert answered.payload == {**_envelope(answered), "data": {"evidence_request": {
         "id": 7, "supplier": supplier.pk, "kinds": ["dpa", "contract"], "due_date": "2026-12-10",
         "status": "submitted", "requested_at": "2026-11-30T08:00:00Z", "answered_at": "2026-12-01T11:00:00Z",
         "submitted": {"kind": "dpa", "sha256": "ab" * 32, "size": 2048, "content_type": "application/pdf"}}}}
-    assert provider.payload == {**_envelope(provider), "data": {
-        "provider": {"organisation": "hebergeur-sud", "name": "Hébergeur Sud"}, "change": "updated",
-        "certificate": {"id": certificate.pk, "kind": "hds", "activities": [1, 2], "certificate_number": "HDS-OWN",
-                        "certifier": "LNE", "issued_on": "2025-01-02", "expires_on": "2028-01-01",
-                        "status": "valid"}}}
+    assert provider.payload == {**_envelope(provider), "data": {"alert": alert.pk, **change}}
 
 
 def test_an_unknown_event_type_is_refused_before_anything_is_written(tenant):
