@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "oauth2_provider",
     "hds_platform",
     "registry",
     "compliance",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "hds_platform.uploads.RequestSizeLimitMiddleware",
     "hds_platform.middleware.RequestIdMiddleware",
     "hds_platform.middleware.ApiCacheControlMiddleware",
+    "hds_platform.ratelimit.RateLimitHeadersMiddleware",
     "hds_platform.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -292,9 +294,11 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "hds_platform.api.authentication.BearerTokenAuthentication",
+        "hds_platform.oauth.authentication.OAuthAppAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["hds_platform.ratelimit.ApiRateLimit"],
     "DEFAULT_PAGINATION_CLASS": "hds_platform.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
@@ -342,6 +346,43 @@ SPECTACULAR_SETTINGS = {
     },
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
+
+# Connected apps (OAuth 2.0, django-oauth-toolkit; README: Connected apps) -------------------------
+# Authorization code with PKCE (S256) only; short-lived access tokens, rotated refresh tokens. The
+# grant and token rows are ours: each carries the organisation chosen on the consent page.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "hds_platform.OAuthApplication"
+OAUTH2_PROVIDER_GRANT_MODEL = "hds_platform.OAuthGrant"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "hds_platform.OAuthAccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "hds_platform.OAuthRefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "hds_platform.OAuthIDToken"
+OAUTH_ACCESS_TOKEN_SECONDS = env_int("OAUTH_ACCESS_TOKEN_SECONDS", 3600, minimum=60)
+OAUTH_REFRESH_TOKEN_DAYS = env_int("OAUTH_REFRESH_TOKEN_DAYS", 90, minimum=1)
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "hds_platform.oauth.validator.OrganisationOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "hds_platform.oauth.validator.MaillonScopes",
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "ALLOWED_GRANT_TYPES": ["authorization_code", "refresh_token"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": OAUTH_ACCESS_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": OAUTH_REFRESH_TOKEN_DAYS * 86400,
+    "ROTATE_REFRESH_TOKEN": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 120,
+    # Never skip the consent page: the owner must choose the organisation each time.
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG or TESTING else ["https"],
+}
+
+# Rate limits (README: Rate limits) ---------------------------------------------------------------
+# Requests a minute per API token, per connected app and organisation, and per signed-in person.
+# Tokens and apps follow their organisation's plan (Organisation.plan); people have one limit.
+# Counted in the cache: Redis when REDIS_URL is set, in-process otherwise; Redis down: allowed.
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", default=True)
+RATE_LIMIT_PLANS = {
+    "standard": env_int("RATE_LIMIT_STANDARD_PER_MINUTE", 600, minimum=1),
+    "large": env_int("RATE_LIMIT_LARGE_PER_MINUTE", 3000, minimum=1),
+}
+RATE_LIMIT_SESSION_PER_MINUTE = env_int("RATE_LIMIT_SESSION_PER_MINUTE", 600, minimum=1)
+RATELIMIT_FAIL_OPEN = True
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)
 
 # Authentication (README: Security) ---------------------------------------------

@@ -22,6 +22,7 @@ from hds_platform.api.serializers import (
     ReauthenticateSerializer,
 )
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership
+from hds_platform.oauth.authentication import AppPrincipal
 from hds_platform.roles import Perm
 
 
@@ -38,12 +39,22 @@ class MeView(APIView):
                 "memberships": [],
                 "token": {"name": token.name, "prefix": token.prefix, "scope": token.scope,
                           "organisation": token.organisation.slug, "expires_at": token.expires_at},
+                "app": None,
+            }
+        elif isinstance(user, AppPrincipal):
+            access_token = user.access_token
+            data = {
+                "id": None, "email": "", "full_name": "", "language": "fr", "memberships": [], "token": None,
+                "app": {"client_id": user.application.client_id, "name": user.application.name,
+                        "scope": access_token.scope, "organisation": access_token.organisation.slug,
+                        "expires_at": access_token.expires},
             }
         else:
             data = {
                 "id": user.pk, "email": user.email, "full_name": user.full_name, "language": user.language,
                 "memberships": crossing.memberships_of(user),
                 "token": None,
+                "app": None,
             }
         return Response(MeSerializer(data).data)
 
@@ -56,7 +67,7 @@ class InvitationAcceptView(APIView):
 
     @extend_schema(request=InvitationAcceptSerializer, responses={201: MyMembershipSerializer})
     def post(self, request):
-        if isinstance(request.user, TokenPrincipal):
+        if isinstance(request.user, TokenPrincipal | AppPrincipal):
             return Response({"code": "person_required", "message": "Une invitation s'accepte en personne."},
                             status=status.HTTP_403_FORBIDDEN)
         if throttling.is_locked(request, request.user.email):
@@ -80,7 +91,7 @@ class ReauthenticateView(APIView):
 
     @extend_schema(request=ReauthenticateSerializer, responses={204: None})
     def post(self, request):
-        if isinstance(request.user, TokenPrincipal):
+        if isinstance(request.user, TokenPrincipal | AppPrincipal):
             return Response({"code": "person_required", "message": "Seule une personne confirme son identité."},
                             status=status.HTTP_403_FORBIDDEN)
         if throttling.is_locked(request, request.user.email):
