@@ -115,8 +115,11 @@ class OrganisationViewMixin:
             raise OutsideScope(_("Cette action est réservée aux personnes membres de l'organisation : aucune "
                                  "portée de jeton ou d'application ne l'ouvre."))
         if self.granted_scopes.isdisjoint(wanted):
-            raise OutsideScope(_("Portée insuffisante : cette action demande la portée %(scope)s.")
-                               % {"scope": " ou ".join(wanted)})
+            if len(wanted) == 1:
+                raise OutsideScope(_("Portée insuffisante : cette action demande la portée %(scope)s.")
+                                   % {"scope": wanted[0]})
+            raise OutsideScope(_("Portée insuffisante : cette action demande l'une des portées %(scopes)s.")
+                               % {"scopes": ", ".join(wanted)})
 
     def _enter_organisation(self, request, slug):
         if slug is None:
