@@ -374,4 +374,5 @@ from hds_platform.oauth.models import (  # noqa: E402
 )
 
 __all__ = ["ApiToken", "AppConnection", "AuditAnchor", "AuditEvent", "Invitation", "Membership", "OAuthAccessToken",
-           "OAuthApplication", "OAuthGrant", "OAuthIDToken", "OAuthRefreshToken", "Organisation", "OutboxMessage", "PersonRecord", "User"]
+           "OAuthApplication", "OAuthGrant", "OAuthIDToken", "OAuthRefreshToken", "Organisation", "OutboxMessage",
+           "PersonRecord", "User"]

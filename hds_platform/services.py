@@ -110,9 +110,10 @@ def membership_change_role(*, membership: Membership, role: str, actor: Actor) -
 
 
 def membership_remove(*, membership: Membership, actor: Actor, reassign_to: User | None = None) -> None:
-    """Remove a member. What they created that acts on its own — API tokens and the connected
-    apps they authorised here, webhook endpoints in compliance — stops with them (tokens revoked, endpoints disabled), or, when
-    ``reassign_to`` names another member allowed to manage them, passes to that member. Audited."""
+    """Remove a member. What they created that acts on its own — API tokens and the connected apps
+    they authorised here, webhook endpoints in compliance — stops with them (tokens and apps revoked,
+    endpoints disabled), or, when ``reassign_to`` names another member allowed to manage them, passes
+    to that member (tokens and endpoints; an app's authorisation is never handed over). Audited."""
     with transaction.atomic():
         organisation = require_organisation()
         if membership.role == Role.OWNER and _owner_count() == 1:

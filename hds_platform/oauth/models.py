@@ -3,8 +3,9 @@
 django-oauth-toolkit's models are swapped for these (settings ``OAUTH2_PROVIDER_*_MODEL``): the
 grant, access token and refresh token carry the organisation the owner chose on the consent page,
 so a token never acts for another one. The application and ID token are swapped too, unchanged,
-so that this app's migration can create them all before the toolkit's (they refer to each other). They are looked up by the toolkit before any organisation
-context exists (by the digest of the token), so they are shared tables, like sessions
+so that this app's migration can create them all before the toolkit's (they refer to each other).
+They are looked up by the toolkit before any organisation context exists (by the digest of the
+token), so they are shared tables, like sessions
 (:mod:`hds_platform.checks`); :class:`AppConnection` is the organisation's own, tenant-owned
 view of an authorised app.
 """

@@ -64,7 +64,7 @@ def test_the_example_connects_practices_reads_conformity_refreshes_and_syncs(exa
         assert tokens.scope == "conformity:read"
         practices[tokens.organisation] = {"tokens": tokens, "copy": {}}
 
-    for slug, practice in practices.items():
+    for practice in practices.values():
         changes, practice["tokens"] = example.sync_from_conformity_list(http, app, practice["tokens"],
                                                                          practice["copy"])
         assert len(changes) == 1
