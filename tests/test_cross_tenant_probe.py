@@ -53,9 +53,11 @@ from hds_platform.api.base import OrganisationGenericViewSet, OrganisationViewMi
 from hds_platform.api.filters import IdFilter
 from hds_platform.api.schema import SchemaGenerator
 from hds_platform.models import Organisation, User
+from hds_platform import scopes
 from hds_platform.roles import ROLE_PERMISSIONS, SCOPE_PERMISSIONS, Role, TokenScope
 from hds_platform.tenancy import TenantModel, introspection
 from tests import tenant_objects
+from tests.oauth_support import connect
 from tests.reporting import report
 from tests.rls_support import app_connection_as_runtime_role, clear_organisation_setting, require_roles
 
@@ -419,10 +421,13 @@ class _Plan:
 
 
 def _attackers(other_tenant, client_for) -> dict:
+    # A connected app of the attacker's organisation, with every scope.
+    _app, tokens = connect(other_tenant.owner, other_tenant.organisation, " ".join(scopes.SCOPES))
     return {
         "outsider-member": (client_for(user=other_tenant.owner), ROLE_PERMISSIONS[Role.OWNER]),
         "outsider-token": (client_for(token=other_tenant.token(scope=TokenScope.READ_WRITE, name="probe attacker")),
                            SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
+        "outsider-app": (client_for(token=tokens["access_token"]), SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
     }
 
 

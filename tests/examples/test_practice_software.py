@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 import time_machine
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
 
@@ -31,8 +33,17 @@ def example():
 
 @pytest.fixture
 def http():
-    with httpx.Client(transport=httpx.WSGITransport(app=get_wsgi_application()), base_url="http://testserver") as c:
-        yield c
+    """httpx calling Maillon's WSGI application in-process. Like Django's test client, it must not
+    close the database connection after each request: that would end the test's transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        with httpx.Client(transport=httpx.WSGITransport(app=get_wsgi_application()),
+                          base_url="http://testserver") as client:
+            yield client
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def _connect(example, http, app, tenant):
