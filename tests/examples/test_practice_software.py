@@ -34,12 +34,18 @@ def example():
 @pytest.fixture
 def http():
     """httpx calling Maillon's WSGI application in-process. Like Django's test client, it must not
-    close the database connection after each request: that would end the test's transaction."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
+    close the database connection around each request: that would end the test's transaction. (The
+    test client connects that handler again after each of its own requests, so every call here
+    disconnects it first.)"""
+    django_app = get_wsgi_application()
+
+    def app(environ, start_response):
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        return django_app(environ, start_response)
+
     try:
-        with httpx.Client(transport=httpx.WSGITransport(app=get_wsgi_application()),
-                          base_url="http://testserver") as client:
+        with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://testserver") as client:
             yield client
     finally:
         signals.request_started.connect(close_old_connections)
