@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from hds_platform import services
 from hds_platform.audit import Actor
 from hds_platform.models import Organisation, OrganisationKind, User
@@ -20,7 +22,8 @@ class DemoContext:
 def load() -> DemoContext:
     owner = User.objects.filter(email=DEMO_OWNER).first()
     if owner is None:
-        owner = User.objects.create_user(DEMO_OWNER, DEMO_PASSWORD, full_name="Camille Martin")
+        owner = User.objects.create_user(DEMO_OWNER, DEMO_PASSWORD, full_name="Camille Martin",
+                                         email_verified_at=timezone.now())
     actor = Actor.system("demo")
     context = DemoContext(owner=owner, actor=actor)
     for slug, name, kind, siren in [

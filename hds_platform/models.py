@@ -67,6 +67,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     is_staff = models.BooleanField(_("équipe de la plateforme"), default=False)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # Set when the person followed a link sent to this address (sign-up verification, an
+    # invitation, a password reset). Until then they may log in but not invite anyone or create
+    # API tokens and webhooks (README, Accounts).
+    email_verified_at = models.DateTimeField(_("adresse vérifiée le"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -80,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 # The conformity engine reads these values as its OrganisationKind. The platform cannot import

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from hds_platform import audit, crossing, scopes, signals, writes
 from hds_platform.accounts import mfa
+from hds_platform.accounts.events import record_for_person
+from hds_platform.accounts.verification import mark_verified, require_verified
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
 from hds_platform.models import ApiToken, Invitation, Membership, Organisation, User
@@ -155,6 +158,7 @@ def _api_token_reassign(*, token: ApiToken, to: User, actor: Actor) -> None:
 def invitation_create(*, email: str, role: str, actor: Actor) -> tuple[Invitation, str]:
     """Invite ``email``; the link is e-mailed after commit and returned once."""
     organisation = require_organisation()
+    require_verified(actor)
     email = email.strip().lower()
     if role not in Role.values:
         raise ServiceError(_("Rôle inconnu : %s") % role, code="invalid_role", field="role")
@@ -209,18 +213,16 @@ class InvalidInvitation(ServiceError):
 
 
 def invitation_accept(*, raw_token: str, user: User) -> Membership:
-    """Join the organisation of a pending invitation. Single use; the e-mail must match."""
-    found = crossing.find_invitation(digest_secret(raw_token))
-    if found is None:
-        raise InvalidInvitation(_("Ce lien d'invitation n'existe pas."))
+    """Join the organisation of a pending invitation. Single use; the e-mail must match (and so
+    counts as verified: the link was sent to it)."""
+    found = invitation_find(raw_token)
     with organisation_context(found.organisation):
-        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
-        if invitation.status != "pending":
-            raise InvalidInvitation(_("Ce lien d'invitation a expiré ou a déjà servi."), code="invitation_used")
+        invitation = _pending_invitation(found)
         if invitation.email != user.email.lower():
             raise InvalidInvitation(
                 _("Cette invitation a été envoyée à une autre adresse e-mail."), code="invitation_other_email"
             )
+        mark_verified(user)
         try:
             with transaction.atomic():
                 membership = Membership.objects.create(
@@ -239,11 +241,57 @@ def invitation_accept(*, raw_token: str, user: User) -> Membership:
     return membership
 
 
+def invitation_find(raw_token: str) -> Invitation:
+    """The invitation of a link, with its organisation (any state), or InvalidInvitation."""
+    found = crossing.find_invitation(digest_secret(raw_token))
+    if found is None:
+        raise InvalidInvitation(_("Ce lien d'invitation n'existe pas."))
+    return found
+
+
+def _pending_invitation(found: Invitation) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+    if invitation.status != "pending":
+        raise InvalidInvitation(_("Ce lien d'invitation a expiré ou a déjà servi."), code="invitation_used")
+    return invitation
+
+
+def invitation_accept_new_person(*, raw_token: str, password: str, full_name: str = "",
+                                 language: str = "fr") -> Membership:
+    """A person without an account follows an invitation: their account is created with this
+    password (the address is verified: the link was sent to it) and they join the organisation,
+    in one transaction."""
+    found = invitation_find(raw_token)
+    with transaction.atomic(), organisation_context(found.organisation):
+        invitation = _pending_invitation(found)
+        if User.objects.filter(email=invitation.email).exists():
+            raise Conflict(_("Un compte existe déjà pour cette adresse : connectez-vous pour accepter "
+                             "l'invitation."), code="account_exists")
+        validate_password(password, user=User(email=invitation.email, full_name=full_name))
+        user = User.objects.create_user(invitation.email, password, full_name=full_name.strip(), language=language,
+                                        email_verified_at=timezone.now())
+        return invitation_accept(raw_token=raw_token, user=user)
+
+
+def user_language_update(*, user: User, language: str, actor: Actor) -> User:
+    """The language of a person's e-mails (digests, invitations they send keep the page's)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ServiceError(_("Langue inconnue : %s") % language, code="invalid_language", field="language")
+    if user.language == language:
+        return user
+    before = user.language
+    user.language = language
+    user.save(update_fields=["language"])
+    record_for_person(user, "account.language_changed", {"language": [before, language]}, actor=actor)
+    return user
+
+
 def api_token_create(
     *, name: str, scope: str, actor: Actor, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token; the raw value is returned once and never stored."""
     organisation = require_organisation()
+    require_verified(actor)
     try:
         scope = scopes.normalise(scope)
     except scopes.UnknownScope as exc:

@@ -384,6 +384,12 @@ RATE_LIMIT_PLANS = {
 RATE_LIMIT_SESSION_PER_MINUTE = env_int("RATE_LIMIT_SESSION_PER_MINUTE", 600, minimum=1)
 RATELIMIT_FAIL_OPEN = True
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)
+# Self-service accounts (README: Accounts): how long a verification link and a password link work,
+# and how many sign-ups and reset requests one client address (or e-mail address) may make an hour.
+EMAIL_VERIFICATION_DAYS = env_int("EMAIL_VERIFICATION_DAYS", 3, minimum=1)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 72, minimum=1) * 3600
+SIGNUPS_PER_HOUR = env_int("SIGNUPS_PER_HOUR", 5, minimum=1)
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5, minimum=1)
 
 # Authentication (README: Security) ---------------------------------------------
 # Login throttling (django-axes): LOGIN_FAILURE_LIMIT failures for one e-mail from one address

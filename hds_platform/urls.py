@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from compliance.web.views import dashboard
 from hds_platform import health, uploads, views
+from hds_platform.accounts import public_views
 from hds_platform.accounts import views as account_views
 from hds_platform.api.schema_view import CachedSpectacularAPIView
 from hds_platform.oauth import views as oauth_views
@@ -24,7 +25,17 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(template_name="hds_platform/login.html",
                                                    redirect_authenticated_user=True), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("invitations/<str:token>/", public_views.invitation_page, name="invitation-accept"),
+    path("inscription/", public_views.signup_view, name="signup"),
+    path("inscription/envoyee/", public_views.signup_done, name="signup-done"),
+    path("inscription/verifier/<str:token>/", public_views.verify_email, name="verify-email"),
+    path("compte/verification/renvoyer/", public_views.resend_verification, name="resend-verification"),
+    path("mot-de-passe/oublie/", public_views.PasswordResetView.as_view(), name="password-reset"),
+    path("mot-de-passe/oublie/envoye/", public_views.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path("mot-de-passe/nouveau/<uidb64>/<token>/", public_views.PasswordResetConfirmView.as_view(),
+         name="password-reset-confirm"),
+    path("mot-de-passe/nouveau/termine/", public_views.PasswordResetCompleteView.as_view(),
+         name="password-reset-complete"),
     path("compte/", account_views.account, name="account"),
     path("compte/double-authentification/verifier/", account_views.mfa_verify, name="mfa-verify"),
     path("compte/double-authentification/activer/", account_views.mfa_setup, name="mfa-setup"),

@@ -9,12 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hds_platform import crossing, services
-from hds_platform.accounts import mfa, sessions, throttling
+from hds_platform.accounts import mfa, sessions
 from hds_platform.accounts.reauth import ask_reauthentication, recent_authentication_required
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
@@ -45,26 +46,6 @@ def home(request):
     return redirect("dashboard", org=memberships[0].organisation.slug)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def invitation_accept(request, token):
-    if request.method == "POST":
-        if throttling.is_locked(request, request.user.email):
-            return render(request, "hds_platform/invitation.html", {"token": token,
-                                                                    "error": throttling.lockout_message()},
-                          status=429)
-        try:
-            membership = services.invitation_accept(raw_token=token, user=request.user)
-        except services.ServiceError as exc:
-            if isinstance(exc, services.InvalidInvitation):
-                throttling.count_failure(request, request.user.email, "invitation")
-            messages.error(request, exc.message)
-            return render(request, "hds_platform/invitation.html", {"token": token, "error": exc}, status=400)
-        messages.success(request, _("Vous avez rejoint %s.") % membership.organisation.name)
-        return redirect("dashboard", org=membership.organisation.slug)
-    return render(request, "hds_platform/invitation.html", {"token": token})
-
-
 # Settings ------------------------------------------------------------------------------------
 
 
@@ -76,6 +57,8 @@ def settings_home(request):
         return redirect("settings-members", org=request.organisation.slug)
     if Perm.TOKENS in request.permissions:
         return redirect("settings-tokens", org=request.organisation.slug)
+    if Perm.WEBHOOKS in request.permissions:
+        return redirect("compliance:webhook-list", org=request.organisation.slug)
     raise PermissionDenied
 
 
@@ -163,12 +146,24 @@ def invitation_revoke(request, pk):
     return redirect("settings-members", org=request.organisation.slug)
 
 
-def _tokens_page(request, *, form=None, created=None, raw="", status=200):
+#: Where the token just created waits for the page after the redirect (Post/Redirect/Get); that
+#: page takes it out of the session, so a refresh no longer shows it.
+NEW_TOKEN_SESSION_KEY = "maillon_new_api_token"
+
+
+def _tokens_page(request, *, form=None, status=200):
+    created = request.session.pop(NEW_TOKEN_SESSION_KEY, None) if status == 200 else None
+    if created is not None and created.get("organisation") != request.organisation.pk:
+        created = None
+    base_url = request.build_absolute_uri("/api/v1/")
     return render(request, "hds_platform/settings_tokens.html", {
         "section": "settings", "tab": "tokens",
         "tokens": list(ApiToken.objects.select_related("created_by")),
         "form": form or ApiTokenForm(),
-        "created": created, "raw_token": raw,
+        "created": created, "raw_token": created["raw"] if created else "",
+        "api_base_url": base_url,
+        "api_org_url": f"{base_url}orgs/{request.organisation.slug}/",
+        "api_docs_url": request.build_absolute_uri(reverse("api-docs")),
     }, status=status)
 
 
@@ -191,8 +186,10 @@ def settings_tokens(request):
             add_service_error(form, ValidationError({"expires_on": exc.message}) if
                               isinstance(exc, ServiceError) and exc.field == "expires_at" else exc)
         else:
-            # Shown in this response only: the secret is not stored and not put in the session.
-            return _tokens_page(request, created=token, raw=raw)
+            # Held in the session only until the next page shows it once (never stored otherwise).
+            request.session[NEW_TOKEN_SESSION_KEY] = {"organisation": request.organisation.pk, "name": token.name,
+                                                      "raw": raw}
+            return redirect("settings-tokens", org=request.organisation.slug)
     return _tokens_page(request, form=form, status=400)
 
 

@@ -48,12 +48,11 @@ from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, RelatedField
 
-from hds_platform import rls
+from hds_platform import rls, scopes
 from hds_platform.api.base import OrganisationGenericViewSet, OrganisationViewMixin
 from hds_platform.api.filters import IdFilter
 from hds_platform.api.schema import SchemaGenerator
 from hds_platform.models import Organisation, User
-from hds_platform import scopes
 from hds_platform.roles import ROLE_PERMISSIONS, SCOPE_PERMISSIONS, Role, TokenScope
 from hds_platform.tenancy import TenantModel, introspection
 from tests import tenant_objects

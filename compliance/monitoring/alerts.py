@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -263,6 +264,30 @@ def _affected_processings(links: list[dict], supplier_ids: set[int], lost: list[
 
 
 # What members do -------------------------------------------------------------------------------
+
+#: The navigation shows the unresolved count on every page: it is read from the cache, counted at
+#: most once a minute per organisation (new alerts appear within that minute; a member's own
+#: acknowledge or resolve forgets it at once).
+UNRESOLVED_COUNT_SECONDS = 60
+
+
+def _unresolved_key(organisation_id: int) -> str:
+    return f"maillon:alerts:unresolved:{organisation_id}"
+
+
+def unresolved_count(organisation: Organisation) -> int:
+    """Open and acknowledged alerts of ``organisation`` (inside its context), cached."""
+    key = _unresolved_key(organisation.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Alert.objects.filter(status__in=OPEN_STATES).count()
+        cache.set(key, count, UNRESOLVED_COUNT_SECONDS)
+    return count
+
+
+def forget_unresolved_count(organisation: Organisation) -> None:
+    cache.delete(_unresolved_key(organisation.pk))
+
 
 
 def alert_acknowledge(*, alert: Alert, actor: Actor) -> Alert:

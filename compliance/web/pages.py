@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, Prefetch, Q, Value, When
 
 from compliance.conformity import Severity
 from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS
@@ -21,9 +21,12 @@ from compliance.models import (
     ConformityStatus,
     Evidence,
     Processing,
+    RegistryMatchStatus,
     Supplier,
 )
 from compliance.web.diagram import STATE_RANK, Diagram, DiagramLink, LinkState, layout, link_state
+from hds_platform.models import Organisation
+from hds_platform.tenancy import require_organisation
 from registry.matching import normalise_certificate_number, normalise_name
 from registry.models import CertifiedHost, HostCertificate
 
@@ -36,6 +39,35 @@ def language_message(finding: dict, english: bool) -> str:
 
 
 # Dashboard -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirstRunStep:
+    key: str
+    done: bool
+
+
+FIRST_RUN_STEPS = ("processing", "supplier", "chain", "documents", "green")
+
+
+def first_run_steps(summary: dict) -> list[FirstRunStep]:
+    """The first-run checklist, each step done or not from the organisation's data: a processing,
+    a supplier matched to the ANS list, a chain link, a document, and every processing answered
+    compliant or not applicable. One query; the dashboard's summary gives the last step."""
+    has_processing, has_supplier, has_chain, has_documents = (
+        Organisation.objects.filter(pk=require_organisation().pk).annotate(
+            has_processing=Exists(Processing.objects.all()),
+            has_supplier=Exists(Supplier.objects.filter(registry_match_status=RegistryMatchStatus.CONFIRMED)),
+            has_chain=Exists(ChainLink.objects.all()),
+            has_documents=Exists(Evidence.objects.all()),
+        ).values_list("has_processing", "has_supplier", "has_chain", "has_documents").get()
+    )
+    by_status = summary["by_status"]
+    green = bool(summary["processings"]) and not any(
+        by_status.get(status, 0) for status in (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE,
+                                          "not_evaluated"))
+    done = (has_processing, has_supplier, has_chain, has_documents, green)
+    return [FirstRunStep(key, flag) for key, flag in zip(FIRST_RUN_STEPS, done, strict=True)]
 
 
 @dataclass(frozen=True)

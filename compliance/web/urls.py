@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from compliance.web.views import certificates, evidence, processings, registry, suppliers
+from compliance.web.views import alerts, certificates, evidence, processings, registry, suppliers, webhooks
 
 app_name = "compliance"
 
@@ -35,4 +35,16 @@ urlpatterns = [
     path("preuves/<int:pk>/supprimer/", evidence.evidence_delete, name="evidence-delete"),
     path("preuves/<int:pk>/clauses/", evidence.evidence_contract, name="evidence-contract"),
     path("registre/", registry.registry_search, name="registry-search"),
+    path("alertes/", alerts.alert_list, name="alert-list"),
+    path("alertes/<int:pk>/prise-en-compte/", alerts.alert_acknowledge, name="alert-acknowledge"),
+    path("alertes/<int:pk>/resolue/", alerts.alert_resolve, name="alert-resolve"),
+    path("notifications/", alerts.notification_preferences, name="notification-preferences"),
+    path("parametres/webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("parametres/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("parametres/webhooks/<int:pk>/modifier/", webhooks.webhook_edit, name="webhook-edit"),
+    path("parametres/webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook-test"),
+    path("parametres/webhooks/<int:pk>/activation/", webhooks.webhook_toggle, name="webhook-toggle"),
+    path("parametres/webhooks/<int:pk>/supprimer/", webhooks.webhook_delete, name="webhook-delete"),
+    path("parametres/webhooks/<int:pk>/envois/<int:delivery_pk>/renvoyer/", webhooks.webhook_redeliver,
+         name="webhook-redeliver"),
 ]

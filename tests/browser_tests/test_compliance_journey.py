@@ -202,7 +202,7 @@ def test_the_navigation_is_usable_on_a_phone(page, transactional_db, tenant):
     nav = page.get_by_role("navigation", name="Navigation principale")
     links = nav.get_by_role("link").all()
     assert [link.inner_text() for link in links] == [
-        "Tableau de bord", "Traitements", "Fournisseurs", "Certificats", "Preuves", "Liste ANS", "Rapports",
+        "Tableau de bord", "Traitements", "Fournisseurs", "Certificats", "Preuves", "Liste ANS", "Alertes", "Rapports",
         "Paramètres", "Journal"]
     for link in links:
         box = link.bounding_box()

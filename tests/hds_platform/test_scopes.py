@@ -70,8 +70,9 @@ def test_a_token_with_an_unknown_scope_is_refused_and_nothing_is_created(tenant,
     response = client.post(f"/api/v1/orgs/{tenant.organisation.slug}/tokens/",
                            {"name": "bad", "scope": "conformity:read everything"})
     assert response.status_code == 400
-    assert response.json() == {"code": "invalid_scope", "message": "Portée inconnue : everything",
-                               "errors": {"scope": [{"code": "invalid_scope", "message": "Portée inconnue : everything"}]}}
+    message = "Portée inconnue : everything"
+    assert response.json() == {"code": "invalid_scope", "message": message,
+                               "errors": {"scope": [{"code": "invalid_scope", "message": message}]}}
     assert ApiToken.all_organisations.count() == 0
     created = client.post(f"/api/v1/orgs/{tenant.organisation.slug}/tokens/",
                           {"name": "sync", "scope": "register:read conformity:read"})

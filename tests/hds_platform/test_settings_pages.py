@@ -107,14 +107,17 @@ def test_an_api_token_is_shown_once_and_works(client, tenant):
     client.force_login(tenant.owner)
     response = client.post(url(tenant, "parametres/jetons/"), {"name": "Logiciel du cabinet", "scope": "read",
                                                                "expires_on": "2099-12-31"})
-    assert response.status_code == 200
-    raw = re.search(r'<code class="secret" id="new-token">([^<]+)</code>', text(response)).group(1)
+    # Post/Redirect/Get: the token waits in the session for the page after the redirect.
+    assert (response.status_code, response["Location"]) == (302, url(tenant, "parametres/jetons/"))
+    shown = client.get(response["Location"])
+    assert shown.status_code == 200
+    raw = re.search(r'<code class="secret" id="new-token">([^<]+)</code>', text(shown)).group(1)
     with tenant.context():
         token = ApiToken.objects.get()
         assert (token.name, token.scope, token.expires_at.date().isoformat()) == (
             "Logiciel du cabinet", "read", "2099-12-31")
     assert raw.startswith(f"mln_{token.prefix}_")
-    assert raw not in text(client.get(url(tenant, "parametres/jetons/")))
+    assert raw not in text(client.get(url(tenant, "parametres/jetons/")))  # a refresh: gone
     api = client.__class__()
     answer = api.get(f"/api/v1/orgs/{tenant.organisation.slug}/members/", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert answer.status_code == 200

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.models import WebhookDelivery, WebhookEndpoint
+from compliance.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from compliance.monitoring.webhooks import events as webhook_events
 from compliance.monitoring.webhooks import signing, urlguard
-from hds_platform import audit, writes
+from hds_platform import audit, outbox, writes
+from hds_platform.accounts.verification import require_verified
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, RateLimited, ServiceError
 from hds_platform.models import Organisation
@@ -50,6 +51,7 @@ def webhook_endpoint_create(*, actor: Actor, url: str, events: list[str], descri
                             is_active: bool = True) -> WebhookEndpoint:
     """A new endpoint with a fresh secret (``endpoint.secret``: show it once, to its creator)."""
     organisation = require_organisation()
+    require_verified(actor)
     subscribed = _clean_events(events)
     _check_url(url)
     with transaction.atomic():
@@ -142,4 +144,21 @@ def webhook_send_test(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDeli
         webhook_events.enqueue_deliveries(organisation, [delivery])
         audit.record(organisation=organisation, actor=actor, action="webhook.test_sent", target=endpoint,
                      changes={"delivery": delivery.pk})
+    return delivery
+
+
+def webhook_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDelivery:
+    """Send a failed or abandoned delivery again, now, with the same event id (receivers that
+    already handled it recognise it); its attempts start again from zero."""
+    with transaction.atomic():
+        updated = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status__in=[DeliveryStatus.FAILED, DeliveryStatus.DEAD],
+        ).update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_at=None)
+        if not updated:
+            raise Conflict(_("Seul un envoi en échec ou abandonné peut être renvoyé."),
+                           code="webhook_delivery_not_failed")
+        delivery.refresh_from_db()
+        outbox.enqueue("compliance.monitoring.tasks.deliver_webhook", delivery.organisation_id, delivery.pk)
+        audit.record(organisation=delivery.organisation, actor=actor, action="webhook.redelivered",
+                     target=delivery.endpoint, changes={"delivery": delivery.pk, "event": delivery.event})
     return delivery

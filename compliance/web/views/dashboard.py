@@ -9,11 +9,14 @@ from django.views.decorators.http import require_GET
 
 from compliance import evaluation, selectors
 from compliance.conformity.horizons import EXPIRY_HORIZON_DAYS
-from compliance.models import STATUS_LABELS, ConformityStatus
+from compliance.models import STATUS_LABELS, Alert, ConformityStatus
+from compliance.monitoring import alerts
 from compliance.web import pages
+from compliance.web.views.alerts import alert_rows
 from hds_platform.roles import Perm
 from hds_platform.web import organisation_view
 
+DASHBOARD_ALERTS = 5
 CARD_ORDER = (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE, ConformityStatus.COMPLIANT,
               ConformityStatus.NOT_APPLICABLE, "")
 
@@ -33,7 +36,13 @@ def dashboard(request):
         for label, key in ((_("Chaîne d'hébergement (HDS)"), "by_hosting_status"),
                            (_("Registre (RGPD)"), "by_register_status"))
     ]
+    steps = pages.first_run_steps(summary)
     return render(request, "compliance/dashboard.html", {
+        "first_run": steps if not all(step.done for step in steps) else [],
+        "latest_alerts": alert_rows(Alert.objects.filter(status__in=alerts.OPEN_STATES)
+                                    .select_related("acknowledged_by", "resolved_by")
+                                    .order_by("-created_at", "-id")[:DASHBOARD_ALERTS], request.organisation),
+        "can_act": Perm.WRITE in request.permissions,
         "section": "dashboard",
         "summary": summary,
         "cards": cards,

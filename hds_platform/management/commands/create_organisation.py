@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -7,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hds_platform import services
+from hds_platform.accounts import signup
 from hds_platform.audit import Actor
 from hds_platform.models import OrganisationKind, User
 from hds_platform.roles import TokenScope
@@ -20,8 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True)
         parser.add_argument("--kind", required=True, choices=OrganisationKind.values)
         parser.add_argument("--owner-email", required=True)
-        parser.add_argument("--owner-password", help="Set this password (otherwise the owner has none "
-                            "until they reset it).")
+        parser.add_argument("--owner-password", help="Set this password (otherwise a new owner is e-mailed a "
+                            "link to choose one; printed instead with the console e-mail backend).")
         parser.add_argument("--slug", default="")
         parser.add_argument("--siren", default="")
         parser.add_argument("--siret", default="")
@@ -33,9 +35,12 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 owner = User.objects.filter(email=opts["owner_email"].lower()).first()
-                if owner is None:
+                new_owner = owner is None
+                if new_owner:
                     _check_password(opts["owner_password"], opts["owner_email"])
-                    owner = User.objects.create_user(opts["owner_email"], opts["owner_password"])
+                    # The operator vouches for the address; without a password, the link proves it.
+                    owner = User.objects.create_user(opts["owner_email"], opts["owner_password"],
+                                                     email_verified_at=timezone.now())
                 organisation = services.organisation_create(
                     name=opts["name"], kind=opts["kind"], owner=owner, actor=actor,
                     siren=opts["siren"], siret=opts["siret"], slug=opts["slug"],
@@ -55,6 +60,18 @@ class Command(BaseCommand):
         self.stdout.write(f"owner: {owner.email}")
         if raw:
             self.stdout.write(f"token: {raw}")
+        if new_owner and opts["owner_password"] is None:
+            self._set_password_link(owner, organisation)
+
+
+    def _set_password_link(self, owner, organisation) -> None:
+        """Without an e-mail server (the console backend), the link is printed for the operator to
+        pass on; otherwise it is e-mailed to the owner."""
+        if settings.EMAIL_BACKEND == settings.EMAIL_URL_BACKENDS["console"]:
+            self.stdout.write(f"set-password link: {signup.set_password_link(owner)}")
+            return
+        signup.send_set_password_link(owner, organisation)
+        self.stdout.write(f"set-password link e-mailed to {owner.email}")
 
 
 def _check_password(password: str | None, email: str) -> None:

@@ -38,8 +38,29 @@
     });
   }
 
+  /* Copy buttons stay hidden without JavaScript or a clipboard; the text is selectable anyway. */
+  function copyButtons(root) {
+    if (!navigator.clipboard) { return; }
+    root.querySelectorAll("button[data-copy][hidden]").forEach(function (button) { button.hidden = false; });
+  }
+
+  function onClick(event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var source = document.getElementById(button.dataset.copy);
+    if (!source) { return; }
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      var text = button.firstChild;
+      if (!button.dataset.label) { button.dataset.label = text.textContent; }
+      text.textContent = button.dataset.copied;
+      button.classList.add("copied");
+      window.setTimeout(function () { text.textContent = button.dataset.label; button.classList.remove("copied"); }, 2000);
+    });
+  }
+
   document.addEventListener("submit", confirmSubmit, true);
+  document.addEventListener("click", onClick);
   document.addEventListener("change", onChange);
-  document.addEventListener("DOMContentLoaded", function () { dropzones(document); });
-  document.addEventListener("htmx:load", function (event) { dropzones(event.target); });
+  document.addEventListener("DOMContentLoaded", function () { dropzones(document); copyButtons(document); });
+  document.addEventListener("htmx:load", function (event) { dropzones(event.target); copyButtons(event.target); });
 })();
