@@ -12,11 +12,14 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_application_model
 
+from hds_platform.accounts.verification import require_verified
+from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
 
 
 def application_register(*, user, name: str, redirect_uris: list[str], client_type: str):
     """Create an authorization-code application owned by ``user``: (application, raw secret or "")."""
+    require_verified(Actor.for_user(user))
     Application = get_application_model()
     if client_type not in (Application.CLIENT_CONFIDENTIAL, Application.CLIENT_PUBLIC):
         raise ServiceError(_("Type inconnu : %s") % client_type, code="invalid_client_type", field="client_type")

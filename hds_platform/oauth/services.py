@@ -11,6 +11,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
 from hds_platform import audit
+from hds_platform.accounts.verification import require_verified
 from hds_platform.audit import Actor
 from hds_platform.oauth.models import AppConnection
 from hds_platform.tenancy import require_organisation
@@ -25,6 +26,7 @@ def connection_grant(*, application, scope: str, actor: Actor) -> AppConnection:
     """Record that ``actor`` (an owner or admin) authorised ``application`` for the current
     organisation with ``scope``; authorising again replaces the scopes and the grantor."""
     organisation = require_organisation()
+    require_verified(actor)
     now = timezone.now()
     with transaction.atomic():
         connection = AppConnection.objects.select_for_update().filter(application=application).first()

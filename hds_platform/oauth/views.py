@@ -71,6 +71,9 @@ class ConsentView(AuthorizationView):
             elif membership.organisation.require_mfa and not self.request.user.is_verified():
                 form.add_error("organisation", _("Cette organisation exige la double authentification : "
                                                  "saisissez votre second facteur d'abord."))
+            if self.request.user.email_verified_at is None:
+                form.add_error(None, _("Confirmez d'abord votre adresse e-mail : ouvrez le lien que nous vous "
+                                       "avons envoyé."))
             if not chosen:
                 form.add_error("scopes", _("Cochez au moins une autorisation, ou refusez."))
             if form.errors:

@@ -291,3 +291,19 @@ def test_the_consent_page_speaks_french_and_english(tenant, language, heading):
                        f"&scope=conformity:read&code_challenge={challenge}&code_challenge_method=S256",
                        HTTP_ACCEPT_LANGUAGE=language)
     assert heading in page.content.decode()
+
+
+def test_an_unverified_address_cannot_connect_or_register_an_app(tenant):
+    from hds_platform.models import User
+
+    app = register_app(tenant.owner)
+    User.objects.filter(pk=tenant.owner.pk).update(email_verified_at=None)
+    tenant.owner.refresh_from_db()
+    _verifier, challenge = pkce_pair()
+    refused = consent(_browser(tenant.owner), app, tenant.organisation, "conformity:read", challenge)
+    assert refused.status_code == 400
+    assert "Confirmez d&#x27;abord votre adresse e-mail" in refused.content.decode()
+    assert (OAuthGrant.objects.count(), AppConnection.all_organisations.count()) == (0, 0)
+    page = _browser(tenant.owner).post("/compte/applications/", {
+        "name": "Autre", "redirect_uris": REDIRECT_URI, "client_type": "public"})
+    assert page.status_code == 400
