@@ -307,3 +307,18 @@ def test_an_unverified_address_cannot_connect_or_register_an_app(tenant):
     page = _browser(tenant.owner).post("/compte/applications/", {
         "name": "Autre", "redirect_uris": REDIRECT_URI, "client_type": "public"})
     assert page.status_code == 400
+
+
+def test_an_app_with_webhooks_manage_subscribes_without_a_person_confirming(tenant, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    settings.WEBHOOK_EXTRA_PORTS = frozenset({8123})
+    app, body = connect(tenant.owner, tenant.organisation, "conformity:read webhooks:manage")
+    api = _bearer(body["access_token"])
+    created = api.post(f"/api/v1/orgs/{tenant.organisation.slug}/webhooks/",
+                       {"url": "http://127.0.0.1:8123/hook", "events": ["conformity.changed"]},
+                       content_type="application/json")
+    assert created.status_code == 201
+    assert set(created.json()) >= {"id", "url", "secret"}
+    with tenant.context():
+        event = AuditEvent.objects.filter(action="webhook.created").get()
+    assert event.actor_label == f"app:{app.client_id} Logiciel Cabinet"
