@@ -86,3 +86,16 @@ def test_a_legacy_token_keeps_its_documented_refusal(tenant, client_for):
     refused = client.post(f"/api/v1/orgs/{tenant.organisation.slug}/suppliers/", {"name": "X", "country": "FR"})
     assert (refused.status_code, refused.json()) == (403, {
         "code": "permission_denied", "message": "Votre rôle ne permet pas cette action."})
+
+
+def test_the_web_page_creates_a_token_of_one_scope(tenant):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(tenant.owner)  # a login counts as a recent authentication
+    url = f"/o/{tenant.organisation.slug}/parametres/jetons/"
+    assert "conformity:read — Lire la conformité de vos traitements" in browser.get(url).content.decode()
+    response = browser.post(url, {"name": "Conformité seule", "scope": "conformity:read"})
+    assert response.status_code == 302
+    with tenant.context():
+        assert list(ApiToken.objects.values_list("name", "scope")) == [("Conformité seule", "conformity:read")]
