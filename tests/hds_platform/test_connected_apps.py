@@ -322,3 +322,21 @@ def test_an_app_with_webhooks_manage_subscribes_without_a_person_confirming(tena
     with tenant.context():
         event = AuditEvent.objects.filter(action="webhook.created").get()
     assert event.actor_label == f"app:{app.client_id} Logiciel Cabinet"
+
+
+def test_an_app_costs_one_query_more_than_a_token(tenant, client_for):
+    """The token by its digest (with its app and organisation), then the connection: the rest is the
+    same as for an API token."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _app, body = connect(tenant.owner, tenant.organisation, "conformity:read")
+    url = f"/api/v1/orgs/{tenant.organisation.slug}/conformity/"
+    as_app, as_token = _bearer(body["access_token"]), client_for(token=tenant.token(scope="read"))
+    as_app.get(url), as_token.get(url)  # first use: last-use stamps and the day's audit event
+    counts = []
+    for client in (as_app, as_token):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] + 1
