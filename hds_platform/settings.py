@@ -370,6 +370,15 @@ OAUTH2_PROVIDER = {
     # Never skip the consent page: the owner must choose the organisation each time.
     "REQUEST_APPROVAL_PROMPT": "force",
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG or TESTING else ["https"],
+    # The OAuth 2.0 Security BCP (RFC 9700), each point the toolkit offers: no implicit or password
+    # grant, tokens only in the Authorization header, the issuer in the authorization response,
+    # tokens stored as digests only, and a replayed refresh token revokes its whole family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
 
 # Rate limits (README: Rate limits) ---------------------------------------------------------------

@@ -340,3 +340,10 @@ def test_an_app_costs_one_query_more_than_a_token(tenant, client_for):
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] + 1
+
+
+def test_tokens_are_stored_as_digests_only(tenant):
+    _app, body = connect(tenant.owner, tenant.organisation, "conformity:read")
+    stored = str(list(OAuthAccessToken.objects.values())) + str(list(OAuthRefreshToken.objects.values()))
+    assert body["access_token"] not in stored
+    assert body["refresh_token"] not in stored
