@@ -371,6 +371,32 @@ class OutboxMessage(models.Model):
         return f"{self.task_name}{tuple(self.args)}"
 
 
+class IdempotencyKey(TenantModel):
+    """The first successful answer to a write sent with an ``Idempotency-Key`` header, kept
+    ``IDEMPOTENCY_KEY_HOURS`` so that a retry gets it back instead of writing again
+    (:mod:`hds_platform.api.idempotency`). Recorded in the write's own transaction: a write that
+    rolls back leaves no key."""
+
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text=_("sha256 of the method, path and body."))
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.BinaryField()
+    response_headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("clé d'idempotence")
+        verbose_name_plural = _("clés d'idempotence")
+        constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="idempotency_unique_key")]
+        indexes = [models.Index(fields=["organisation", "expires_at"], name="idempotency_expires")]
+
+    def __str__(self):
+        return self.key
+
+
 # Connected apps (OAuth): the toolkit's rows swapped for ours, bound to an organisation.
 from hds_platform.oauth.models import (  # noqa: E402
     AppConnection,
@@ -381,6 +407,6 @@ from hds_platform.oauth.models import (  # noqa: E402
     OAuthRefreshToken,
 )
 
-__all__ = ["ApiToken", "AppConnection", "AuditAnchor", "AuditEvent", "Invitation", "Membership", "OAuthAccessToken",
-           "OAuthApplication", "OAuthGrant", "OAuthIDToken", "OAuthRefreshToken", "Organisation", "OutboxMessage",
+__all__ = ["ApiToken", "AppConnection", "AuditAnchor", "AuditEvent", "IdempotencyKey", "Invitation", "Membership",
+           "OAuthAccessToken", "OAuthApplication", "OAuthGrant", "OAuthIDToken", "OAuthRefreshToken", "Organisation", "OutboxMessage",
            "PersonRecord", "User"]

@@ -18,6 +18,8 @@ SCHEDULES = [
     ("Webhooks : relances", "compliance.monitoring.tasks.webhook_retry_dispatch", 60, "webhooks", 50),
     ("Outbox : relais de secours", "hds_platform.relay_outbox", 60, "default", 50),
     ("Journal d'audit : ancrage signé", "hds_platform.anchor_audit_chains", 3600, "default", 3000),
+    ("API : purge des clés d'idempotence", "hds_platform.purge_idempotency_keys_dispatch", ("45", "3"), "default",
+     3600),
 ]
 
 #: Tasks whose name changed when their module moved: old name -> new name. Beat entries created

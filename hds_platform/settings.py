@@ -77,10 +77,12 @@ MIDDLEWARE = [
     "hds_platform.uploads.RequestSizeLimitMiddleware",
     "hds_platform.middleware.RequestIdMiddleware",
     "hds_platform.middleware.ApiCacheControlMiddleware",
+    "hds_platform.api.middleware.ApiErrorMiddleware",
     "hds_platform.ratelimit.RateLimitHeadersMiddleware",
     "hds_platform.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "hds_platform.api.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -524,3 +526,6 @@ WEBHOOK_ATTEMPTS_PER_MINUTE_PER_ORGANISATION = env_int("WEBHOOK_ATTEMPTS_PER_MIN
 WEBHOOK_TEST_EVENTS_PER_MINUTE = env_int("WEBHOOK_TEST_EVENTS_PER_MINUTE", 5, minimum=1)
 WEBHOOK_CIRCUIT_FAILURES = env_int("WEBHOOK_CIRCUIT_FAILURES", 5, minimum=1)
 WEBHOOK_CIRCUIT_OPEN_SECONDS = env_int("WEBHOOK_CIRCUIT_OPEN_SECONDS", 300, minimum=1)
+
+# Idempotent writes: how long the answer to a write sent with an Idempotency-Key is kept for retries.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)

@@ -16,9 +16,10 @@ import functools
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from hds_platform import audit_anchor
-from hds_platform.models import Organisation
+from hds_platform.models import IdempotencyKey, Organisation
 from hds_platform.tenancy import organisation_context
 
 logger = logging.getLogger(__name__)
@@ -60,3 +61,22 @@ def tenant_task(*task_args, **task_options):
 def anchor_audit_chains() -> int:
     """Beat, hourly: sign the audit chain heads that grew (:mod:`hds_platform.audit_anchor`)."""
     return audit_anchor.anchor_all()
+
+
+@shared_task(name="hds_platform.purge_idempotency_keys_dispatch", soft_time_limit=240, time_limit=300)
+def purge_idempotency_keys_dispatch() -> int:
+    """Beat, daily: one purge of expired idempotency keys per organisation (row-level security lets
+    a transaction delete one organisation's rows only). An expired key is already ignored when a
+    request names it: this only keeps the table small."""
+    # The organisation table is global (not a tenant table): a dispatcher may read it whole.
+    ids = list(Organisation.objects.filter(deleted_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+    for organisation_id in ids:
+        purge_idempotency_keys.delay(organisation_id)
+    return len(ids)
+
+
+@tenant_task(name="hds_platform.purge_idempotency_keys", acks_late=True, soft_time_limit=120, time_limit=150)
+def purge_idempotency_keys(organisation) -> int:
+    """Delete the organisation's expired idempotency keys; returns how many. Safe to run twice."""
+    deleted, _by_model = IdempotencyKey.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

@@ -8,6 +8,7 @@ from hds_platform import health, uploads, views
 from hds_platform.accounts import public_views
 from hds_platform.accounts import views as account_views
 from hds_platform.api.schema_view import CachedSpectacularAPIView
+from hds_platform.api.views import ApiIndexView
 from hds_platform.oauth import views as oauth_views
 
 handler400 = uploads.bad_request
@@ -16,6 +17,7 @@ urlpatterns = [
     # The API first: no page route can match /api/…, and the API is what is called all day
     # (each route tried before the right one costs every request its match).
     path("api/v1/", include("hds_platform.api.urls")),
+    path("api/", ApiIndexView.as_view(), name="api-index"),
     path("api/schema/", CachedSpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's set-up as a script file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

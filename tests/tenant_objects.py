@@ -24,10 +24,11 @@ import itertools
 from collections.abc import Callable
 
 from django.db import models
+from django.utils import timezone
 
 from hds_platform import audit, services
 from hds_platform.audit import Actor
-from hds_platform.models import Membership
+from hds_platform.models import IdempotencyKey, Membership
 from hds_platform.roles import Role
 from tests.factories import UserFactory
 
@@ -102,6 +103,16 @@ def _app_connection(tenant):
 def _audit_event(tenant):
     with tenant.context():
         return audit.record(organisation=tenant.organisation, actor=Actor.system("probe"), action="probe.created")
+
+
+@tenant_object("hds_platform.IdempotencyKey")
+def _idempotency_key(tenant):
+    with tenant.context():
+        now = timezone.now()
+        return IdempotencyKey.objects.create(
+            key=f"probe-{next(_serial)}", fingerprint="0" * 64, method="POST", path="/api/v1/", status_code=201,
+            response_body=b"{}", response_headers={"Content-Type": "application/json"}, created_at=now,
+            expires_at=now)
 
 
 # compliance ----------------------------------------------------------------------------------

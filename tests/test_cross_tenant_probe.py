@@ -423,13 +423,17 @@ class _Plan:
 
 
 def _attackers(other_tenant, client_for) -> dict:
+    token_client = client_for(token=other_tenant.token(scope=TokenScope.READ_WRITE, name="probe attacker"))
     # A connected app of the attacker's organisation, with every scope.
     _app, tokens = connect(other_tenant.owner, other_tenant.organisation, " ".join(scopes.SCOPES))
+    app_client = client_for(token=tokens["access_token"])
+    # A token (or an app) is answered in English by default: asking for French keeps one set of expected bodies.
+    for client in (token_client, app_client):
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
     return {
         "outsider-member": (client_for(user=other_tenant.owner), ROLE_PERMISSIONS[Role.OWNER]),
-        "outsider-token": (client_for(token=other_tenant.token(scope=TokenScope.READ_WRITE, name="probe attacker")),
-                           SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
-        "outsider-app": (client_for(token=tokens["access_token"]), SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
+        "outsider-token": (token_client, SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
+        "outsider-app": (app_client, SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
     }
 
 

@@ -12,6 +12,7 @@ from compliance.models import (
     CertificateKind,
     CertificateSource,
     CertificateStatus,
+    ChainLink,
     ConformityStatus,
     Evidence,
     EvidenceKind,
@@ -24,8 +25,15 @@ from compliance.models import (
 )
 from hds_platform.api.filters import BoundedIntegerFilter, IdFilter
 
+EXTERNAL_ID_HELP = _("The row with this external_id (exact match).")
+
+
+def external_id_filter():
+    return django_filters.CharFilter(field_name="external_id", help_text=EXTERNAL_ID_HELP)
+
 
 class SupplierFilter(django_filters.FilterSet):
+    external_id = external_id_filter()
     name = django_filters.CharFilter(lookup_expr="icontains", help_text=_("Part of the name."))
     siren = django_filters.CharFilter()
     country = django_filters.CharFilter(help_text=_("ISO 3166-1 alpha-2."))
@@ -34,7 +42,7 @@ class SupplierFilter(django_filters.FilterSet):
 
     class Meta:
         model = Supplier
-        fields = ["name", "siren", "country", "registry_match"]
+        fields = ["external_id", "name", "siren", "country", "registry_match"]
 
 
 class CertificateFilter(django_filters.FilterSet):
@@ -57,6 +65,7 @@ class CertificateFilter(django_filters.FilterSet):
 
 
 class ProcessingFilter(django_filters.FilterSet):
+    external_id = external_id_filter()
     name = django_filters.CharFilter(lookup_expr="icontains")
     health_data = django_filters.BooleanFilter()
     identifiability = django_filters.ChoiceFilter(choices=Identifiability.choices)
@@ -70,8 +79,16 @@ class ProcessingFilter(django_filters.FilterSet):
 
     class Meta:
         model = Processing
-        fields = ["name", "health_data", "identifiability", "hosting_mode", "role", "conformity_status",
+        fields = ["external_id", "name", "health_data", "identifiability", "hosting_mode", "role", "conformity_status",
                   "hosting_status", "register_status", "supplier"]
+
+
+class ChainLinkFilter(django_filters.FilterSet):
+    external_id = external_id_filter()
+
+    class Meta:
+        model = ChainLink
+        fields = ["external_id"]
 
 
 #: Ten years: further than any document's validity, well inside what a date can hold.
@@ -79,6 +96,7 @@ EXPIRES_WITHIN_MAX_DAYS = 3660
 
 
 class EvidenceFilter(django_filters.FilterSet):
+    external_id = external_id_filter()
     kind = django_filters.ChoiceFilter(choices=EvidenceKind.choices)
     supplier = IdFilter(field_name="supplier_id")
     processing = IdFilter(field_name="processing_id")
@@ -94,7 +112,7 @@ class EvidenceFilter(django_filters.FilterSet):
 
     class Meta:
         model = Evidence
-        fields = ["kind", "supplier", "processing", "certificate", "current", "valid_until_before",
+        fields = ["external_id", "kind", "supplier", "processing", "certificate", "current", "valid_until_before",
                   "valid_until_after", "expires_within_days"]
 
     def filter_expires_within_days(self, queryset, name, value):

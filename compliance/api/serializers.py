@@ -37,11 +37,18 @@ from compliance.models import (
 )
 from compliance.selectors import within_days_key
 from hds_platform.api.fields import TenantPrimaryKeyRelatedField
+from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 
 ACTIVITIES_SCHEMA = {
     "type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 6}, "uniqueItems": True,
     "description": "HDS activities (CSP art. R.1111-9), sorted integers 1 to 6.", "example": [1, 2, 3, 4],
 }
+
+
+#: ``external_id`` on writes: a string of at most 128 characters, or null; never "" (send null to clear it).
+EXTERNAL_ID_KWARGS = {"allow_blank": False, "help_text": _(
+    "Your own identifier of this row: at most 128 characters, unique in the organisation for this resource "
+    "(400 duplicate_external_id otherwise); null when not given. Filter lists with ?external_id=.")}
 
 
 @extend_schema_field(ACTIVITIES_SCHEMA)
@@ -161,7 +168,7 @@ EXEMPTION_REASON_HELP = _("archiving_approved (electronic archiving approved by 
 # Suppliers -----------------------------------------------------------------------------------
 
 
-class RegistryHostSummarySerializer(serializers.Serializer):
+class RegistryHostSummarySerializer(StrictSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField(help_text=_("Name as published in the ANS list."))
     certificate_number = serializers.CharField(allow_blank=True)
@@ -169,7 +176,7 @@ class RegistryHostSummarySerializer(serializers.Serializer):
     expires_on = serializers.DateField(allow_null=True)
 
 
-class RegistryMatchSerializer(serializers.Serializer):
+class RegistryMatchSerializer(StrictSerializer):
     status = serializers.ChoiceField(
         choices=[match.value for match in RegistryMatch],
         help_text=_("none, suggested (awaiting a member's decision) or confirmed. A rejected suggestion reads none."),
@@ -186,7 +193,7 @@ class RegistryMatchSerializer(serializers.Serializer):
 EXPIRING_WITHIN_HORIZON = f"expiring_within_{EXPIRY_HORIZON_DAYS}_days"
 
 # Built with type() because a field name carries the horizon.
-CertificatesSummarySerializer = type("CertificatesSummarySerializer", (serializers.Serializer,), {
+CertificatesSummarySerializer = type("CertificatesSummarySerializer", (StrictSerializer,), {
     "__module__": __name__,
     "valid": serializers.IntegerField(help_text=_("Certificates in force today.")),
     EXPIRING_WITHIN_HORIZON: serializers.IntegerField(),
@@ -196,8 +203,8 @@ CertificatesSummarySerializer = type("CertificatesSummarySerializer", (serialize
 
 
 SUPPLIER_EXAMPLE = {
-    "id": 12, "name": "OVH SAS", "siren": "424761419", "siret": "", "vat_number": "FR22424761419",
-    "country": "FR",
+    "id": 12, "external_id": "ERP-FOURN-0042", "name": "OVH SAS", "siren": "424761419", "siret": "",
+    "vat_number": "FR22424761419", "country": "FR",
     "registry_match": {
         "status": "confirmed",
         "host": {"id": 3, "name": "OVH SAS", "certificate_number": "HDS-LNE-2024-0042",
@@ -213,7 +220,7 @@ SUPPLIER_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Supplier", value=SUPPLIER_EXAMPLE, response_only=True)])
-class SupplierSerializer(serializers.ModelSerializer):
+class SupplierSerializer(StrictModelSerializer):
     registry_match = serializers.SerializerMethodField()
     certificates_summary = serializers.SerializerMethodField()
     non_eu_laws = serializers.ListField(child=serializers.CharField(), required=False, help_text=_(
@@ -221,10 +228,12 @@ class SupplierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Supplier
-        fields = ["id", "name", "siren", "siret", "vat_number", "country", "registry_match", "subject_to_non_eu_law",
+        fields = ["id", "external_id", "name", "siren", "siret", "vat_number", "country", "registry_match",
+                  "subject_to_non_eu_law",
                   "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "dpf_certified",
                   "certificates_summary", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"external_id": EXTERNAL_ID_KWARGS}
         validators = []
 
     @extend_schema_field(RegistryMatchSerializer)
@@ -258,7 +267,7 @@ class SupplierSerializer(serializers.ModelSerializer):
                 "next_expiry": supplier.next_expiry.isoformat() if supplier.next_expiry else None}
 
 
-class RegistryMatchConfirmSerializer(serializers.Serializer):
+class RegistryMatchConfirmSerializer(StrictSerializer):
     host = serializers.IntegerField(required=False, help_text=_(
         "The ANS host to confirm; omit it to confirm the suggested one."))
 
@@ -275,7 +284,7 @@ CERTIFICATE_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Certificate", value=CERTIFICATE_EXAMPLE, response_only=True)])
-class CertificateSerializer(serializers.ModelSerializer):
+class CertificateSerializer(StrictModelSerializer):
     supplier = TenantPrimaryKeyRelatedField(model=Supplier, allow_null=True, required=False,
                                             help_text=_("Supplier id; null for the organisation's own certificate."))
     activities = ActivitiesField(required=False)
@@ -311,14 +320,14 @@ class SupplierCertificateSerializer(CertificateSerializer):
 # Processings ---------------------------------------------------------------------------------
 
 
-class TransferSerializer(serializers.Serializer):
+class TransferSerializer(StrictSerializer):
     country = serializers.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2."))
     safeguard = serializers.CharField(allow_blank=True, required=False, default="",
                                       help_text=_("e.g. CCT 2021/914; empty when none."))
 
 
 PROCESSING_EXAMPLE = {
-    "id": 5, "name": "Dossier patient en ligne", "purposes": ["Suivi des patients"],
+    "id": 5, "external_id": None, "name": "Dossier patient en ligne", "purposes": ["Suivi des patients"],
     "legal_basis": "Art. 6(1)(b) contrat", "art9_condition": "Art. 9(2)(h) soins",
     "data_subject_categories": ["Patients"], "data_categories": ["Identité", "Données de santé"],
     "recipients": ["Professionnels de santé"], "transfers": [], "retention": "20 ans",
@@ -332,7 +341,7 @@ PROCESSING_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Processing", value=PROCESSING_EXAMPLE, response_only=True)])
-class ProcessingSerializer(serializers.ModelSerializer):
+class ProcessingSerializer(StrictModelSerializer):
     purposes = serializers.ListField(child=serializers.CharField(), required=False,
                                      help_text=_("Purposes (art. 30(1)(b)); for a processor, the categories of "
                                                  "processing (art. 30(2)(b))."))
@@ -368,20 +377,21 @@ class ProcessingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Processing
-        fields = ["id", "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories",
+        fields = ["id", "external_id", "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories",
                   "data_categories", "recipients", "transfers", "retention", "security_measures",
                   "controller_contact", "dpo_contact", "dpia_required", "dpia_done", "role", "controllers_served",
                   "health_data", "identifiability", "hosting_mode", "hosts_for_patients", "exemption_reason",
                   "exemption_evidence", "conformity_status", "hosting_status", "register_status", "created_at",
                   "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"external_id": EXTERNAL_ID_KWARGS}
         validators = []
 
 
 # Chain links ---------------------------------------------------------------------------------
 
 
-class RemoteAccessSerializer(serializers.Serializer):
+class RemoteAccessSerializer(StrictSerializer):
     country = serializers.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2."))
     basis = serializers.ChoiceField(choices=RemoteAccessBasis.choices, allow_blank=True, required=False, default="",
                                     help_text=_("adequacy (art. 45), safeguards (art. 46) or empty."))
@@ -440,7 +450,8 @@ class RemoteAccessListField(serializers.ListField):
 
 
 CHAIN_LINK_EXAMPLE = {
-    "id": 31, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None, "activities": [1, 2, 3, 4],
+    "id": 31, "external_id": None, "processing": 5, "actor": 12, "actor_name": "OVH SAS", "parent": None,
+    "activities": [1, 2, 3, 4],
     "stores_health_data": True, "storage_countries": ["FR"],
     "remote_access_countries": [{"country": "CA", "basis": "adequacy"}], "exempt_under_parent": False,
     "exemption_reason": "", "exemption_evidence": None, "is_backup": False, "certificates": [40],
@@ -449,7 +460,7 @@ CHAIN_LINK_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Chain link", value=CHAIN_LINK_EXAMPLE, response_only=True)])
-class ChainLinkSerializer(serializers.ModelSerializer):
+class ChainLinkSerializer(StrictModelSerializer):
     actor = ActorField(help_text=_('"self" for the organisation itself, otherwise a supplier id.'))
     actor_name = serializers.SerializerMethodField()
     parent = TenantPrimaryKeyRelatedField(model=ChainLink, allow_null=True, required=False,
@@ -482,10 +493,11 @@ class ChainLinkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChainLink
-        fields = ["id", "processing", "actor", "actor_name", "parent", "activities", "stores_health_data",
-                  "storage_countries", "remote_access_countries", "exempt_under_parent", "exemption_reason",
-                  "exemption_evidence", "is_backup", "certificates", "created_at", "updated_at"]
+        fields = ["id", "external_id", "processing", "actor", "actor_name", "parent", "activities",
+                  "stores_health_data", "storage_countries", "remote_access_countries", "exempt_under_parent",
+                  "exemption_reason", "exemption_evidence", "is_backup", "certificates", "created_at", "updated_at"]
         read_only_fields = ["id", "processing", "created_at", "updated_at"]
+        extra_kwargs = {"external_id": EXTERNAL_ID_KWARGS}
         validators = []
 
     def to_representation(self, instance):
@@ -503,7 +515,7 @@ class ChainLinkSerializer(serializers.ModelSerializer):
 # Conformity ----------------------------------------------------------------------------------
 
 
-class FindingSerializer(serializers.Serializer):
+class FindingSerializer(StrictSerializer):
     code = serializers.CharField(help_text=_("Stable code, e.g. coverage.activity_not_covered."))
     severity = serializers.ChoiceField(choices=[severity.value for severity in Severity])
     message = serializers.CharField(help_text=_("In the request's language (French by default)."))
@@ -528,7 +540,7 @@ CONFORMITY_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Conformity", value=CONFORMITY_EXAMPLE, response_only=True)])
-class ConformityResultSerializer(serializers.ModelSerializer):
+class ConformityResultSerializer(StrictModelSerializer):
     """The answer for one processing, never older than today: a stored answer from an earlier day
     is brought up to date when read."""
 
@@ -575,21 +587,21 @@ class ConformityResultSerializer(serializers.ModelSerializer):
         ]
 
 
-class ConformityStatusChangeSerializer(serializers.ModelSerializer):
+class ConformityStatusChangeSerializer(StrictModelSerializer):
     class Meta:
         model = ConformityStatusChange
         fields = ["processing", "from_status", "to_status", "changed_at", "appeared", "disappeared"]
         read_only_fields = fields
 
 
-class FindingCountSerializer(serializers.Serializer):
+class FindingCountSerializer(StrictSerializer):
     code = serializers.CharField()
     severity = serializers.CharField()
     count = serializers.IntegerField(help_text=_("Occurrences across all processings."))
     processings = serializers.IntegerField(help_text=_("Processings with at least one occurrence."))
 
 
-class ExpiringCertificateSerializer(serializers.Serializer):
+class ExpiringCertificateSerializer(StrictSerializer):
     id = serializers.IntegerField()
     supplier = serializers.IntegerField(allow_null=True)
     supplier_name = serializers.CharField(allow_null=True)
@@ -600,7 +612,7 @@ class ExpiringCertificateSerializer(serializers.Serializer):
 
 
 # Built with type() because the field names carry the horizons.
-ExpiringCertificatesSerializer = type("ExpiringCertificatesSerializer", (serializers.Serializer,), {
+ExpiringCertificatesSerializer = type("ExpiringCertificatesSerializer", (StrictSerializer,), {
     "__module__": __name__,
     **{within_days_key(days): serializers.IntegerField() for days in EXPIRY_WINDOWS},
     "certificates": ExpiringCertificateSerializer(many=True, help_text=format_lazy(
@@ -609,7 +621,7 @@ ExpiringCertificatesSerializer = type("ExpiringCertificatesSerializer", (seriali
 
 
 # Built with type() because the field names are the statuses.
-StatusCountsSerializer = type("StatusCountsSerializer", (serializers.Serializer,), {
+StatusCountsSerializer = type("StatusCountsSerializer", (StrictSerializer,), {
     "__module__": __name__,
     **{status: serializers.IntegerField() for status in ConformityStatus.values},
     "not_evaluated": serializers.IntegerField(),
@@ -636,7 +648,7 @@ SUMMARY_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Summary", value=SUMMARY_EXAMPLE, response_only=True)])
-class ConformitySummarySerializer(serializers.Serializer):
+class ConformitySummarySerializer(StrictSerializer):
     processings = serializers.IntegerField()
     evaluated = serializers.IntegerField()
     by_status = StatusCountsSerializer(help_text=_("Processings by overall status."))
@@ -649,7 +661,7 @@ class ConformitySummarySerializer(serializers.Serializer):
 # Evidence ------------------------------------------------------------------------------------
 
 EVIDENCE_EXAMPLE = {
-    "id": 7, "kind": "hosting_contract", "title": "Contrat d'hébergement OVH 2026",
+    "id": 7, "external_id": "GED-2026-118", "kind": "hosting_contract", "title": "Contrat d'hébergement OVH 2026",
     "file": "https://maillon.example/api/v1/orgs/medisoft/evidence/7/download/",
     "original_name": "contrat-ovh-2026.pdf",
     "sha256": "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef", "size": 48213,
@@ -665,7 +677,7 @@ EVIDENCE_EXAMPLE = {
 
 
 @extend_schema_serializer(examples=[OpenApiExample("Evidence", value=EVIDENCE_EXAMPLE, response_only=True)])
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(StrictModelSerializer):
     file = serializers.SerializerMethodField(help_text=_("The authorised download URL (never a storage URL)."))
     supplier = TenantPrimaryKeyRelatedField(model=Supplier, allow_null=True, required=False)
     processing = TenantPrimaryKeyRelatedField(model=Processing, allow_null=True, required=False)
@@ -679,12 +691,14 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = ["id", "kind", "title", "file", "original_name", "sha256", "size", "content_type", "issued_on",
-                  "valid_until", "supplier", "processing", "certificate", "contract_clauses", "contract_locations",
-                  "version", "supersedes", "superseded_by", "is_current", "uploaded_by", "uploaded_at"]
+        fields = ["id", "external_id", "kind", "title", "file", "original_name", "sha256", "size", "content_type",
+                  "issued_on", "valid_until", "supplier", "processing", "certificate", "contract_clauses",
+                  "contract_locations", "version", "supersedes", "superseded_by", "is_current", "uploaded_by",
+                  "uploaded_at"]
         read_only_fields = ["id", "original_name", "sha256", "size", "content_type", "version", "superseded_by",
                             "uploaded_at"]
         extra_kwargs = {
+            "external_id": EXTERNAL_ID_KWARGS,
             "sha256": {"help_text": _("sha256 of the file, hexadecimal.")},
             "size": {"help_text": _("Size in bytes.")},
             "content_type": {"help_text": _("Detected from the content, not the name.")},
@@ -708,7 +722,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return evidence.uploaded_by.email if evidence.uploaded_by_id else None
 
 
-class EvidenceUploadSerializer(serializers.ModelSerializer):
+class EvidenceUploadSerializer(StrictModelSerializer):
     """Multipart upload: the file and what it proves."""
 
     # Emptiness, like size and type, is judged by the service, with its own stable codes.
@@ -725,9 +739,9 @@ class EvidenceUploadSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = ["file", "kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate",
-                  "contract_clauses", "contract_locations"]
-        extra_kwargs = {"title": {"required": False}}
+        fields = ["file", "external_id", "kind", "title", "issued_on", "valid_until", "supplier", "processing",
+                  "certificate", "contract_clauses", "contract_locations"]
+        extra_kwargs = {"title": {"required": False}, "external_id": EXTERNAL_ID_KWARGS}
         validators = []
 
 
@@ -735,4 +749,4 @@ class EvidenceSupersedeSerializer(EvidenceUploadSerializer):
     """A new version: everything but the file is inherited from the version it replaces unless given."""
 
     class Meta(EvidenceUploadSerializer.Meta):
-        extra_kwargs = {"title": {"required": False}, "kind": {"required": False}}
+        extra_kwargs = {"title": {"required": False}, "kind": {"required": False}, "external_id": EXTERNAL_ID_KWARGS}

@@ -292,6 +292,7 @@ class ChainLinkViewSet(_Refetch, OrganisationModelViewSet):
     model = ChainLink
     serializer_class = ChainLinkSerializer
     pagination_class = None
+    filterset_class = filters.ChainLinkFilter
     ordering_fields = ["id"]
     ordering = ["id"]
 

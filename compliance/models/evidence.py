@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models.certificates import Certificate
+from compliance.models.external_ids import external_id_field, unique_external_id
 from compliance.models.processings import Processing
 from compliance.models.suppliers import Supplier
 from compliance.models.validators import validate_contract_clauses, validate_country_list
@@ -69,6 +70,7 @@ class Evidence(TenantModel):
         _("lieux d'hébergement du contrat"), default=list, blank=True, validators=[validate_country_list],
         help_text=_("Hosting contract: the countries it names as hosting locations (ISO 3166 alpha-2)."),
     )
+    external_id = external_id_field()
 
     class Meta(TenantModel.Meta):
         verbose_name = _("pièce justificative")
@@ -79,6 +81,7 @@ class Evidence(TenantModel):
             models.UniqueConstraint(fields=["organisation", "superseded_by"], condition=Q(superseded_by__isnull=False),
                                     name="evidence_superseded_once"),
             models.UniqueConstraint(fields=["organisation", "file"], name="evidence_unique_file"),
+            unique_external_id("evidence"),
         ]
         indexes = [
             models.Index(fields=["organisation", "supplier", "kind"], name="evidence_supplier_kind"),

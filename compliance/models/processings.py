@@ -12,6 +12,7 @@ from compliance.models.choices import (
     Identifiability,
     ProcessingRole,
 )
+from compliance.models.external_ids import external_id_field, unique_external_id
 from compliance.models.suppliers import Supplier
 from compliance.models.validators import (
     validate_country_list,
@@ -72,6 +73,7 @@ class Processing(TenantModel):
         "Evidence", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("preuve de l'exemption"),
     )
+    external_id = external_id_field()
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -81,7 +83,8 @@ class Processing(TenantModel):
         ordering = ["name", "id"]
         constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="processing_unique_name",
                                                violation_error_code="duplicate_name",
-                                               violation_error_message=_("Un traitement porte déjà ce nom."))]
+                                               violation_error_message=_("Un traitement porte déjà ce nom.")),
+                       unique_external_id("processing")]
 
     def __str__(self):
         return self.name
@@ -135,6 +138,7 @@ class ChainLink(TenantModel):
         help_text=_("The certificates of the link's actor whose perimeter covers the service used; "
                     "none named: every valid certificate of the actor counts."),
     )
+    external_id = external_id_field()
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -142,6 +146,7 @@ class ChainLink(TenantModel):
         verbose_name = _("maillon")
         verbose_name_plural = _("maillons")
         ordering = ["processing_id", "id"]
+        constraints = [unique_external_id("chainlink")]
         indexes = [models.Index(fields=["organisation", "processing"], name="chainlink_processing")]
 
     def __str__(self):

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models.choices import RegistryMatchStatus
+from compliance.models.external_ids import external_id_field, unique_external_id
 from compliance.models.validators import validate_country, validate_text_list, validate_vat_number
 from hds_platform.models import validate_siren, validate_siret
 from hds_platform.tenancy import TenantModel
@@ -66,6 +67,7 @@ class Supplier(TenantModel):
     )
     transparency_url = models.URLField(_("page de transparence"), max_length=500, blank=True,
                                        help_text=_("Public page mapping transfers outside the EEA (EXI 31)."))
+    external_id = external_id_field()
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -81,6 +83,7 @@ class Supplier(TenantModel):
                                     name="supplier_unique_siren",
                                     violation_error_code="duplicate_siren",
                                     violation_error_message=_("Un fournisseur a déjà ce SIREN.")),
+            unique_external_id("supplier"),
         ]
         indexes = [models.Index(fields=["organisation", "registry_host"], name="supplier_registry_host")]
 

@@ -33,7 +33,7 @@ from hds_platform.errors import Conflict, ServiceError
 from hds_platform.tenancy import require_organisation
 
 EVIDENCE_FIELDS = frozenset({"kind", "title", "issued_on", "valid_until", "supplier", "processing", "certificate",
-                             "contract_clauses", "contract_locations"})
+                             "contract_clauses", "contract_locations", "external_id"})
 CLAUSE_ORDER = {value: position for position, value in enumerate(ContractClause.values)}
 
 
@@ -93,6 +93,10 @@ def _record_evidence(*, organisation, actor: Actor, upload, detected, stored, fi
         for name in ("kind", "title", "issued_on", "valid_until", "supplier_id", "processing_id",
                      "certificate_id"):
             setattr(evidence, name, getattr(previous, name))
+        if previous.external_id is not None and "external_id" not in fields:
+            # The integrator's id follows the current version of the document.
+            evidence.external_id, previous.external_id = previous.external_id, None
+            previous.save(update_fields=["external_id"])
     writes.assign_changes(evidence, _normalise_evidence_fields(fields))
     if not evidence.title:
         evidence.title = evidence.original_name[:200]

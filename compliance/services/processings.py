@@ -16,11 +16,11 @@ PROCESSING_FIELDS = frozenset({
     "name", "purposes", "legal_basis", "art9_condition", "data_subject_categories", "data_categories",
     "recipients", "transfers", "retention", "security_measures", "controller_contact", "dpo_contact",
     "dpia_required", "dpia_done", "role", "controllers_served", "health_data", "identifiability", "hosting_mode",
-    "hosts_for_patients", "exemption_reason", "exemption_evidence",
+    "hosts_for_patients", "exemption_reason", "exemption_evidence", "external_id",
 })
 CHAIN_LINK_FIELDS = frozenset({
     "supplier", "parent", "activities", "stores_health_data", "storage_countries", "remote_access",
-    "exempt_under_parent", "exemption_reason", "exemption_evidence", "is_backup", "certificates",
+    "exempt_under_parent", "exemption_reason", "exemption_evidence", "is_backup", "certificates", "external_id",
 })
 PARENT_AUDIT = ExemptionReason.COVERED_BY_PARENT_AUDIT.value
 

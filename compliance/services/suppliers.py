@@ -21,7 +21,7 @@ from hds_platform.tenancy import require_organisation
 
 SUPPLIER_FIELDS = frozenset({
     "name", "siren", "siret", "vat_number", "country", "subject_to_non_eu_law", "non_eu_laws",
-    "non_eu_law_mitigations", "transparency_url", "dpf_certified",
+    "non_eu_law_mitigations", "transparency_url", "dpf_certified", "external_id",
 })
 
 

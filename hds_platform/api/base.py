@@ -7,6 +7,11 @@ against the caller's membership or token, enters the organisation context
 checks the role table, and owns ``get_queryset``/``get_object`` so that no
 subclass can forget the tenant. Another organisation's object, a missing
 object and an organisation the caller does not belong to all answer 404.
+
+Once the role is checked, a write's ``Idempotency-Key`` is claimed
+(:mod:`hds_platform.api.idempotency`): a retry is answered with the stored
+response and runs nothing; a first success is recorded in the request's own
+transaction, just before it commits.
 """
 
 from contextlib import ExitStack
@@ -20,6 +25,8 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.permissions import SAFE_METHODS
 
 from hds_platform import scopes
+from hds_platform.api import idempotency
+from hds_platform.api.schema import TenantAutoSchema
 from hds_platform.audit import Actor
 from hds_platform.models import ApiToken, AppConnection, Membership, Organisation
 from hds_platform.oauth.authentication import AppPrincipal
@@ -66,6 +73,7 @@ class OrganisationViewMixin:
     #: the scopes of the token or app calling; None for a person.
     granted_scopes: frozenset[str] | None = None
     _legacy_token = False
+    schema = TenantAutoSchema()
     organisation: Organisation
     membership: Membership | None
     permissions: frozenset[str]
@@ -73,7 +81,10 @@ class OrganisationViewMixin:
     def dispatch(self, request, *args, **kwargs):
         self._tenant_stack = ExitStack()
         self._in_tenant_transaction = False
-        with self._tenant_stack:
+        self._idempotency = None
+        # What must wait until the request's transaction has ended (an idempotency key's lock).
+        after_request = self._after_request = ExitStack()
+        with after_request, self._tenant_stack:
             response = super().dispatch(request, *args, **kwargs)
             if callable(getattr(response, "render", None)) and not response.is_rendered:
                 # Rendered here, inside the organisation's context: the browsable API's HTML
@@ -82,6 +93,8 @@ class OrganisationViewMixin:
             if self._in_tenant_transaction and response.status_code >= 400:
                 # The request failed: none of its writes may stay.
                 transaction.set_rollback(True)
+            elif self._idempotency is not None and self._idempotency.stored is None and response.status_code < 300:
+                idempotency.record(self._idempotency, response)
             return response
 
     def initial(self, request, *args, **kwargs):
@@ -92,6 +105,14 @@ class OrganisationViewMixin:
             self._check_scope(request, needed)
         elif needed not in self.permissions:
             raise Forbidden()
+        self._idempotency = idempotency.claim(request, self.organisation, self._after_request)
+        if self._idempotency is not None and self._idempotency.stored is not None:
+            raise idempotency.Replay(self._idempotency.stored)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            return idempotency.replay(exc.stored)
+        return super().handle_exception(exc)
 
     def required_scopes(self, request, permission: str) -> tuple[str, ...]:
         """The scopes any of which opens this action to a token or an app; () if none does."""

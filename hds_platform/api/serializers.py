@@ -2,17 +2,18 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from hds_platform import scopes
+from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation
 from hds_platform.roles import ROLE_PERMISSIONS, Role
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(StrictModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "slug", "name", "kind", "siren", "siret"]
 
 
-class MyMembershipSerializer(serializers.ModelSerializer):
+class MyMembershipSerializer(StrictModelSerializer):
     organisation = OrganisationSerializer(read_only=True)
     permissions = serializers.SerializerMethodField()
 
@@ -24,7 +25,7 @@ class MyMembershipSerializer(serializers.ModelSerializer):
         return sorted(ROLE_PERMISSIONS[obj.role])
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(StrictSerializer):
     id = serializers.IntegerField(allow_null=True, help_text=_("Null when the caller is an API token."))
     email = serializers.EmailField(allow_blank=True)
     full_name = serializers.CharField(allow_blank=True)
@@ -35,7 +36,7 @@ class MeSerializer(serializers.Serializer):
                                                              "organisation, expires_at), when the caller is one."))
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(StrictModelSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
     full_name = serializers.CharField(source="user.full_name", read_only=True)
     role = serializers.ChoiceField(choices=Role.choices)
@@ -46,7 +47,7 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "full_name", "created_at"]
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(StrictModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
     status = serializers.CharField(read_only=True)
 
@@ -56,17 +57,17 @@ class InvitationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "status", "created_at", "expires_at"]
 
 
-class InvitationAcceptSerializer(serializers.Serializer):
+class InvitationAcceptSerializer(StrictSerializer):
     token = serializers.CharField()
 
 
-class ReauthenticateSerializer(serializers.Serializer):
+class ReauthenticateSerializer(StrictSerializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=4096)
     code = serializers.CharField(required=False, allow_blank=True, max_length=32,
                                  help_text="A code of the authenticator app, or a recovery code (when enabled).")
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(StrictModelSerializer):
     scope = serializers.CharField(max_length=200, help_text=_(
         "Space-separated scopes among %(scopes)s; or one of the first tokens' aliases: \"read\" (%(read)s) or "
         "\"read-write\" (every scope).") % {"scopes": ", ".join(scopes.SCOPES),
@@ -91,7 +92,7 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
         fields = [*ApiTokenSerializer.Meta.fields, "token"]
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(StrictModelSerializer):
     actor = serializers.CharField(source="actor_label")
 
     class Meta:

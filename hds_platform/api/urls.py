@@ -29,6 +29,7 @@ tenant_urlpatterns = [
 ]
 
 urlpatterns = [
+    path("", views.ApiIndexView.as_view(), name="api-v1-index"),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/reauthenticate/", views.ReauthenticateView.as_view(), name="me-reauthenticate"),
     path("apps/", oauth_api.ApplicationListView.as_view(), name="applications"),

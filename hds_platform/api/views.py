@@ -1,6 +1,8 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +26,33 @@ from hds_platform.api.serializers import (
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership
 from hds_platform.oauth.authentication import AppPrincipal
 from hds_platform.roles import Perm
+
+
+class ApiIndexView(APIView):
+    """``/api/`` and ``/api/v1/``: where everything is, for a person or a program finding its way."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        def url(name, **kwargs):
+            return request.build_absolute_uri(reverse(name, kwargs=kwargs))
+
+        v1 = url("api-v1-index")
+        return Response({
+            "name": "Maillon API",
+            "version": "v1",
+            "links": {
+                "v1": v1,
+                "docs": url("api-docs"),
+                "schema": url("schema"),
+                "me": url("me"),
+                "registry_hosts": url("registry-host-list"),
+                "registry_snapshots": url("registry-snapshot-list"),
+                "orgs": v1 + "orgs/{org}/",
+            },
+            "authentication": "Authorization: Bearer <token> (an organisation's API token), or the web session.",
+        })
 
 
 class MeView(APIView):
@@ -204,5 +233,5 @@ class AuditEventViewSet(OrganisationReadOnlyViewSet):
         return queryset.order_by("-seq")
 
 
-__all__ = ["ApiTokenViewSet", "AuditEventViewSet", "InvitationAcceptView", "InvitationViewSet", "MeView",
-           "MemberViewSet", "OrganisationGenericViewSet", "ReauthenticateView"]
+__all__ = ["ApiIndexView", "ApiTokenViewSet", "AuditEventViewSet", "InvitationAcceptView", "InvitationViewSet",
+           "MeView", "MemberViewSet", "OrganisationGenericViewSet", "ReauthenticateView"]

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 from registry.models import CertifiedHost, Change, HostCertificate, Snapshot
 
 
@@ -14,7 +15,7 @@ class ActivitiesField(serializers.ListField):
         return sorted(data or ())
 
 
-class HostCertificateSerializer(serializers.ModelSerializer):
+class HostCertificateSerializer(StrictModelSerializer):
     activities = ActivitiesField()
     current = serializers.BooleanField(help_text=_("Shown by the current list."))
     first_seen = serializers.IntegerField(source="first_seen_id", help_text=_("Snapshot id."))
@@ -27,7 +28,7 @@ class HostCertificateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HostSerializer(serializers.ModelSerializer):
+class HostSerializer(StrictModelSerializer):
     """A host of the ANS list. The flat certificate fields come from its main certificate: the current
     one expiring last (for a host removed from the list, the last one it had)."""
 
@@ -92,7 +93,7 @@ class HostSerializer(serializers.ModelSerializer):
         return self._value(host, "scope")
 
 
-class HostChangeSerializer(serializers.ModelSerializer):
+class HostChangeSerializer(StrictModelSerializer):
     snapshot = serializers.IntegerField(source="snapshot_id")
     fetched_at = serializers.DateTimeField(source="snapshot.fetched_at", help_text=_("Date of the snapshot."))
     before = serializers.JSONField(help_text=_("The host as the previous list showed it ({} if absent)."))
@@ -112,12 +113,12 @@ class HostDetailSerializer(HostSerializer):
         read_only_fields = fields
 
 
-class RowErrorSerializer(serializers.Serializer):
+class RowErrorSerializer(StrictSerializer):
     line = serializers.IntegerField()
     reason = serializers.CharField()
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+class SnapshotSerializer(StrictModelSerializer):
     counts = serializers.SerializerMethodField()
     error_count = serializers.SerializerMethodField()
 
@@ -155,7 +156,7 @@ class SnapshotDetailSerializer(SnapshotSerializer):
         return counts
 
 
-class SnapshotChangeSerializer(serializers.ModelSerializer):
+class SnapshotChangeSerializer(StrictModelSerializer):
     host = serializers.SerializerMethodField()
     before = serializers.JSONField()
     after = serializers.JSONField()
@@ -170,7 +171,7 @@ class SnapshotChangeSerializer(serializers.ModelSerializer):
         return {"id": change.host_id, "name": change.host.name}
 
 
-class SnapshotUploadSerializer(serializers.Serializer):
+class SnapshotUploadSerializer(StrictSerializer):
     file = serializers.FileField(help_text=_("The list as CSV, XLSX or JSON."))
     max_removed_share = serializers.FloatField(
         required=False, min_value=0.0, max_value=1.0,
@@ -178,14 +179,14 @@ class SnapshotUploadSerializer(serializers.Serializer):
     )
 
 
-class ImportResultSerializer(serializers.Serializer):
+class ImportResultSerializer(StrictSerializer):
     result = serializers.ChoiceField(choices=["imported", "unchanged"])
     counts = serializers.DictField(child=serializers.IntegerField(), help_text=_("Changes per kind."))
     listed_hosts = serializers.IntegerField()
     snapshot = SnapshotSerializer()
 
 
-class ImportRejectedSerializer(serializers.Serializer):
+class ImportRejectedSerializer(StrictSerializer):
     code = serializers.CharField(help_text=_("Why the file was rejected: empty_file, no_recognised_columns, "
                                              "missing_required_column, row_errors, too_many_removals, …"))
     message = serializers.CharField()

@@ -38,8 +38,8 @@ def test_supplier_body(tenant, client_for, world):
     response = client_for(user=tenant.members["viewer"]).get(f"{_base(tenant)}/suppliers/{supplier.pk}/")
     assert response.status_code == 200
     assert response.json() == {
-        "id": supplier.pk, "name": "Nuage Souverain", "siren": "732829320", "siret": "", "vat_number": "",
-        "country": "FR",
+        "id": supplier.pk, "external_id": None, "name": "Nuage Souverain", "siren": "732829320", "siret": "",
+        "vat_number": "", "country": "FR",
         "registry_match": {"status": "none", "host": None, "score": None, "method": "", "rejected_hosts": []},
         "subject_to_non_eu_law": False, "non_eu_laws": [], "non_eu_law_mitigations": "",
         "transparency_url": "https://nuage.example/transparence", "dpf_certified": False,
@@ -69,7 +69,7 @@ def test_processing_body(tenant, client_for, world):
     processing = world["processing"]
     response = client_for(user=tenant.members["viewer"]).get(f"{_base(tenant)}/processings/{processing.pk}/")
     assert response.json() == {
-        "id": processing.pk, "name": "Dossier patient", "purposes": ["Suivi des patients"],
+        "id": processing.pk, "external_id": None, "name": "Dossier patient", "purposes": ["Suivi des patients"],
         "legal_basis": "Art. 6(1)(e) mission d'intérêt public",
         "art9_condition": "Art. 9(2)(h) soins, sous secret professionnel",
         "data_subject_categories": ["Patients"], "data_categories": ["Identité", "Données de santé"],
@@ -88,13 +88,13 @@ def test_chain_body(tenant, client_for, world):
     response = client_for(user=tenant.members["viewer"]).get(
         f"{_base(tenant)}/processings/{world['processing'].pk}/chain/")
     assert response.json() == [
-        {"id": link.pk, "processing": world["processing"].pk, "actor": world["supplier"].pk,
+        {"id": link.pk, "external_id": None, "processing": world["processing"].pk, "actor": world["supplier"].pk,
          "actor_name": "Nuage Souverain", "parent": None, "activities": [1, 2, 3, 4], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [{"country": "CH", "basis": "adequacy"}],
          "exempt_under_parent": False, "exemption_reason": "", "exemption_evidence": None, "is_backup": False,
          "certificates": [],
          "created_at": CREATED, "updated_at": CREATED},
-        {"id": own_link.pk, "processing": world["processing"].pk, "actor": "self",
+        {"id": own_link.pk, "external_id": None, "processing": world["processing"].pk, "actor": "self",
          "actor_name": "Clinique des Tilleuls", "parent": None, "activities": [5], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [], "exempt_under_parent": False,
          "exemption_reason": "", "exemption_evidence": None, "is_backup": False, "certificates": [],
@@ -182,7 +182,7 @@ def test_evidence_body(tenant, client_for, world):
     evidence = world["evidence"]
     response = client_for(user=tenant.members["viewer"]).get(f"{_base(tenant)}/evidence/{evidence.pk}/")
     assert response.json() == {
-        "id": evidence.pk, "kind": "hosting_contract", "title": "Contrat 2026",
+        "id": evidence.pk, "external_id": None, "kind": "hosting_contract", "title": "Contrat 2026",
         "file": f"http://testserver{_base(tenant)}/evidence/{evidence.pk}/download/",
         "original_name": "contrat.pdf", "sha256": evidence.sha256, "size": evidence.size,
         "content_type": "application/pdf", "issued_on": None, "valid_until": "2029-01-14",
@@ -395,7 +395,9 @@ def test_validation_errors_carry_codes(tenant, client_for, world):
     assert response.json()["errors"] == {"siren": [{"code": "invalid_siren", "message": response.json()["errors"][
         "siren"][0]["message"]}]}
     response = client.post(f"{base}/suppliers/", {"name": "Nuage Souverain"}, format="json")
-    assert (response.status_code, response.json()["errors"]["__all__"][0]["code"]) == (400, "duplicate_name")
+    assert (response.status_code, response.json()) == (400, {
+        "code": "duplicate_name", "message": "Un fournisseur porte déjà ce nom.",
+        "errors": {"non_field_errors": [{"code": "duplicate_name", "message": "Un fournisseur porte déjà ce nom."}]}})
     response = client.post(f"{base}/processings/{world['processing'].pk}/chain/",
                            {"actor": "self", "activities": [0, 7]}, format="json")
     assert response.json()["errors"]["activities"][0]["code"] == "invalid_activity"

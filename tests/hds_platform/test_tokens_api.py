@@ -46,7 +46,8 @@ def test_wrong_secret_for_a_real_prefix_is_401(tenant, client_for):
     forged = raw[: raw.rindex("_") + 1] + "x" * 43
     response = client_for(token=forged).get(_members_url(tenant.organisation))
     assert response.status_code == 401
-    assert response.json() == {"code": "invalid_token", "message": "Jeton d'API inconnu."}
+    # A token's call is answered in English unless it asks for another language.
+    assert response.json() == {"code": "invalid_token", "message": "Unknown API token."}
 
 
 def test_revoked_token_is_refused(tenant, client_for):
@@ -95,7 +96,7 @@ def test_token_of_another_organisation_answers_404(tenant, other_tenant, client_
     raw = other_tenant.token(scope="read-write")
     response = client_for(token=raw).get(_members_url(tenant.organisation))
     assert response.status_code == 404
-    assert response.json() == {"code": "not_found", "message": "Introuvable."}
+    assert response.json() == {"code": "not_found", "message": "Not found."}
 
 
 def test_token_cannot_manage_tokens_or_members(tenant, client_for):

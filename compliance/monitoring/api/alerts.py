@@ -12,10 +12,11 @@ from compliance.models import Alert, AlertKind, DigestFrequency, NotificationPre
 from compliance.monitoring import alerts, digests
 from hds_platform import scopes
 from hds_platform.api.base import ORG_PARAMETER, OrganisationReadOnlyViewSet, OrganisationViewMixin
+from hds_platform.api.strict import StrictModelSerializer
 from hds_platform.roles import Perm
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(StrictModelSerializer):
     title = serializers.SerializerMethodField(help_text=_("In the language of the request."))
     message = serializers.SerializerMethodField(help_text=_("In the language of the request."))
     acknowledged_by = serializers.EmailField(source="acknowledged_by.email", read_only=True, allow_null=True,
@@ -68,7 +69,7 @@ class AlertViewSet(OrganisationReadOnlyViewSet):
         return Response(AlertSerializer(alert, context=self.get_serializer_context()).data)
 
 
-class NotificationPreferenceSerializer(serializers.ModelSerializer):
+class NotificationPreferenceSerializer(StrictModelSerializer):
     digest = serializers.ChoiceField(choices=DigestFrequency.choices, required=False,
                                      help_text=_('"" follows the role: daily for owners, admins and editors, '
                                                  "weekly for viewers and auditors."))

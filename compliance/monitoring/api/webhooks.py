@@ -14,10 +14,11 @@ from compliance.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from compliance.monitoring.webhooks import events, services
 from hds_platform.accounts.reauth import require_recent_authentication
 from hds_platform.api.base import OrganisationReadOnlyViewSet
+from hds_platform.api.strict import StrictModelSerializer
 from hds_platform.roles import Perm
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(StrictModelSerializer):
     events = serializers.ListField(
         child=serializers.CharField(), allow_empty=True,
         help_text=_("Among: %s.") % ", ".join(events.EVENTS),
@@ -39,7 +40,7 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
         fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(StrictModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = ["id", "event", "event_id", "status", "attempts", "next_attempt_at", "last_response_status",

@@ -30,7 +30,7 @@ ENDPOINT_FIELDS = frozenset({"url", "events", "description", "is_active"})
 
 def _clean_events(value) -> list[str]:
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
-        raise ServiceError(_("Attendu : une liste d'événements."), code="invalid", field="events")
+        raise ServiceError(_("Attendu : une liste d'événements."), code="webhook_events_invalid", field="events")
     unknown = sorted(set(value) - set(webhook_events.EVENTS))
     if unknown:
         raise ServiceError(_("Événement inconnu : %s.") % ", ".join(unknown), code="webhook_event_unknown",

@@ -8,9 +8,10 @@ from rest_framework import serializers
 from compliance.models import Processing, Supplier
 from compliance.reports.models import Report, ReportFormat, ReportKind, ReportLanguage, ReportStatus
 from hds_platform.api.fields import TenantPrimaryKeyRelatedField
+from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(StrictModelSerializer):
     """A report and its progress; ``file`` is the download URL once it is ``done``."""
 
     file = serializers.SerializerMethodField()
@@ -32,7 +33,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
-class ReportRequestSerializer(serializers.Serializer):
+class ReportRequestSerializer(StrictSerializer):
     """What to generate: the kind, its format, and optionally one processing or one supplier."""
 
     kind = serializers.ChoiceField(choices=ReportKind.choices)
@@ -43,7 +44,7 @@ class ReportRequestSerializer(serializers.Serializer):
                                        help_text="Defaults to the request's language (Accept-Language).")
 
 
-class AttestationSerializer(serializers.Serializer):
+class AttestationSerializer(StrictSerializer):
     """A signed attestation: a compact JWS (Ed25519, ``alg: EdDSA``, ``kid`` in its header)."""
 
     token = serializers.CharField()

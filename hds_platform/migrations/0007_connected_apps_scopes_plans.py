@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hds_platform', '0005_user_email_verified_at'),
+        ('hds_platform', '0006_idempotency_keys'),
     ]
     # The toolkit's migrations refer to the swapped models (settings OAUTH2_PROVIDER_*_MODEL):
     # they must exist first.
