@@ -408,5 +408,5 @@ from hds_platform.oauth.models import (  # noqa: E402
 )
 
 __all__ = ["ApiToken", "AppConnection", "AuditAnchor", "AuditEvent", "IdempotencyKey", "Invitation", "Membership",
-           "OAuthAccessToken", "OAuthApplication", "OAuthGrant", "OAuthIDToken", "OAuthRefreshToken", "Organisation", "OutboxMessage",
-           "PersonRecord", "User"]
+           "OAuthAccessToken", "OAuthApplication", "OAuthGrant", "OAuthIDToken", "OAuthRefreshToken", "Organisation",
+           "OutboxMessage", "PersonRecord", "User"]
