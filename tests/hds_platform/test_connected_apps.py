@@ -72,9 +72,9 @@ def test_authorize_token_scoped_access_refresh_and_revocation(tenant, other_tena
     suppliers_before = tenant_supplier_count(tenant)
     refused = api.post(f"/api/v1/orgs/{org.slug}/suppliers/", {"name": "ACME", "country": "FR"},
                        content_type="application/json")
-    assert refused.status_code == 403
+    assert refused.status_code == 403  # in English: the default for tokens and apps
     assert refused.json() == {"code": "insufficient_scope",
-                              "message": "Portée insuffisante : cette action demande la portée register:write."}
+                              "message": "Insufficient scope: this action needs the scope register:write."}
     assert tenant_supplier_count(tenant) == suppliers_before
     webhooks = api.get(f"/api/v1/orgs/{org.slug}/webhooks/")
     assert (webhooks.status_code, webhooks.json()["code"]) == (403, "insufficient_scope")

@@ -35,8 +35,8 @@ def test_a_burst_past_the_limit_gets_429_with_the_headers(tenant, client_for, li
     assert {a["RateLimit-Reset"] for a in answers} == {str(reset)}
     refused = answers[5]
     assert refused["Retry-After"] == str(max(reset, 1))
-    assert refused.json() == {"code": "rate_limited", "message": (
-        f"Trop de requêtes : la limite est de 5 par minute. Réessayez dans {max(reset, 1)} s.")}
+    assert refused.json() == {"code": "rate_limited", "message": (  # English: the default for tokens
+        f"Too many requests: the limit is 5 a minute. Try again in {max(reset, 1)} s.")}
 
 
 def test_the_next_window_allows_again(tenant, client_for, limits):

@@ -58,7 +58,7 @@ def test_a_token_with_fine_scopes_is_held_to_them(tenant, client_for):
     assert client.get(f"/api/v1/orgs/{org}/conformity/").status_code == 200
     refused = client.get(f"/api/v1/orgs/{org}/suppliers/")
     assert (refused.status_code, refused.json()) == (403, {
-        "code": "insufficient_scope", "message": "Portée insuffisante : cette action demande la portée register:read."})
+        "code": "insufficient_scope", "message": "Insufficient scope: this action needs the scope register:read."})
     either = client.get(f"/api/v1/orgs/{org}/reports/")
     assert either.json()["code"] == "insufficient_scope"
     me = client.get("/api/v1/me/").json()
@@ -85,7 +85,7 @@ def test_a_legacy_token_keeps_its_documented_refusal(tenant, client_for):
     client = client_for(token=tenant.token(scope="read"))
     refused = client.post(f"/api/v1/orgs/{tenant.organisation.slug}/suppliers/", {"name": "X", "country": "FR"})
     assert (refused.status_code, refused.json()) == (403, {
-        "code": "permission_denied", "message": "Votre rôle ne permet pas cette action."})
+        "code": "permission_denied", "message": "Your role does not allow this action."})
 
 
 def test_the_web_page_creates_a_token_of_one_scope(tenant):
