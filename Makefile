@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test api-contract audit lock lint rules-doc bench bench-rls bench-registry bench-expiry bench-evaluate \
+.PHONY: install run test api-contract client-smoke audit lock lint rules-doc bench bench-rls bench-registry bench-expiry bench-evaluate \
 	bench-reports bench-api report-screenshots messages clean
 
 install: $(STAMP)
@@ -28,6 +28,11 @@ test: install
 # The API's schema as a contract: schemathesis, bounded, on the database the environment names.
 api-contract: install
 	$(PY) -m pytest -m api_contract tests/api_contract $(PYTEST_ARGS)
+
+# The Python client openapi-python-client generates from the schema: every module imports, and the
+# integration of the README's guide runs on it against a live server (the generator's output is shown).
+client-smoke: install
+	$(PY) -m pytest -m client_smoke tests/client_smoke -s $(PYTEST_ARGS)
 
 # Known vulnerabilities of the locked dependencies; says plainly when the advisory database is out of reach.
 audit: install

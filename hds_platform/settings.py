@@ -307,7 +307,9 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies only; the views that take a file (evidence, the registry list) accept multipart.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "hds_platform.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "hds_platform.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -325,7 +327,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Tags and operation ids start after the organisation: `suppliers_list`, not `orgs_suppliers_list`.
+    "SCHEMA_PATH_PREFIX": r"/api/v1(/orgs/\{org\})?",
     "DEFAULT_GENERATOR_CLASS": "hds_platform.api.schema.SchemaGenerator",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -345,7 +348,49 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "compliance.reports.models.ReportKind",
         "ReportFormatEnum": "compliance.reports.models.ReportFormat",
         "ReportStatusEnum": "compliance.reports.models.ReportStatus",
+        # Choices that may be absent are null in the API, never "" (the enums hold real values only).
+        "HostingModeEnum": "compliance.models.HostingMode",
+        "DigestEnum": "compliance.models.DigestFrequency",
+        "ResolutionEnum": "compliance.models.AlertResolution",
+        "ChainLinkExemptionReasonEnum": "compliance.models.ExemptionReason",
+        "RemoteAccessBasisEnum": "compliance.models.RemoteAccessBasis",
+        "IdentifiabilityEnum": "compliance.models.Identifiability",
+        "SourceEnum": "compliance.models.CertificateSource",
+        "AlertStatusEnum": "compliance.models.AlertStatus",
+        "WebhookDeliveryStatusEnum": "compliance.models.DeliveryStatus",
+        "ScopeEnum": "hds_platform.roles.TokenScope",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hds_platform.api.schema.name_inline_enums",
+    ],
+    # One tag per resource, in the order an integration meets them; each described once, here.
+    "TAGS": [
+        {"name": "me", "description": "Who is calling."},
+        {"name": "suppliers", "description": "Third parties of the organisation, matched against the ANS list."},
+        {"name": "certificates", "description": "HDS and ISO 27001 certificates: the organisation's own "
+                                                "(supplier null) and its suppliers'."},
+        {"name": "processings", "description": "The GDPR art. 30 processing register."},
+        {"name": "chain", "description": "The hosting chain of a processing: who does which HDS activity "
+                                         "(1-6) for whom."},
+        {"name": "evidence", "description": "Documents on file (PDF, PNG, JPEG, DOCX, XLSX), uploaded as "
+                                            "multipart/form-data."},
+        {"name": "conformity", "description": "Conformity answers: per processing, the organisation's summary, "
+                                              "the history of status changes."},
+        {"name": "attestations", "description": "Signed conformity answers (compact JWS, EdDSA)."},
+        {"name": "alerts", "description": "What the organisation is told: expiries, status changes, registry "
+                                          "changes."},
+        {"name": "notifications", "description": "The caller's own e-mail digest settings (a person, not a "
+                                                 "token)."},
+        {"name": "webhooks", "description": "Endpoints of practice software, signed deliveries and their log."},
+        {"name": "reports", "description": "Reports generated as jobs: conformity dossier, register, "
+                                           "suppliers, evidence pack."},
+        {"name": "members", "description": "Members of the organisation and their roles."},
+        {"name": "invitations", "description": "Invitations by e-mail; the link is single-use and expires."},
+        {"name": "tokens", "description": "Organisation API tokens; the secret appears once, at creation."},
+        {"name": "audit-events", "description": "The organisation's hash-chained audit log."},
+        {"name": "registry", "description": "The official ANS list of HDS-certified hosts and its imports."},
+    ],
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
 

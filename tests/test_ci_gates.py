@@ -84,3 +84,16 @@ def test_ci_runs_the_gates_on_both_databases():
     assert sum(line == "make audit" for line in commands) == 1
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "-m pytest -m api_contract tests/api_contract" in makefile
+
+
+def test_ci_runs_the_generated_client_smoke_flow_on_postgresql_after_the_api_contract():
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in run.splitlines()
+                if line.strip() and not line.lstrip().startswith(("echo", "#"))]
+    assert commands.count("make client-smoke") == 1
+    smoke = commands.index("make client-smoke")
+    # Right after the PostgreSQL contract run, before the environment is emptied for SQLite.
+    assert commands[smoke - 1] == "make api-contract"
+    assert smoke < next(i for i, line in enumerate(commands) if line.startswith("env -u DATABASE_URL"))
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "-m pytest -m client_smoke tests/client_smoke -s" in makefile

@@ -69,7 +69,7 @@ class ProcessingFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
     health_data = django_filters.BooleanFilter()
     identifiability = django_filters.ChoiceFilter(choices=Identifiability.choices)
-    hosting_mode = django_filters.ChoiceFilter(choices=HostingMode.choices)
+    hosting_mode = django_filters.ChoiceFilter(choices=[c for c in HostingMode.choices if c[0]])
     role = django_filters.ChoiceFilter(choices=ProcessingRole.choices)
     conformity_status = django_filters.ChoiceFilter(choices=ConformityStatus.choices)
     hosting_status = django_filters.ChoiceFilter(choices=ConformityStatus.choices)

@@ -22,6 +22,7 @@ from compliance.api.serializers import (
 )
 from compliance.models import RegistryMatchStatus
 from compliance.models.conformity import answer_is_due
+from hds_platform.api.fields import OptionalChoiceField
 from hds_platform.api.plain import activities, iso_date, iso_datetime, strings
 
 _TEXT = ("CharField", "TextField", "URLField", "EmailField", "SlugField")
@@ -54,7 +55,7 @@ def model_field_formatter(field):
 _DECLARED = {
     serializers.ChoiceField: lambda value: value, serializers.DateTimeField: iso_datetime,
     serializers.DateField: iso_date, serializers.BooleanField: bool, serializers.IntegerField: int,
-    serializers.CharField: str,
+    serializers.CharField: str, OptionalChoiceField: lambda value: value or None,
 }
 
 

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -30,13 +31,14 @@ from compliance.models import (
     ContractClause,
     Evidence,
     ExemptionReason,
+    HostingMode,
     Processing,
     RegistryMatchStatus,
     RemoteAccessBasis,
     Supplier,
 )
 from compliance.selectors import within_days_key
-from hds_platform.api.fields import TenantPrimaryKeyRelatedField
+from hds_platform.api.fields import OptionalChoiceField, TenantPrimaryKeyRelatedField
 from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 
 ACTIVITIES_SCHEMA = {
@@ -161,7 +163,7 @@ class CountryCodesField(CodeListField):
 
 EXEMPTION_REASON_HELP = _("archiving_approved (electronic archiving approved by the Culture ministry, CSP "
                           "L.1111-8), short_term_processing (CSP R.1111-8-8 I), covered_by_parent_audit (the "
-                          "certified parent's audit, HDS v2 EXI 12/14), or empty. Exempts only with "
+                          "certified parent's audit, HDS v2 EXI 12/14), or null. Exempts only with "
                           "exemption_evidence.")
 
 
@@ -334,7 +336,7 @@ PROCESSING_EXAMPLE = {
     "security_measures": "Chiffrement, authentification forte", "controller_contact": "dpo@medisoft.example",
     "dpo_contact": "dpo@medisoft.example", "dpia_required": True, "dpia_done": True, "role": "processor",
     "controllers_served": ["Clinique des Tilleuls"], "health_data": True, "identifiability": "identified",
-    "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": "", "exemption_evidence": None,
+    "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": None, "exemption_evidence": None,
     "conformity_status": "compliant", "hosting_status": "compliant", "register_status": "compliant",
     "created_at": "2026-11-02T09:30:00+01:00", "updated_at": "2026-11-02T09:30:00+01:00",
 }
@@ -365,12 +367,14 @@ class ProcessingSerializer(StrictModelSerializer):
         help_text=_("The GDPR register's answer (art. 30, 9, 35) of the latest evaluation; null before the first "
                     "one."),
     )
-    exemption_reason = serializers.ChoiceField(
+    hosting_mode = OptionalChoiceField(choices=HostingMode.choices, required=False,
+                                       help_text=_("self_hosted or outsourced; null: not recorded."))
+    exemption_reason = OptionalChoiceField(
         choices=[(value, label) for value, label in ExemptionReason.choices
                  if value != ExemptionReason.COVERED_BY_PARENT_AUDIT],
-        allow_blank=True, required=False,
+        required=False,
         help_text=_("The organisation's own exemption for this processing: archiving_approved (CSP L.1111-8), "
-                    "short_term_processing (CSP R.1111-8-8 I), or empty. Exempts only with exemption_evidence."),
+                    "short_term_processing (CSP R.1111-8-8 I), or null. Exempts only with exemption_evidence."),
     )
     exemption_evidence = TenantPrimaryKeyRelatedField(model=Evidence, allow_null=True, required=False,
                                                       help_text=_("The proof of the exemption (evidence id)."))
@@ -393,22 +397,10 @@ class ProcessingSerializer(StrictModelSerializer):
 
 class RemoteAccessSerializer(StrictSerializer):
     country = serializers.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2."))
-    basis = serializers.ChoiceField(choices=RemoteAccessBasis.choices, allow_blank=True, required=False, default="",
-                                    help_text=_("adequacy (art. 45), safeguards (art. 46) or empty."))
+    basis = OptionalChoiceField(choices=RemoteAccessBasis.choices, required=False, default="",
+                                help_text=_("adequacy (art. 45), safeguards (art. 46) or null."))
 
 
-@extend_schema_field({
-    "oneOf": [
-        {"type": "string", "description": "ISO 3166-1 alpha-2 code, no basis typed.", "example": "CH"},
-        {"type": "object", "properties": {
-            "country": {"type": "string", "description": "ISO 3166-1 alpha-2."},
-            "basis": {"type": "string", "enum": list(RemoteAccessBasis.values),
-                      "description": "adequacy (art. 45), safeguards (art. 46) or empty."},
-        }, "required": ["country"]},
-    ],
-    "description": 'A country code ("IN") or {"country": "IN", "basis": "safeguards"}; always answered as '
-                   "the object.",
-})
 class RemoteAccessEntryField(serializers.Field):
     """One remote access: a plain ISO code (no basis typed: an adequacy decision in force applies by
     itself) or a ``{country, basis}`` object. Read back as the object."""
@@ -420,7 +412,7 @@ class RemoteAccessEntryField(serializers.Field):
     }
 
     def to_representation(self, value):
-        return {"country": value["country"], "basis": value.get("basis", "")}
+        return {"country": value["country"], "basis": value.get("basis") or None}
 
     def to_internal_value(self, data):
         if isinstance(data, str):
@@ -433,6 +425,23 @@ class RemoteAccessEntryField(serializers.Field):
         if country not in countries:
             self.fail("invalid_country", value=entry.validated_data["country"])
         return {"country": country, "basis": entry.validated_data["basis"]}
+
+
+class RemoteAccessEntryFieldSchema(OpenApiSerializerFieldExtension):
+    """A plain country code, or the object that answers always come back as."""
+
+    target_class = RemoteAccessEntryField
+
+    def map_serializer_field(self, auto_schema, direction):
+        entry = auto_schema.resolve_serializer(RemoteAccessSerializer, direction)
+        return {
+            "oneOf": [
+                {"type": "string", "description": "ISO 3166-1 alpha-2 code, no basis typed.", "example": "CH"},
+                entry.ref,
+            ],
+            "description": 'A country code ("IN") or {"country": "IN", "basis": "safeguards"}; always answered '
+                           "as the object.",
+        }
 
 
 class RemoteAccessListField(serializers.ListField):
@@ -454,7 +463,7 @@ CHAIN_LINK_EXAMPLE = {
     "activities": [1, 2, 3, 4],
     "stores_health_data": True, "storage_countries": ["FR"],
     "remote_access_countries": [{"country": "CA", "basis": "adequacy"}], "exempt_under_parent": False,
-    "exemption_reason": "", "exemption_evidence": None, "is_backup": False, "certificates": [40],
+    "exemption_reason": None, "exemption_evidence": None, "is_backup": False, "certificates": [40],
     "created_at": "2026-11-02T09:40:00+01:00", "updated_at": "2026-11-02T09:40:00+01:00",
 }
 
@@ -488,8 +497,8 @@ class ChainLinkSerializer(StrictModelSerializer):
         help_text=_("Covered by the parent host's certification audit: the same as exemption_reason "
                     "covered_by_parent_audit (either sets the other)."),
     )
-    exemption_reason = serializers.ChoiceField(choices=ExemptionReason.choices, allow_blank=True, required=False,
-                                               help_text=EXEMPTION_REASON_HELP)
+    exemption_reason = OptionalChoiceField(choices=ExemptionReason.choices, required=False,
+                                           help_text=EXEMPTION_REASON_HELP)
 
     class Meta:
         model = ChainLink
@@ -588,6 +597,9 @@ class ConformityResultSerializer(StrictModelSerializer):
 
 
 class ConformityStatusChangeSerializer(StrictModelSerializer):
+    from_status = OptionalChoiceField(choices=ConformityStatus.choices, read_only=True,
+                                      help_text=_("null for the processing's first answer."))
+
     class Meta:
         model = ConformityStatusChange
         fields = ["processing", "from_status", "to_status", "changed_at", "appeared", "disappeared"]

@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, renderers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -75,6 +75,10 @@ class _Refetch:
 @extend_schema_view(
     list=extend_schema(summary="List the organisation's suppliers, with registry match and certificate summary"),
     create=extend_schema(summary="Add a supplier (matched against the ANS list at once)"),
+    retrieve=extend_schema(summary="Get a supplier"),
+    update=extend_schema(summary="Replace a supplier"),
+    partial_update=extend_schema(summary="Change a supplier"),
+    destroy=extend_schema(summary="Delete a supplier (refused while a chain names it)"),
 )
 class SupplierViewSet(_Refetch, OrganisationModelViewSet):
     """Third parties of the organisation."""
@@ -138,8 +142,15 @@ class SupplierViewSet(_Refetch, OrganisationModelViewSet):
 # Certificates --------------------------------------------------------------------------------
 
 
-@extend_schema_view(list=extend_schema(summary="Every certificate the organisation knows: its own "
-                                               "(supplier null) and its suppliers'"))
+@extend_schema_view(
+    list=extend_schema(summary="Every certificate the organisation knows: its own (supplier null) and its "
+                               "suppliers'"),
+    create=extend_schema(summary="Record a certificate (the organisation's own, or a supplier's)"),
+    retrieve=extend_schema(summary="Get a certificate"),
+    update=extend_schema(summary="Replace a certificate"),
+    partial_update=extend_schema(summary="Change a certificate"),
+    destroy=extend_schema(summary="Delete a certificate"),
+)
 class CertificateViewSet(_Refetch, OrganisationModelViewSet):
     model = Certificate
     serializer_class = CertificateSerializer
@@ -171,7 +182,7 @@ class CertificateViewSet(_Refetch, OrganisationModelViewSet):
 SUPPLIER_PK = OpenApiParameter("supplier_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Supplier id.")
 
 
-@extend_schema(parameters=[SUPPLIER_PK])
+@extend_schema(parameters=[SUPPLIER_PK], tags=["certificates"])
 @extend_schema_view(list=extend_schema(summary="A supplier's certificates"),
                     create=extend_schema(summary="Record a certificate of this supplier"))
 class SupplierCertificateViewSet(_Refetch, mixins.ListModelMixin, mixins.CreateModelMixin,
@@ -200,7 +211,14 @@ class SupplierCertificateViewSet(_Refetch, mixins.ListModelMixin, mixins.CreateM
 # Processings, chains, conformity -------------------------------------------------------------
 
 
-@extend_schema_view(list=extend_schema(summary="The GDPR art. 30 register, with each processing's conformity status"))
+@extend_schema_view(
+    list=extend_schema(summary="The GDPR art. 30 register, with each processing's conformity status"),
+    create=extend_schema(summary="Add a processing to the register"),
+    retrieve=extend_schema(summary="Get a processing, with its conformity status"),
+    update=extend_schema(summary="Replace a processing"),
+    partial_update=extend_schema(summary="Change a processing"),
+    destroy=extend_schema(summary="Delete a processing and its chain"),
+)
 class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
     model = Processing
     serializer_class = ProcessingSerializer
@@ -245,12 +263,12 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
     def perform_destroy(self, instance):
         services.processing_delete(processing=instance, actor=self.actor)
 
-    @extend_schema(methods=["GET"], request=None, responses=ConformityResultSerializer,
+    @extend_schema(methods=["GET"], request=None, responses=ConformityResultSerializer, tags=["conformity"],
                    summary="Today's conformity answer",
                    description="The stored answer when it was established today; otherwise (none yet, or "
                                "evaluated on an earlier day) it is evaluated now, cheaply when nothing but the "
                                "date moved, and stored.")
-    @extend_schema(methods=["POST"], request=None, responses=ConformityResultSerializer,
+    @extend_schema(methods=["POST"], request=None, responses=ConformityResultSerializer, tags=["conformity"],
                    summary="Re-evaluate now and return the result")
     @action(detail=True, methods=["get", "post"], url_path="conformity", url_name="conformity")
     def conformity(self, request, *args, **kwargs):
@@ -271,7 +289,7 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
             return conditional_response(request, ConformityResultSerializer(result).data)
         return Response(ConformityResultSerializer(result).data)
 
-    @extend_schema(request=None, responses=ConformityStatusChangeSerializer(many=True),
+    @extend_schema(request=None, responses=ConformityStatusChangeSerializer(many=True), tags=["conformity"],
                    summary="The history of the processing's status changes, newest first")
     @action(detail=True, methods=["get"], url_path="conformity/history", url_name="conformity-history",
             filterset_class=None, pagination_class=None)
@@ -285,9 +303,15 @@ PROCESSING_PK = OpenApiParameter("processing_pk", OpenApiTypes.INT, OpenApiParam
                                  description="Processing id.")
 
 
-@extend_schema(parameters=[PROCESSING_PK])
-@extend_schema_view(list=extend_schema(summary="The hosting chain of a processing"),
-                    create=extend_schema(summary="Add a link to the chain"))
+@extend_schema(parameters=[PROCESSING_PK], tags=["chain"])
+@extend_schema_view(
+    list=extend_schema(summary="The hosting chain of a processing"),
+    create=extend_schema(summary="Add a link to the chain"),
+    retrieve=extend_schema(summary="Get a chain link"),
+    update=extend_schema(summary="Replace a chain link"),
+    partial_update=extend_schema(summary="Change a chain link"),
+    destroy=extend_schema(summary="Remove a chain link (refused while it has subcontractors)"),
+)
 class ChainLinkViewSet(_Refetch, OrganisationModelViewSet):
     model = ChainLink
     serializer_class = ChainLinkSerializer
@@ -376,7 +400,9 @@ class PassthroughRenderer(renderers.BaseRenderer):
     create=extend_schema(request={"multipart/form-data": EvidenceUploadSerializer}, responses={201: EvidenceSerializer},
                          summary="Upload a document (PDF, PNG, JPEG, DOCX or XLSX, checked by content)"),
     partial_update=extend_schema(summary="Change a document's description (not its file)"),
-    update=extend_schema(summary="Change a document's description (not its file)"),
+    update=extend_schema(summary="Replace a document's description (not its file)"),
+    retrieve=extend_schema(summary="Get a document's description"),
+    destroy=extend_schema(summary="Delete a document"),
 )
 class EvidenceViewSet(_Refetch, OrganisationModelViewSet):
     model = Evidence
@@ -384,7 +410,8 @@ class EvidenceViewSet(_Refetch, OrganisationModelViewSet):
     action_scopes = {name: scopes.EVIDENCE_WRITE for name in (
         "create", "update", "partial_update", "destroy", "supersede")}
     filterset_class = filters.EvidenceFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    #: the actions that receive a file; every other write takes JSON.
+    upload_actions = frozenset({"create", "supersede"})
     ordering_fields = ["uploaded_at", "valid_until", "issued_on", "title", "kind"]
     ordering = ["-uploaded_at", "-id"]
 
@@ -392,6 +419,15 @@ class EvidenceViewSet(_Refetch, OrganisationModelViewSet):
         # Before anything reads the body (CSRF checks do for sessions).
         request.upload_handlers.insert(0, EvidenceSizeLimitHandler(request))
         return super().initialize_request(request, *args, **kwargs)
+
+    def get_parsers(self):
+        # Parsers are chosen before DRF sets ``self.action``: read it from the method then.
+        action = getattr(self, "action", None)
+        if action is None and getattr(self, "request", None) is not None:
+            action = self.action_map.get(self.request.method.lower())
+        if action in self.upload_actions:
+            return [MultiPartParser()]
+        return [JSONParser()]
 
     def scope_queryset(self, queryset):
         return selectors.evidence(queryset)

@@ -1,5 +1,5 @@
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -12,6 +12,7 @@ from hds_platform.accounts.reauth import require_recent_authentication
 from hds_platform.accounts.views import confirm_identity
 from hds_platform.api.authentication import TokenPrincipal
 from hds_platform.api.base import Forbidden, OrganisationGenericViewSet, OrganisationReadOnlyViewSet
+from hds_platform.api.schema import error_response
 from hds_platform.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
@@ -58,7 +59,8 @@ class ApiIndexView(APIView):
 class MeView(APIView):
     """Who is calling: the person (and their organisations) or the API token."""
 
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(responses=MeSerializer, summary="Who is calling",
+                   description="The person and their organisations, or the API token and its organisation.")
     def get(self, request):
         user = request.user
         if isinstance(user, TokenPrincipal):
@@ -94,7 +96,11 @@ class InvitationAcceptView(APIView):
     A link that does not work counts as a failed login attempt: too many lock the person out
     (429), as on the login page."""
 
-    @extend_schema(request=InvitationAcceptSerializer, responses={201: MyMembershipSerializer})
+    @extend_schema(request=InvitationAcceptSerializer,
+                   responses={201: MyMembershipSerializer, 429: error_response(429)},
+                   summary="Accept an invitation",
+                   description="As the logged-in person, with the token of the e-mailed link. A link that does not "
+                               "work counts as a failed login: too many lock the person out (429).")
     def post(self, request):
         if isinstance(request.user, TokenPrincipal | AppPrincipal):
             return Response({"code": "person_required", "message": "Une invitation s'accepte en personne."},
@@ -118,7 +124,11 @@ class ReauthenticateView(APIView):
     action: creating an API token or a webhook, rotating a webhook secret, changing a role. Valid
     for ``REAUTHENTICATION_MINUTES``; failures count towards the login lockout."""
 
-    @extend_schema(request=ReauthenticateSerializer, responses={204: None})
+    @extend_schema(request=ReauthenticateSerializer, responses={204: None, 429: error_response(429)},
+                   summary="Confirm your identity before a sensitive action",
+                   description="Password, and a second-factor code when enabled, before creating an API token or "
+                               "a webhook, rotating a webhook secret or changing a role. Valid for "
+                               "`REAUTHENTICATION_MINUTES`; failures count towards the login lockout.")
     def post(self, request):
         if isinstance(request.user, TokenPrincipal | AppPrincipal):
             return Response({"code": "person_required", "message": "Seule une personne confirme son identité."},
@@ -139,6 +149,12 @@ class ReauthenticateView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List the members and their roles"),
+    retrieve=extend_schema(summary="Get a member"),
+    partial_update=extend_schema(summary="Change a member's role"),
+    destroy=extend_schema(summary="Remove a member"),
+)
 class MemberViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, OrganisationReadOnlyViewSet):
     """Members of the organisation and their roles."""
 
@@ -166,6 +182,12 @@ class MemberViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, Organisat
         services.membership_remove(membership=instance, actor=self.actor)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List invitations, newest first"),
+    retrieve=extend_schema(summary="Get an invitation"),
+    create=extend_schema(summary="Invite someone by e-mail (single-use link that expires)"),
+    revoke=extend_schema(summary="Revoke an invitation"),
+)
 class InvitationViewSet(mixins.CreateModelMixin, OrganisationReadOnlyViewSet):
     """Invitations by e-mail; the link is single-use and expires."""
 
@@ -193,6 +215,12 @@ class InvitationViewSet(mixins.CreateModelMixin, OrganisationReadOnlyViewSet):
         return Response(InvitationSerializer(invitation).data)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List API tokens, newest first"),
+    retrieve=extend_schema(summary="Get an API token"),
+    create=extend_schema(summary="Create an API token (its secret is in this response only)"),
+    revoke=extend_schema(summary="Revoke an API token"),
+)
 class ApiTokenViewSet(mixins.CreateModelMixin, OrganisationReadOnlyViewSet):
     """API tokens of the organisation. The secret appears once, in the creation response."""
 
@@ -220,6 +248,10 @@ class ApiTokenViewSet(mixins.CreateModelMixin, OrganisationReadOnlyViewSet):
         return Response(ApiTokenSerializer(token).data)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List the audit log, newest first"),
+    retrieve=extend_schema(summary="Get an audit event"),
+)
 class AuditEventViewSet(OrganisationReadOnlyViewSet):
     """The organisation's audit log, newest first (admins and auditors)."""
 

@@ -9,13 +9,14 @@ from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from hds_platform.api.pagination import only_paging
+from hds_platform.api.schema import error_response
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
 from registry import selectors
@@ -116,6 +117,10 @@ class HostViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema(tags=["registry"])
+@extend_schema_view(
+    list=extend_schema(summary="List imports of the ANS list, newest first"),
+    retrieve=extend_schema(summary="Get an import, with its changes counted by kind"),
+)
 class SnapshotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Imports of the list, newest first: imported or rejected (with the reason), and what each changed."""
 
@@ -162,7 +167,7 @@ class SnapshotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(SnapshotChangeSerializer(page, many=True).data)
 
     @extend_schema(summary="The raw file of a snapshot (staff only)",
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 403: error_response(403)})
     @action(detail=True, methods=["get"])
     def file(self, request, *args, **kwargs):
         _require_staff(request)
@@ -176,7 +181,7 @@ class SnapshotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         responses={
             201: OpenApiResponse(ImportResultSerializer, description="Imported."),
             200: OpenApiResponse(ImportResultSerializer, description="Same file as the current list: nothing done."),
-            403: OpenApiResponse(description="Not platform staff (`staff_only`)."),
+            403: error_response(403, "Not platform staff (`staff_only`)."),
             422: OpenApiResponse(ImportRejectedSerializer, description="Rejected; the current list is kept."),
         },
         examples=[

@@ -77,7 +77,7 @@ def test_processing_body(tenant, client_for, world):
         "security_measures": "Chiffrement, authentification forte, journalisation",
         "controller_contact": "dpo@example.org", "dpo_contact": "", "dpia_required": False, "dpia_done": False,
         "role": "controller", "controllers_served": [], "health_data": True, "identifiability": "identified",
-        "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": "", "exemption_evidence": None,
+        "hosting_mode": "outsourced", "hosts_for_patients": False, "exemption_reason": None, "exemption_evidence": None,
         "conformity_status": None, "hosting_status": None, "register_status": None, "created_at": CREATED,
         "updated_at": CREATED,
     }
@@ -91,13 +91,13 @@ def test_chain_body(tenant, client_for, world):
         {"id": link.pk, "external_id": None, "processing": world["processing"].pk, "actor": world["supplier"].pk,
          "actor_name": "Nuage Souverain", "parent": None, "activities": [1, 2, 3, 4], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [{"country": "CH", "basis": "adequacy"}],
-         "exempt_under_parent": False, "exemption_reason": "", "exemption_evidence": None, "is_backup": False,
+         "exempt_under_parent": False, "exemption_reason": None, "exemption_evidence": None, "is_backup": False,
          "certificates": [],
          "created_at": CREATED, "updated_at": CREATED},
         {"id": own_link.pk, "external_id": None, "processing": world["processing"].pk, "actor": "self",
          "actor_name": "Clinique des Tilleuls", "parent": None, "activities": [5], "stores_health_data": True,
          "storage_countries": ["FR"], "remote_access_countries": [], "exempt_under_parent": False,
-         "exemption_reason": "", "exemption_evidence": None, "is_backup": False, "certificates": [],
+         "exemption_reason": None, "exemption_evidence": None, "is_backup": False, "certificates": [],
          "created_at": CREATED,
          "updated_at": CREATED},
     ]
@@ -420,9 +420,9 @@ def test_remote_access_countries_accept_plain_iso_codes_and_answer_objects(tenan
         "JP", {"country": "us", "basis": "safeguards"}, {"country": "GB"}]}, format="json")
 
     assert (plain.status_code, plain.json()["remote_access_countries"]) == (201, [
-        {"country": "IN", "basis": ""}, {"country": "CH", "basis": ""}])
+        {"country": "IN", "basis": None}, {"country": "CH", "basis": None}])
     assert (mixed.status_code, mixed.json()["remote_access_countries"]) == (200, [
-        {"country": "JP", "basis": ""}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": ""}])
+        {"country": "JP", "basis": None}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": None}])
     with tenant.context():
         assert ChainLink.objects.get(pk=world["link"].pk).remote_access == [
             {"country": "JP", "basis": ""}, {"country": "US", "basis": "safeguards"}, {"country": "GB", "basis": ""}]

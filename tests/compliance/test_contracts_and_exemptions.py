@@ -192,7 +192,7 @@ def test_a_link_carries_an_exemption_reason_and_its_evidence_through_the_api(ten
 
     # Dropping the reason drops its evidence: a checkbox (or a reason) alone never exempts, nor lingers.
     response = client.patch(link_url, {"exemption_reason": ""}, format="json")
-    assert (response.json()["exemption_reason"], response.json()["exemption_evidence"]) == ("", None)
+    assert (response.json()["exemption_reason"], response.json()["exemption_evidence"]) == (None, None)
 
 
 def test_exempt_under_parent_stays_a_contract_of_the_api(tenant, client_for, chain):
@@ -217,7 +217,7 @@ def test_exempt_under_parent_stays_a_contract_of_the_api(tenant, client_for, cha
 
     response = client.patch(link_url, {"exempt_under_parent": False}, format="json")
     assert (response.json()["exempt_under_parent"], response.json()["exemption_reason"],
-            response.json()["exemption_evidence"]) == (False, "", None)
+            response.json()["exemption_evidence"]) == (False, None, None)
     response = client.patch(link_url, {"exemption_reason": "covered_by_parent_audit"}, format="json")
     assert (response.json()["exempt_under_parent"], response.json()["exemption_reason"]) == (
         True, "covered_by_parent_audit")
@@ -268,8 +268,8 @@ def test_a_processing_carries_the_organisations_own_exemption(tenant, client_for
         assert Processing.objects.get(pk=chain.processing.pk).exemption_evidence_id == new.pk
         services.evidence_delete(evidence=new, actor=ACTOR)
         assert Processing.objects.get(pk=chain.processing.pk).exemption_evidence_id == proof.pk
-    response = client.patch(url, {"exemption_reason": ""}, format="json")
-    assert (response.json()["exemption_reason"], response.json()["exemption_evidence"]) == ("", None)
+    response = client.patch(url, {"exemption_reason": None}, format="json")
+    assert (response.json()["exemption_reason"], response.json()["exemption_evidence"]) == (None, None)
 
 
 def test_the_loader_reads_contract_terms_and_exemptions_in_the_same_queries(tenant, chain,

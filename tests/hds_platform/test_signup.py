@@ -131,7 +131,8 @@ def test_an_unverified_person_sees_the_banner_and_cannot_invite_or_create_tokens
     assert response.status_code == 400 and refused in text(response)
     response = client.post("/o/cabinet-martin/parametres/membres/", {"email": "b@example.org", "role": "editor"})
     assert response.status_code == 400 and refused in text(response)
-    api = client.post("/api/v1/orgs/cabinet-martin/tokens/", {"name": "ci", "scope": "read"})
+    api = client.post("/api/v1/orgs/cabinet-martin/tokens/", {"name": "ci", "scope": "read"},
+                      content_type="application/json")
     assert (api.status_code, api.json()["code"]) == (403, "email_unverified")
     assert (ApiToken.all_organisations.count(), Invitation.all_organisations.count()) == (0, 0)
     mail.outbox.clear()

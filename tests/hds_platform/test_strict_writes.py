@@ -115,13 +115,16 @@ def test_global_writes_are_strict_too(tenant, client_for, path, body):
     assert (response.status_code, response.json()["code"]) == (400, "unknown_fields")
 
 
-def test_a_form_from_the_browsable_api_is_not_refused_for_its_csrf_token(tenant, client_for):
+def test_a_form_from_the_browsable_api_is_not_refused_for_its_csrf_token(tenant, client_for, media):
+    # Multipart bodies are taken by uploads only; the browsable API's upload form adds its CSRF token.
     client = client_for(user=tenant.owner)
 
-    created = client.post(f"{_base(tenant)}/suppliers/", {"name": "Nuage", "csrfmiddlewaretoken": "x"},
-                          format="multipart")
-    misspelt = client.post(f"{_base(tenant)}/suppliers/", {"name": "Autre", "contry": "DE", "csrfmiddlewaretoken": "x"},
-                           format="multipart")
+    created = client.post(f"{_base(tenant)}/evidence/", {
+        "kind": "dpa", "title": "DPA", "file": builders.pdf_upload(), "csrfmiddlewaretoken": "x"},
+        format="multipart")
+    misspelt = client.post(f"{_base(tenant)}/evidence/", {
+        "kind": "dpa", "title": "DPA", "file": builders.pdf_upload(), "titel": "x", "csrfmiddlewaretoken": "x"},
+        format="multipart")
 
-    assert created.status_code == 201
-    assert (misspelt.status_code, list(misspelt.json()["errors"])) == (400, ["contry"])
+    assert created.status_code == 201, created.json()
+    assert (misspelt.status_code, list(misspelt.json()["errors"])) == (400, ["titel"])

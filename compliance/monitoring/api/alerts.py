@@ -2,16 +2,17 @@
 own e-mail digest settings)."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.models import Alert, AlertKind, DigestFrequency, NotificationPreference
+from compliance.models import Alert, AlertKind, AlertResolution, DigestFrequency, NotificationPreference
 from compliance.monitoring import alerts, digests
 from hds_platform import scopes
 from hds_platform.api.base import ORG_PARAMETER, OrganisationReadOnlyViewSet, OrganisationViewMixin
+from hds_platform.api.fields import OptionalChoiceField
 from hds_platform.api.strict import StrictModelSerializer
 from hds_platform.roles import Perm
 
@@ -22,6 +23,8 @@ class AlertSerializer(StrictModelSerializer):
     acknowledged_by = serializers.EmailField(source="acknowledged_by.email", read_only=True, allow_null=True,
                                              default=None)
     resolved_by = serializers.EmailField(source="resolved_by.email", read_only=True, allow_null=True, default=None)
+    resolution = OptionalChoiceField(choices=AlertResolution.choices, read_only=True,
+                                     help_text=_("How the alert was resolved; null while it is not."))
 
     class Meta:
         model = Alert
@@ -43,6 +46,12 @@ class AlertSerializer(StrictModelSerializer):
         return self._texts(obj)[1]
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List alerts, newest first"),
+    retrieve=extend_schema(summary="Get an alert"),
+    acknowledge=extend_schema(summary="Acknowledge an alert"),
+    resolve=extend_schema(summary="Resolve an alert"),
+)
 class AlertViewSet(OrganisationReadOnlyViewSet):
     """The organisation's alerts, newest first. Filter with ``?status=open&kind=certificate_expiring``."""
 
@@ -70,9 +79,9 @@ class AlertViewSet(OrganisationReadOnlyViewSet):
 
 
 class NotificationPreferenceSerializer(StrictModelSerializer):
-    digest = serializers.ChoiceField(choices=DigestFrequency.choices, required=False,
-                                     help_text=_('"" follows the role: daily for owners, admins and editors, '
-                                                 "weekly for viewers and auditors."))
+    digest = OptionalChoiceField(choices=DigestFrequency.choices, required=False,
+                                 help_text=_("null follows the role: daily for owners, admins and editors, "
+                                             "weekly for viewers and auditors."))
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=AlertKind.choices), required=False,
                                   help_text=_("Alert kinds in the digest; empty: all."))
     effective_digest = serializers.CharField(read_only=True)
@@ -104,17 +113,19 @@ class NotificationPreferenceView(OrganisationViewMixin, APIView):
                                                                   "celles d'une personne, pas d'un jeton.")},
                         status=status.HTTP_403_FORBIDDEN)
 
-    @extend_schema(responses=NotificationPreferenceSerializer)
+    @extend_schema(responses=NotificationPreferenceSerializer, summary="Get your e-mail digest settings")
     def get(self, request, *args, **kwargs):
         if self._person(request) is None:
             return self._refuse_token()
         return self._response(digests.notification_preference_of(request.user))
 
-    @extend_schema(request=NotificationPreferenceSerializer, responses=NotificationPreferenceSerializer)
+    @extend_schema(request=NotificationPreferenceSerializer, responses=NotificationPreferenceSerializer,
+                   summary="Replace your e-mail digest settings")
     def put(self, request, *args, **kwargs):
         return self._update(request, partial=False)
 
-    @extend_schema(request=NotificationPreferenceSerializer, responses=NotificationPreferenceSerializer)
+    @extend_schema(request=NotificationPreferenceSerializer, responses=NotificationPreferenceSerializer,
+                   summary="Change your e-mail digest settings")
     def patch(self, request, *args, **kwargs):
         return self._update(request, partial=True)
 

@@ -5,7 +5,7 @@ The signing secret appears once, in the creation response.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from compliance.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from compliance.monitoring.webhooks import events, services
 from hds_platform.accounts.reauth import require_recent_authentication
 from hds_platform.api.base import OrganisationReadOnlyViewSet
+from hds_platform.api.schema import error_response
 from hds_platform.api.strict import StrictModelSerializer
 from hds_platform.roles import Perm
 
@@ -48,6 +49,13 @@ class WebhookDeliverySerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List webhook endpoints"),
+    retrieve=extend_schema(summary="Get a webhook endpoint"),
+    update=extend_schema(summary="Replace a webhook endpoint"),
+    partial_update=extend_schema(summary="Change a webhook endpoint"),
+    destroy=extend_schema(summary="Delete a webhook endpoint"),
+)
 class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
                              OrganisationReadOnlyViewSet):
     model = WebhookEndpoint
@@ -59,7 +67,8 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
     def scope_queryset(self, queryset):
         return queryset.order_by("id")
 
-    @extend_schema(request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer})
+    @extend_schema(request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer},
+                   summary="Register a webhook endpoint (its signing secret is in this response only)")
     def create(self, request, *args, **kwargs):
         serializer = WebhookEndpointSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -75,6 +84,7 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
         services.webhook_endpoint_delete(endpoint=instance, actor=self.actor)
 
     @extend_schema(request=None, responses=WebhookDeliverySerializer(many=True),
+                   summary="List an endpoint's deliveries",
                    description="The endpoint's deliveries, newest first (filter with ?status=dead).")
     @action(detail=True, methods=["get"])
     def deliveries(self, request, *args, **kwargs):
@@ -90,7 +100,7 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={200: WebhookEndpointCreatedSerializer},
+    @extend_schema(request=None, responses={200: WebhookEndpointCreatedSerializer}, summary="Rotate the signing secret",
                    description="Replace the signing secret; the new one is shown in this response only, and the "
                                "old one stops signing at once. A person must have confirmed their identity "
                                "recently (POST /api/v1/me/reauthenticate/).")
@@ -101,7 +111,8 @@ class WebhookEndpointViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, m
         endpoint = services.webhook_rotate_secret(endpoint=endpoint, actor=self.actor)
         return Response(WebhookEndpointCreatedSerializer(endpoint).data)
 
-    @extend_schema(request=None, responses={202: WebhookDeliverySerializer},
+    @extend_schema(request=None, responses={202: WebhookDeliverySerializer, 429: error_response(429)},
+                   summary="Send a test event now",
                    description='Send a "test.ping" event to this endpoint now; follow it in the delivery log.')
     @action(detail=True, methods=["post"], url_path="test")
     def send_test(self, request, *args, **kwargs):

@@ -22,6 +22,7 @@ from compliance.reports.api.serializers import AttestationSerializer, ReportRequ
 from compliance.reports.attestations import issuing
 from compliance.reports.models import Report, ReportStatus
 from hds_platform.api.base import ORG_PARAMETER, OrganisationGenericViewSet, OrganisationViewMixin
+from hds_platform.api.schema import error_response
 from hds_platform.roles import Perm
 
 
@@ -65,7 +66,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         request=None,
         responses={(200, "application/octet-stream"): OpenApiResponse(
             OpenApiTypes.BINARY, description="The report's file, as an attachment."),
-            404: OpenApiResponse(description="No such report, or not done yet.")},
+            404: error_response(404, "No such report, or not done yet.")},
         summary="Download the report's file (members and tokens of the organisation only)",
     )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PassthroughRenderer],
@@ -82,7 +83,7 @@ def _attestation_response(request, attestation: issuing.Attestation) -> Response
     }).data)
 
 
-@extend_schema(parameters=[ORG_PARAMETER])
+@extend_schema(parameters=[ORG_PARAMETER], tags=["attestations"])
 class AttestationView(OrganisationViewMixin, APIView):
     """The organisation's conformity answer, signed."""
 
@@ -95,7 +96,8 @@ class AttestationView(OrganisationViewMixin, APIView):
 
 
 @extend_schema(parameters=[ORG_PARAMETER, OpenApiParameter("processing_pk", OpenApiTypes.INT, OpenApiParameter.PATH,
-                                                           description="Processing id.")])
+                                                           description="Processing id.")],
+               tags=["attestations"])
 class ProcessingAttestationView(OrganisationViewMixin, APIView):
     """One processing's conformity answer, signed."""
 

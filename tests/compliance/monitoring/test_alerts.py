@@ -317,7 +317,7 @@ def test_members_list_alerts_newest_first_with_filters_and_texts_in_their_langua
                    "ou moins). Demandez le certificat renouvelé et déposez-le dans Maillon.",
         "threshold": 30, "due_on": None, "data": {**CERTIFICATE, "threshold": 30}, "certificate": None,
         "evidence": None, "processing": None, "supplier": None, "created_at": None, "acknowledged_at": None,
-        "acknowledged_by": None, "resolved_at": None, "resolved_by": None, "resolution": "",
+        "acknowledged_by": None, "resolved_at": None, "resolved_by": None, "resolution": None,
     }
     english = client.get(_url(tenant.organisation, f"{newer.pk}/"), HTTP_ACCEPT_LANGUAGE="en")
     assert english.json()["title"] == "The HDS certificate HDS-42 of Nuage Souverain expires on Dec. 21, 2026"

@@ -202,7 +202,7 @@ def _preference_url(tenant):
 def test_a_member_reads_and_changes_their_own_digest(tenant, client_for):
     client = client_for(user=tenant.members["viewer"])
     assert client.get(_preference_url(tenant)).json() == {
-        "digest": "", "effective_digest": "weekly", "kinds": [], "last_digest_at": None}
+        "digest": None, "effective_digest": "weekly", "kinds": [], "last_digest_at": None}
     response = client.patch(_preference_url(tenant), {"digest": "daily",
                                                       "kinds": ["conformity_changed", "certificate_expired"]})
     assert response.status_code == 200

@@ -420,22 +420,51 @@ def test_the_retry_dispatcher_reads_across_organisations_only_through_its_named_
     assert "webhook_retry" in crossing.CROSS_TENANT_READERS
 
 
-def test_the_verification_snippet_of_the_readme_accepts_our_signature_and_nothing_else():
+def _readme_verifier():
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
-    section = readme.split("## Webhooks", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("\n## Webhooks\n", 1)[1].split("\n## ", 1)[0]
     snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
     namespace = {}
     exec(compile(snippet, "README.md", "exec"), namespace)  # our own documentation
-    verify = namespace["verify_maillon_signature"]
-    secret, body = signing.new_secret(), b'{"id":"1","type":"test.ping"}'
+    return namespace["verify_maillon_signature"]
 
-    verify(secret, signing.signature_header(secret, body), body)
-    for header, forged_body, reason in (
+
+def test_the_verification_snippet_of_the_readme_accepts_our_signature_and_nothing_else():
+    verify = _readme_verifier()
+    secret, body = signing.new_secret(), b'{"id":"1","type":"test.ping"}'
+    header = signing.signature_header(secret, body)
+
+    assert verify(secret, header, body) == int(header.split(",")[0].removeprefix("t="))
+    # Signed with two secrets (a secret being replaced): either one passes.
+    both = f"{header},v1={signing.compute_signature('whsec_next', int(header[2:12]), body)}"
+    assert verify(secret, both, body) == verify("whsec_next", both, body)
+    for given, forged_body, reason in (
         (signing.signature_header(secret, body), body + b" ", "signature mismatch"),
         (signing.signature_header("whsec_other", body), body, "signature mismatch"),
         (signing.signature_header(secret, body, timestamp=1), body, "timestamp outside the tolerance window"),
+        ("v1=" + signing.compute_signature(secret, 1, body), body, "malformed signature header"),
+        (f"t={header[2:12]}", body, "malformed signature header"),
+        ("t=soon,v1=abc", body, "malformed signature header"),
+        ("", body, "malformed signature header"),
     ):
         with pytest.raises(ValueError, match=reason):
-            verify(secret, header, forged_body)
+            verify(secret, given, forged_body)
+
+
+def test_the_verification_snippet_of_the_readme_accepts_a_real_signed_delivery(tenant, receiver, local_network):
+    verify = _readme_verifier()
+    with tenant.context():
+        endpoint = make_endpoint(receiver.url)
+    delivery = _pending(tenant, endpoint, events.CONFORMITY_CHANGED, {"processing": {"id": 7, "name": "Télésanté"}})
+    assert deliver_webhook(tenant.organisation.pk, delivery.pk) == "succeeded"
+
+    [request] = receiver.requests
+    header = request.headers["Maillon-Signature"]
+    assert verify(endpoint.secret, header, request.body) == receiver.verify(endpoint.secret, request)
+    assert json.loads(request.body)["data"] == {"processing": {"id": 7, "name": "Télésanté"}}
+    with pytest.raises(ValueError, match="signature mismatch"):
+        verify(endpoint.secret, header, request.body.replace(b"7", b"8"))
+    with pytest.raises(ValueError, match="signature mismatch"):
+        verify(signing.new_secret(), header, request.body)
