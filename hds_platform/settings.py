@@ -388,6 +388,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "members", "description": "Members of the organisation and their roles."},
         {"name": "invitations", "description": "Invitations by e-mail; the link is single-use and expires."},
         {"name": "tokens", "description": "Organisation API tokens; the secret appears once, at creation."},
+        {"name": "apps", "description": "Applications an integrator registered (OAuth 2.0, authorization code "
+                                        "with PKCE); the client secret appears once, at creation."},
+        {"name": "connected-apps", "description": "Apps the organisation authorised: scopes, who allowed them, "
+                                                  "last use; revoke one."},
         {"name": "audit-events", "description": "The organisation's hash-chained audit log."},
         {"name": "registry", "description": "The official ANS list of HDS-certified hosts and its imports."},
     ],

@@ -2,7 +2,7 @@
 organisation's connections (``/api/v1/orgs/{org}/connected-apps/``)."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from oauth2_provider.models import get_application_model
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -88,6 +88,8 @@ class AppConnectionSerializer(serializers.ModelSerializer):
         return obj.granted_by.email if obj.granted_by is not None else ""
 
 
+@extend_schema_view(list=extend_schema(summary="Apps connected to the organisation"),
+                    retrieve=extend_schema(summary="A connected app: its scopes, who authorised it, its last use"))
 class AppConnectionViewSet(OrganisationReadOnlyViewSet):
     """Apps connected to the organisation (owners and admins): what they may do, who allowed them,
     when they were last used; revoke one."""
