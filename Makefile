@@ -22,7 +22,14 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+# axe-core, pinned in package-lock.json, for the browser tests' accessibility run.
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+test: install $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The API's schema as a contract: schemathesis, bounded, on the database the environment names.

@@ -8,7 +8,10 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         from compliance import registry_link
+        from compliance.web import audit_labels
         from registry import signals as registry_signals
+
+        audit_labels.register()
 
         registry_signals.hosts_changed.connect(registry_link.enqueue_registry_refreshes,
                                                dispatch_uid="compliance.registry_hosts_changed")

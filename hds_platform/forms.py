@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from hds_platform import scopes
+from hds_platform.audit_display import actor_ids_matching, target_choices
 from hds_platform.errors import ServiceError
 from hds_platform.roles import Role, TokenScope
 
@@ -65,3 +67,24 @@ class SecurityForm(MaillonForm):
         label=_("Exiger la double authentification de chaque membre"), required=False,
         help_text=_("Les membres sans second facteur devront en activer un (application TOTP) avant d'accéder à "
                     "l'organisation, par le web comme par l'API."))
+
+
+class AuditFilterForm(MaillonForm):
+    """The audit log's filters: who, which kind of object, which order."""
+
+    auteur = forms.CharField(label=_("Auteur"), required=False, max_length=200)
+    objet = forms.ChoiceField(label=_("Objet"), required=False)
+    tri = forms.ChoiceField(label=_("Ordre"), required=False,
+                            choices=[("", _("Plus récents d'abord")), ("anciens", _("Plus anciens d'abord"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objet"].choices = [("", _("Tous")), *target_choices()]
+
+    def apply(self, events):
+        if self.cleaned_data["auteur"]:
+            text = self.cleaned_data["auteur"]
+            events = events.filter(Q(actor_label__icontains=text) | Q(actor_id__in=actor_ids_matching(text)))
+        if self.cleaned_data["objet"]:
+            events = events.filter(target_type=self.cleaned_data["objet"])
+        return events

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from compliance.web.views import dashboard
-from hds_platform import health, uploads, views
+from hds_platform import error_pages, health, uploads, views
 from hds_platform.accounts import public_views
 from hds_platform.accounts import views as account_views
 from hds_platform.api.schema_view import CachedSpectacularAPIView
@@ -12,6 +12,7 @@ from hds_platform.api.views import ApiIndexView
 from hds_platform.oauth import views as oauth_views
 
 handler400 = uploads.bad_request
+handler500 = error_pages.server_error
 
 urlpatterns = [
     # The API first: no page route can match /api/…, and the API is what is called all day

@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hds_platform import crossing, services
+from hds_platform import audit_display, crossing, services
 from hds_platform.accounts import mfa, sessions
 from hds_platform.accounts.reauth import ask_reauthentication, recent_authentication_required
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
 from hds_platform.forms import (
     ApiTokenForm,
+    AuditFilterForm,
     InvitationForm,
     MemberRoleForm,
     OrganisationDeleteForm,
@@ -278,6 +279,16 @@ def settings_delete(request, org):
 @organisation_view(Perm.AUDIT)
 @require_GET
 def audit_log(request):
-    paginator = Paginator(AuditEvent.objects.order_by("-seq"), AUDIT_PAGE_SIZE)
+    filters = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.all()
+    if filters.is_valid():
+        events = filters.apply(events)
+    order = "seq" if filters.is_valid() and filters.cleaned_data["tri"] == "anciens" else "-seq"
+    paginator = Paginator(events.order_by(order), AUDIT_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "hds_platform/audit_log.html", {"section": "audit", "page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "hds_platform/audit_log.html", {
+        "section": "audit", "page": page, "filters": filters, "query": query.urlencode(),
+        "rows": audit_display.rows(list(page.object_list), request.organisation.slug),
+    })

@@ -79,3 +79,19 @@ def log_in(page, email: str, password: str) -> None:
     page.get_by_label("Mot de passe").fill(password)
     with page.expect_navigation():  # the next page, not the login form still on screen
         page.get_by_role("button", name="Se connecter").click()
+
+
+# `MAILLON_SCREENSHOTS=docs/screenshots make test PYTEST_ARGS="-m browser"` refreshes the README's
+# screenshots; by default they go to tests/artifacts/, which git ignores.
+SCREENSHOTS = Path(os.environ.get("MAILLON_SCREENSHOTS", "") or ARTIFACTS)
+
+
+def save_screenshot(target, name: str) -> Path:
+    """A page (whole) or a locator (the element) as SCREENSHOTS/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    if hasattr(target, "set_viewport_size"):
+        target.screenshot(path=str(path), full_page=True)
+    else:
+        target.screenshot(path=str(path))
+    return path

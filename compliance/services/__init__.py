@@ -14,6 +14,7 @@ after commit, dispatches the re-evaluation of exactly the processings it may hav
 """
 
 from compliance.services.certificates import (
+    certificate_attach_document,
     certificate_create,
     certificate_create_with_document,
     certificate_delete,
@@ -35,6 +36,7 @@ from compliance.services.processings import (
 )
 from compliance.services.suppliers import (
     supplier_create,
+    supplier_create_from_registry,
     supplier_delete,
     supplier_registry_match_confirm,
     supplier_registry_match_reject,
@@ -42,6 +44,7 @@ from compliance.services.suppliers import (
 )
 
 __all__ = [
+    "certificate_attach_document",
     "certificate_create",
     "certificate_create_with_document",
     "certificate_delete",
@@ -57,6 +60,7 @@ __all__ = [
     "processing_delete",
     "processing_update",
     "supplier_create",
+    "supplier_create_from_registry",
     "supplier_delete",
     "supplier_registry_match_confirm",
     "supplier_registry_match_reject",

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from compliance import registry_link
-from compliance.models import Certificate, CertificateKind, CertificateSource, EvidenceKind
+from compliance.models import Certificate, CertificateKind, CertificateSource, Evidence, EvidenceKind
 from compliance.services._shared import _check_same_organisation, _processings_of_certificate, _reevaluate, _validate
-from compliance.services.evidence import _record_evidence, _stored_upload
+from compliance.services.evidence import _record_evidence, _stored_upload, evidence_supersede
 from hds_platform import audit, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
@@ -128,6 +128,28 @@ def certificate_create_with_document(*, actor: Actor, document, **fields) -> Cer
             _record_new_certificate(organisation=organisation, actor=actor, certificate=certificate)
             _reevaluate(organisation, affected | _processings_of_certificate(certificate))
     return certificate
+
+
+def certificate_attach_document(*, certificate: Certificate, actor: Actor, document) -> Evidence:
+    """File ``document`` as the certificate's copy, whatever its source (one taken from the ANS list
+    too): its first document, or a new version that supersedes the current one wherever it is cited."""
+    organisation = require_organisation()
+    _check_same_organisation(organisation, certificate=certificate)
+    if certificate.evidence_id is not None:
+        return evidence_supersede(evidence=certificate.evidence, actor=actor, file=document)
+    number = certificate.certificate_number
+    fields = {"kind": DOCUMENT_KIND_OF_CERTIFICATE[certificate.kind],
+              "title": _("Certificat %s") % number if number else "", "supplier": certificate.supplier,
+              "issued_on": certificate.issued_on,
+              "valid_until": certificate.expires_on}
+    # One transaction for both rows, the file discarded if either fails.
+    with _refusals_named({"file": "document"}), _stored_upload(organisation, document) as (detected, stored):
+        with transaction.atomic():
+            evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=document,
+                                                  detected=detected, stored=stored, fields=fields, previous=None)
+            certificate_update(certificate=certificate, actor=actor, evidence=evidence)
+            _reevaluate(organisation, affected)
+    return evidence
 
 
 def certificate_update(*, certificate: Certificate, actor: Actor, **fields) -> Certificate:

@@ -130,6 +130,18 @@ def supplier_registry_match_confirm(*, supplier: Supplier, actor: Actor, host=No
     return supplier
 
 
+def supplier_create_from_registry(*, actor: Actor, host) -> Supplier:
+    """The supplier for ``host`` of the ANS list, its match already confirmed (a member picked the
+    host itself); the organisation's existing supplier when one is already matched to it."""
+    require_organisation()
+    existing = Supplier.objects.filter(registry_host=host, registry_match_status=RegistryMatchStatus.CONFIRMED).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        supplier = supplier_create(actor=actor, name=host.name)
+        return supplier_registry_match_confirm(supplier=supplier, actor=actor, host=host)
+
+
 def supplier_registry_match_reject(*, supplier: Supplier, actor: Actor) -> Supplier:
     """Reject the suggested (or confirmed) host; it will not be suggested again for this supplier."""
     organisation = require_organisation()

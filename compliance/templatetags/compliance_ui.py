@@ -3,7 +3,10 @@
 from django import template
 from django.utils import translation
 
+from compliance.conformity.legal import legal_reference as engine_reference
+from compliance.conformity.titles import finding_title as engine_title
 from compliance.models import STATUS_LABELS, AlertSeverity, ConformityStatus, RegistryMatchStatus
+from compliance.web import fixit
 from compliance.web.diagram import LinkState
 from compliance.web.labels import ACTIVITY_LABELS, STATE_LABELS
 
@@ -18,6 +21,35 @@ def finding_message(finding: dict) -> str:
     if (translation.get_language() or "fr").startswith("en"):
         return finding.get("message_en") or finding.get("message", "")
     return finding.get("message", "")
+
+
+def _english() -> bool:
+    return (translation.get_language() or "fr").startswith("en")
+
+
+@register.filter
+def finding_title(code: str) -> str:
+    """The finding's plain title in the language of the page (the engine's catalogue words it)."""
+    return engine_title(code, "en" if _english() else "fr")
+
+
+@register.filter
+def legal_reference(reference: str) -> str:
+    """The finding's legal reference, its connecting words in the page's language."""
+    return engine_reference(reference or "", "en" if _english() else "fr")
+
+
+@register.inclusion_tag("compliance/_fix.html", takes_context=True)
+def finding_fix(context, finding: dict, chain) -> dict:
+    """The button that resolves the finding on the chain's processing, for members who may write."""
+    if "write" not in context.get("org_perms", ()):
+        return {"fix": None}
+    organisation = context["current_organisation"]
+    names = {link.supplier_id: link.supplier.name for link in chain.links if link.supplier_id}
+    supplier = finding.get("supplier")
+    holder = names.get(supplier, "") if isinstance(supplier, int) else organisation.name
+    return {"fix": fixit.fix_link(finding, org=organisation.slug, processing_id=chain.processing.pk,
+                                  holder_name=holder or organisation.name)}
 
 
 @register.filter

@@ -63,6 +63,7 @@ class DiagramLink:
     activities: frozenset[int]
     state: LinkState
     messages: tuple[str, ...] = ()  # findings about the link, shown as a tooltip
+    supplier_id: int | None = None  # the actor's page, when it is a supplier
 
 
 @dataclass(frozen=True)

@@ -391,3 +391,9 @@ class EvidenceForm(ContractTermsForm):
         data["processing"] = self.processings.get(data["processing"])
         data.update(contract_terms(self.cleaned_data, hosting_contract=data["kind"] == EvidenceKind.HOSTING_CONTRACT))
         return data
+
+
+class CertificateDocumentForm(MaillonForm):
+    """The copy of a certificate, filed on its own (a certificate taken from the ANS list has none)."""
+
+    document = forms.FileField(label=_("Fichier du certificat"), help_text=_("PDF, PNG ou JPEG."))

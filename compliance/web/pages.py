@@ -163,6 +163,7 @@ def build_chain_view(processing: Processing, links: list[ChainLink], result: Con
             is_self=link.supplier_id is None, activities=frozenset(link.activities), state=state_of(link),
             messages=tuple(language_message(f, english) for f in by_link.get(link.pk, [])
                            if f.get("severity") != Severity.INFO),
+            supplier_id=link.supplier_id,
         )
         for link in links
     ]

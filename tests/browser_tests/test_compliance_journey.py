@@ -106,14 +106,14 @@ def test_from_supplier_to_a_green_chain(page, transactional_db, tenant, media):
 
     # Its chain: the host, then the organisation itself administering the application (activity 5).
     form = page.locator("#chain-editor form[hx-post]")
-    form.get_by_label("Acteur").select_option(label="Nuage Santé Hébergement")
+    form.get_by_label(re.compile("^Acteur")).select_option(label="Nuage Santé Hébergement")
     for number in (1, 2, 3, 4, 6):
         form.get_by_role("checkbox", name=re.compile(rf"^{number} —")).check()
     form.get_by_role("button", name="Ajouter le maillon").click()
     page.wait_for_selector("#chain-editor tr[data-link]")
     page.wait_for_selector("#chain-diagram g.box[data-state='ok']")
     form = page.locator("#chain-editor form[hx-post]")
-    form.get_by_label("Acteur").select_option(label=f"{organisation} (votre organisation)")
+    form.get_by_label(re.compile("^Acteur")).select_option(label=f"{organisation} (votre organisation)")
     form.get_by_role("checkbox", name=re.compile(r"^5 —")).check()
     form.get_by_role("button", name="Ajouter le maillon").click()
     page.wait_for_selector("#chain-diagram g.box[data-state='error']")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from compliance import services
 from compliance.models import Certificate, Supplier
-from compliance.web.forms import CertificateForm
+from compliance.web.forms import CertificateDocumentForm, CertificateForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused
 from hds_platform.forms import add_service_error
 from hds_platform.roles import Perm
@@ -70,3 +70,25 @@ def certificate_delete(request, pk):
     if supplier_id:
         return redirect("compliance:supplier-detail", org=request.organisation.slug, pk=supplier_id)
     return redirect("compliance:certificate-list", org=request.organisation.slug)
+
+
+@organisation_view(Perm.WRITE)
+@require_http_methods(["GET", "POST"])
+def certificate_document(request, pk):
+    """File the copy of a certificate, one taken from the ANS list too, or a new version of it."""
+    certificate = get_object_or_404(Certificate.objects.select_related("supplier", "evidence"), pk=pk)
+    form = CertificateDocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.certificate_attach_document(certificate=certificate, actor=_actor(request),
+                                                 document=form.cleaned_data["document"])
+        except REFUSALS as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Document du certificat enregistré."))
+            if certificate.supplier_id:
+                return redirect("compliance:supplier-detail", org=request.organisation.slug, pk=certificate.supplier_id)
+            return redirect("compliance:certificate-list", org=request.organisation.slug)
+    return render(request, "compliance/certificate_document.html", {
+        "section": "certificates", "certificate": certificate, "form": form,
+    }, status=400 if form.errors else 200)

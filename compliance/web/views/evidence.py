@@ -3,9 +3,12 @@ downloads and deletion."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from compliance import selectors, services
 from compliance.models import Evidence, EvidenceKind, Processing, Supplier
 from compliance.web import pages
+from compliance.web.filters import EvidenceFilter, ordered
 from compliance.web.forms import ContractTermsForm, EvidenceForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused
 from hds_platform.forms import add_service_error
@@ -39,18 +43,24 @@ def evidence_list(request):
                 add_service_error(form, exc)
             else:
                 messages.success(request, _("Pièce « %s » déposée.") % evidence.title)
-                return redirect("compliance:evidence-list", org=request.organisation.slug)
+                # The next upload is often for the same supplier and of the same kind: keep them chosen.
+                kept = urlencode({key: value for key, value in (
+                    ("fournisseur", evidence.supplier_id or ""), ("traitement", evidence.processing_id or ""),
+                    ("type", evidence.kind)) if value})
+                return redirect(reverse("compliance:evidence-list", kwargs={"org": request.organisation.slug})
+                                + f"?{kept}")
         status = 400
     else:
         form = _evidence_form(request, initial={
             "supplier": request.GET.get("fournisseur", ""), "processing": request.GET.get("traitement", ""),
             "kind": request.GET.get("type", ""),
         })
+    filters = EvidenceFilter(request.GET or None, request=request, queryset=selectors.evidence(
+        Evidence.objects.filter(superseded_by__isnull=True).select_related("supplier", "processing")))
     return render(request, "compliance/evidence_list.html", {
         "section": "evidence", "form": form, "today": today,
         "timeline": pages.expiry_timeline(today, request.organisation.name),
-        "evidence": list(selectors.evidence(Evidence.objects.filter(superseded_by__isnull=True)
-                                            .select_related("supplier", "processing"))),
+        "evidence": list(ordered(filters, ("-uploaded_at", "-id"))), "filters": filters,
     }, status=status)
 
 

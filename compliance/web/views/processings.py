@@ -22,8 +22,9 @@ from compliance.models import (
     Supplier,
 )
 from compliance.web import pages
+from compliance.web.filters import ProcessingFilter, ordered
 from compliance.web.forms import ChainLinkForm, ProcessingForm
-from compliance.web.views._shared import REFUSALS, _actor, _refused
+from compliance.web.views._shared import REFUSALS, _actor, _refused, registry_host_or_404
 from hds_platform.errors import ServiceError
 from hds_platform.forms import add_service_error
 from hds_platform.roles import Perm
@@ -40,9 +41,10 @@ def processing_list(request):
     evaluation.refresh_due()
     links = (ChainLink.objects.filter(processing=OuterRef("pk")).order_by().values("processing")
              .annotate(n=Count("pk")).values("n"))
-    processings = selectors.processings().annotate(link_count=Coalesce(Subquery(links), 0)).order_by("name", "id")
+    filters = ProcessingFilter(request.GET or None,
+                               queryset=selectors.processings().annotate(link_count=Coalesce(Subquery(links), 0)))
     return render(request, "compliance/processing_list.html", {
-        "section": "processings", "processings": processings,
+        "section": "processings", "processings": ordered(filters, ("name", "id")), "filters": filters,
     })
 
 
@@ -239,3 +241,55 @@ def chain_link_delete(request, pk, link_pk):
         return _chain_changed(_chain_editor(request, processing, notice=_("Maillon retiré.")))
     messages.success(request, _("Maillon retiré."))
     return redirect("compliance:chain-editor", org=request.organisation.slug, pk=pk)
+
+
+SUGGESTIONS = 8
+
+
+@organisation_view(Perm.WRITE)
+@require_GET
+def chain_actor_search(request, pk):
+    """The typeahead of the chain editor: the organisation's suppliers, then hosts of the ANS list
+    that are not yet suppliers, whose name contains what was typed."""
+    processing = get_object_or_404(Processing.objects.all(), pk=pk)
+    query = " ".join(request.GET.get("acteur_recherche", "").split())
+    suppliers, hosts = [], []
+    if query:
+        suppliers = list(Supplier.objects.filter(name__icontains=query).order_by("name", "id")[:SUGGESTIONS])
+        known = set(Supplier.objects.filter(registry_host__isnull=False).values_list("registry_host_id", flat=True))
+        hosts = [host for host in pages.registry_search(query) if host.pk not in known][:SUGGESTIONS]
+    return render(request, "compliance/_actor_suggestions.html", {
+        "processing": processing, "query": query, "suppliers": suppliers, "hosts": hosts,
+        "exact": any(s.name.casefold() == query.casefold() for s in suppliers),
+    })
+
+
+def _editor_state(form: ChainLinkForm, data) -> dict:
+    """What the person had already filled in the link form, to give it back unchanged."""
+    return {name: field.widget.value_from_datadict(data, {}, name) for name, field in form.fields.items()}
+
+
+@organisation_view(Perm.WRITE)
+@require_POST
+def chain_supplier_create(request, pk):
+    """Create the link's supplier without leaving the editor: from a host of the ANS list (its match
+    confirmed at once) or by name; the link form comes back as it was, the new supplier chosen."""
+    processing = get_object_or_404(Processing.objects.all(), pk=pk)
+    actor = _actor(request)
+    form = _link_form(request, processing)
+    try:
+        if request.POST.get("registry_host"):
+            supplier = services.supplier_create_from_registry(
+                actor=actor, host=registry_host_or_404(request.POST["registry_host"]))
+        else:
+            supplier = services.supplier_create(actor=actor, name=request.POST.get("new_supplier_name", ""))
+    except REFUSALS as exc:
+        error = exc.message if isinstance(exc, ServiceError) else "; ".join(exc.messages)
+        return _chain_editor(request, processing, error=error)
+    initial = _editor_state(form, request.POST)
+    initial["actor"] = str(supplier.pk)
+    notice = _("Fournisseur « %s » créé et choisi comme acteur.") % supplier.name
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect("compliance:chain-editor", org=request.organisation.slug, pk=pk)
+    return _chain_editor(request, processing, _link_form(request, processing, initial=initial), notice=notice)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from compliance import selectors, services
 from compliance.models import Certificate, Evidence, Supplier
 from compliance.web import pages
+from compliance.web.filters import SupplierFilter, ordered
 from compliance.web.forms import SupplierForm
 from compliance.web.views._shared import REFUSALS, _actor, _refused
 from hds_platform.forms import add_service_error
@@ -24,8 +26,9 @@ from registry.models import CertifiedHost
 @organisation_view(Perm.READ)
 @require_GET
 def supplier_list(request):
+    filters = SupplierFilter(request.GET or None, queryset=selectors.suppliers())
     return render(request, "compliance/supplier_list.html", {
-        "section": "suppliers", "suppliers": selectors.suppliers().order_by("name", "id"),
+        "section": "suppliers", "suppliers": ordered(filters, ("name", "id")), "filters": filters,
         "today": timezone.localdate(),
     })
 
@@ -82,6 +85,10 @@ def supplier_delete(request, pk):
     return redirect("compliance:supplier-list", org=request.organisation.slug)
 
 
+def _certificates(supplier: Supplier) -> list[Certificate]:
+    return list(Certificate.objects.filter(supplier=supplier).select_related("evidence").order_by("-expires_on", "id"))
+
+
 def _supplier_with_host(pk) -> Supplier:
     return get_object_or_404(selectors.suppliers(Supplier.objects.filter(pk=pk)))
 
@@ -92,8 +99,7 @@ def supplier_detail(request, pk):
     supplier = _supplier_with_host(pk)
     return render(request, "compliance/supplier_detail.html", {
         "section": "suppliers", "supplier": supplier,
-        "certificates": list(Certificate.objects.filter(supplier=supplier).select_related("evidence")
-                             .order_by("-expires_on", "id")),
+        "certificates": _certificates(supplier),
         "evidence": list(selectors.evidence(Evidence.objects.filter(supplier=supplier, superseded_by__isnull=True)
                                             .select_related("processing"))),
         "dependents": pages.processings_depending_on(supplier),
@@ -103,8 +109,12 @@ def supplier_detail(request, pk):
 
 def _match_response(request, supplier_pk: int, message: str):
     if request.htmx:
+        # The match and, swapped out of band, the certificates it copied from the list: no reload.
         supplier = _supplier_with_host(supplier_pk)
         response = render(request, "compliance/_registry_match.html", {"supplier": supplier, "notice": message})
+        response.write(render_to_string("compliance/_supplier_certificates.html", {
+            "supplier": supplier, "certificates": _certificates(supplier), "oob": True,
+            "today": timezone.localdate()}, request=request))
         response["HX-Trigger"] = "registry-match-changed"
         return response
     messages.success(request, message)

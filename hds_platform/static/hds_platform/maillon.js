@@ -38,6 +38,24 @@
     });
   }
 
+  /* The chain editor's typeahead: Enter does not submit the link form; a suggested supplier
+     fills the ordinary "Actor" select. */
+  function typeaheadKeys(event) {
+    if (event.key === "Enter" && event.target.matches("[data-typeahead]")) { event.preventDefault(); }
+  }
+
+  function pickActor(event) {
+    var button = event.target.closest && event.target.closest("[data-pick-actor]");
+    if (!button) { return; }
+    var form = button.closest("form"), select = form.querySelector("select[name=actor]");
+    select.value = button.dataset.pickActor;
+    select.dispatchEvent(new Event("change", {bubbles: true}));
+    form.querySelector("[data-typeahead]").value = "";
+    button.closest("#actor-suggestions").textContent = "";
+    select.focus();
+  }
+
+
   /* Copy buttons stay hidden without JavaScript or a clipboard; the text is selectable anyway. */
   function copyButtons(root) {
     if (!navigator.clipboard) { return; }
@@ -60,6 +78,8 @@
 
   document.addEventListener("submit", confirmSubmit, true);
   document.addEventListener("click", onClick);
+  document.addEventListener("keydown", typeaheadKeys);
+  document.addEventListener("click", pickActor);
   document.addEventListener("change", onChange);
   document.addEventListener("DOMContentLoaded", function () { dropzones(document); copyButtons(document); });
   document.addEventListener("htmx:load", function (event) { dropzones(event.target); copyButtons(event.target); });

@@ -102,7 +102,7 @@ def test_processing_list_shows_each_status_and_link_count(owner_client, tenant, 
     assert [name for _pk, name in rows] == ["Agenda en ligne", "Dossier patient"]
     dossier = page.split("Dossier patient</a>")[1].split("</tr>")[0]
     assert '<td class="num">1</td>' in dossier and "Conforme" in dossier
-    assert '<small class="muted answers-line">HDS : Conforme · RGPD : Conforme</small>' in dossier
+    assert '<small class="muted answers-line">HDS\xa0: Conforme · RGPD\xa0: Conforme</small>' in dossier
     agenda = page.split("Agenda en ligne</a>")[1].split("</tr>")[0]
     assert '<td class="num">0</td>' in agenda and "Non évalué" in agenda
 
@@ -117,7 +117,7 @@ def test_processing_page_draws_the_chain_red_where_a_link_is_not_covered(owner_c
         backup_link = builders.link(processing, backup, activities=(6,), parent=host_link)
         evaluate(processing)
     page = html(owner_client.get(page_url(tenant, f"traitements/{processing.pk}/")))
-    assert 'role="img" aria-labelledby="chain-svg-title chain-svg-desc"' in page
+    assert 'role="group" aria-labelledby="chain-svg-title" aria-describedby="chain-svg-desc"' in page
     assert "<title id=\"chain-svg-title\">Chaîne d'hébergement de « Dossier patient »</title>" in page
     assert box_state(page, host_link.pk) == "warning"  # claimed certificate absent from the ANS list
     assert box_state(page, backup_link.pk) == "error"
@@ -127,7 +127,7 @@ def test_processing_page_draws_the_chain_red_where_a_link_is_not_covered(owner_c
     assert "Sauvegardes Express réalise l'activité 6 (sauvegarde des données de santé) sans certificat" in tooltip
     group = page.split(f'<div class="finding-group" data-link="{backup_link.pk}">')[1].split("</div>")[0]
     assert 'data-code="coverage.activity_not_covered"' in group
-    assert "<strong>Erreur</strong>" in group
+    assert "<span class=\"badge severity\">Erreur</span>" in group
     # Activities 1-6 as badges, the performed one highlighted.
     box = page.split(f'data-link="{backup_link.pk}" data-state="error">')[1].split("</g>")[0]
     assert re.findall(r'<rect class="badge-box( on)?"', box) == ["", "", "", "", "", " on"]
@@ -565,7 +565,7 @@ def test_uploading_evidence_and_downloading_it(owner_client, tenant, media):
     response = owner_client.post(page_url(tenant, "preuves/"), {
         "file": SimpleUploadedFile("contrat.pdf", minimal_pdf("Contrat")), "kind": "hosting_contract",
         "title": "", "supplier": str(supplier.pk), "processing": "", "valid_until": "2027-03-31"})
-    assert response["Location"] == page_url(tenant, "preuves/")
+    assert response["Location"] == page_url(tenant, f"preuves/?fournisseur={supplier.pk}&type=hosting_contract")
     with tenant.context():
         evidence = Evidence.objects.get()
     assert (evidence.title, evidence.supplier_id, evidence.content_type) == ("contrat.pdf", supplier.pk,
@@ -648,11 +648,11 @@ def test_uploading_a_hosting_contract_with_its_checklist(owner_client, tenant, m
         "file": SimpleUploadedFile("contrat.pdf", minimal_pdf("Contrat")), "kind": "hosting_contract",
         "supplier": str(supplier.pk), "contract_clauses": ["hosting_locations", "certificate_scope_dates"],
         "contract_locations": "fr, de"})
-    assert response["Location"] == page_url(tenant, "preuves/")
+    assert response["Location"] == page_url(tenant, f"preuves/?fournisseur={supplier.pk}&type=hosting_contract")
     response = owner_client.post(page_url(tenant, "preuves/"), {
         "file": SimpleUploadedFile("autre.pdf", minimal_pdf("Autre")), "kind": "hosting_contract",
         "supplier": str(supplier.pk)})
-    assert response["Location"] == page_url(tenant, "preuves/")
+    assert response["Location"] == page_url(tenant, f"preuves/?fournisseur={supplier.pk}&type=hosting_contract")
     with tenant.context():
         checked, unchecked = Evidence.objects.order_by("id")
     assert (checked.contract_clauses, checked.contract_locations) == (
