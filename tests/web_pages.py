@@ -28,10 +28,12 @@ from hds_platform import services as platform_services
 from hds_platform.accounts.signup import verification_link
 from hds_platform.audit import Actor
 from hds_platform.models import Membership
+from hds_platform.oauth.services import connection_grant
 from hds_platform.roles import Role
 from tests.compliance import builders
 from tests.compliance.monitoring.alerting import make_endpoint
 from tests.compliance.web.pages import registry_host
+from tests.oauth_support import register_app
 
 # Not pages of the product: the admin (platform staff), the API and machine endpoints.
 EXCLUDED_PATHS = ("admin/", "api/", "health/", ".well-known/", "i18n/")
@@ -43,7 +45,7 @@ PK_OF = {
     "compliance:supplier-": "supplier", "compliance:certificate-": "certificate",
     "compliance:evidence-": "contract", "reports:report-": "report",
     "settings-member-": "membership", "settings-invitation-": "invitation", "settings-token-": "token",
-    "compliance:alert-": "alert", "compliance:webhook-": "webhook",
+    "compliance:alert-": "alert", "compliance:webhook-": "webhook", "settings-app-": "app_connection",
 }
 # Any other parameter: the world's attribute that fills it (by route when the name means different things).
 PARAMETERS = {"org": "slug", "link_pk": "link_pk", "token": "invitation_token", "uidb64": "uidb64",
@@ -70,6 +72,7 @@ class World:
     verification_token: str
     uidb64: str
     reset_token: str
+    app_connection: int
 
 
 def build_world(tenant) -> World:
@@ -103,6 +106,8 @@ def build_world(tenant) -> World:
             supplier=beta, data={"certificate": {"kind_label": "HDS", "number": "HDS-BETA"},
                                  "expires_on": "2027-01-01", "threshold": 30, "supplier": {"name": beta.name}})])
         webhook = make_endpoint("https://hooks.orbit.example/maillon")
+        app = register_app(tenant.owner, name="Orbit Desk")
+        connection = connection_grant(application=app.application, scope="conformity:read", actor=actor)
     return World(slug=tenant.organisation.slug, processing=processing.pk, link_pk=middle.pk, supplier=alpha.pk,
                  certificate=certificate.pk, contract=contract.pk, membership=membership.pk,
                  invitation=invitation.pk, invitation_token=raw, token=token.pk, report=report.pk, alert=alert.pk,
@@ -110,7 +115,7 @@ def build_world(tenant) -> World:
                  delivery=webhook.pk,  # its route only answers POST: any number reverses it
                  verification_token=verification_link(tenant.owner).rstrip("/").rsplit("/", 1)[1],
                  uidb64=urlsafe_base64_encode(force_bytes(tenant.owner.pk)),
-                 reset_token=default_token_generator.make_token(tenant.owner))
+                 reset_token=default_token_generator.make_token(tenant.owner), app_connection=connection.pk)
 
 
 @dataclass(frozen=True)
