@@ -16,3 +16,9 @@ status_changed = Signal()
 #: A document was stored, as a first version or superseding ``supersedes``. Arguments:
 #: ``evidence``, ``supersedes`` (the previous version or None).
 evidence_stored = Signal()
+
+CREATED, UPDATED, DELETED = "created", "updated", "deleted"
+
+#: A supplier was created, changed (its details or its ANS match) or is about to be deleted.
+#: Arguments: ``supplier``, ``change`` (:data:`CREATED`, :data:`UPDATED` or :data:`DELETED`).
+supplier_changed = Signal()

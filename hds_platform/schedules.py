@@ -16,6 +16,8 @@ SCHEDULES = [
     ("Échéances : scan quotidien", "compliance.monitoring.tasks.expiry_scan_dispatch", ("0", "6"), "default", 3600),
     ("Alertes : résumés par e-mail", "compliance.monitoring.tasks.send_digests_dispatch", ("0", "7"), "default", 3600),
     ("Webhooks : relances", "compliance.monitoring.tasks.webhook_retry_dispatch", 60, "webhooks", 50),
+    ("Webhooks : purge des événements", "compliance.monitoring.tasks.purge_webhook_events_dispatch", ("45", "3"),
+     "webhooks", 3600),
     ("Outbox : relais de secours", "hds_platform.relay_outbox", 60, "default", 50),
     ("Journal d'audit : ancrage signé", "hds_platform.anchor_audit_chains", 3600, "default", 3000),
     ("API : purge des clés d'idempotence", "hds_platform.purge_idempotency_keys_dispatch", ("45", "3"), "default",

@@ -302,11 +302,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["hds_platform.ratelimit.ApiRateLimit"],
-    "DEFAULT_PAGINATION_CLASS": "hds_platform.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "hds_platform.api.pagination.CursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
+        "hds_platform.api.filters.UpdatedSinceFilter",
     ],
     # JSON bodies only; the views that take a file (evidence, the registry list) accept multipart.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -361,7 +362,9 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStatusEnum": "compliance.models.DeliveryStatus",
         "ScopeEnum": "hds_platform.roles.TokenScope",
     },
+    # The webhook payloads first (components and x-webhooks), so that the enum hooks name theirs too.
     "POSTPROCESSING_HOOKS": [
+        "compliance.monitoring.webhooks.schema.add_webhooks",
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hds_platform.api.schema.name_inline_enums",
     ],
@@ -384,6 +387,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "notifications", "description": "The caller's own e-mail digest settings (a person, not a "
                                                  "token)."},
         {"name": "webhooks", "description": "Endpoints of practice software, signed deliveries and their log."},
+        {"name": "events", "description": "The events webhooks carry, kept 30 days: catching up after missed "
+                                          "deliveries."},
         {"name": "reports", "description": "Reports generated as jobs: conformity dossier, register, "
                                            "suppliers, evidence pack."},
         {"name": "members", "description": "Members of the organisation and their roles."},
@@ -576,6 +581,14 @@ WEBHOOK_ATTEMPTS_PER_MINUTE_PER_ORGANISATION = env_int("WEBHOOK_ATTEMPTS_PER_MIN
 WEBHOOK_TEST_EVENTS_PER_MINUTE = env_int("WEBHOOK_TEST_EVENTS_PER_MINUTE", 5, minimum=1)
 WEBHOOK_CIRCUIT_FAILURES = env_int("WEBHOOK_CIRCUIT_FAILURES", 5, minimum=1)
 WEBHOOK_CIRCUIT_OPEN_SECONDS = env_int("WEBHOOK_CIRCUIT_OPEN_SECONDS", 300, minimum=1)
+# After a secret rotation the previous secret signs too for this long (README: Webhooks).
+WEBHOOK_SECRET_GRACE_HOURS = env_int("WEBHOOK_SECRET_GRACE_HOURS", 24, minimum=0)
+# …/events/ lists the events of this many days; older ones are purged daily.
+WEBHOOK_EVENTS_RETENTION_DAYS = env_int("WEBHOOK_EVENTS_RETENTION_DAYS", 30, minimum=1)
+# In-process mode (CELERY_TASK_ALWAYS_EAGER): "thread" sends deliveries on a background thread after
+# the commit, with their retries, so the request that caused them never waits; "inline" sends them
+# in the committing thread (the test suite, whose transactions a thread cannot see).
+WEBHOOK_INPROCESS_SENDER = env_choice("WEBHOOK_INPROCESS_SENDER", "thread", ("thread", "inline"))
 
 # Idempotent writes: how long the answer to a write sent with an Idempotency-Key is kept for retries.
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)

@@ -74,7 +74,7 @@ def search_hosts(
     return hosts.prefetch_related(certificates_prefetch()).order_by("normalised_name", "id")
 
 
-HOST_ROW_FIELDS = ("id", "name", "listed", "first_seen_id", "last_seen_id", "removed_in_id")
+HOST_ROW_FIELDS = ("id", "name", "normalised_name", "listed", "first_seen_id", "last_seen_id", "removed_in_id")
 HOST_CERTIFICATE_ROW_FIELDS = (
     "id", "host_id", "certificate_number", "certifier", "activities", "referential_version", "issued_on",
     "expires_on", "transparency_url", "scope", "current", "first_seen_id", "last_seen_id",

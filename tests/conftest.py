@@ -193,3 +193,11 @@ def local_network(settings):
     these settings (tests, on-premise)."""
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     settings.WEBHOOK_EXTRA_PORTS = frozenset(range(1024, 65536))
+
+
+@pytest.fixture(autouse=True)
+def _webhooks_sent_inline(settings):
+    """In the in-process mode webhooks go out on a background thread after the commit; a test runs
+    inside a transaction that thread cannot see, so tests send inline unless they test the thread
+    (tests/compliance/monitoring/test_webhook_background.py turns it back on)."""
+    settings.WEBHOOK_INPROCESS_SENDER = "inline"

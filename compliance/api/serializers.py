@@ -706,9 +706,9 @@ class EvidenceSerializer(StrictModelSerializer):
         fields = ["id", "external_id", "kind", "title", "file", "original_name", "sha256", "size", "content_type",
                   "issued_on", "valid_until", "supplier", "processing", "certificate", "contract_clauses",
                   "contract_locations", "version", "supersedes", "superseded_by", "is_current", "uploaded_by",
-                  "uploaded_at"]
+                  "uploaded_at", "updated_at"]
         read_only_fields = ["id", "original_name", "sha256", "size", "content_type", "version", "superseded_by",
-                            "uploaded_at"]
+                            "uploaded_at", "updated_at"]
         extra_kwargs = {
             "external_id": EXTERNAL_ID_KWARGS,
             "sha256": {"help_text": _("sha256 of the file, hexadecimal.")},

@@ -86,7 +86,7 @@ class SupplierViewSet(_Refetch, OrganisationModelViewSet):
     model = Supplier
     serializer_class = SupplierSerializer
     filterset_class = filters.SupplierFilter
-    ordering_fields = ["name", "created_at", "country"]
+    ordering_fields = ["name", "created_at", "updated_at", "country"]
     ordering = ["name", "id"]
 
     def scope_queryset(self, queryset):
@@ -155,7 +155,7 @@ class CertificateViewSet(_Refetch, OrganisationModelViewSet):
     model = Certificate
     serializer_class = CertificateSerializer
     filterset_class = filters.CertificateFilter
-    ordering_fields = ["expires_on", "issued_on", "created_at", "certificate_number"]
+    ordering_fields = ["expires_on", "issued_on", "created_at", "updated_at", "certificate_number"]
     ordering = ["expires_on", "id"]
 
     def scope_queryset(self, queryset):
@@ -190,7 +190,7 @@ class SupplierCertificateViewSet(_Refetch, mixins.ListModelMixin, mixins.CreateM
     model = Certificate
     serializer_class = SupplierCertificateSerializer
     filterset_class = filters.CertificateFilter
-    ordering_fields = ["expires_on", "issued_on", "created_at"]
+    ordering_fields = ["expires_on", "issued_on", "created_at", "updated_at"]
     ordering = ["expires_on", "id"]
 
     def initial(self, request, *args, **kwargs):
@@ -317,7 +317,7 @@ class ChainLinkViewSet(_Refetch, OrganisationModelViewSet):
     serializer_class = ChainLinkSerializer
     pagination_class = None
     filterset_class = filters.ChainLinkFilter
-    ordering_fields = ["id"]
+    ordering_fields = ["id", "updated_at"]
     ordering = ["id"]
 
     def initial(self, request, *args, **kwargs):
@@ -412,7 +412,7 @@ class EvidenceViewSet(_Refetch, OrganisationModelViewSet):
     filterset_class = filters.EvidenceFilter
     #: the actions that receive a file; every other write takes JSON.
     upload_actions = frozenset({"create", "supersede"})
-    ordering_fields = ["uploaded_at", "valid_until", "issued_on", "title", "kind"]
+    ordering_fields = ["uploaded_at", "updated_at", "valid_until", "issued_on", "title", "kind"]
     ordering = ["-uploaded_at", "-id"]
 
     def initialize_request(self, request, *args, **kwargs):

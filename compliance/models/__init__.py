@@ -61,12 +61,18 @@ from compliance.models.validators import (
     validate_vat_number,
 )
 from compliance.models.webhooks import (
+    LEGACY_PAYLOAD_VERSION,
+    PAYLOAD_VERSION,
     DeliveryStatus,
+    PayloadVersion,
     WebhookDelivery,
     WebhookEndpoint,
+    WebhookEvent,
 )
 
 __all__ = [
+    "LEGACY_PAYLOAD_VERSION",
+    "PAYLOAD_VERSION",
     "STATUS_LABELS",
     "Alert",
     "AlertKind",
@@ -91,6 +97,7 @@ __all__ = [
     "HostingMode",
     "Identifiability",
     "NotificationPreference",
+    "PayloadVersion",
     "Processing",
     "ProcessingRole",
     "RegistryMatchMethod",
@@ -100,6 +107,7 @@ __all__ = [
     "Supplier",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WebhookEvent",
     "evidence_storage_name",
     "validate_contract_clauses",
     "validate_country",

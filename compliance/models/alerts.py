@@ -72,6 +72,7 @@ class Alert(TenantModel):
     resolved_by = models.ForeignKey("hds_platform.User", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("résolue par"))
     resolution = models.CharField(_("résolution"), max_length=16, blank=True, choices=AlertResolution.choices)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta(TenantModel.Meta):
         verbose_name = _("alerte")

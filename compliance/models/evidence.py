@@ -61,6 +61,7 @@ class Evidence(TenantModel):
     uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                     verbose_name=_("déposé par"))
     uploaded_at = models.DateTimeField(_("déposé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     # What a hosting contract was checked to say (CSP art. R.1111-11).
     contract_clauses = models.JSONField(
         _("clauses vérifiées"), null=True, blank=True, default=None, validators=[validate_contract_clauses],

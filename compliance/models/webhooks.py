@@ -10,16 +10,32 @@ from django.utils.translation import gettext_lazy as _
 
 from hds_platform.tenancy import TenantModel
 
+#: The payload version of new subscriptions (``compliance.monitoring.webhooks.catalogue``).
+PAYLOAD_VERSION = "2026-12-01"
+#: The payloads sent before payloads were versioned, kept for the subscriptions made then.
+LEGACY_PAYLOAD_VERSION = "legacy"
+
+
+class PayloadVersion(models.TextChoices):
+    V2026_12_01 = PAYLOAD_VERSION, PAYLOAD_VERSION
+    LEGACY = LEGACY_PAYLOAD_VERSION, _("historique (sans version)")
+
 
 class WebhookEndpoint(TenantModel):
     """A URL of practice software that receives the organisation's events, signed with ``secret``."""
 
     url = models.URLField(_("adresse"), max_length=500)
+    version = models.CharField(_("version des contenus"), max_length=16, choices=PayloadVersion.choices,
+                               default=PAYLOAD_VERSION,
+                               help_text=_("Payload version sent to this endpoint."))
     description = models.CharField(_("description"), max_length=200, blank=True)
     events = models.JSONField(_("événements"), default=list,
                               help_text=_("Event types sent to this endpoint."))
     # Kept readable: every delivery is signed with it (HMAC needs the key itself).
     secret = models.CharField(max_length=100, editable=False)
+    # After a rotation the previous secret signs too, until previous_secret_expires_at.
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("actif"), default=True)
     created_by = models.ForeignKey("hds_platform.User", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -84,3 +100,30 @@ class WebhookDelivery(TenantModel):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class WebhookEvent(TenantModel):
+    """An event as emitted, stored once whether or not an endpoint subscribes to it, for
+    ``…/events/`` (kept ``WEBHOOK_EVENTS_RETENTION_DAYS`` days). ``payload`` is the body a delivery
+    of the current version carries; ``legacy_payload`` the one of unversioned subscriptions."""
+
+    event_id = models.UUIDField(help_text=_("The event's id: the payload's id and every delivery's event_id."))
+    type = models.CharField(_("type"), max_length=64)
+    occurred_at = models.DateTimeField(_("survenu le"))
+    payload = models.JSONField()
+    legacy_payload = models.JSONField(null=True, blank=True)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("événement")
+        verbose_name_plural = _("événements")
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "event_id"], name="webhookevent_unique_event"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "occurred_at", "id"], name="webhookevent_feed"),
+            models.Index(fields=["organisation", "type", "occurred_at"], name="webhookevent_type"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

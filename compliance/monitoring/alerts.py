@@ -44,7 +44,7 @@ from compliance.models import (
     RegistryMatchStatus,
     Supplier,
 )
-from compliance.monitoring.webhooks import events
+from compliance.monitoring.webhooks import catalogue, events
 from hds_platform import audit
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict
@@ -89,6 +89,11 @@ def raise_alerts(organisation: Organisation, alerts: Iterable[Alert]) -> list[Al
         new.append(alert)
     Alert.objects.bulk_create(new)
     return new
+
+
+def raised_events(created: Iterable[Alert]) -> list[tuple[str, dict]]:
+    """The ``alert.raised`` events of alerts just created, for the caller's ``events.emit_many``."""
+    return [(catalogue.ALERT_RAISED, {"alert": alert}) for alert in created]
 
 
 # Status changes --------------------------------------------------------------------------------
@@ -138,8 +143,8 @@ def on_status_changes(organisation: Organisation, changes: Iterable[ConformitySt
         for change in changes
     ]
     created = raise_alerts(organisation, alerts)
-    events.emit_events(organisation, [
-        (events.CONFORMITY_CHANGED, {**alert.data, "alert": alert.pk}) for alert in created
+    events.emit_many(organisation, [
+        *((catalogue.CONFORMITY_CHANGED, {"alert": alert}) for alert in created), *raised_events(created),
     ])
     return created
 
@@ -176,8 +181,8 @@ def registry_hosts_changed(organisation: Organisation, snapshot_id: int) -> list
         if matched:
             alerts.append(_host_changed_alert(snapshot_id, change, lost, matched, links))
     created = raise_alerts(organisation, alerts)
-    events.emit_events(organisation, [
-        (events.REGISTRY_HOST_CHANGED, {**alert.data, "alert": alert.pk}) for alert in created
+    events.emit_many(organisation, [
+        *((catalogue.REGISTRY_HOST_CHANGED, {"alert": alert}) for alert in created), *raised_events(created),
     ])
     return created
 
@@ -299,7 +304,7 @@ def alert_acknowledge(*, alert: Alert, actor: Actor) -> Alert:
         alert.status = AlertStatus.ACKNOWLEDGED
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = actor.user
-        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
         audit.record(organisation=alert.organisation, actor=actor, action="alert.acknowledged", target=alert,
                      changes={"kind": alert.kind})
     return alert
@@ -315,9 +320,10 @@ def alert_resolve(*, alert: Alert, actor: Actor) -> Alert:
         alert.resolved_at = timezone.now()
         alert.resolved_by = actor.user
         alert.resolution = AlertResolution.MANUAL
-        alert.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+        alert.save(update_fields=["status", "resolved_at", "resolved_by", "resolution", "updated_at"])
         audit.record(organisation=alert.organisation, actor=actor, action="alert.resolved", target=alert,
                      changes={"kind": alert.kind, "status": [previous, AlertStatus.RESOLVED]})
+        events.emit(alert.organisation, catalogue.ALERT_RESOLVED, alert=alert)
     return alert
 
 

@@ -15,14 +15,21 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Suivi")
 
     def ready(self) -> None:
+        from django.core import signals as request_signals
+
         from compliance import signals
         from compliance.monitoring import receivers
+        from compliance.monitoring.webhooks import inprocess
         from hds_platform import signals as platform_signals
         from registry import signals as registry_signals
 
         signals.status_changed.connect(receivers.alert_on_status_changes, dispatch_uid="monitoring.status_changed")
         signals.evidence_stored.connect(receivers.announce_evidence, dispatch_uid="monitoring.evidence_stored")
+        signals.supplier_changed.connect(receivers.announce_supplier, dispatch_uid="monitoring.supplier_changed")
         registry_signals.hosts_changed.connect(receivers.alert_on_registry_changes,
                                                dispatch_uid="monitoring.registry_hosts_changed")
+        request_signals.request_started.connect(inprocess.request_started, dispatch_uid="monitoring.request_started")
+        request_signals.request_finished.connect(inprocess.request_finished,
+                                                 dispatch_uid="monitoring.request_finished")
         platform_signals.member_leaving.connect(receivers.stop_webhooks_of_leaving_member,
                                                 dispatch_uid="monitoring.member_leaving")

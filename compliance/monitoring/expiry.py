@@ -9,7 +9,8 @@ key holds the end date, so a renewed certificate gets new alerts when its new da
 
 Set-based: a fixed handful of queries per organisation whatever its number of certificates.
 Running the scan twice, or twice at once, raises each alert once (see :mod:`compliance.monitoring.alerts`);
-``certificate.expiring`` / ``certificate.expired`` webhooks go out for the alerts created only.
+``certificate.expiring`` / ``certificate.expired`` / ``evidence.expiring`` / ``evidence.expired`` and
+``alert.raised`` events go out for the alerts created only, ``alert.resolved`` for those it resolves.
 """
 
 from __future__ import annotations
@@ -31,12 +32,18 @@ from compliance.models import (
     CertificateStatus,
     Evidence,
 )
-from compliance.monitoring.alerts import OPEN_STATES, raise_alerts
-from compliance.monitoring.webhooks import events
+from compliance.monitoring.alerts import OPEN_STATES, raise_alerts, raised_events
+from compliance.monitoring.webhooks import catalogue, events
 from hds_platform.models import Organisation
 
 CERTIFICATE_KINDS = (AlertKind.CERTIFICATE_EXPIRING, AlertKind.CERTIFICATE_EXPIRED)
 EVIDENCE_KINDS = (AlertKind.EVIDENCE_EXPIRING, AlertKind.EVIDENCE_EXPIRED)
+_EXPIRY_EVENTS = {
+    AlertKind.CERTIFICATE_EXPIRING: catalogue.CERTIFICATE_EXPIRING,
+    AlertKind.CERTIFICATE_EXPIRED: catalogue.CERTIFICATE_EXPIRED,
+    AlertKind.EVIDENCE_EXPIRING: catalogue.EVIDENCE_EXPIRING,
+    AlertKind.EVIDENCE_EXPIRED: catalogue.EVIDENCE_EXPIRED,
+}
 
 
 @dataclass(frozen=True)
@@ -61,12 +68,12 @@ def scan(organisation: Organisation, today: date | None = None) -> ScanResult:
     alerts = [*_certificate_alerts(today, horizon), *_evidence_alerts(today, horizon)]
     created = raise_alerts(organisation, alerts)
     resolved = _resolve_stale()
-    events.emit_events(organisation, [
-        (events.CERTIFICATE_EXPIRED if alert.threshold == EXPIRED_THRESHOLD else events.CERTIFICATE_EXPIRING,
-         {**alert.data, "alert": alert.pk})
-        for alert in created if alert.kind in CERTIFICATE_KINDS
+    events.emit_many(organisation, [
+        *((_EXPIRY_EVENTS[alert.kind], {"alert": alert}) for alert in created),
+        *raised_events(created),
+        *((catalogue.ALERT_RESOLVED, {"alert": alert}) for alert in resolved),
     ])
-    return ScanResult(created, resolved)
+    return ScanResult(created, len(resolved))
 
 
 def _certificate_alerts(today: date, horizon: date) -> list[Alert]:
@@ -131,11 +138,11 @@ def _evidence_alerts(today: date, horizon: date) -> list[Alert]:
     return alerts
 
 
-def _resolve_stale() -> int:
-    """Resolve the open expiry alerts that no longer hold; return how many.
+def _resolve_stale() -> list[Alert]:
+    """Resolve the open expiry alerts that no longer hold; return them.
 
     One read of the open expiry alerts with the current date of their object, then one update per
-    resolution that applies (none on most days).
+    resolution that applies and one read of the alerts resolved (none on most days).
     """
     rows = list(
         Alert.objects.filter(status__in=OPEN_STATES, kind__in=(*CERTIFICATE_KINDS, *EVIDENCE_KINDS))
@@ -166,9 +173,10 @@ def _resolve_stale() -> int:
     # A nearer threshold replaces the farther ones about the same object and date.
     resolutions[AlertResolution.SUPERSEDED] = [row["id"] for key, row in standing if row["threshold"] > nearest[key]]
     now = timezone.now()
-    resolved = 0
+    resolved: list[int] = []
     for resolution, ids in resolutions.items():
         if ids:
-            resolved += Alert.objects.filter(pk__in=ids).update(status=AlertStatus.RESOLVED, resolved_at=now,
-                                                                 resolution=resolution)
-    return resolved
+            Alert.objects.filter(pk__in=ids).update(status=AlertStatus.RESOLVED, resolved_at=now,
+                                                    resolution=resolution, updated_at=now)
+            resolved.extend(ids)
+    return list(Alert.objects.filter(pk__in=resolved).order_by("pk")) if resolved else []

@@ -3,7 +3,7 @@
 transaction of the write it follows."""
 
 from compliance.monitoring import alerts
-from compliance.monitoring.webhooks import events
+from compliance.monitoring.webhooks import catalogue, events
 from compliance.monitoring.webhooks import services as webhook_services
 from compliance.registry_link import organisations_depending_on_hosts
 from hds_platform import outbox
@@ -14,7 +14,14 @@ def alert_on_status_changes(sender, *, organisation, changes, **kwargs) -> None:
 
 
 def announce_evidence(sender, *, evidence, supersedes, **kwargs) -> None:
-    events.evidence_uploaded(evidence, supersedes=supersedes)
+    events.emit(evidence.organisation, catalogue.EVIDENCE_UPLOADED, evidence=evidence, supersedes=supersedes)
+
+
+def announce_supplier(sender, *, supplier, change, **kwargs) -> None:
+    if change == "deleted":
+        events.emit(supplier.organisation, catalogue.SUPPLIER_DELETED, supplier_id=supplier.pk, name=supplier.name)
+    else:
+        events.emit(supplier.organisation, f"supplier.{change}", supplier=supplier)
 
 
 def stop_webhooks_of_leaving_member(sender, *, organisation, user, actor, reassign_to, **kwargs) -> None:

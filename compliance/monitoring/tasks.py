@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import current_task, shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from compliance.models import WebhookDelivery
 from compliance.monitoring import alerts, digests, expiry
-from compliance.monitoring.webhooks import delivery
+from compliance.monitoring.webhooks import delivery, feed, inprocess
 from hds_platform import outbox
 from hds_platform.crossing import cross_tenant_alias
 from hds_platform.models import Organisation
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 RETRY_BATCH = 500
+QUEUED_IN_PROCESS = "queued_in_process"
 
 
 def _organisation_ids() -> list[int]:
@@ -72,8 +74,27 @@ def alert_registry_changes(organisation, snapshot_id: int) -> int:
 def deliver_webhook(organisation, delivery_id: int) -> str | None:
     """Send one delivery (claimed first: a second run of the same task sends nothing). An attempt
     ends within WEBHOOK_DEADLINE_SECONDS (at most 30: the soft limit, caught and recorded as a
-    failure, is only the last resort); the claim timeout (60 s) is longer than the hard limit."""
+    failure, is only the last resort); the claim timeout (60 s) is longer than the hard limit.
+    In the in-process mode it returns at once and a background thread sends (README: Webhooks)."""
+    if current_task.request.is_eager and settings.WEBHOOK_INPROCESS_SENDER == "thread":
+        inprocess.submit(organisation.pk, delivery_id)
+        return QUEUED_IN_PROCESS
     return delivery.deliver(organisation, delivery_id)
+
+
+@shared_task(name="compliance.monitoring.tasks.purge_webhook_events_dispatch", soft_time_limit=240, time_limit=300)
+def purge_webhook_events_dispatch() -> int:
+    """Daily: one purge of events older than WEBHOOK_EVENTS_RETENTION_DAYS per organisation."""
+    ids = _organisation_ids()
+    for organisation_id in ids:
+        outbox.enqueue("compliance.monitoring.tasks.purge_webhook_events", organisation_id)
+    return len(ids)
+
+
+@tenant_task(soft_time_limit=120, time_limit=150, **IDEMPOTENT)
+def purge_webhook_events(organisation) -> int:
+    """Delete the organisation's events past the retention; returns how many."""
+    return feed.purge_old_events()
 
 
 @shared_task(name="compliance.monitoring.tasks.webhook_retry_dispatch", soft_time_limit=40, time_limit=50)

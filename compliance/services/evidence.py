@@ -106,11 +106,12 @@ def _record_evidence(*, organisation, actor: Actor, upload, detected, stored, fi
     affected = _processings_of_evidence(evidence)
     if previous is not None:
         previous.superseded_by = evidence
-        previous.save(update_fields=["superseded_by"])
+        previous.save(update_fields=["superseded_by", "updated_at"])
         # Whoever pointed at the old version now points at the new one.
-        Certificate.objects.filter(evidence=previous).update(evidence=evidence)
-        ChainLink.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
-        Processing.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence)
+        now = timezone.now()
+        Certificate.objects.filter(evidence=previous).update(evidence=evidence, updated_at=now)
+        ChainLink.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence, updated_at=now)
+        Processing.objects.filter(exemption_evidence=previous).update(exemption_evidence=evidence, updated_at=now)
         affected |= _processings_of_evidence(previous)
     changes = {"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
                "size": evidence.size, "content_type": evidence.content_type,
@@ -190,9 +191,10 @@ def evidence_delete(*, evidence: Evidence, actor: Actor) -> None:
         affected = _processings_of_evidence(evidence)
         previous = Evidence.objects.filter(superseded_by=evidence).first()
         if previous is not None:
-            Certificate.objects.filter(evidence=evidence).update(evidence=previous)
-            ChainLink.objects.filter(exemption_evidence=evidence).update(exemption_evidence=previous)
-            Processing.objects.filter(exemption_evidence=evidence).update(exemption_evidence=previous)
+            now = timezone.now()
+            Certificate.objects.filter(evidence=evidence).update(evidence=previous, updated_at=now)
+            ChainLink.objects.filter(exemption_evidence=evidence).update(exemption_evidence=previous, updated_at=now)
+            Processing.objects.filter(exemption_evidence=evidence).update(exemption_evidence=previous, updated_at=now)
         audit.record(organisation=organisation, actor=actor, action="evidence.deleted", target=evidence,
                      changes={"kind": evidence.kind, "title": evidence.title, "sha256": evidence.sha256,
                               "restored": previous.pk if previous is not None else None})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from compliance import registry_link
+from compliance import registry_link, signals
 from compliance.models import ChainLink, Evidence, RegistryMatchMethod, RegistryMatchStatus, Supplier
 from compliance.services._shared import (
     _check_same_organisation,
@@ -55,6 +55,7 @@ def supplier_create(*, actor: Actor, **fields) -> Supplier:
         audit.record(organisation=organisation, actor=actor, action="supplier.created", target=supplier,
                      changes={"name": supplier.name, "siren": supplier.siren, "country": supplier.country,
                               "registry_match": supplier.registry_match_status})
+        signals.supplier_changed.send(Supplier, supplier=supplier, change=signals.CREATED)
     return supplier
 
 
@@ -76,6 +77,7 @@ def supplier_update(*, supplier: Supplier, actor: Actor, **fields) -> Supplier:
                 changes["registry_match"] = [before, after]
         audit.record(organisation=organisation, actor=actor, action="supplier.updated", target=supplier,
                      changes=changes)
+        signals.supplier_changed.send(Supplier, supplier=supplier, change=signals.UPDATED)
         _reevaluate(organisation, processings_using_suppliers([supplier.pk]))
     return supplier
 
@@ -90,6 +92,7 @@ def supplier_delete(*, supplier: Supplier, actor: Actor) -> None:
         files = list(Evidence.objects.filter(supplier=supplier).values_list("file", flat=True))
         audit.record(organisation=organisation, actor=actor, action="supplier.deleted", target=supplier,
                      changes={"name": supplier.name, "evidence_deleted": len(files)})
+        signals.supplier_changed.send(Supplier, supplier=supplier, change=signals.DELETED)
         supplier.delete()
         _discard_files_on_commit(files)
 
@@ -126,6 +129,7 @@ def supplier_registry_match_confirm(*, supplier: Supplier, actor: Actor, host=No
         audit.record(organisation=organisation, actor=actor, action="supplier.registry_match_confirmed",
                      target=supplier, changes={"registry_match": [before, [supplier.registry_match_status, host.pk]],
                                                "host": host.name, "certificates": copied})
+        signals.supplier_changed.send(Supplier, supplier=supplier, change=signals.UPDATED)
         _reevaluate(organisation, processings_using_suppliers([supplier.pk]))
     return supplier
 
@@ -162,5 +166,6 @@ def supplier_registry_match_reject(*, supplier: Supplier, actor: Actor) -> Suppl
         audit.record(organisation=organisation, actor=actor, action="supplier.registry_match_rejected",
                      target=supplier, changes={"registry_match": [before, supplier.registry_match_status],
                                                "host": rejected, "certificates": removed})
+        signals.supplier_changed.send(Supplier, supplier=supplier, change=signals.UPDATED)
         _reevaluate(organisation, processings_using_suppliers([supplier.pk]))
     return supplier

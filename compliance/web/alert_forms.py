@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import AlertKind, AlertSeverity, AlertStatus, DigestFrequency
-from compliance.monitoring.webhooks import events
+from compliance.monitoring.webhooks import catalogue, events
 from hds_platform.forms import MaillonForm
 
 
@@ -39,6 +39,15 @@ EVENT_LABELS = {
     events.CERTIFICATE_EXPIRED: _("Certificat expiré"),
     events.REGISTRY_HOST_CHANGED: _("Hébergeur modifié dans la liste ANS"),
     events.EVIDENCE_UPLOADED: _("Pièce justificative déposée"),
+    catalogue.EVIDENCE_EXPIRING: _("Pièce justificative bientôt expirée"),
+    catalogue.EVIDENCE_EXPIRED: _("Pièce justificative expirée"),
+    catalogue.SUPPLIER_CREATED: _("Fournisseur ajouté"),
+    catalogue.SUPPLIER_UPDATED: _("Fournisseur modifié (dont sa correspondance dans la liste ANS)"),
+    catalogue.SUPPLIER_DELETED: _("Fournisseur supprimé"),
+    catalogue.ALERT_RAISED: _("Alerte levée"),
+    catalogue.ALERT_RESOLVED: _("Alerte résolue"),
+    catalogue.EVIDENCE_REQUEST_ANSWERED: _("Demande de pièces satisfaite"),
+    catalogue.PROVIDER_CERTIFICATE_CHANGED: _("Certificat d'un prestataire lié modifié"),
 }
 
 

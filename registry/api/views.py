@@ -79,6 +79,8 @@ class HostViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = HostFilter
     lookup_value_regex = r"\d+"
+    #: The search's order (``selectors.search_hosts`` and the compiled page): what cursors follow.
+    ordering = ["normalised_name", "id"]
 
     def get_queryset(self):
         return CertifiedHost.objects.all()

@@ -189,7 +189,7 @@ def test_evidence_body(tenant, client_for, world):
         "supplier": world["supplier"].pk, "processing": None, "certificate": None,
         "contract_clauses": builders.ALL_CLAUSES, "contract_locations": ["FR"], "version": 1,
         "supersedes": None, "superseded_by": None, "is_current": True, "uploaded_by": None,
-        "uploaded_at": CREATED,
+        "uploaded_at": CREATED, "updated_at": CREATED,
     }
     assert len(evidence.sha256) == 64
 

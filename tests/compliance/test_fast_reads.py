@@ -7,6 +7,7 @@ by DRF's ``JSONRenderer``: whatever path a view takes to answer faster, the byte
 """
 
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.utils import translation
@@ -22,7 +23,7 @@ from compliance.api.serializers import (
     SupplierSerializer,
 )
 from compliance.models import CertificateStatus, RegistryMatchMethod, RegistryMatchStatus, Supplier
-from hds_platform.api.pagination import PageNumberPagination
+from hds_platform.api.pagination import CursorPagination
 from registry import selectors as registry_selectors
 from registry.api.serializers import HostSerializer
 from registry.models import CertifiedHost
@@ -86,10 +87,11 @@ def organisation_rows(tenant, frozen):
 
 
 def _expected_page(path, rows, serializer_class, context=None):
-    """The paginated body as the serializer-based list rendered it."""
+    """The paginated body as the serializer-based list rendered it (``rows`` ordered as the list is:
+    the cursor paginator pages by that ordering, ended by the id)."""
     request = Request(APIRequestFactory().get(path))
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(rows, request)
+    paginator = CursorPagination()
+    page = paginator.paginate_queryset(rows, request, SimpleNamespace(filter_backends=[], ordering=None))
     data = serializer_class(page, many=True, context=context or {}).data
     return JSONRenderer().render(paginator.get_paginated_response(data).data)
 
@@ -114,7 +116,7 @@ def test_supplier_list_bytes(tenant, client_for, organisation_rows, query):
             rows = rows.filter(name__icontains="cloud")
         if "registry_match=" in query:
             rows = rows.filter(registry_match_status="suggested")
-        rows = rows.order_by("-name", "id") if "ordering=-name" in query else rows.order_by("name", "id")
+        rows = rows.order_by("-name", "-id") if "ordering=-name" in query else rows.order_by("name", "id")
         assert body == _expected_page(path, rows, SupplierSerializer)
 
 

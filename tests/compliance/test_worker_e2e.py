@@ -19,7 +19,7 @@ from compliance.monitoring.webhooks import events
 from hds_platform import outbox
 from hds_platform.models import OutboxMessage
 from tests.compliance import builders
-from tests.compliance.monitoring.alerting import make_endpoint
+from tests.compliance.monitoring.alerting import emit_raw, make_endpoint
 from tests.realworker import Worker, broker, needs_real_services, wait_until
 
 pytestmark = [needs_real_services, pytest.mark.celery_worker, pytest.mark.postgres]
@@ -108,7 +108,7 @@ def test_messages_delivered_twice_send_one_webhook_and_raise_each_alert_once(
         for number in range(3):
             builders.certificate(host, certificate_number=f"N{number}",
                                  expires_on=timezone.localdate() + timedelta(days=5))
-        probe = events.emit_event(tenant.organisation, events.CERTIFICATE_EXPIRING, {"probe": True})[0]
+        probe = emit_raw(tenant.organisation, events.CERTIFICATE_EXPIRING, {"probe": True})[0]
     # The outbox has already run the probe in-process (eager): make it due again for the worker.
     WebhookDelivery.all_organisations.filter(pk=probe.pk).update(status="pending", attempts=0,
                                                                  next_attempt_at=timezone.now())

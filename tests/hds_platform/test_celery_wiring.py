@@ -51,6 +51,7 @@ def test_every_task_enqueued_by_name_is_registered_and_renamed_tasks_point_at_re
         "compliance.monitoring.tasks.expiry_scan",
         "compliance.monitoring.tasks.send_digests",
         "compliance.monitoring.tasks.webhook_retry",
+        "compliance.monitoring.tasks.purge_webhook_events",
     }
     assert sorted(name for name in enqueued | set(RENAMED_TASKS.values()) if name not in current_app.tasks) == []
     assert not set(RENAMED_TASKS) & set(current_app.tasks)
@@ -65,6 +66,7 @@ def test_beat_entries_of_the_platform_and_of_alerts_name_registered_tasks():
         "compliance.monitoring.tasks.expiry_scan_dispatch": ("default", 3600),
         "compliance.monitoring.tasks.send_digests_dispatch": ("default", 3600),
         "compliance.monitoring.tasks.webhook_retry_dispatch": ("webhooks", 50),
+        "compliance.monitoring.tasks.purge_webhook_events_dispatch": ("webhooks", 3600),
     }
     assert {task: entries[task] for task in mine} == mine
     assert all(task in current_app.tasks for task in mine)
@@ -81,7 +83,8 @@ def test_tasks_are_routed_by_name_to_their_queue():
     expected = {
         "deliver_webhook": "webhooks", "webhook_retry": "webhooks", "webhook_retry_dispatch": "webhooks",
         "expiry_scan": "default", "expiry_scan_dispatch": "default", "send_digests": "default",
-        "alert_registry_changes": "default",
+        "alert_registry_changes": "default", "purge_webhook_events": "webhooks",
+        "purge_webhook_events_dispatch": "webhooks",
     }
     assert {name: queue_of(f"compliance.monitoring.tasks.{name}") for name in expected} == expected
     # The registry fan-out: the import's follow-up on the registry queue, organisation work on default.
@@ -96,6 +99,7 @@ def test_only_idempotent_tasks_are_acknowledged_late_and_every_task_has_time_lim
     late = {name for name, task in ours.items() if task.acks_late}
     assert late == {f"compliance.monitoring.tasks.{name}" for name in (
         "expiry_scan", "alert_registry_changes", "deliver_webhook", "webhook_retry", "send_digests",
+        "purge_webhook_events",
     )}
     assert all(ours[name].reject_on_worker_lost for name in late)
     assert all(task.time_limit and task.soft_time_limit and task.soft_time_limit < task.time_limit

@@ -32,9 +32,9 @@ def test_the_shared_allow_list_is_explicit():
                             "compliance.ChainLinkCertificate", "compliance.ConformityResult",
                             "compliance.ConformityStatusChange", "compliance.Evidence",
                             "compliance.NotificationPreference", "compliance.Processing", "compliance.Supplier",
-                            "compliance.WebhookDelivery", "compliance.WebhookEndpoint", "hds_platform.ApiToken",
-                            "hds_platform.AppConnection", "hds_platform.AuditEvent", "hds_platform.IdempotencyKey",
-                            "hds_platform.Invitation", "hds_platform.Membership",
+                            "compliance.WebhookDelivery", "compliance.WebhookEndpoint", "compliance.WebhookEvent",
+                            "hds_platform.ApiToken", "hds_platform.AppConnection", "hds_platform.AuditEvent",
+                            "hds_platform.IdempotencyKey", "hds_platform.Invitation", "hds_platform.Membership",
                             "reports.Report"]
     assert all(label.split(".")[0] in SHARED_APPS or label in SHARED_MODELS for label in shared)
 

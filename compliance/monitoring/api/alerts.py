@@ -30,7 +30,7 @@ class AlertSerializer(StrictModelSerializer):
         model = Alert
         fields = ["id", "kind", "severity", "status", "title", "message", "threshold", "due_on", "data",
                   "certificate", "evidence", "processing", "supplier", "created_at", "acknowledged_at",
-                  "acknowledged_by", "resolved_at", "resolved_by", "resolution"]
+                  "acknowledged_by", "resolved_at", "resolved_by", "resolution", "updated_at"]
         read_only_fields = fields
 
     def _texts(self, obj) -> tuple[str, str]:
@@ -58,7 +58,7 @@ class AlertViewSet(OrganisationReadOnlyViewSet):
     model = Alert
     serializer_class = AlertSerializer
     filterset_fields = ["status", "kind", "severity"]
-    ordering_fields = ["created_at", "id"]
+    ordering_fields = ["created_at", "updated_at", "id"]
     action_permissions = {"acknowledge": Perm.WRITE, "resolve": Perm.WRITE}
     action_scopes = {"list": scopes.CONFORMITY_READ, "retrieve": scopes.CONFORMITY_READ}
 

@@ -45,7 +45,7 @@ from django.utils import timezone
 
 from compliance.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from compliance.monitoring.webhooks import signing, urlguard
-from compliance.monitoring.webhooks.events import TEST_PING
+from compliance.monitoring.webhooks.catalogue import TEST_PING
 from hds_platform import outbox
 from hds_platform.models import Organisation
 from hds_platform.tenancy import organisation_context
@@ -187,8 +187,12 @@ def send(endpoint: WebhookEndpoint, delivery: WebhookDelivery, *,
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Maillon-Event": delivery.event,
-        "Maillon-Delivery": str(delivery.pk),
-        signing.SIGNATURE_HEADER: signing.signature_header(endpoint.secret, body),
+        "Maillon-Event-Id": str(delivery.event_id),
+        "Maillon-Webhook-Id": str(endpoint.pk),
+        "Maillon-Delivery-Id": str(delivery.pk),
+        "Maillon-Delivery": str(delivery.pk),  # the header's first name, kept for existing receivers
+        signing.SIGNATURE_HEADER: signing.signature_header(endpoint.secret, body,
+                                                           previous_secret=_previous_secret(endpoint)),
     }
     url = httpx.URL(endpoint.url)
     extensions = {}
@@ -210,6 +214,14 @@ def send(endpoint: WebhookEndpoint, delivery: WebhookDelivery, *,
     if 200 <= response.status_code < 300:
         return Outcome(True, response.status_code)
     return Outcome(False, response.status_code, f"HTTP {response.status_code}: {snippet}"[:2000])
+
+
+def _previous_secret(endpoint: WebhookEndpoint) -> str:
+    """The secret replaced by the last rotation while its grace period lasts, else ""."""
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > timezone.now():
+        return endpoint.previous_secret
+    return ""
 
 
 class DeadlineExceeded(Exception):

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import itertools
 import threading
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from compliance.models import Alert, WebhookEndpoint
+from compliance.models import Alert, Supplier, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from compliance.monitoring import alerts, digests
-from compliance.monitoring.webhooks import events, services, signing
+from compliance.monitoring.webhooks import catalogue, events, services, signing
 from hds_platform.audit import Actor
-from tests.tenant_objects import tenant_object
+from tests.tenant_objects import PATH_PARAMETERS, tenant_object
 
 
 @dataclass
@@ -66,10 +67,26 @@ def receiver():
     server.server_close()
 
 
-def make_endpoint(url: str, subscribed=events.EVENTS, **fields) -> WebhookEndpoint:
+def make_endpoint(url: str, subscribed=None, *, version=catalogue.LEGACY, **fields) -> WebhookEndpoint:
     """An endpoint written directly (call inside the organisation's context): the URL guard is tested
-    through the service and the API; here the URL is a local receiver."""
-    return WebhookEndpoint.objects.create(url=url, events=list(subscribed), secret=signing.new_secret(), **fields)
+    through the service and the API; here the URL is a local receiver. By default an endpoint made
+    before payload versions (``legacy``), subscribed to all it may: the existing subscriptions."""
+    subscribed = catalogue.subscribable(version) if subscribed is None else subscribed
+    return WebhookEndpoint.objects.create(url=url, events=list(subscribed), secret=signing.new_secret(),
+                                          version=version, **fields)
+
+
+def emit_raw(organisation, event: str, data: dict) -> list[WebhookDelivery]:
+    """Deliveries of ``event`` with ``data`` as given to every active endpoint subscribed, recorded and
+    enqueued as emitting does (call inside the organisation's context): for the tests of sending,
+    which do not depend on a payload builder."""
+    event_id = uuid.uuid4()
+    deliveries = [
+        WebhookDelivery(organisation=organisation, endpoint=endpoint, event=event, event_id=event_id,
+                        payload=events.envelope(organisation, event, event_id, data, version=endpoint.version))
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True).order_by("id") if event in endpoint.events
+    ]
+    return events.enqueue_deliveries(organisation, deliveries)
 
 
 # Objects of every alert, webhook and preference model for the cross-tenant probe -----------------
@@ -99,6 +116,17 @@ def _probe_delivery(tenant):
     endpoint = _probe_endpoint(tenant)
     with tenant.context():
         return services.webhook_send_test(endpoint=endpoint, actor=Actor.for_user(tenant.owner))
+
+
+@tenant_object("compliance.WebhookEvent")
+def _probe_event(tenant):
+    with tenant.context():
+        supplier = Supplier.objects.create(name=f"Sonde {next(_serial)}", country="FR")
+        events.emit(tenant.organisation, catalogue.SUPPLIER_CREATED, supplier=supplier)
+        return WebhookEvent.objects.order_by("-id").first()
+
+
+PATH_PARAMETERS["delivery_pk"] = ("compliance.WebhookDelivery", "id")
 
 
 @tenant_object("compliance.NotificationPreference")

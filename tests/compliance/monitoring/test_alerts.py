@@ -206,10 +206,11 @@ def test_a_narrowed_host_whose_lost_activities_nobody_uses_is_a_warning(tenant, 
 
 
 @pytest.mark.parametrize("suppliers", [1, 12])
-def test_registry_alerts_cost_seven_queries_whatever_the_suppliers_and_links(tenant, registry_changes, suppliers,
+def test_registry_alerts_cost_eight_queries_whatever_the_suppliers_and_links(tenant, registry_changes, suppliers,
                                                                             django_assert_num_queries):
-    """Changes, matched suppliers, their links, the lock, the existing keys, one insert and the
-    webhook endpoints: as many with one supplier as with a dozen, each in four processings."""
+    """Changes, matched suppliers, their links, the lock, the existing keys, one insert, one insert
+    of the events and the webhook endpoints: as many with one supplier as with a dozen, each in
+    four processings."""
     snapshot, hosts = registry_changes
     with tenant.context():
         processings = [builders.processing(f"Traitement {n}") for n in range(4)]
@@ -218,7 +219,7 @@ def test_registry_alerts_cost_seven_queries_whatever_the_suppliers_and_links(ten
             _match(supplier, hosts["removed" if n % 2 == 0 else "narrowed"][0])
             for processing in processings:
                 builders.link(processing, supplier, activities=(1, 2))
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             created = alerts.registry_hosts_changed(tenant.organisation, snapshot.pk)
     removed, narrowed = (suppliers + 1) // 2, suppliers // 2
     assert [(a.data["change"], a.severity, len(a.data["suppliers"]), len(a.data["processings"])) for a in created] \
@@ -318,6 +319,7 @@ def test_members_list_alerts_newest_first_with_filters_and_texts_in_their_langua
         "threshold": 30, "due_on": None, "data": {**CERTIFICATE, "threshold": 30}, "certificate": None,
         "evidence": None, "processing": None, "supplier": None, "created_at": None, "acknowledged_at": None,
         "acknowledged_by": None, "resolved_at": None, "resolved_by": None, "resolution": None,
+        "updated_at": body["results"][0]["updated_at"],
     }
     english = client.get(_url(tenant.organisation, f"{newer.pk}/"), HTTP_ACCEPT_LANGUAGE="en")
     assert english.json()["title"] == "The HDS certificate HDS-42 of Nuage Souverain expires on Dec. 21, 2026"

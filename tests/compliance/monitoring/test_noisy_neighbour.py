@@ -28,7 +28,7 @@ from compliance.monitoring.webhooks import events
 from hds_platform import outbox
 from hds_platform.models import OutboxMessage
 from tests.compliance import builders
-from tests.compliance.monitoring.alerting import make_endpoint
+from tests.compliance.monitoring.alerting import emit_raw, make_endpoint
 from tests.compliance.monitoring.test_webhook_fairness import _never_answers, _slow_receiver
 from tests.realworker import Worker, broker, needs_real_services, wait_until
 
@@ -93,7 +93,8 @@ def test_a_flood_of_slow_webhooks_does_not_delay_another_organisations_work(
             baseline = [_evaluation_wait(client, url, f"Dossier patient {n}") for n in range(3)]
 
             with tenant.context():
-                events.emit_events(tenant.organisation, [(events.CONFORMITY_CHANGED, {"n": n}) for n in range(FLOOD)])
+                for n in range(FLOOD):
+                    emit_raw(tenant.organisation, events.CONFORMITY_CHANGED, {"n": n})
             wait_until(lambda: flood.filter(status="delivering").exists(), timeout=30)
             during, in_flight = [], []
             for n in range(3):

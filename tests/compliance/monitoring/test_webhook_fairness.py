@@ -19,7 +19,7 @@ from compliance.models import WebhookDelivery, WebhookEndpoint
 from compliance.monitoring.webhooks import delivery as sender
 from compliance.monitoring.webhooks import events
 from hds_platform.models import OutboxMessage
-from tests.compliance.monitoring.alerting import make_endpoint
+from tests.compliance.monitoring.alerting import emit_raw, make_endpoint
 
 PUBLIC_IP = "93.184.215.14"
 
@@ -80,7 +80,7 @@ def _ping(tenant, endpoint):
 
 def _pending(tenant, endpoint):
     with tenant.context():
-        [delivery] = events.emit_event(tenant.organisation, events.CONFORMITY_CHANGED, {"n": 1})
+        [delivery] = emit_raw(tenant.organisation, events.CONFORMITY_CHANGED, {"n": 1})
     return delivery
 
 

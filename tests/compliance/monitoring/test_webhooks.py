@@ -13,7 +13,7 @@ from compliance.monitoring.webhooks import delivery as sender
 from compliance.monitoring.webhooks import events, signing, urlguard
 from hds_platform.models import AuditEvent, OutboxMessage
 from tests.compliance import builders
-from tests.compliance.monitoring.alerting import make_endpoint
+from tests.compliance.monitoring.alerting import emit_raw, make_endpoint
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 PUBLIC_IP = "93.184.215.14"
@@ -32,7 +32,7 @@ def frozen():
 def _pending(tenant, endpoint, event=events.CONFORMITY_CHANGED, data=None):
     """Emit ``event`` and return its delivery to ``endpoint``."""
     with tenant.context():
-        deliveries = events.emit_event(tenant.organisation, event, data or {"n": 1})
+        deliveries = emit_raw(tenant.organisation, event, data or {"n": 1})
     [delivery] = [d for d in deliveries if d.endpoint_id == endpoint.pk]
     return delivery
 
@@ -51,7 +51,7 @@ def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(tenant, client_fo
     endpoint = WebhookEndpoint.all_organisations.get()
     assert body == {
         "id": endpoint.pk, "url": f"https://{PUBLIC_IP}/maillon", "description": "Logiciel métier",
-        "events": ["conformity.changed", "evidence.uploaded"], "is_active": True,
+        "events": ["conformity.changed", "evidence.uploaded"], "version": "2026-12-01", "is_active": True,
         "created_at": body["created_at"], "updated_at": body["updated_at"], "secret": endpoint.secret,
         "consecutive_failures": 0, "circuit_open_until": None,
     }
@@ -59,12 +59,13 @@ def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(tenant, client_fo
     listed = client.get(_url(tenant.organisation)).json()["results"]
     assert [sorted(item) for item in listed] == [
         ["circuit_open_until", "consecutive_failures", "created_at", "description", "events", "id", "is_active",
-         "updated_at", "url"]]
+         "updated_at", "url", "version"]]
     assert "secret" not in client.get(_url(tenant.organisation, f"{endpoint.pk}/")).json()
     with tenant.context():
         event = AuditEvent.objects.get(action="webhook.created")
         assert event.changes == {"url": f"https://{PUBLIC_IP}/maillon",
-                                 "events": ["conformity.changed", "evidence.uploaded"], "is_active": True}
+                                 "events": ["conformity.changed", "evidence.uploaded"], "is_active": True,
+                                 "version": "2026-12-01"}
         assert endpoint.secret not in json.dumps(event.changes)
 
 
