@@ -15,6 +15,7 @@ from compliance.models import (
     ConformityStatusChange,
     ContractClause,
     Evidence,
+    EvidenceRequest,
     Processing,
     Supplier,
 )
@@ -111,6 +112,16 @@ class EvidenceAdmin(ComplianceAdmin):
             mark_safe("<br>"), "{} {}",
             (("✓" if value in evidence.contract_clauses else "✗", label) for value, label in ContractClause.choices),
         )
+
+
+@admin.register(EvidenceRequest)
+class EvidenceRequestAdmin(ComplianceAdmin):
+    list_display = ["supplier", "organisation", "status", "contact_email", "due_date", "link_expires_at",
+                    "created_at"]
+    list_filter = ["status", "language"]
+    search_fields = ["contact_email", "supplier__name", "organisation__name"]
+    list_select_related = ["organisation", "supplier"]
+    exclude = ["token_digest", "submitted_file"]  # the link's digest and the storage path are not for display
 
 
 @admin.register(ConformityResult)

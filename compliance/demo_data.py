@@ -10,9 +10,10 @@ the list, their certificates are recorded by hand with their documents. Loading 
 nothing: an organisation that already has processings is left as it is.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from compliance import evaluation, services
 from compliance.models import ContractClause, Processing
@@ -174,8 +175,15 @@ def _medisoft(actor) -> None:
     services.chain_link_create(actor=actor, processing=teleconsultation, supplier=video, activities=[4, 5],
                                storage_countries=["FR"], remote_access=[{"country": "US", "basis": "safeguards"}])
 
-    clever = services.supplier_create(actor=actor, name="Clever Cloud", siren=HOSTS["clever"][1], country="FR")
+    clever = services.supplier_create(actor=actor, name="Clever Cloud", siren=HOSTS["clever"][1], country="FR",
+                                      contact_email="conformite@clever-cloud.example")
     _contracts(actor, clever, "clever")
+    # A pending request: the host's certificate asked of its contact, still unanswered.
+    services.evidence_request_create(
+        actor=actor, supplier=clever, kinds=["hds_certificate"], contact_email=clever.contact_email,
+        due_date=timezone.localdate() + timedelta(days=14),
+        message="Bonjour, pourriez-vous nous transmettre votre certificat HDS en cours de validité ?",
+    )
     appointments = services.processing_create(
         actor=actor, name="Prise de rendez-vous", role="controller", health_data=True, identifiability="identified",
         hosting_mode="outsourced", purposes=["Agenda en ligne des praticiens"],

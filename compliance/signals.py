@@ -22,3 +22,9 @@ CREATED, UPDATED, DELETED = "created", "updated", "deleted"
 #: A supplier was created, changed (its details or its ANS match) or is about to be deleted.
 #: Arguments: ``supplier``, ``change`` (:data:`CREATED`, :data:`UPDATED` or :data:`DELETED`).
 supplier_changed = Signal()
+
+#: A supplier's contact answered an evidence request through its link. Arguments: ``request``.
+evidence_request_answered = Signal()
+
+#: An evidence request passed its due date unanswered (sent once per request). Arguments: ``request``.
+evidence_request_overdue = Signal()

@@ -6,9 +6,9 @@ import logging
 
 from celery import shared_task
 
-from compliance import evaluation, registry_link
+from compliance import evaluation, registry_link, services
 from compliance.models import RegistryMatchStatus, Supplier
-from hds_platform import audit
+from hds_platform import audit, outbox
 from hds_platform.audit import Actor
 from hds_platform.models import Organisation
 from hds_platform.tasks import tenant_task
@@ -57,3 +57,20 @@ def reevaluate_organisation(organisation) -> int:
     Idempotent: a second run the same day finds every answer current and writes nothing.
     """
     return evaluation.reevaluate_organisation(organisation)
+
+
+@shared_task(name="compliance.tasks.evidence_requests_follow_up_dispatch", soft_time_limit=240, time_limit=300)
+def evidence_requests_follow_up_dispatch() -> int:
+    """Daily: one evidence-request follow-up (expiry, reminders, overdue alerts) per organisation."""
+    ids = list(Organisation.objects.filter(deleted_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+    for organisation_id in ids:
+        outbox.enqueue("compliance.tasks.evidence_requests_follow_up", organisation_id)
+    logger.info("evidence-request follow-up dispatched to %s organisations", len(ids))
+    return len(ids)
+
+
+@tenant_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150)
+def evidence_requests_follow_up(organisation) -> dict:
+    """Expire lapsed links, remind contacts 7 and 1 days before the due date, alert once when a
+    request is overdue. Idempotent: each step is claimed on its row, so a second run does nothing."""
+    return services.evidence_requests_follow_up(organisation)

@@ -19,6 +19,7 @@ through :func:`cross_tenant_alias`.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models
@@ -66,6 +67,19 @@ def find_invitation(digest: str) -> Invitation | None:
         found = _through_function(Invitation, "maillon_find_invitation", digest)
     else:
         found = list(Invitation.all_organisations.select_related("organisation").filter(token_digest=digest))
+    return found[0] if found else None
+
+
+def find_evidence_request(digest: str):
+    """The evidence request whose upload link has this digest, with its organisation, or None.
+
+    The public upload page knows only the link: this finds which organisation to work for."""
+    # The platform cannot import compliance (it sits above): the model is named, not imported.
+    model = apps.get_model("compliance", "EvidenceRequest")
+    if connections["default"].vendor == "postgresql":
+        found = _through_function(model, "maillon_find_evidence_request", digest)
+    else:
+        found = list(model.all_organisations.select_related("organisation").filter(token_digest=digest))
     return found[0] if found else None
 
 

@@ -70,6 +70,8 @@ LOOKUP_FUNCTIONS = {
     "hds_platform_apitoken": ("maillon_find_api_tokens", "text", "api_token"),
     "hds_platform_invitation": ("maillon_find_invitation", "text", "invitation"),
     "hds_platform_membership": ("maillon_memberships_of", "bigint", "membership"),
+    # Installed by migration compliance.0008 (the upload link of an evidence request).
+    "compliance_evidencerequest": ("maillon_find_evidence_request", "text", "evidence_request"),
 }
 
 #: Tables the runtime role may add to but never change or empty.

@@ -14,6 +14,8 @@ SCHEDULES = [
     ("Conformité : réévaluation quotidienne", "compliance.tasks.reevaluate_dispatch", ("15", "0"), "default", 3600),
     ("Registre ANS : rafraîchissement quotidien", "registry.tasks.refresh_registry", ("30", "5"), "registry", 3600),
     ("Échéances : scan quotidien", "compliance.monitoring.tasks.expiry_scan_dispatch", ("0", "6"), "default", 3600),
+    ("Demandes de pièces : relances et retards", "compliance.tasks.evidence_requests_follow_up_dispatch",
+     ("30", "6"), "default", 3600),
     ("Alertes : résumés par e-mail", "compliance.monitoring.tasks.send_digests_dispatch", ("0", "7"), "default", 3600),
     ("Webhooks : relances", "compliance.monitoring.tasks.webhook_retry_dispatch", 60, "webhooks", 50),
     ("Webhooks : purge des événements", "compliance.monitoring.tasks.purge_webhook_events_dispatch", ("45", "3"),

@@ -379,6 +379,9 @@ SPECTACULAR_SETTINGS = {
                                          "(1-6) for whom."},
         {"name": "evidence", "description": "Documents on file (PDF, PNG, JPEG, DOCX, XLSX), uploaded as "
                                             "multipart/form-data."},
+        {"name": "evidence-requests", "description": "Documents asked of a supplier's contact: a single-use upload "
+                                                     "link by e-mail, then accepted (they become evidence) or "
+                                                     "rejected with a reason."},
         {"name": "conformity", "description": "Conformity answers: per processing, the organisation's summary, "
                                               "the history of status changes."},
         {"name": "attestations", "description": "Signed conformity answers (compact JWS, EdDSA)."},
@@ -450,6 +453,12 @@ RATE_LIMIT_PLANS = {
 RATE_LIMIT_SESSION_PER_MINUTE = env_int("RATE_LIMIT_SESSION_PER_MINUTE", 600, minimum=1)
 RATELIMIT_FAIL_OPEN = True
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)
+# An evidence request's upload link lives this long, or until its due date plus the grace days.
+EVIDENCE_REQUEST_TTL_DAYS = env_int("EVIDENCE_REQUEST_TTL_DAYS", 30, minimum=1)
+EVIDENCE_REQUEST_GRACE_DAYS = env_int("EVIDENCE_REQUEST_GRACE_DAYS", 7, minimum=0)
+# A supplier import file: its size and its number of data rows.
+SUPPLIER_IMPORT_MAX_BYTES = env_int("SUPPLIER_IMPORT_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+SUPPLIER_IMPORT_MAX_ROWS = env_int("SUPPLIER_IMPORT_MAX_ROWS", 2000, minimum=1)
 # Self-service accounts (README: Accounts): how long a verification link and a password link work,
 # and how many sign-ups and reset requests one client address (or e-mail address) may make an hour.
 EMAIL_VERIFICATION_DAYS = env_int("EMAIL_VERIFICATION_DAYS", 3, minimum=1)

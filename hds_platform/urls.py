@@ -39,6 +39,7 @@ urlpatterns = [
          name="password-reset-confirm"),
     path("mot-de-passe/nouveau/termine/", public_views.PasswordResetCompleteView.as_view(),
          name="password-reset-complete"),
+    path("", include("compliance.web.public_urls")),
     path("compte/", account_views.account, name="account"),
     path("compte/double-authentification/verifier/", account_views.mfa_verify, name="mfa-verify"),
     path("compte/double-authentification/activer/", account_views.mfa_setup, name="mfa-setup"),

@@ -201,6 +201,24 @@ def _evidence(tenant):
         )
 
 
+@tenant_object("compliance.EvidenceRequest")
+def _evidence_request(tenant):
+    """A request whose contact has answered: accept, reject, cancel and the file all have a target."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from compliance import services as compliance_services
+    from compliance.demo_data import minimal_pdf
+
+    with tenant.context():
+        request, raw = compliance_services.evidence_request_create(
+            actor=_compliance_actor(), supplier=_probe_supplier(), kinds=["dpa"],
+            contact_email=f"contact{next(_serial)}@example.org",
+        )
+    compliance_services.evidence_request_submit(raw_token=raw, file=SimpleUploadedFile("dpa.pdf", minimal_pdf("probe")))
+    with tenant.context():
+        return type(request).objects.get(pk=request.pk)
+
+
 @tenant_object("compliance.ConformityResult")
 def _conformity_result(tenant):
     from compliance import evaluation

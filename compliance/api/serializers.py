@@ -218,6 +218,7 @@ SUPPLIER_EXAMPLE = {
     "certificates_summary": {"valid": 1, EXPIRING_WITHIN_HORIZON: 0, "expired_or_invalid": 0,
                              "next_expiry": "2027-06-13"},
     "created_at": "2026-11-02T09:15:00+01:00", "updated_at": "2026-11-02T09:15:00+01:00",
+    "contact_email": "conformite@ovh.example",
 }
 
 
@@ -233,7 +234,7 @@ class SupplierSerializer(StrictModelSerializer):
         fields = ["id", "external_id", "name", "siren", "siret", "vat_number", "country", "registry_match",
                   "subject_to_non_eu_law",
                   "non_eu_laws", "non_eu_law_mitigations", "transparency_url", "dpf_certified",
-                  "certificates_summary", "created_at", "updated_at"]
+                  "certificates_summary", "created_at", "updated_at", "contact_email"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"external_id": EXTERNAL_ID_KWARGS}
         validators = []

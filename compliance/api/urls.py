@@ -4,13 +4,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from compliance.api import views
+from compliance.api import evidence_requests, supplier_import, views
 
 router = SimpleRouter()
 router.register("suppliers", views.SupplierViewSet, basename="supplier")
 router.register("certificates", views.CertificateViewSet, basename="certificate")
 router.register("processings", views.ProcessingViewSet, basename="processing")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("evidence-requests", evidence_requests.EvidenceRequestViewSet, basename="evidence-request")
 
 chain_list = views.ChainLinkViewSet.as_view({"get": "list", "post": "create"})
 chain_detail = views.ChainLinkViewSet.as_view(
@@ -20,6 +21,7 @@ supplier_certificates = views.SupplierCertificateViewSet.as_view({"get": "list",
 
 tenant_urlpatterns: list = [
     *router.urls,
+    path("suppliers/import/", supplier_import.SupplierImportView.as_view(), name="supplier-import"),
     path("conformity/", views.ConformitySummaryView.as_view(), name="conformity-summary"),
     path("suppliers/<int:supplier_pk>/certificates/", supplier_certificates, name="supplier-certificates"),
     path("processings/<int:processing_pk>/chain/", chain_list, name="chain-list"),

@@ -42,6 +42,10 @@ from compliance.models.evidence import (
     EvidenceKind,
     evidence_storage_name,
 )
+from compliance.models.evidence_requests import (
+    EvidenceRequest,
+    EvidenceRequestStatus,
+)
 from compliance.models.processings import (
     ChainLink,
     ChainLinkCertificate,
@@ -93,6 +97,8 @@ __all__ = [
     "DigestFrequency",
     "Evidence",
     "EvidenceKind",
+    "EvidenceRequest",
+    "EvidenceRequestStatus",
     "ExemptionReason",
     "HostingMode",
     "Identifiability",

@@ -26,6 +26,7 @@ class AlertKind(models.TextChoices):
     EVIDENCE_EXPIRED = "evidence_expired", _("Pièce expirée")
     CONFORMITY_CHANGED = "conformity_changed", _("Statut de conformité modifié")
     REGISTRY_HOST_CHANGED = "registry_host_changed", _("Hébergeur modifié dans la liste ANS")
+    EVIDENCE_REQUEST_OVERDUE = "evidence_request_overdue", _("Demande de pièces en retard")
 
 
 class AlertStatus(models.TextChoices):

@@ -67,6 +67,8 @@ class Supplier(TenantModel):
     )
     transparency_url = models.URLField(_("page de transparence"), max_length=500, blank=True,
                                        help_text=_("Public page mapping transfers outside the EEA (EXI 31)."))
+    contact_email = models.EmailField(_("e-mail du contact"), blank=True,
+                                      help_text=_("Who receives evidence requests for this supplier."))
     external_id = external_id_field()
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)

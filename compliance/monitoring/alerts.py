@@ -40,6 +40,7 @@ from compliance.models import (
     ChainLink,
     ConformityStatus,
     ConformityStatusChange,
+    EvidenceKind,
     Processing,
     RegistryMatchStatus,
     Supplier,
@@ -295,6 +296,18 @@ def forget_unresolved_count(organisation: Organisation) -> None:
 
 
 
+def evidence_request_overdue(request) -> list[Alert]:
+    """One alert when an evidence request passes its due date unanswered."""
+    alert = Alert(
+        kind=AlertKind.EVIDENCE_REQUEST_OVERDUE, severity=AlertSeverity.WARNING,
+        dedupe_key=f"evidence_request_overdue:{request.pk}", due_on=request.due_date, supplier=request.supplier,
+        data={"evidence_request": {"id": request.pk, "kinds": list(request.kinds)},
+              "supplier": {"id": request.supplier_id, "name": request.supplier.name},
+              "due_date": request.due_date.isoformat()},
+    )
+    return raise_alerts(request.organisation, [alert])
+
+
 def alert_acknowledge(*, alert: Alert, actor: Actor) -> Alert:
     """An open alert is taken into account (it stays listed until resolved)."""
     with transaction.atomic():
@@ -365,6 +378,14 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("The document “{title}” expired on {date}",
                "The document “{title}” is no longer valid since {date}. Upload its new version."),
     },
+    AlertKind.EVIDENCE_REQUEST_OVERDUE: {
+        "fr": ("Demande de pièces à {supplier} en retard depuis le {date}",
+               "{supplier} n'a pas transmis les pièces demandées ({kinds}) avant le {date}. Relancez votre "
+               "contact ou annulez la demande."),
+        "en": ("Evidence request to {supplier} overdue since {date}",
+               "{supplier} has not sent the requested documents ({kinds}) by {date}. Follow up with your "
+               "contact or cancel the request."),
+    },
     AlertKind.CONFORMITY_CHANGED: {
         "fr": ("Traitement « {processing} » : {from_status} → {to_status}",
                "Constats apparus : {appeared}. Constats disparus : {disappeared}."),
@@ -414,6 +435,11 @@ def _listing(names: list[str], language: str) -> str:
     return ", ".join(names) if names else _WORDS[language]["none"]
 
 
+def _kind_labels(kinds: list[str], language: str) -> str:
+    with translation.override(language):
+        return ", ".join(str(EvidenceKind(kind).label) if kind in EvidenceKind.values else kind for kind in kinds)
+
+
 def _fields(alert: Alert, language: str) -> dict:
     data, words = alert.data or {}, _WORDS[language]
     if alert.kind in (AlertKind.CERTIFICATE_EXPIRING, AlertKind.CERTIFICATE_EXPIRED):
@@ -425,6 +451,9 @@ def _fields(alert: Alert, language: str) -> dict:
     if alert.kind in (AlertKind.EVIDENCE_EXPIRING, AlertKind.EVIDENCE_EXPIRED):
         return {"title": data.get("evidence", {}).get("title", ""), "date": _date(data.get("valid_until"), language),
                 "threshold": data.get("threshold")}
+    if alert.kind == AlertKind.EVIDENCE_REQUEST_OVERDUE:
+        return {"supplier": (data.get("supplier") or {}).get("name", ""), "date": _date(data.get("due_date"), language),
+                "kinds": _kind_labels(data.get("evidence_request", {}).get("kinds", []), language)}
     if alert.kind == AlertKind.CONFORMITY_CHANGED:
         return {"processing": data.get("processing", {}).get("name", ""),
                 "from_status": _status(data.get("from_status", ""), language),

@@ -26,6 +26,10 @@ class MonitoringConfig(AppConfig):
         signals.status_changed.connect(receivers.alert_on_status_changes, dispatch_uid="monitoring.status_changed")
         signals.evidence_stored.connect(receivers.announce_evidence, dispatch_uid="monitoring.evidence_stored")
         signals.supplier_changed.connect(receivers.announce_supplier, dispatch_uid="monitoring.supplier_changed")
+        signals.evidence_request_answered.connect(receivers.announce_evidence_request_answer,
+                                                  dispatch_uid="monitoring.evidence_request_answered")
+        signals.evidence_request_overdue.connect(receivers.alert_evidence_request_overdue,
+                                                 dispatch_uid="monitoring.evidence_request_overdue")
         registry_signals.hosts_changed.connect(receivers.alert_on_registry_changes,
                                                dispatch_uid="monitoring.registry_hosts_changed")
         request_signals.request_started.connect(inprocess.request_started, dispatch_uid="monitoring.request_started")

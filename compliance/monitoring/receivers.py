@@ -24,6 +24,14 @@ def announce_supplier(sender, *, supplier, change, **kwargs) -> None:
         events.emit(supplier.organisation, f"supplier.{change}", supplier=supplier)
 
 
+def announce_evidence_request_answer(sender, *, request, **kwargs) -> None:
+    events.emit(request.organisation, catalogue.EVIDENCE_REQUEST_ANSWERED, request=request)
+
+
+def alert_evidence_request_overdue(sender, *, request, **kwargs) -> None:
+    alerts.evidence_request_overdue(request)
+
+
 def stop_webhooks_of_leaving_member(sender, *, organisation, user, actor, reassign_to, **kwargs) -> None:
     webhook_services.webhook_endpoints_of_leaving_member(user=user, actor=actor, reassign_to=reassign_to)
 

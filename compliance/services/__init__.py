@@ -26,6 +26,14 @@ from compliance.services.evidence import (
     evidence_update,
     evidence_upload,
 )
+from compliance.services.evidence_requests import (
+    evidence_request_accept,
+    evidence_request_cancel,
+    evidence_request_create,
+    evidence_request_reject,
+    evidence_request_submit,
+    evidence_requests_follow_up,
+)
 from compliance.services.processings import (
     chain_link_create,
     chain_link_delete,
@@ -34,6 +42,7 @@ from compliance.services.processings import (
     processing_delete,
     processing_update,
 )
+from compliance.services.supplier_import import supplier_import
 from compliance.services.suppliers import (
     supplier_create,
     supplier_create_from_registry,
@@ -53,6 +62,12 @@ __all__ = [
     "chain_link_delete",
     "chain_link_update",
     "evidence_delete",
+    "evidence_request_accept",
+    "evidence_request_cancel",
+    "evidence_request_create",
+    "evidence_request_reject",
+    "evidence_request_submit",
+    "evidence_requests_follow_up",
     "evidence_supersede",
     "evidence_update",
     "evidence_upload",
@@ -62,6 +77,7 @@ __all__ = [
     "supplier_create",
     "supplier_create_from_registry",
     "supplier_delete",
+    "supplier_import",
     "supplier_registry_match_confirm",
     "supplier_registry_match_reject",
     "supplier_update",

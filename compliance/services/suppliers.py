@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from compliance import registry_link, signals
-from compliance.models import ChainLink, Evidence, RegistryMatchMethod, RegistryMatchStatus, Supplier
+from compliance.models import ChainLink, Evidence, EvidenceRequest, RegistryMatchMethod, RegistryMatchStatus, Supplier
 from compliance.services._shared import (
     _check_same_organisation,
     _discard_files_on_commit,
@@ -21,7 +21,7 @@ from hds_platform.tenancy import require_organisation
 
 SUPPLIER_FIELDS = frozenset({
     "name", "siren", "siret", "vat_number", "country", "subject_to_non_eu_law", "non_eu_laws",
-    "non_eu_law_mitigations", "transparency_url", "dpf_certified", "external_id",
+    "non_eu_law_mitigations", "transparency_url", "dpf_certified", "contact_email", "external_id",
 })
 
 
@@ -40,6 +40,8 @@ def _normalise_supplier_fields(fields: dict) -> dict:
         fields["country"] = (fields["country"] or "").strip().upper()
     if "name" in fields:
         fields["name"] = " ".join((fields["name"] or "").split())
+    if "contact_email" in fields:
+        fields["contact_email"] = (fields["contact_email"] or "").strip().lower()
     return fields
 
 
@@ -90,6 +92,8 @@ def supplier_delete(*, supplier: Supplier, actor: Actor) -> None:
             raise Conflict(_("Ce fournisseur figure dans une chaîne d'hébergement : retirez-le d'abord des chaînes."),
                            code="supplier_in_use")
         files = list(Evidence.objects.filter(supplier=supplier).values_list("file", flat=True))
+        files += EvidenceRequest.objects.filter(supplier=supplier).exclude(submitted_file="").values_list(
+            "submitted_file", flat=True)
         audit.record(organisation=organisation, actor=actor, action="supplier.deleted", target=supplier,
                      changes={"name": supplier.name, "evidence_deleted": len(files)})
         signals.supplier_changed.send(Supplier, supplier=supplier, change=signals.DELETED)

@@ -5,7 +5,7 @@ from django.utils import translation
 
 from compliance.conformity.legal import legal_reference as engine_reference
 from compliance.conformity.titles import finding_title as engine_title
-from compliance.models import STATUS_LABELS, AlertSeverity, ConformityStatus, RegistryMatchStatus
+from compliance.models import STATUS_LABELS, AlertSeverity, ConformityStatus, EvidenceKind, RegistryMatchStatus
 from compliance.web import fixit
 from compliance.web.diagram import LinkState
 from compliance.web.labels import ACTIVITY_LABELS, STATE_LABELS
@@ -50,6 +50,12 @@ def finding_fix(context, finding: dict, chain) -> dict:
     holder = names.get(supplier, "") if isinstance(supplier, int) else organisation.name
     return {"fix": fixit.fix_link(finding, org=organisation.slug, processing_id=chain.processing.pk,
                                   holder_name=holder or organisation.name)}
+
+
+@register.filter
+def evidence_kind_label(kind: str) -> str:
+    """The label of an evidence kind; an unknown value as stored."""
+    return str(EvidenceKind(kind).label) if kind in EvidenceKind.values else kind
 
 
 @register.filter

@@ -115,6 +115,8 @@ class SupplierForm(MaillonForm):
         label=_("Certifié au Data Privacy Framework UE–États-Unis"), required=False,
         help_text=_("Condition de la décision d'adéquation (UE) 2023/1795 pour un accès depuis les États-Unis."),
     )
+    contact_email = forms.EmailField(label=_("E-mail du contact"), required=False,
+                                     help_text=_("Destinataire des demandes de pièces."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

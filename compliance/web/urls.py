@@ -3,7 +3,17 @@
 
 from django.urls import path
 
-from compliance.web.views import alerts, certificates, evidence, processings, registry, suppliers, webhooks
+from compliance.web.views import (
+    alerts,
+    certificates,
+    evidence,
+    evidence_requests,
+    processings,
+    registry,
+    supplier_import,
+    suppliers,
+    webhooks,
+)
 
 app_name = "compliance"
 
@@ -22,6 +32,9 @@ urlpatterns = [
     path("traitements/<int:pk>/chaine/<int:link_pk>/retirer/", processings.chain_link_delete, name="chain-link-delete"),
     path("fournisseurs/", suppliers.supplier_list, name="supplier-list"),
     path("fournisseurs/nouveau/", suppliers.supplier_create, name="supplier-create"),
+    path("fournisseurs/importer/", supplier_import.supplier_import, name="supplier-import"),
+    path("fournisseurs/<int:pk>/demander/", evidence_requests.evidence_request_create,
+         name="evidence-request-create"),
     path("fournisseurs/<int:pk>/", suppliers.supplier_detail, name="supplier-detail"),
     path("fournisseurs/<int:pk>/modifier/", suppliers.supplier_edit, name="supplier-edit"),
     path("fournisseurs/<int:pk>/supprimer/", suppliers.supplier_delete, name="supplier-delete"),
@@ -39,6 +52,12 @@ urlpatterns = [
     path("preuves/<int:pk>/clauses/", evidence.evidence_contract, name="evidence-contract"),
     path("registre/", registry.registry_search, name="registry-search"),
     path("registre/ajouter/", registry.supplier_from_registry, name="supplier-from-registry"),
+    path("demandes/", evidence_requests.evidence_request_list, name="evidence-request-list"),
+    path("demandes/<int:pk>/", evidence_requests.evidence_request_detail, name="evidence-request-detail"),
+    path("demandes/<int:pk>/accepter/", evidence_requests.evidence_request_accept, name="evidence-request-accept"),
+    path("demandes/<int:pk>/refuser/", evidence_requests.evidence_request_reject, name="evidence-request-reject"),
+    path("demandes/<int:pk>/annuler/", evidence_requests.evidence_request_cancel, name="evidence-request-cancel"),
+    path("demandes/<int:pk>/fichier/", evidence_requests.evidence_request_file, name="evidence-request-file"),
     path("alertes/", alerts.alert_list, name="alert-list"),
     path("alertes/<int:pk>/prise-en-compte/", alerts.alert_acknowledge, name="alert-acknowledge"),
     path("alertes/<int:pk>/resolue/", alerts.alert_resolve, name="alert-resolve"),

@@ -126,6 +126,8 @@ class TenantAutoSchema(AutoSchema):
     def _error_statuses(self) -> list[str]:
         statuses = super()._error_statuses()
         if self.method in WRITE_METHODS:
+            if "400" not in statuses:  # a malformed key (idempotency_key_invalid), even without a body
+                statuses.insert(0, "400")
             statuses.append("422")
         return statuses
 

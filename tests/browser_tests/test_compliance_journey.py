@@ -202,8 +202,8 @@ def test_the_navigation_is_usable_on_a_phone(page, transactional_db, tenant):
     nav = page.get_by_role("navigation", name="Navigation principale")
     links = nav.get_by_role("link").all()
     assert [link.inner_text() for link in links] == [
-        "Tableau de bord", "Traitements", "Fournisseurs", "Certificats", "Preuves", "Liste ANS", "Alertes", "Rapports",
-        "Paramètres", "Journal"]
+        "Tableau de bord", "Traitements", "Fournisseurs", "Certificats", "Preuves", "Demandes", "Liste ANS", "Alertes",
+        "Rapports", "Paramètres", "Journal"]
     for link in links:
         box = link.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, link.inner_text()

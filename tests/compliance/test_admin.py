@@ -3,21 +3,24 @@
 import pytest
 from django.urls import reverse
 
-from compliance import evaluation
+from compliance import evaluation, services
 from compliance.models import (
     Certificate,
     ChainLink,
     ConformityResult,
     ConformityStatusChange,
     Evidence,
+    EvidenceRequest,
     Processing,
     Supplier,
 )
+from hds_platform.audit import Actor
 from tests.compliance import builders
 from tests.factories import UserFactory
 from tests.second_factor import login_with_second_factor
 
-MODELS = [Supplier, Certificate, Processing, ChainLink, Evidence, ConformityResult, ConformityStatusChange]
+MODELS = [Supplier, Certificate, Processing, ChainLink, Evidence, EvidenceRequest, ConformityResult,
+          ConformityStatusChange]
 
 
 @pytest.fixture
@@ -29,6 +32,8 @@ def rows(tenant, other_tenant, media):
             processing = builders.processing()
             builders.link(processing, supplier)
             builders.evidence("dpa", supplier=supplier, certificate=certificate)
+            services.evidence_request_create(actor=Actor.system("test"), supplier=supplier, kinds=["dpa"],
+                                             contact_email="contact@example.org")
             evaluation.evaluate_all()
 
 

@@ -45,7 +45,7 @@ def test_supplier_body(tenant, client_for, world):
         "transparency_url": "https://nuage.example/transparence", "dpf_certified": False,
         "certificates_summary": {"valid": 1, "expiring_within_90_days": 0, "expired_or_invalid": 0,
                                  "next_expiry": "2027-12-01"},
-        "created_at": CREATED, "updated_at": CREATED,
+        "created_at": CREATED, "updated_at": CREATED, "contact_email": "",
     }
 
 

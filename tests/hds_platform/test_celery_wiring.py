@@ -46,6 +46,7 @@ def test_every_task_enqueued_by_name_is_registered_and_renamed_tasks_point_at_re
         "registry.tasks.after_import",
         "compliance.tasks.evaluate_processings_task",
         "compliance.tasks.refresh_registry_copies",
+        "compliance.tasks.evidence_requests_follow_up",
         "compliance.monitoring.tasks.alert_registry_changes",
         "compliance.monitoring.tasks.deliver_webhook",
         "compliance.monitoring.tasks.expiry_scan",
@@ -67,6 +68,7 @@ def test_beat_entries_of_the_platform_and_of_alerts_name_registered_tasks():
         "compliance.monitoring.tasks.send_digests_dispatch": ("default", 3600),
         "compliance.monitoring.tasks.webhook_retry_dispatch": ("webhooks", 50),
         "compliance.monitoring.tasks.purge_webhook_events_dispatch": ("webhooks", 3600),
+        "compliance.tasks.evidence_requests_follow_up_dispatch": ("default", 3600),
     }
     assert {task: entries[task] for task in mine} == mine
     assert all(task in current_app.tasks for task in mine)

@@ -243,14 +243,22 @@ class AlertData(serializers.Serializer):
     alert = AlertRef()
 
 
+class EvidenceRequestSubmission(serializers.Serializer):
+    kind = serializers.CharField(help_text="The kind of document the contact declared.")
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+
+
 class EvidenceRequestRef(serializers.Serializer):
     id = serializers.IntegerField()
-    supplier = serializers.IntegerField(allow_null=True)
-    organisation = serializers.CharField(allow_null=True,
-                                         help_text="Slug of the linked organisation that answered, if any.")
+    supplier = serializers.IntegerField()
+    kinds = serializers.ListField(child=serializers.CharField(), help_text="The kinds of document asked for.")
+    due_date = serializers.DateField(allow_null=True)
+    status = serializers.CharField(help_text="`submitted`: waiting for the requester to accept or reject it.")
     requested_at = serializers.DateTimeField()
     answered_at = serializers.DateTimeField()
-    evidence = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the evidence received.")
+    submitted = EvidenceRequestSubmission(help_text="The document received (it becomes evidence once accepted).")
 
 
 class EvidenceRequestAnsweredData(serializers.Serializer):
@@ -425,14 +433,17 @@ def alert_resolved(*, alert) -> dict:
     return {"alert": _alert(alert)}
 
 
-@register(EVIDENCE_REQUEST_ANSWERED, "A supplier or a linked organisation answered an evidence request.",
+@register(EVIDENCE_REQUEST_ANSWERED, "A supplier's contact answered an evidence request through its upload link.",
           EvidenceRequestAnsweredData)
-def evidence_request_answered(*, request_id: int, supplier_id: int | None, answered_by_organisation: str | None,
-                              requested_at: datetime, answered_at: datetime, evidence_ids) -> dict:
+def evidence_request_answered(*, request) -> dict:
+    """The request as ``GET …/evidence-requests/{id}/`` names its fields; the file itself stays behind
+    the authorised download."""
     return {"evidence_request": {
-        "id": request_id, "supplier": supplier_id, "organisation": answered_by_organisation,
-        "requested_at": timestamp(requested_at), "answered_at": timestamp(answered_at),
-        "evidence": sorted(int(pk) for pk in evidence_ids),
+        "id": request.pk, "supplier": request.supplier_id, "kinds": list(request.kinds),
+        "due_date": day(request.due_date), "status": request.status,
+        "requested_at": timestamp(request.created_at), "answered_at": timestamp(request.submitted_at),
+        "submitted": {"kind": request.submitted_kind, "sha256": request.submitted_sha256,
+                      "size": request.submitted_size, "content_type": request.submitted_content_type},
     }}
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance import selectors, services
-from compliance.models import Certificate, Evidence, Supplier
+from compliance.models import Certificate, Evidence, EvidenceRequest, Supplier
 from compliance.web import pages
 from compliance.web.filters import SupplierFilter, ordered
 from compliance.web.forms import SupplierForm
@@ -34,7 +34,7 @@ def supplier_list(request):
 
 
 SUPPLIER_INITIAL_FIELDS = ("name", "siren", "siret", "vat_number", "country", "subject_to_non_eu_law", "non_eu_laws",
-                           "non_eu_law_mitigations", "transparency_url", "dpf_certified")
+                           "non_eu_law_mitigations", "transparency_url", "dpf_certified", "contact_email")
 
 
 @organisation_view(Perm.WRITE)
@@ -103,6 +103,7 @@ def supplier_detail(request, pk):
         "evidence": list(selectors.evidence(Evidence.objects.filter(supplier=supplier, superseded_by__isnull=True)
                                             .select_related("processing"))),
         "dependents": pages.processings_depending_on(supplier),
+        "evidence_requests": list(EvidenceRequest.objects.filter(supplier=supplier).order_by("-created_at", "-id")),
         "today": timezone.localdate(),
     })
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from compliance.models import Alert, ConformityStatusChange, Supplier, WebhookDelivery, WebhookEvent
+from compliance.models import Alert, ConformityStatusChange, EvidenceRequest, Supplier, WebhookDelivery, WebhookEvent
 from compliance.monitoring import alerts, expiry
 from compliance.monitoring.webhooks import catalogue, events
 from compliance.monitoring.webhooks.schema import PAYLOADS
@@ -140,15 +140,20 @@ def test_the_payloads_other_features_emit(tenant, frozen):
         certificate = builders.certificate(None, certificate_number="HDS-OWN", activities=(1, 2),
                                            certifier="LNE", issued_on=date(2025, 1, 2),
                                            expires_on=date(2028, 1, 1))
-        events.emit(tenant.organisation, catalogue.EVIDENCE_REQUEST_ANSWERED, request_id=7, supplier_id=None,
-                    answered_by_organisation="hebergeur-sud", requested_at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC),
-                    answered_at=NOON, evidence_ids=[12, 9])
+        supplier = builders.supplier("Azur Archives")
+        request = EvidenceRequest(pk=7, organisation=tenant.organisation, supplier=supplier, kinds=["dpa", "contract"],
+                                  due_date=date(2026, 12, 10), status="submitted",
+                                  created_at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC), submitted_at=NOON,
+                                  submitted_kind="dpa", submitted_sha256="ab" * 32, submitted_size=2048,
+                                  submitted_content_type="application/pdf")
+        events.emit(tenant.organisation, catalogue.EVIDENCE_REQUEST_ANSWERED, request=request)
         events.emit(tenant.organisation, catalogue.PROVIDER_CERTIFICATE_CHANGED, provider_slug="hebergeur-sud",
                     provider_name="Hébergeur Sud", change="updated", certificate=certificate)
         answered, provider = _stored("evidence_request.answered"), _stored("provider.certificate_changed")
     assert answered.payload == {**_envelope(answered), "data": {"evidence_request": {
-        "id": 7, "supplier": None, "organisation": "hebergeur-sud", "requested_at": "2026-11-30T08:00:00Z",
-        "answered_at": "2026-12-01T11:00:00Z", "evidence": [9, 12]}}}
+        "id": 7, "supplier": supplier.pk, "kinds": ["dpa", "contract"], "due_date": "2026-12-10",
+        "status": "submitted", "requested_at": "2026-11-30T08:00:00Z", "answered_at": "2026-12-01T11:00:00Z",
+        "submitted": {"kind": "dpa", "sha256": "ab" * 32, "size": 2048, "content_type": "application/pdf"}}}}
     assert provider.payload == {**_envelope(provider), "data": {
         "provider": {"organisation": "hebergeur-sud", "name": "Hébergeur Sud"}, "change": "updated",
         "certificate": {"id": certificate.pk, "kind": "hds", "activities": [1, 2], "certificate_number": "HDS-OWN",

@@ -1,0 +1,164 @@
+"""``/api/v1/orgs/{org}/evidence-requests/``: asking a supplier's contact for documents, and the
+requester's review (accept, reject with a reason, cancel, download the file waiting for review).
+
+The contact's upload is not here: it needs no account and goes to the e-mailed link
+(``/depot/<token>/``, :mod:`compliance.web.views.evidence_request_upload`).
+"""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    extend_schema_view,
+)
+from rest_framework import mixins, renderers, serializers, status
+from rest_framework.decorators import action
+
+from compliance import services
+from compliance.api.views import PassthroughRenderer, _Refetch
+from compliance.models import Certificate, EvidenceKind, EvidenceRequest, Supplier
+from compliance.models.evidence_requests import LANGUAGES
+from hds_platform.api.base import OrganisationGenericViewSet
+from hds_platform.api.fields import TenantPrimaryKeyRelatedField
+from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
+
+
+class SubmittedDocumentSerializer(StrictSerializer):
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    file = serializers.CharField(help_text=_("Download URL of the file waiting for review."))
+
+
+@extend_schema_serializer(component_name="EvidenceRequestItem")  # "EvidenceRequest" is Evidence's request body
+class EvidenceRequestSerializer(StrictModelSerializer):
+    """A request as the requester reads it (the link's secret is never shown again)."""
+
+    submitted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceRequest
+        fields = ["id", "supplier", "certificate", "kinds", "message", "due_date", "contact_email", "language",
+                  "status", "link_expires_at", "submitted", "evidence", "rejection_reason", "reminders_sent",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(SubmittedDocumentSerializer(allow_null=True))
+    def get_submitted(self, request: EvidenceRequest) -> dict | None:
+        if not request.submitted_file:
+            return None
+        http_request = self.context.get("request")
+        url = reverse("evidence-request-file", kwargs={"org": request.organisation.slug, "pk": request.pk})
+        return {"kind": request.submitted_kind, "name": request.submitted_name, "sha256": request.submitted_sha256,
+                "size": request.submitted_size, "content_type": request.submitted_content_type,
+                "submitted_at": serializers.DateTimeField().to_representation(request.submitted_at),
+                "file": http_request.build_absolute_uri(url) if http_request is not None else url}
+
+
+class EvidenceRequestCreateSerializer(StrictSerializer):
+    supplier = TenantPrimaryKeyRelatedField(model=Supplier)
+    certificate = TenantPrimaryKeyRelatedField(model=Certificate, allow_null=True, required=False)
+    kinds = serializers.ListField(child=serializers.ChoiceField(choices=EvidenceKind.choices), min_length=1,
+                                  help_text=_("The kinds of document asked for."))
+    message = serializers.CharField(allow_blank=True, required=False, max_length=4000)
+    due_date = serializers.DateField(allow_null=True, required=False)
+    contact_email = serializers.EmailField()
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False,
+                                       help_text=_("Language of the e-mails to the contact; default French."))
+
+
+class EvidenceRequestAcceptSerializer(StrictSerializer):
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    certificate = TenantPrimaryKeyRelatedField(model=Certificate, allow_null=True, required=False)
+    issued_on = serializers.DateField(allow_null=True, required=False)
+    valid_until = serializers.DateField(allow_null=True, required=False)
+
+
+class EvidenceRequestRejectSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000, help_text=_("Sent to the contact with a fresh link."))
+
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Evidence requests sent to suppliers' contacts"),
+    retrieve=extend_schema(summary="One evidence request"),
+    create=extend_schema(request=EvidenceRequestCreateSerializer, responses={201: EvidenceRequestSerializer},
+                         summary="Ask a supplier's contact for documents (e-mails a single-use upload link)"),
+)
+class EvidenceRequestViewSet(_Refetch, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                             OrganisationGenericViewSet):
+    model = EvidenceRequest
+    serializer_class = EvidenceRequestSerializer
+    filterset_fields = ["status", "supplier"]
+    ordering_fields = ["created_at", "due_date"]
+    ordering = ["-created_at", "-id"]
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("organisation")
+
+    def create(self, request, *args, **kwargs):
+        serializer = EvidenceRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        created, _raw = services.evidence_request_create(actor=self.actor, **serializer.validated_data)
+        return self.write_response(created, status.HTTP_201_CREATED)
+
+    @extend_schema(request=EvidenceRequestAcceptSerializer, responses=EvidenceRequestSerializer,
+                   summary="Accept the uploaded document: it becomes evidence of the supplier")
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        evidence_request = self.get_object()  # another organisation's id: 404 before the body is judged
+        serializer = EvidenceRequestAcceptSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        accepted = services.evidence_request_accept(request=evidence_request, actor=self.actor,
+                                                    **serializer.validated_data)
+        return self.write_response(accepted)
+
+    @extend_schema(request=EvidenceRequestRejectSerializer, responses=EvidenceRequestSerializer,
+                   summary="Reject the uploaded document with a reason (the contact gets it and a fresh link)")
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        evidence_request = self.get_object()
+        serializer = EvidenceRequestRejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rejected, _raw = services.evidence_request_reject(request=evidence_request, actor=self.actor,
+                                                          reason=serializer.validated_data["reason"])
+        return self.write_response(rejected)
+
+    @extend_schema(request=None, responses=EvidenceRequestSerializer,
+                   summary="Cancel the request: its link stops working")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        return self.write_response(services.evidence_request_cancel(request=self.get_object(), actor=self.actor))
+
+    @extend_schema(
+        request=None,
+        responses={(200, "application/octet-stream"): OpenApiResponse(
+            OpenApiTypes.BINARY, description="The uploaded file waiting for review.")},
+        summary="Download the file waiting for review",
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PassthroughRenderer],
+            url_name="file")
+    def file(self, request, *args, **kwargs):
+        evidence_request = self.get_object()
+        if not evidence_request.submitted_file:
+            raise Http404
+        try:
+            handle = default_storage.open(evidence_request.submitted_file, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, as_attachment=True, filename=evidence_request.submitted_name,
+                                content_type=evidence_request.submitted_content_type)
+        response["Content-Security-Policy"] = "sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response

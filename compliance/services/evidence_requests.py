@@ -1,0 +1,415 @@
+"""Writes of evidence requests: asking a supplier's contact for documents, their upload through
+the e-mailed link, the requester's review, reminders and expiry.
+
+The link: 256 random bits, e-mailed once and never stored (only its SHA-256 digest), single use.
+It lives ``EVIDENCE_REQUEST_TTL_DAYS`` (30) days, or until the due date plus
+``EVIDENCE_REQUEST_GRACE_DAYS`` (7) when that is later. Each e-mail that carries a link (the
+request, each reminder, the notice of a rejection) carries a fresh one and the previous link
+stops working: the newest e-mail always holds the working link, and no secret is ever kept to
+rebuild an older one.
+
+The upload goes through the same checks as any evidence (:mod:`compliance.evidence_files`): a
+refused file leaves nothing behind and the link stays usable; an accepted file consumes it. The
+file waits on the request until the requester accepts it (it becomes evidence of the supplier,
+and of the certificate when one is named, with its sha256) or rejects it with a reason (the file
+is deleted, the contact is told why by e-mail and receives a fresh link to send another one).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from compliance import evidence_files
+from compliance.models import (
+    Certificate,
+    EvidenceKind,
+    EvidenceRequest,
+    EvidenceRequestStatus,
+    evidence_storage_name,
+)
+from compliance.models.evidence_requests import LANGUAGES, OPEN_STATUSES
+from compliance.services._shared import _check_same_organisation, _discard_files_on_commit, _reevaluate, _validate
+from compliance.services.evidence import _record_evidence
+from compliance.signals import evidence_request_answered, evidence_request_overdue
+from hds_platform import audit, crossing, writes
+from hds_platform.audit import Actor
+from hds_platform.errors import Conflict, ServiceError
+from hds_platform.models import User
+from hds_platform.tenancy import organisation_context, require_organisation
+from hds_platform.tokens import digest_secret, new_link_token
+
+logger = logging.getLogger(__name__)
+
+REQUEST_FIELDS = frozenset({"supplier", "certificate", "kinds", "message", "due_date", "contact_email", "language"})
+ACCEPT_FIELDS = frozenset({"title", "certificate", "issued_on", "valid_until"})
+#: Days before the due date on which the contact is reminded.
+REMINDER_DAYS = (7, 1)
+UPLOAD_PATH = "/depot/{token}/"
+
+
+class LinkRefused(ServiceError):
+    """The upload link cannot be used (unknown, used, expired or closed); the code says which."""
+
+    status_code = 410
+    code = "evidence_request_link_invalid"
+
+
+def upload_link(raw: str) -> str:
+    return settings.SITE_URL.rstrip("/") + UPLOAD_PATH.format(token=raw)
+
+
+def link_expiry(due_date: date | None, now: datetime | None = None) -> datetime:
+    """The later of the default lifetime and the end of the due date plus the grace days."""
+    now = now or timezone.now()
+    expiry = now + timedelta(days=settings.EVIDENCE_REQUEST_TTL_DAYS)
+    if due_date is not None:
+        end = datetime.combine(due_date + timedelta(days=settings.EVIDENCE_REQUEST_GRACE_DAYS + 1), time.min,
+                               tzinfo=timezone.get_current_timezone())
+        expiry = max(expiry, end)
+    return expiry
+
+
+def _new_link(request: EvidenceRequest) -> str:
+    """Give ``request`` a fresh link (the previous one stops working); returns the raw secret."""
+    raw, digest = new_link_token()
+    request.token_digest = digest
+    request.link_expires_at = link_expiry(request.due_date)
+    request.link_used_at = None
+    return raw
+
+
+def _normalise(fields: dict) -> dict:
+    fields = dict(fields)
+    if isinstance(fields.get("contact_email"), str):
+        fields["contact_email"] = fields["contact_email"].strip().lower()
+    if fields.get("language") in (None, ""):
+        fields.pop("language", None)
+    if fields.get("message") is None:
+        fields.pop("message", None)
+    return fields
+
+
+def _summary(request: EvidenceRequest) -> dict:
+    return {"supplier": request.supplier_id, "kinds": request.kinds, "due_date": request.due_date,
+            "status": request.status, "link_expires_at": request.link_expires_at}
+
+
+# Requesting ------------------------------------------------------------------------------------
+
+
+def _contact_language(email: str) -> str:
+    """The language the contact chose in Maillon if they have an account (people are not tenant
+    rows), else French."""
+    language = User.objects.filter(email__iexact=email).values_list("language", flat=True).first() if email else None
+    return language if language in dict(LANGUAGES) else "fr"
+
+
+def evidence_request_create(*, actor: Actor, **fields) -> tuple[EvidenceRequest, str]:
+    """Ask the supplier's contact for documents; the link is e-mailed after commit and returned once."""
+    writes.refuse_unknown_fields(fields, REQUEST_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, supplier=fields.get("supplier"), certificate=fields.get("certificate"))
+    if fields.get("due_date") is not None and fields["due_date"] < timezone.localdate():
+        raise ServiceError(_("L'échéance ne peut pas être dans le passé."), code="due_date_past", field="due_date")
+    fields = _normalise(fields)
+    if "language" not in fields:
+        fields["language"] = _contact_language(fields.get("contact_email", ""))
+    with transaction.atomic():
+        request = EvidenceRequest(organisation=organisation, requested_by=actor.user)
+        writes.assign_changes(request, fields)
+        raw = _new_link(request)
+        if request.due_date is not None:
+            # A reminder whose day has already come would only repeat the request just sent.
+            days_left = (request.due_date - timezone.localdate()).days
+            request.reminders_sent = [days for days in REMINDER_DAYS if days_left <= days]
+        _validate(request)
+        request.save()
+        audit.record(organisation=organisation, actor=actor, action="evidence_request.created", target=request,
+                     changes=_summary(request))
+        _mail_on_commit(request, "request", raw)
+    return request, raw
+
+
+def evidence_request_cancel(*, request: EvidenceRequest, actor: Actor) -> EvidenceRequest:
+    """Withdraw a request not answered yet (or whose answer is not reviewed): the link dies and a
+    file waiting for review is deleted."""
+    organisation = require_organisation()
+    _check_same_organisation(organisation, request=request)
+    with transaction.atomic():
+        request = EvidenceRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status not in (*OPEN_STATUSES, EvidenceRequestStatus.SUBMITTED):
+            raise Conflict(_("Cette demande est close : elle ne peut plus être annulée."),
+                           code="evidence_request_closed")
+        previous = request.status
+        _discard_submission(request)
+        request.status = EvidenceRequestStatus.CANCELLED
+        request.save()
+        audit.record(organisation=organisation, actor=actor, action="evidence_request.cancelled", target=request,
+                     changes={"status": [previous, request.status]})
+    return request
+
+
+# The contact's upload --------------------------------------------------------------------------
+
+
+def find_by_link(raw: str) -> EvidenceRequest:
+    """The request of an upload link, whatever its state; :class:`LinkRefused` if unknown."""
+    digest = digest_secret(raw or "")
+    found = crossing.find_evidence_request(digest)
+    # The lookup is by an index on the digest; the comparison that decides is constant-time.
+    if (found is None or not hmac.compare_digest(found.token_digest, digest)
+            or found.organisation.deleted_at is not None):
+        raise LinkRefused(_("Ce lien de dépôt n'existe pas ou a été remplacé par un lien plus récent."),
+                          code="evidence_request_link_invalid")
+    return found
+
+
+def check_link(request: EvidenceRequest) -> None:
+    """Refuse a link that was used, has expired, or whose request is closed."""
+    if request.link_used_at is not None:
+        raise LinkRefused(_("Ce lien a déjà servi : le document a bien été transmis."),
+                          code="evidence_request_link_used")
+    if not request.is_open:
+        raise LinkRefused(_("Cette demande est close : aucun document n'est plus attendu."),
+                          code="evidence_request_closed")
+    if request.link_expires_at <= timezone.now():
+        raise LinkRefused(_("Ce lien a expiré : demandez-en un nouveau à votre interlocuteur."),
+                          code="evidence_request_link_expired")
+
+
+def evidence_request_submit(*, raw_token: str, file, kind: str | None = None) -> EvidenceRequest:
+    """The contact's upload through the link, without an account. Checked like any evidence; a
+    refused file is deleted and the link stays usable; a stored one consumes the link."""
+    found = find_by_link(raw_token)
+    with organisation_context(found.organisation):
+        check_link(found)
+        kind = _submitted_kind(found, kind)
+        detected = evidence_files.check_upload(file)
+        stored = evidence_files.store(file, evidence_storage_name(found.organisation_id) + detected.storage_suffix)
+        try:
+            with transaction.atomic():
+                request = EvidenceRequest.objects.select_for_update().get(pk=found.pk)
+                # Two uploads racing on one link: the second finds it used.
+                check_link(request)
+                request.submitted_file = stored.name
+                request.submitted_name = (file.name or "document")[-255:]
+                request.submitted_kind = kind
+                request.submitted_sha256 = stored.sha256
+                request.submitted_size = stored.size
+                request.submitted_content_type = detected.content_type
+                request.submitted_at = request.link_used_at = timezone.now()
+                previous, request.status = request.status, EvidenceRequestStatus.SUBMITTED
+                request.save()
+                audit.record(organisation=request.organisation, actor=Actor.system("evidence_request_link"),
+                             action="evidence_request.submitted", target=request,
+                             changes={"status": [previous, request.status], "kind": kind,
+                                      "sha256": stored.sha256, "size": stored.size,
+                                      "content_type": detected.content_type})
+                evidence_request_answered.send(sender=EvidenceRequest, request=request)
+        except BaseException:
+            evidence_files.discard(stored.name)
+            raise
+    return request
+
+
+def _submitted_kind(request: EvidenceRequest, kind: str | None) -> str:
+    if not kind:
+        if len(request.kinds) == 1:
+            return request.kinds[0]
+        raise ServiceError(_("Plusieurs types de pièce sont demandés : indiquez celui du document envoyé."),
+                           code="kind_required", field="kind")
+    if kind not in request.kinds:
+        raise ServiceError(_("Ce type de pièce n'est pas demandé : choisissez parmi %s.")
+                           % ", ".join(str(EvidenceKind(value).label) for value in request.kinds),
+                           code="kind_not_requested", field="kind")
+    return kind
+
+
+# Review ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Submitted:
+    """The stored file of a submission, in the shape evidence recording expects."""
+
+    name: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+def _locked_submitted(request: EvidenceRequest) -> EvidenceRequest:
+    request = EvidenceRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != EvidenceRequestStatus.SUBMITTED:
+        raise Conflict(_("Aucun document déposé n'attend d'examen pour cette demande."),
+                       code="evidence_request_not_submitted")
+    return request
+
+
+def evidence_request_accept(*, request: EvidenceRequest, actor: Actor, **fields):
+    """Accept the uploaded document: it becomes evidence of the supplier (and of the certificate
+    given here or named by the request), with the sha256 computed at upload."""
+    writes.refuse_unknown_fields(fields, ACCEPT_FIELDS)
+    organisation = require_organisation()
+    _check_same_organisation(organisation, request=request, certificate=fields.get("certificate"))
+    with transaction.atomic():
+        request = _locked_submitted(request)
+        certificate: Certificate | None = fields.pop("certificate", None) or request.certificate
+        stored = _Submitted(request.submitted_file, request.submitted_sha256, request.submitted_size,
+                            request.submitted_content_type)
+        upload = _NamedUpload(request.submitted_name)
+        evidence_fields = {"kind": request.submitted_kind, "supplier": request.supplier, "certificate": certificate,
+                           **{key: value for key, value in fields.items() if value not in (None, "")}}
+        evidence, affected = _record_evidence(organisation=organisation, actor=actor, upload=upload,
+                                              detected=stored, stored=stored, fields=evidence_fields, previous=None)
+        if certificate is not None and certificate.evidence_id is None:
+            certificate.evidence = evidence
+            certificate.save(update_fields=["evidence"])
+        request.evidence = evidence
+        request.status = EvidenceRequestStatus.ACCEPTED
+        request.save()
+        audit.record(organisation=organisation, actor=actor, action="evidence_request.accepted", target=request,
+                     changes={"status": [EvidenceRequestStatus.SUBMITTED, request.status],
+                              "evidence": evidence.pk, "sha256": evidence.sha256,
+                              "certificate": certificate.pk if certificate is not None else None})
+        _reevaluate(organisation, affected)
+    return request
+
+
+class _NamedUpload:
+    def __init__(self, name: str):
+        self.name = name
+
+
+def evidence_request_reject(*, request: EvidenceRequest, actor: Actor, reason: str) -> tuple[EvidenceRequest, str]:
+    """Refuse the uploaded document with a reason: the file is deleted, and the contact is told
+    why and receives a fresh link to send another one."""
+    organisation = require_organisation()
+    _check_same_organisation(organisation, request=request)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Indiquez le motif du refus : il est transmis au contact."),
+                           code="reason_required", field="reason")
+    with transaction.atomic():
+        request = _locked_submitted(request)
+        rejected = {"sha256": request.submitted_sha256, "kind": request.submitted_kind}
+        _discard_submission(request)
+        request.status = EvidenceRequestStatus.REJECTED
+        request.rejection_reason = reason[:2000]
+        raw = _new_link(request)
+        request.save()
+        audit.record(organisation=organisation, actor=actor, action="evidence_request.rejected", target=request,
+                     changes={"status": [EvidenceRequestStatus.SUBMITTED, request.status], "reason": reason,
+                              "rejected": rejected, "link_expires_at": request.link_expires_at})
+        _mail_on_commit(request, "rejected", raw)
+    return request, raw
+
+
+def _discard_submission(request: EvidenceRequest) -> None:
+    """Forget the file waiting for review; it is deleted once the change commits."""
+    _discard_files_on_commit([request.submitted_file])
+    request.submitted_file = request.submitted_name = request.submitted_kind = ""
+    request.submitted_sha256 = request.submitted_content_type = ""
+    request.submitted_size = request.submitted_at = None
+
+
+# Reminders, expiry, overdue --------------------------------------------------------------------
+
+
+def evidence_requests_follow_up(organisation, today: date | None = None) -> dict[str, int]:
+    """Daily, for one organisation: expire requests whose link has lapsed, remind contacts 7 and 1
+    days before the due date (with a fresh link), and announce each overdue request once.
+
+    Idempotent: what was done is recorded on the row (``reminders_sent``, ``overdue_alerted_at``),
+    claimed with a conditional update, so a second run the same day does nothing."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    actor = Actor.system("evidence_request_follow_up")
+    counts = {"expired": 0, "reminded": 0, "overdue": 0}
+    for request in EvidenceRequest.objects.filter(status__in=OPEN_STATUSES, link_expires_at__lte=now):
+        with transaction.atomic():
+            if EvidenceRequest.objects.filter(pk=request.pk, status=request.status).update(
+                    status=EvidenceRequestStatus.EXPIRED, updated_at=now):
+                audit.record(organisation=organisation, actor=actor, action="evidence_request.expired",
+                             target=request, changes={"status": [request.status, EvidenceRequestStatus.EXPIRED]})
+                counts["expired"] += 1
+    open_with_due = EvidenceRequest.objects.filter(status__in=OPEN_STATUSES, due_date__isnull=False)
+    for request in open_with_due.select_related("supplier"):
+        days_left = (request.due_date - today).days
+        due_reminders = [days for days in REMINDER_DAYS if days_left <= days and days not in request.reminders_sent]
+        if due_reminders and days_left >= 0:
+            counts["reminded"] += _remind(request, due_reminders, days_left, actor)
+        if days_left < 0 and request.overdue_alerted_at is None:
+            counts["overdue"] += _announce_overdue(organisation, request, actor, now)
+    return counts
+
+
+def _remind(request: EvidenceRequest, days: list[int], days_left: int, actor: Actor) -> int:
+    with transaction.atomic():
+        sent = sorted({*request.reminders_sent, *days}, reverse=True)
+        raw = _new_link(request)
+        claimed = EvidenceRequest.objects.filter(pk=request.pk, reminders_sent=request.reminders_sent,
+                                                 status=request.status).update(
+            reminders_sent=sent, token_digest=request.token_digest, link_expires_at=request.link_expires_at,
+            updated_at=timezone.now())
+        if not claimed:
+            return 0
+        request.reminders_sent = sent
+        audit.record(organisation=request.organisation, actor=actor, action="evidence_request.reminded",
+                     target=request, changes={"days_left": days_left, "reminders_sent": sent})
+        _mail_on_commit(request, "reminder", raw, days_left=days_left)
+    return 1
+
+
+def _announce_overdue(organisation, request: EvidenceRequest, actor: Actor, now) -> int:
+    with transaction.atomic():
+        if not EvidenceRequest.objects.filter(pk=request.pk, overdue_alerted_at__isnull=True).update(
+                overdue_alerted_at=now):
+            return 0
+        request.overdue_alerted_at = now
+        audit.record(organisation=organisation, actor=actor, action="evidence_request.overdue", target=request,
+                     changes={"due_date": request.due_date})
+        evidence_request_overdue.send(sender=EvidenceRequest, request=request)
+    return 1
+
+
+# E-mails ---------------------------------------------------------------------------------------
+
+_SUBJECTS = {
+    "request": gettext_lazy("%(organisation)s vous demande des documents"),
+    "reminder": gettext_lazy("Rappel : %(organisation)s attend vos documents"),
+    "rejected": gettext_lazy("%(organisation)s n'a pas retenu votre document"),
+}
+
+
+def _mail_on_commit(request: EvidenceRequest, template: str, raw: str, **extra) -> None:
+    """E-mail the contact after commit. Not through the outbox: the link holds the secret, which
+    is never stored. A failed sending is logged; the requester sees the request and can resend."""
+    context = {
+        "organisation": request.organisation.name, "supplier": request.supplier.name,
+        "kinds": request.kinds, "message": request.message, "due_date": request.due_date,
+        "reason": request.rejection_reason, "link": upload_link(raw),
+        "link_expires_at": request.link_expires_at, **extra,
+    }
+    language, email = request.language, request.contact_email
+    transaction.on_commit(lambda: _send(template, language, email, context), robust=True)
+
+
+def _send(template: str, language: str, email: str, context: dict) -> None:
+    with translation.override(language):
+        context = {**context, "kind_labels": [str(EvidenceKind(kind).label) for kind in context["kinds"]]}
+        body = render_to_string(f"compliance/email/evidence_request_{template}.txt", context)
+        subject = str(_SUBJECTS[template]) % {"organisation": context["organisation"]}
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+
