@@ -69,7 +69,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "kind", "siren", "created_at", "deleted_at"]
+    list_display = ["name", "slug", "kind", "siren", "plan", "created_at", "deleted_at"]
     search_fields = ["name", "slug", "siren"]
     list_filter = ["kind", ("deleted_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["audit_head_seq", "audit_head_hash", "deleted_at"]

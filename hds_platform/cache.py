@@ -68,6 +68,8 @@ class ResilientRedisCache(RedisCache):
     set = _optional(_none)(RedisCache.set)
     add = _optional(_false)(RedisCache.add)
     touch = _optional(_false)(RedisCache.touch)
+    # Rate limits count with add + incr; with Redis down the count is None and the request allowed.
+    incr = _optional(_none)(RedisCache.incr)
     delete = _optional(_false)(RedisCache.delete)
     has_key = _optional(_false)(RedisCache.has_key)
     get_many = _optional(_empty_dict)(RedisCache.get_many)

@@ -37,12 +37,18 @@ SHARED_APPS = {
     "axes": "login attempts and lockouts, per e-mail address and client address, before any organisation",
     "otp_totp": "a person's TOTP devices (second factor), not an organisation's",
     "otp_static": "a person's recovery codes (second factor), not an organisation's",
+    "oauth2_provider": "django-oauth-toolkit's own tables (device grants, unused)",
 }
 SHARED_MODELS = {
     "hds_platform.User": "a person may belong to several organisations (through memberships)",
     "hds_platform.Organisation": "the tenant itself, found by its slug before any context exists",
     "hds_platform.PersonRecord": "the name and e-mail behind a user id in audit events, erasable with the person",
     "hds_platform.OutboxMessage": "task names and ids only, relayed to Celery with no organisation context",
+    "hds_platform.OAuthApplication": "applications registered by integrators, authorised by many organisations",
+    "hds_platform.OAuthIDToken": "OpenID Connect ID tokens of the toolkit (unused)",
+    "hds_platform.OAuthGrant": "OAuth codes, found by the toolkit by their value before any organisation context",
+    "hds_platform.OAuthAccessToken": "OAuth access tokens, found by their digest before any organisation context",
+    "hds_platform.OAuthRefreshToken": "OAuth refresh tokens, found by their digest before any organisation context",
     "hds_platform.AuditAnchor": "signed chain heads (ids and hashes only), written across organisations",
 }
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from hds_platform import scopes
 from hds_platform.audit_display import actor_ids_matching, target_choices
 from hds_platform.errors import ServiceError
 from hds_platform.roles import Role, TokenScope
@@ -48,7 +50,9 @@ class MemberRoleForm(MaillonForm):
 class ApiTokenForm(MaillonForm):
     name = forms.CharField(label=_("Nom du jeton"), max_length=100,
                            help_text=_("Pour le reconnaître, ex. « logiciel du cabinet »."))
-    scope = forms.ChoiceField(label=_("Portée"), choices=TokenScope.choices, initial=TokenScope.READ)
+    # The two first scopes (aliases), then each scope alone (the API also takes several at once).
+    scope = forms.ChoiceField(label=_("Portée"), initial=TokenScope.READ, choices=[
+        *TokenScope.choices, *((name, format_lazy("{} — {}", name, text)) for name, text in scopes.SCOPES.items())])
     expires_on = forms.DateField(label=_("Expire le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 

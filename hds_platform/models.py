@@ -3,6 +3,7 @@
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
-from hds_platform.roles import Role, TokenScope
+from hds_platform.roles import Role
 from hds_platform.tenancy import TenantModel
 
 
@@ -26,6 +27,12 @@ def validate_siret(value: str) -> None:
     if value and not stdnum_siret.is_valid(value):
         raise ValidationError(_("%(value)s n'est pas un SIRET valide (14 chiffres, clé de Luhn)."),
                               code="invalid_siret", params={"value": value})
+
+
+def validate_plan(value: str) -> None:
+    if value not in settings.RATE_LIMIT_PLANS:
+        raise ValidationError(_("Offre inconnue : %(value)s (parmi : %(plans)s)."), code="invalid_plan",
+                              params={"value": value, "plans": ", ".join(settings.RATE_LIMIT_PLANS)})
 
 
 class UserManager(BaseUserManager):
@@ -110,6 +117,8 @@ class Organisation(models.Model):
     # Set when the organisation is deleted (hds_platform.organisation_deletion): its data is gone,
     # this row stays as the anchor of its audit chain, which is kept (README, Security).
     deleted_at = models.DateTimeField(_("supprimée le"), null=True, blank=True, editable=False)
+    # The plan sets the API rate limits of the organisation's tokens and apps (settings.RATE_LIMIT_PLANS).
+    plan = models.CharField(_("offre"), max_length=32, default="standard", validators=[validate_plan])
 
     class Meta:
         verbose_name = _("organisation")
@@ -182,7 +191,9 @@ class ApiToken(TenantModel):
     # and keeps the row whose digest matches.
     prefix = models.CharField(max_length=12)
     digest = models.CharField(max_length=64)
-    scope = models.CharField(_("portée"), max_length=16, choices=TokenScope.choices)
+    # Space-separated scopes (hds_platform.scopes), or one of the first tokens' aliases
+    # ("read", "read-write"), kept as written.
+    scope = models.CharField(_("portée"), max_length=200)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
@@ -384,3 +395,18 @@ class IdempotencyKey(TenantModel):
 
     def __str__(self):
         return self.key
+
+
+# Connected apps (OAuth): the toolkit's rows swapped for ours, bound to an organisation.
+from hds_platform.oauth.models import (  # noqa: E402
+    AppConnection,
+    OAuthAccessToken,
+    OAuthApplication,
+    OAuthGrant,
+    OAuthIDToken,
+    OAuthRefreshToken,
+)
+
+__all__ = ["ApiToken", "AppConnection", "AuditAnchor", "AuditEvent", "IdempotencyKey", "Invitation", "Membership",
+           "OAuthAccessToken", "OAuthApplication", "OAuthGrant", "OAuthIDToken", "OAuthRefreshToken", "Organisation",
+           "OutboxMessage", "PersonRecord", "User"]

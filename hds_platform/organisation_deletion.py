@@ -3,7 +3,7 @@
 :func:`organisation_delete` needs the organisation's owner or platform staff (or the operator,
 ``manage.py delete_organisation``) and the organisation's slug typed again. In one transaction it
 
-1. revokes every API token of the organisation (nothing can write while it is being deleted);
+1. revokes every API token and connected app of the organisation (nothing can write while it is being deleted);
 2. deletes every row of every tenant table of the organisation — found through the model
    registry, so a table added later is covered without a change here — except its audit events;
 3. blanks the organisation's own row (name, slug, SIREN, SIRET) and marks it ``deleted_at``: the
@@ -38,7 +38,8 @@ from hds_platform import audit, crossing
 from hds_platform.accounts import erasure
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, PermissionDenied, ServiceError
-from hds_platform.models import ApiToken, AuditEvent, Membership, Organisation, User
+from hds_platform.models import ApiToken, AppConnection, AuditEvent, Membership, Organisation, User
+from hds_platform.oauth import services as oauth_services
 from hds_platform.roles import Role
 from hds_platform.tenancy import TenantModel, organisation_context
 
@@ -48,6 +49,7 @@ class DeletionSummary:
     organisation_id: int
     rows: dict[str, int] = field(default_factory=dict)
     tokens_revoked: int = 0
+    apps_revoked: int = 0
     files: list[str] = field(default_factory=list)
     people_erased: list[int] = field(default_factory=list)
     people_kept: list[int] = field(default_factory=list)
@@ -85,6 +87,9 @@ def organisation_delete(*, organisation: Organisation, actor: Actor, confirm_slu
     with transaction.atomic():
         with organisation_context(organisation):
             summary.tokens_revoked = ApiToken.objects.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+            # Connected apps too: their codes and tokens (shared tables) go; the connections are tenant rows.
+            summary.apps_revoked = AppConnection.objects.filter(revoked_at__isnull=True).count()
+            oauth_services.delete_tokens(organisation_id=organisation.pk)
             member_ids = sorted(Membership.objects.values_list("user_id", flat=True))
             summary.files = _stored_files()
             summary.rows = _delete_tenant_rows()
@@ -93,6 +98,7 @@ def organisation_delete(*, organisation: Organisation, actor: Actor, confirm_slu
                 siren="", siret="", require_mfa=False, deleted_at=timezone.now())
             audit.record(organisation=organisation, actor=actor, action="organisation.deleted", target=organisation,
                          changes={"rows": summary.rows, "tokens_revoked": summary.tokens_revoked,
+                                  "apps_revoked": summary.apps_revoked,
                                   "files": len(summary.files), "members": member_ids})
         for user in User.objects.filter(pk__in=member_ids).order_by("pk"):
             if user.is_staff or crossing.memberships_of(user):

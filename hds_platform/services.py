@@ -13,14 +13,15 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from hds_platform import audit, crossing, signals, writes
+from hds_platform import audit, crossing, scopes, signals, writes
 from hds_platform.accounts import mfa
 from hds_platform.accounts.events import record_for_person
 from hds_platform.accounts.verification import mark_verified, require_verified
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
 from hds_platform.models import ApiToken, Invitation, Membership, Organisation, User
-from hds_platform.roles import ROLE_PERMISSIONS, Perm, Role, TokenScope
+from hds_platform.oauth import services as oauth_services
+from hds_platform.roles import ROLE_PERMISSIONS, Perm, Role
 from hds_platform.tenancy import organisation_context, require_organisation
 from hds_platform.tokens import digest_secret, new_link_token, new_token
 
@@ -112,9 +113,10 @@ def membership_change_role(*, membership: Membership, role: str, actor: Actor) -
 
 
 def membership_remove(*, membership: Membership, actor: Actor, reassign_to: User | None = None) -> None:
-    """Remove a member. What they created that acts on its own — API tokens here, webhook
-    endpoints in compliance — stops with them (tokens revoked, endpoints disabled), or, when
-    ``reassign_to`` names another member allowed to manage them, passes to that member. Audited."""
+    """Remove a member. What they created that acts on its own — API tokens and the connected apps
+    they authorised here, webhook endpoints in compliance — stops with them (tokens and apps revoked,
+    endpoints disabled), or, when ``reassign_to`` names another member allowed to manage them, passes
+    to that member (tokens and endpoints; an app's authorisation is never handed over). Audited."""
     with transaction.atomic():
         organisation = require_organisation()
         if membership.role == Role.OWNER and _owner_count() == 1:
@@ -130,6 +132,8 @@ def membership_remove(*, membership: Membership, actor: Actor, reassign_to: User
                 api_token_revoke(token=token, actor=actor, reason="creator_removed")
             else:
                 _api_token_reassign(token=token, to=reassign_to, actor=actor)
+        # The apps they authorised act on their say-so: they stop too (never handed over).
+        oauth_services.revoke_granted_by(user=user, actor=actor, reason="grantor_removed")
         signals.member_leaving.send(sender=Membership, organisation=organisation, user=user, actor=actor,
                                     reassign_to=reassign_to)
         membership.delete()
@@ -288,8 +292,13 @@ def api_token_create(
     """Create a token; the raw value is returned once and never stored."""
     organisation = require_organisation()
     require_verified(actor)
-    if scope not in TokenScope.values:
-        raise ServiceError(_("Portée inconnue : %s") % scope, code="invalid_scope", field="scope")
+    try:
+        scope = scopes.normalise(scope)
+    except scopes.UnknownScope as exc:
+        raise ServiceError(_("Portée inconnue : %s") % ", ".join(exc.names), code="invalid_scope",
+                           field="scope") from None
+    if not scope:
+        raise ServiceError(_("Choisissez au moins une portée."), code="invalid_scope", field="scope")
     if expires_at is not None and expires_at <= timezone.now():
         raise ServiceError(_("La date d'expiration doit être dans le futur."), code="invalid_expiry",
                            field="expires_at")

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "oauth2_provider",
     "hds_platform",
     "registry",
     "compliance",
@@ -77,6 +78,7 @@ MIDDLEWARE = [
     "hds_platform.middleware.RequestIdMiddleware",
     "hds_platform.middleware.ApiCacheControlMiddleware",
     "hds_platform.api.middleware.ApiErrorMiddleware",
+    "hds_platform.ratelimit.RateLimitHeadersMiddleware",
     "hds_platform.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -295,9 +297,11 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "hds_platform.api.authentication.BearerTokenAuthentication",
+        "hds_platform.oauth.authentication.OAuthAppAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["hds_platform.ratelimit.ApiRateLimit"],
     "DEFAULT_PAGINATION_CLASS": "hds_platform.api.pagination.CursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
@@ -400,11 +404,61 @@ SPECTACULAR_SETTINGS = {
         {"name": "members", "description": "Members of the organisation and their roles."},
         {"name": "invitations", "description": "Invitations by e-mail; the link is single-use and expires."},
         {"name": "tokens", "description": "Organisation API tokens; the secret appears once, at creation."},
+        {"name": "apps", "description": "Applications an integrator registered (OAuth 2.0, authorization code "
+                                        "with PKCE); the client secret appears once, at creation."},
+        {"name": "connected-apps", "description": "Apps the organisation authorised: scopes, who allowed them, "
+                                                  "last use; revoke one."},
         {"name": "audit-events", "description": "The organisation's hash-chained audit log."},
         {"name": "registry", "description": "The official ANS list of HDS-certified hosts and its imports."},
     ],
 }
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
+
+# Connected apps (OAuth 2.0, django-oauth-toolkit; README: Connected apps) -------------------------
+# Authorization code with PKCE (S256) only; short-lived access tokens, rotated refresh tokens. The
+# grant and token rows are ours: each carries the organisation chosen on the consent page.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "hds_platform.OAuthApplication"
+OAUTH2_PROVIDER_GRANT_MODEL = "hds_platform.OAuthGrant"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "hds_platform.OAuthAccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "hds_platform.OAuthRefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "hds_platform.OAuthIDToken"
+OAUTH_ACCESS_TOKEN_SECONDS = env_int("OAUTH_ACCESS_TOKEN_SECONDS", 3600, minimum=60)
+OAUTH_REFRESH_TOKEN_DAYS = env_int("OAUTH_REFRESH_TOKEN_DAYS", 90, minimum=1)
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "hds_platform.oauth.validator.OrganisationOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "hds_platform.oauth.validator.MaillonScopes",
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "ALLOWED_GRANT_TYPES": ["authorization_code", "refresh_token"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": OAUTH_ACCESS_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": OAUTH_REFRESH_TOKEN_DAYS * 86400,
+    "ROTATE_REFRESH_TOKEN": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 120,
+    # Never skip the consent page: the owner must choose the organisation each time.
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG or TESTING else ["https"],
+    # The OAuth 2.0 Security BCP (RFC 9700), each point the toolkit offers: no implicit or password
+    # grant, tokens only in the Authorization header, the issuer in the authorization response,
+    # tokens stored as digests only, and a replayed refresh token revokes its whole family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+}
+
+# Rate limits (README: Rate limits) ---------------------------------------------------------------
+# Requests a minute per API token, per connected app and organisation, and per signed-in person.
+# Tokens and apps follow their organisation's plan (Organisation.plan); people have one limit.
+# Counted in the cache: Redis when REDIS_URL is set, in-process otherwise; Redis down: allowed.
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", default=True)
+RATE_LIMIT_PLANS = {
+    "standard": env_int("RATE_LIMIT_STANDARD_PER_MINUTE", 600, minimum=1),
+    "large": env_int("RATE_LIMIT_LARGE_PER_MINUTE", 3000, minimum=1),
+}
+RATE_LIMIT_SESSION_PER_MINUTE = env_int("RATE_LIMIT_SESSION_PER_MINUTE", 600, minimum=1)
+RATELIMIT_FAIL_OPEN = True
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)
 # An evidence request's upload link lives this long, or until its due date plus the grace days.
 EVIDENCE_REQUEST_TTL_DAYS = env_int("EVIDENCE_REQUEST_TTL_DAYS", 30, minimum=1)

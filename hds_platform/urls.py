@@ -9,6 +9,7 @@ from hds_platform.accounts import public_views
 from hds_platform.accounts import views as account_views
 from hds_platform.api.schema_view import CachedSpectacularAPIView
 from hds_platform.api.views import ApiIndexView
+from hds_platform.oauth import views as oauth_views
 
 handler400 = uploads.bad_request
 handler500 = error_pages.server_error
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/schema/", CachedSpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's set-up as a script file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("oauth/", include("hds_platform.oauth.urls")),
     path("", views.home, name="home"),
     path("health/", health.health, name="health"),
     path("connexion/", auth_views.LoginView.as_view(template_name="hds_platform/login.html",
@@ -45,6 +47,7 @@ urlpatterns = [
     path("compte/double-authentification/desactiver/", account_views.mfa_remove, name="mfa-remove"),
     path("compte/mot-de-passe/", account_views.password_change, name="password-change"),
     path("compte/confirmer/", account_views.reauthenticate, name="reauthenticate"),
+    path("compte/applications/", oauth_views.my_applications, name="my-applications"),
     path("o/<slug:org>/parametres/", views.settings_home, name="settings"),
     path("o/<slug:org>/parametres/membres/", views.settings_members, name="settings-members"),
     path("o/<slug:org>/parametres/membres/<int:pk>/role/", views.member_change_role, name="settings-member-role"),
@@ -55,6 +58,9 @@ urlpatterns = [
     path("o/<slug:org>/parametres/supprimer/", views.settings_delete, name="settings-delete"),
     path("o/<slug:org>/parametres/jetons/", views.settings_tokens, name="settings-tokens"),
     path("o/<slug:org>/parametres/jetons/<int:pk>/revoquer/", views.token_revoke, name="settings-token-revoke"),
+    path("o/<slug:org>/parametres/applications/", oauth_views.settings_apps, name="settings-apps"),
+    path("o/<slug:org>/parametres/applications/<int:pk>/revoquer/", oauth_views.settings_app_revoke,
+         name="settings-app-revoke"),
     path("o/<slug:org>/journal/", views.audit_log, name="audit-log"),
     path("o/<slug:org>/", dashboard.dashboard, name="dashboard"),
     path("o/<slug:org>/", include("compliance.web.urls")),

@@ -95,6 +95,17 @@ def _api_token(tenant):
     return token
 
 
+@tenant_object("hds_platform.AppConnection")
+def _app_connection(tenant):
+    from hds_platform.oauth.services import connection_grant
+    from tests.oauth_support import register_app
+
+    app = register_app(tenant.owner, name=f"probe app {next(_serial)}")
+    with tenant.context():
+        return connection_grant(application=app.application, scope="conformity:read",
+                                actor=Actor.for_user(tenant.owner))
+
+
 @tenant_object("hds_platform.AuditEvent")
 def _audit_event(tenant):
     with tenant.context():

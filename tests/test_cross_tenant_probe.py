@@ -49,7 +49,7 @@ from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, RelatedField
 
-from hds_platform import rls
+from hds_platform import rls, scopes
 from hds_platform.api.base import OrganisationGenericViewSet, OrganisationViewMixin
 from hds_platform.api.filters import IdFilter
 from hds_platform.api.schema import SchemaGenerator
@@ -57,12 +57,16 @@ from hds_platform.models import Organisation, User
 from hds_platform.roles import ROLE_PERMISSIONS, SCOPE_PERMISSIONS, Role, TokenScope
 from hds_platform.tenancy import TenantModel, introspection
 from tests import tenant_objects
+from tests.oauth_support import connect
 from tests.reporting import report
 from tests.rls_support import app_connection_as_runtime_role, clear_organisation_setting, require_roles
 
 TENANT_PREFIX = "/api/v1/orgs/{}/"
 NOT_FOUND = {"code": "not_found", "message": "Introuvable."}
 FORBIDDEN = {"code": "permission_denied", "message": "Votre rôle ne permet pas cette action."}
+# What a connected app gets on a route that no scope opens (members, tokens, the audit log…).
+APP_FORBIDDEN = {"code": "insufficient_scope", "message": "Cette action est réservée aux personnes membres de "
+                 "l'organisation : aucune portée de jeton ou d'application ne l'ouvre."}
 WRITE_METHODS = ("post", "put", "patch")
 MISSING_ID = 987654321
 
@@ -292,7 +296,7 @@ def _is_not_found(response) -> str:
 
 def _not_found_or(forbidden: bool):
     def check(response) -> str:
-        if forbidden and response.status_code == 403 and _json(response) == FORBIDDEN:
+        if forbidden and response.status_code == 403 and _json(response) in (FORBIDDEN, APP_FORBIDDEN):
             return ""
         return _is_not_found(response) and ("expected 404" + (" or 403" if forbidden else ""))
 
@@ -310,7 +314,7 @@ def _same_as(reference):
 def _rejects_field(name: str, forbidden: bool):
     def check(response) -> str:
         body = _json(response) or {}
-        if forbidden and response.status_code == 403 and body == FORBIDDEN:
+        if forbidden and response.status_code == 403 and body in (FORBIDDEN, APP_FORBIDDEN):
             return ""
         if response.status_code == 404 and body == NOT_FOUND:
             return ""
@@ -422,11 +426,16 @@ class _Plan:
 
 def _attackers(other_tenant, client_for) -> dict:
     token_client = client_for(token=other_tenant.token(scope=TokenScope.READ_WRITE, name="probe attacker"))
-    # A token is answered in English by default: asking for French keeps one set of expected bodies.
-    token_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    # A connected app of the attacker's organisation, with every scope.
+    _app, tokens = connect(other_tenant.owner, other_tenant.organisation, " ".join(scopes.SCOPES))
+    app_client = client_for(token=tokens["access_token"])
+    # A token (or an app) is answered in English by default: asking for French keeps one set of expected bodies.
+    for client in (token_client, app_client):
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
     return {
         "outsider-member": (client_for(user=other_tenant.owner), ROLE_PERMISSIONS[Role.OWNER]),
         "outsider-token": (token_client, SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
+        "outsider-app": (app_client, SCOPE_PERMISSIONS[TokenScope.READ_WRITE]),
     }
 
 

@@ -28,10 +28,12 @@ from hds_platform import services as platform_services
 from hds_platform.accounts.signup import verification_link
 from hds_platform.audit import Actor
 from hds_platform.models import Membership
+from hds_platform.oauth.services import connection_grant
 from hds_platform.roles import Role
 from tests.compliance import builders
 from tests.compliance.monitoring.alerting import make_endpoint
 from tests.compliance.web.pages import registry_host
+from tests.oauth_support import register_app
 
 # Not pages of the product: the admin (platform staff), the API and machine endpoints.
 EXCLUDED_PATHS = ("admin/", "api/", "health/", ".well-known/", "i18n/")
@@ -46,7 +48,7 @@ PK_OF = {
     "compliance:supplier-": "supplier", "compliance:certificate-": "certificate",
     "compliance:evidence-": "contract", "reports:report-": "report",
     "settings-member-": "membership", "settings-invitation-": "invitation", "settings-token-": "token",
-    "compliance:alert-": "alert", "compliance:webhook-": "webhook",
+    "compliance:alert-": "alert", "compliance:webhook-": "webhook", "settings-app-": "app_connection",
 }
 # Any other parameter: the world's attribute that fills it (by route when the name means different things).
 PARAMETERS = {"org": "slug", "slug": "slug", "link_pk": "link_pk", "token": "invitation_token", "uidb64": "uidb64",
@@ -77,6 +79,7 @@ class World:
     evidence_request: int
     upload_token: str
     client_invitation_token: str
+    app_connection: int
 
 
 def build_world(tenant) -> World:
@@ -110,6 +113,8 @@ def build_world(tenant) -> World:
             supplier=beta, data={"certificate": {"kind_label": "HDS", "number": "HDS-BETA"},
                                  "expires_on": "2027-01-01", "threshold": 30, "supplier": {"name": beta.name}})])
         webhook = make_endpoint("https://hooks.orbit.example/maillon")
+        app = register_app(tenant.owner, name="Orbit Desk")
+        connection = connection_grant(application=app.application, scope="conformity:read", actor=actor)
         # The network: a published trust page with one offer, a client invited to it, and an
         # evidence request waiting for its upload.
         own = builders.certificate(None, activities=(5,), certificate_number="HDS-ORBIT-1")
@@ -127,7 +132,7 @@ def build_world(tenant) -> World:
                  delivery=webhook.pk,  # its route only answers POST: any number reverses it
                  verification_token=verification_link(tenant.owner).rstrip("/").rsplit("/", 1)[1],
                  uidb64=urlsafe_base64_encode(force_bytes(tenant.owner.pk)),
-                 reset_token=default_token_generator.make_token(tenant.owner),
+                 reset_token=default_token_generator.make_token(tenant.owner), app_connection=connection.pk,
                  evidence_request=request.pk, upload_token=upload_raw, client_invitation_token=client_raw)
 
 

@@ -307,6 +307,10 @@ class ProviderLinkViewSet(OrganisationGenericViewSet):
 
     model = ProviderLink
     serializer_class = ProviderLinkSerializer
+    # A handful of rows read through a named reader (a list, not a queryset): neither filtered
+    # nor paginated.
+    filter_backends = []
+    pagination_class = None
     action_permissions = {"create": Perm.ORGANISATION, "partial_update": Perm.ORGANISATION,
                           "end": Perm.ORGANISATION}
 

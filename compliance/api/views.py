@@ -47,6 +47,7 @@ from compliance.models import (
     Processing,
     Supplier,
 )
+from hds_platform import scopes
 from hds_platform.api.base import (
     ORG_PARAMETER,
     OrganisationGenericViewSet,
@@ -222,6 +223,10 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
     model = Processing
     serializer_class = ProcessingSerializer
     filterset_class = filters.ProcessingFilter
+    # A conformity reader must know which processings the answers are about (and their status).
+    action_scopes = {"list": (scopes.REGISTER_READ, scopes.CONFORMITY_READ),
+                     "retrieve": (scopes.REGISTER_READ, scopes.CONFORMITY_READ),
+                     "conformity GET": scopes.CONFORMITY_READ, "conformity_history": scopes.CONFORMITY_READ}
     ordering_fields = ["name", "created_at", "updated_at", "conformity_status"]
     ordering = ["name", "id"]
 
@@ -344,6 +349,8 @@ class ChainLinkViewSet(_Refetch, OrganisationModelViewSet):
 class ConformitySummaryView(OrganisationViewMixin, APIView):
     """The organisation's summary: an aggregate, not a list of rows."""
 
+    action_scopes = {"GET": scopes.CONFORMITY_READ}
+
     @extend_schema(responses=ConformitySummarySerializer,
                    summary="Organisation summary: counts by status, most frequent findings, certificates expiring")
     def get(self, request, *args, **kwargs):
@@ -400,6 +407,8 @@ class PassthroughRenderer(renderers.BaseRenderer):
 class EvidenceViewSet(_Refetch, OrganisationModelViewSet):
     model = Evidence
     serializer_class = EvidenceSerializer
+    action_scopes = {name: scopes.EVIDENCE_WRITE for name in (
+        "create", "update", "partial_update", "destroy", "supersede")}
     filterset_class = filters.EvidenceFilter
     #: the actions that receive a file; every other write takes JSON.
     upload_actions = frozenset({"create", "supersede"})

@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AbstractAccessToken
 from rest_framework import exceptions
 
 from hds_platform.accounts import sessions
@@ -30,8 +31,8 @@ class ReauthenticationRequired(exceptions.PermissionDenied):
 
 def require_recent_authentication(request) -> None:
     """For API views: raise :class:`ReauthenticationRequired` when a person's proof is too old."""
-    if isinstance(request.auth, ApiToken):
-        return
+    if isinstance(request.auth, ApiToken | AbstractAccessToken):
+        return  # machine credentials (an API token, a connected app's token): no person to ask
     if not sessions.recently_authenticated(request.session):
         raise ReauthenticationRequired()
 

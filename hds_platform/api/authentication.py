@@ -28,6 +28,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # The scheme is case-insensitive (RFC 9110, section 11.1): "bearer" is "Bearer".
         if keyword.lower() != self.keyword.lower():
             return None
+        if not raw.strip().startswith("mln_"):
+            return None  # not an API token: a connected app's access token (hds_platform.oauth)
         parts = split_token(raw.strip())
         if parts is None:
             raise TokenAuthenticationFailed(_("Jeton d'API mal formé."), code="invalid_token")

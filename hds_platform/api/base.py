@@ -24,11 +24,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.permissions import SAFE_METHODS
 
+from hds_platform import scopes
 from hds_platform.api import idempotency
 from hds_platform.api.schema import TenantAutoSchema
 from hds_platform.audit import Actor
-from hds_platform.models import ApiToken, Membership, Organisation
-from hds_platform.roles import ROLE_PERMISSIONS, SCOPE_PERMISSIONS, Perm
+from hds_platform.models import ApiToken, AppConnection, Membership, Organisation
+from hds_platform.oauth.authentication import AppPrincipal
+from hds_platform.oauth.services import app_label, connection_touch
+from hds_platform.roles import ROLE_PERMISSIONS, Perm
 from hds_platform.services import api_token_touch
 from hds_platform.tenancy import organisation_context
 
@@ -42,18 +45,34 @@ class Forbidden(exceptions.PermissionDenied):
     default_code = "permission_denied"
 
 
+class NotAuthenticatedApp(exceptions.AuthenticationFailed):
+    default_detail = _("Cette application n'est plus autorisée pour cette organisation.")
+    default_code = "app_revoked"
+
+
 class SecondFactorRequired(exceptions.PermissionDenied):
     default_detail = _("Cette organisation exige la double authentification : activez-la et saisissez votre "
                        "second facteur dans l'interface web.")
     default_code = "mfa_required"
 
 
+class OutsideScope(exceptions.PermissionDenied):
+    default_code = "insufficient_scope"
+
+
 class OrganisationViewMixin:
-    """Resolves the organisation, enters its context, checks the role table."""
+    """Resolves the organisation, enters its context, checks the role table (people) or the
+    scopes (API tokens and connected apps)."""
 
     #: permission needed per viewset action (or HTTP method); default: read for
     #: safe methods, write otherwise.
     action_permissions: dict[str, str] = {}
+    #: scope a token or an app needs per action, "action METHOD" or HTTP method, or a tuple of
+    #: scopes any of which will do; default: the scope of the permission needed (hds_platform.scopes).
+    action_scopes: dict[str, str | tuple[str, ...]] = {}
+    #: the scopes of the token or app calling; None for a person.
+    granted_scopes: frozenset[str] | None = None
+    _legacy_token = False
     schema = TenantAutoSchema()
     organisation: Organisation
     membership: Membership | None
@@ -82,7 +101,9 @@ class OrganisationViewMixin:
         super().initial(request, *args, **kwargs)
         self._enter_organisation(request, kwargs.get("org"))
         needed = self.required_permission(request)
-        if needed not in self.permissions:
+        if self.granted_scopes is not None:
+            self._check_scope(request, needed)
+        elif needed not in self.permissions:
             raise Forbidden()
         self._idempotency = idempotency.claim(request, self.organisation, self._after_request)
         if self._idempotency is not None and self._idempotency.stored is not None:
@@ -92,6 +113,34 @@ class OrganisationViewMixin:
         if isinstance(exc, idempotency.Replay):
             return idempotency.replay(exc.stored)
         return super().handle_exception(exc)
+
+    def required_scopes(self, request, permission: str) -> tuple[str, ...]:
+        """The scopes any of which opens this action to a token or an app; () if none does."""
+        action = getattr(self, "action", None)
+        named = None
+        for key in (f"{action} {request.method}", action, request.method):
+            if key in self.action_scopes:
+                named = self.action_scopes[key]
+                break
+        if named is None:
+            named = scopes.required_for(permission)
+        if named is None:
+            return ()
+        return (named,) if isinstance(named, str) else tuple(named)
+
+    def _check_scope(self, request, permission: str) -> None:
+        wanted = self.required_scopes(request, permission)
+        if self._legacy_token and (not wanted or self.granted_scopes.isdisjoint(wanted)):
+            raise Forbidden()  # the code the first tokens ("read", "read-write") were documented with
+        if not wanted:
+            raise OutsideScope(_("Cette action est réservée aux personnes membres de l'organisation : aucune "
+                                 "portée de jeton ou d'application ne l'ouvre."))
+        if self.granted_scopes.isdisjoint(wanted):
+            if len(wanted) == 1:
+                raise OutsideScope(_("Portée insuffisante : cette action demande la portée %(scope)s.")
+                                   % {"scope": wanted[0]})
+            raise OutsideScope(_("Portée insuffisante : cette action demande l'une des portées %(scopes)s.")
+                               % {"scopes": ", ".join(wanted)})
 
     def _enter_organisation(self, request, slug):
         if slug is None:
@@ -105,7 +154,12 @@ class OrganisationViewMixin:
             self._in_tenant_transaction = True
             api_token_touch(token)
             self.membership = None
-            self.permissions = SCOPE_PERMISSIONS[token.scope]
+            self.granted_scopes = scopes.parse(token.scope)
+            self._legacy_token = token.scope in scopes.LEGACY_ALIASES
+            self.permissions = scopes.permissions_of(self.granted_scopes)
+            return
+        if isinstance(request.user, AppPrincipal):
+            self._enter_as_app(request, slug)
             return
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None:
@@ -121,6 +175,23 @@ class OrganisationViewMixin:
         self.membership = membership
         self.permissions = ROLE_PERMISSIONS[membership.role]
 
+    def _enter_as_app(self, request, slug):
+        access_token = request.user.access_token
+        if access_token.organisation.slug != slug:
+            raise Http404
+        self.organisation = access_token.organisation
+        self._tenant_stack.enter_context(organisation_context(self.organisation))
+        self._in_tenant_transaction = True
+        connection = (AppConnection.objects.select_related("application")
+                      .filter(application_id=access_token.application_id, revoked_at__isnull=True).first())
+        if connection is None:
+            # Revoked while this token was being used: its rows are gone with the revocation.
+            raise NotAuthenticatedApp()
+        connection_touch(connection, actor=self.actor)
+        self.membership = None
+        self.granted_scopes = frozenset(access_token.scope.split()) & frozenset(connection.scopes)
+        self.permissions = scopes.permissions_of(self.granted_scopes)
+
     def required_permission(self, request) -> str:
         action = getattr(self, "action", None)
         if action in self.action_permissions:
@@ -134,6 +205,8 @@ class OrganisationViewMixin:
         token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
         if token is not None:
             return Actor(token_id=token.pk, label=f"token:{token.prefix} {token.name}")
+        if isinstance(self.request.user, AppPrincipal):
+            return Actor(label=app_label(self.request.user.application))
         return Actor.for_user(self.request.user)
 
     def get_serializer_context(self):

@@ -1,9 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from hds_platform import scopes
 from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership, Organisation
-from hds_platform.roles import ROLE_PERMISSIONS, Role, TokenScope
+from hds_platform.roles import ROLE_PERMISSIONS, Role
 
 
 class OrganisationSerializer(StrictModelSerializer):
@@ -31,6 +32,8 @@ class MeSerializer(StrictSerializer):
     language = serializers.CharField()
     memberships = MyMembershipSerializer(many=True)
     token = serializers.DictField(allow_null=True, help_text=_("The token used, when the caller is a token."))
+    app = serializers.DictField(allow_null=True, help_text=_("The connected app (client_id, name, scope, "
+                                                             "organisation, expires_at), when the caller is one."))
 
 
 class MemberSerializer(StrictModelSerializer):
@@ -65,14 +68,21 @@ class ReauthenticateSerializer(StrictSerializer):
 
 
 class ApiTokenSerializer(StrictModelSerializer):
-    scope = serializers.ChoiceField(choices=TokenScope.choices)
+    scope = serializers.CharField(max_length=200, help_text=_(
+        "Space-separated scopes among %(scopes)s; or one of the first tokens' aliases: \"read\" (%(read)s) or "
+        "\"read-write\" (every scope).") % {"scopes": ", ".join(scopes.SCOPES),
+                                             "read": ", ".join(sorted(scopes.LEGACY_ALIASES[scopes.READ]))})
+    scopes = serializers.SerializerMethodField(help_text=_("The scopes the token holds, aliases expanded."))
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at",
-                  "is_active"]
+        fields = ["id", "name", "prefix", "scope", "scopes", "created_at", "expires_at", "last_used_at",
+                  "revoked_at", "is_active"]
         read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at", "is_active"]
+
+    def get_scopes(self, obj) -> list[str]:
+        return sorted(scopes.parse(obj.scope))
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):

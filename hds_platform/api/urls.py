@@ -11,6 +11,7 @@ from compliance.api import urls as compliance_urls
 from compliance.monitoring.api import urls as monitoring_urls
 from compliance.reports.api import urls as reports_urls
 from hds_platform.api import views
+from hds_platform.oauth import api as oauth_api
 from registry.api import urls as registry_urls
 
 router = SimpleRouter()
@@ -18,6 +19,7 @@ router.register("members", views.MemberViewSet, basename="member")
 router.register("invitations", views.InvitationViewSet, basename="invitation")
 router.register("tokens", views.ApiTokenViewSet, basename="apitoken")
 router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
+router.register("connected-apps", oauth_api.AppConnectionViewSet, basename="appconnection")
 
 tenant_urlpatterns = [
     *router.urls,
@@ -30,6 +32,7 @@ urlpatterns = [
     path("", views.ApiIndexView.as_view(), name="api-v1-index"),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/reauthenticate/", views.ReauthenticateView.as_view(), name="me-reauthenticate"),
+    path("apps/", oauth_api.ApplicationListView.as_view(), name="applications"),
     path("invitations/accept/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
     path("orgs/<slug:org>/", include(tenant_urlpatterns)),
     *registry_urls.global_urlpatterns,

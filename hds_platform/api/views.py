@@ -25,6 +25,7 @@ from hds_platform.api.serializers import (
     ReauthenticateSerializer,
 )
 from hds_platform.models import ApiToken, AuditEvent, Invitation, Membership
+from hds_platform.oauth.authentication import AppPrincipal
 from hds_platform.roles import Perm
 
 
@@ -69,12 +70,22 @@ class MeView(APIView):
                 "memberships": [],
                 "token": {"name": token.name, "prefix": token.prefix, "scope": token.scope,
                           "organisation": token.organisation.slug, "expires_at": token.expires_at},
+                "app": None,
+            }
+        elif isinstance(user, AppPrincipal):
+            access_token = user.access_token
+            data = {
+                "id": None, "email": "", "full_name": "", "language": "fr", "memberships": [], "token": None,
+                "app": {"client_id": user.application.client_id, "name": user.application.name,
+                        "scope": access_token.scope, "organisation": access_token.organisation.slug,
+                        "expires_at": access_token.expires},
             }
         else:
             data = {
                 "id": user.pk, "email": user.email, "full_name": user.full_name, "language": user.language,
                 "memberships": crossing.memberships_of(user),
                 "token": None,
+                "app": None,
             }
         return Response(MeSerializer(data).data)
 
@@ -91,7 +102,7 @@ class InvitationAcceptView(APIView):
                    description="As the logged-in person, with the token of the e-mailed link. A link that does not "
                                "work counts as a failed login: too many lock the person out (429).")
     def post(self, request):
-        if isinstance(request.user, TokenPrincipal):
+        if isinstance(request.user, TokenPrincipal | AppPrincipal):
             return Response({"code": "person_required", "message": "Une invitation s'accepte en personne."},
                             status=status.HTTP_403_FORBIDDEN)
         if throttling.is_locked(request, request.user.email):
@@ -119,7 +130,7 @@ class ReauthenticateView(APIView):
                                "a webhook, rotating a webhook secret or changing a role. Valid for "
                                "`REAUTHENTICATION_MINUTES`; failures count towards the login lockout.")
     def post(self, request):
-        if isinstance(request.user, TokenPrincipal):
+        if isinstance(request.user, TokenPrincipal | AppPrincipal):
             return Response({"code": "person_required", "message": "Seule une personne confirme son identité."},
                             status=status.HTTP_403_FORBIDDEN)
         if throttling.is_locked(request, request.user.email):

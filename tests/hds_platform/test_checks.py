@@ -19,10 +19,13 @@ def test_the_project_passes_the_check():
 
 
 def test_the_shared_allow_list_is_explicit():
-    assert sorted(SHARED_APPS) == ["admin", "auth", "axes", "contenttypes", "django_celery_beat", "otp_static",
-                                   "otp_totp", "registry", "sessions"]
-    assert sorted(SHARED_MODELS) == ["hds_platform.AuditAnchor", "hds_platform.Organisation",
-                                     "hds_platform.OutboxMessage", "hds_platform.PersonRecord", "hds_platform.User"]
+    assert sorted(SHARED_APPS) == ["admin", "auth", "axes", "contenttypes", "django_celery_beat",
+                                   "oauth2_provider", "otp_static", "otp_totp", "registry", "sessions"]
+    assert sorted(SHARED_MODELS) == ["hds_platform.AuditAnchor", "hds_platform.OAuthAccessToken",
+                                     "hds_platform.OAuthApplication", "hds_platform.OAuthGrant",
+                                     "hds_platform.OAuthIDToken", "hds_platform.OAuthRefreshToken",
+                                     "hds_platform.Organisation", "hds_platform.OutboxMessage",
+                                     "hds_platform.PersonRecord", "hds_platform.User"]
     shared = sorted(m._meta.label for m in apps.get_models() if not issubclass(m, TenantModel))
     tenant_owned = sorted(m._meta.label for m in apps.get_models() if issubclass(m, TenantModel))
     assert tenant_owned == ["compliance.Alert", "compliance.Certificate", "compliance.ChainLink",
@@ -34,8 +37,8 @@ def test_the_shared_allow_list_is_explicit():
                             "compliance.Processing", "compliance.ProviderLink", "compliance.ProviderProfile",
                             "compliance.Supplier", "compliance.WebhookDelivery", "compliance.WebhookEndpoint",
                             "compliance.WebhookEvent", "hds_platform.ApiToken",
-                            "hds_platform.AuditEvent", "hds_platform.IdempotencyKey", "hds_platform.Invitation",
-                            "hds_platform.Membership",
+                            "hds_platform.AppConnection", "hds_platform.AuditEvent", "hds_platform.IdempotencyKey",
+                            "hds_platform.Invitation", "hds_platform.Membership",
                             "reports.Report"]
     assert all(label.split(".")[0] in SHARED_APPS or label in SHARED_MODELS for label in shared)
 

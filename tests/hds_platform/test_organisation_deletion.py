@@ -84,6 +84,7 @@ def test_deleting_an_organisation_removes_all_of_it_and_nothing_else(tenant, oth
                                      "hds_platform.AuditEvent": before["hds_platform.AuditEvent"] + 1}
     assert _counts(other) == populated[other.pk]
     assert summary.tokens_revoked == 2  # the fixture's "ci" token and the probe factory's
+    assert summary.apps_revoked == 1  # the probe factory's connected app
     assert summary.files == files
     assert [name for name in files if default_storage.exists(name)] == []
     assert all(default_storage.exists(name) for name in other_files)
@@ -99,7 +100,7 @@ def test_deleting_an_organisation_removes_all_of_it_and_nothing_else(tenant, oth
     assert organisation.audit_head_seq == head + 1
     last = AuditEvent.all_organisations.filter(organisation=organisation).order_by("-seq").first()
     assert (last.action, last.changes) == ("organisation.deleted", {
-        "rows": summary.rows, "tokens_revoked": 2, "files": len(files), "members": people})
+        "rows": summary.rows, "tokens_revoked": 2, "apps_revoked": 1, "files": len(files), "members": people})
     assert verify_chain(organisation) == [] and verify_chain(other) == []
     out = io.StringIO()
     call_command("verify_audit", stdout=out)

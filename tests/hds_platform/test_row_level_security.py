@@ -213,7 +213,8 @@ def test_the_cross_tenant_reader_reads_everything_and_writes_nothing(committed, 
 def test_every_tenant_table_has_its_policy_and_the_check_agrees(db):
     require_roles()
     tables = sorted(model._meta.db_table for model in rls.tenant_models())
-    assert tables[-6:] == ["hds_platform_apitoken", "hds_platform_auditevent", "hds_platform_idempotencykey",
+    assert tables[-7:] == ["hds_platform_apitoken", "hds_platform_appconnection", "hds_platform_auditevent",
+                           "hds_platform_idempotencykey",
                            "hds_platform_invitation", "hds_platform_membership", "reports_report"]
     states = rls.table_security(connection, tables)
     assert {table: state.problems() for table, state in states.items()} == {table: [] for table in tables}

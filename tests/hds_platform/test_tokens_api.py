@@ -117,8 +117,11 @@ def test_token_created_once_shown_once(tenant, client_for):
     assert body["token"].startswith(f"mln_{body['prefix']}_")
     listed = client.get(url).json()["results"]
     assert [set(item) for item in listed] == [
-        {"id", "name", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at", "is_active"}
+        {"id", "name", "prefix", "scope", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at",
+         "is_active"}
     ]
+    assert listed[0]["scope"] == "read"
+    assert listed[0]["scopes"] == ["conformity:read", "register:read", "reports:read"]
     assert client.get(f"{url}{body['id']}/").json().get("token") is None
 
 

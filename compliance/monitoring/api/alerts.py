@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from compliance.models import Alert, AlertKind, AlertResolution, DigestFrequency, NotificationPreference
 from compliance.monitoring import alerts, digests
+from hds_platform import scopes
 from hds_platform.api.base import ORG_PARAMETER, OrganisationReadOnlyViewSet, OrganisationViewMixin
 from hds_platform.api.fields import OptionalChoiceField
 from hds_platform.api.strict import StrictModelSerializer
@@ -59,6 +60,7 @@ class AlertViewSet(OrganisationReadOnlyViewSet):
     filterset_fields = ["status", "kind", "severity"]
     ordering_fields = ["created_at", "updated_at", "id"]
     action_permissions = {"acknowledge": Perm.WRITE, "resolve": Perm.WRITE}
+    action_scopes = {"list": scopes.CONFORMITY_READ, "retrieve": scopes.CONFORMITY_READ}
 
     def scope_queryset(self, queryset):
         return queryset.select_related("acknowledged_by", "resolved_by").order_by("-created_at", "-id")
