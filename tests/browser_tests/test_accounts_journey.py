@@ -7,78 +7,36 @@ at 390 px must not scroll sideways."""
 import re
 
 import pytest
-from django.core import mail
 
 from compliance.models import Alert, WebhookDelivery
 from compliance.monitoring import alerts
 from hds_platform import services
 from hds_platform.audit import Actor
 from hds_platform.models import Membership, User
-from tests.browser import log_in, screenshot
+from tests.browser import log_in
+from tests.browser_tests.steps import NEW_PASSWORD, both_sizes, checklist, fill_sign_up, mailed_link, send_sign_up
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
 
-NEW_PASSWORD = "Chaine-de-confiance-2026"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
-
-
-def mailed_link(path: str) -> str:
-    """The path of the latest e-mailed link to ``path`` (the live server shares this process's outbox)."""
-    return re.search(rf"https?://[^/\s]+({re.escape(path)}[^\s]+)", mail.outbox[-1].body).group(1)
-
-
-def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
-
-
-def widest(page) -> list[str]:
-    """The elements wider than the phone's screen, to say what overflows."""
-    return page.evaluate("""() => {
-        const width = document.documentElement.clientWidth;
-        return [...document.querySelectorAll('body *')]
-            .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > width + 1)
-            .map(e => `${e.tagName}.${e.className}#${e.id}: ${e.scrollWidth}/${e.clientWidth}`).slice(0, 8);
-    }""")
-
-
-def both_sizes(page, name: str) -> None:
-    """A screenshot at each width; the page must not overflow at 390 px."""
-    page.set_viewport_size(DESKTOP)
-    screenshot(page, f"{name}-1366")
-    page.set_viewport_size(PHONE)
-    assert fits_the_phone(page), (name, widest(page))
-    screenshot(page, f"{name}-390")
-    page.set_viewport_size(DESKTOP)
-
-
 def test_sign_up_verify_and_land_on_the_first_run_checklist(page, transactional_db):
-    page.goto("/connexion/")
-    page.get_by_role("link", name="Créer un compte").click()
-    page.get_by_label("Votre nom").fill("Alice Martin")
-    page.get_by_label("Adresse e-mail professionnelle").fill("alice@cabinet.example")
-    page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
-    page.get_by_label("Nom de l'organisation").fill("Cabinet Martin")
-    page.get_by_label("Type d'organisation").select_option("health_professional")
-    page.get_by_label("SIREN").fill("123456789")
+    fill_sign_up(page, name="Alice Martin", email="alice@cabinet.example", organisation="Cabinet Martin",
+                 kind="health_professional", siren="123456789")
     both_sizes(page, "signup")
     page.get_by_role("button", name="Créer mon compte").click()
     assert page.locator("#id_siren_error").inner_text() == (
         "123456789 n'est pas un SIREN valide (9 chiffres, clé de Luhn).")
     page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
     page.get_by_label("SIREN").fill("732 829 320")
-    page.get_by_role("button", name="Créer mon compte").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Vérifiez votre boîte e-mail"
+    send_sign_up(page)
     both_sizes(page, "signup-done")
 
     page.goto(mailed_link("/inscription/verifier/"))
     assert page.get_by_role("heading", level=1).inner_text() == "Cabinet Martin"
     assert page.get_by_role("status").first.inner_text() == "Adresse e-mail confirmée : bienvenue sur Maillon."
-    steps = page.locator("#first-run li")
-    assert steps.count() == 5
-    assert [item.get_attribute("class") for item in steps.all()] == ["todo"] * 5
-    assert steps.first.get_by_role("link").inner_text() == "Déclarer un traitement de données de santé"
+    assert checklist(page) == ["todo"] * 5
+    first_step = page.locator("#first-run li").first.get_by_role("link")
+    assert first_step.inner_text() == "Déclarer un traitement de données de santé"
     both_sizes(page, "first-run-checklist")
     assert User.objects.get().email_verified_at is not None
 
