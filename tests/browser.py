@@ -36,7 +36,11 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def chromium():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # The assertions that wait (expect) wait as long as the actions do: on a loaded machine an HTMX
+    # swap after an evaluation can take longer than Playwright's 5 s default.
+    expect.set_options(timeout=10_000)
 
     # Playwright's sync API keeps an event loop on this thread; the live server's
     # database calls are synchronous and safe here.
