@@ -15,14 +15,11 @@ from django.utils import timezone
 from compliance.demo_data import minimal_pdf
 from compliance.models import ConformityResult, Supplier
 from tests.browser import ARTIFACTS, log_in, screenshot
+from tests.browser_tests.steps import pdf
 from tests.compliance.web.pages import registry_host
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def pdf(name: str) -> dict:
-    return {"name": name, "mimeType": "application/pdf", "buffer": minimal_pdf(name)}
 
 
 def drop_file(page, selector: str, name: str) -> None:
