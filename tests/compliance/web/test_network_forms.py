@@ -132,7 +132,8 @@ def test_the_provider_sees_when_an_invitation_expires_and_revokes_it_once(tenant
     client.force_login(tenant.members["owner"])
     page = client.get("/o/tilleuls/reseau/clients/").content.decode()
     assert f"Expire le {invitation.expires_at:%d/%m/%Y}" in page
-    assert f'action="{_revoke_url(invitation)}" data-confirm="Annuler l'invitation de Clinique du Nord ? Son lien ne fonctionnera plus."' in page
+    assert (f'action="{_revoke_url(invitation)}" data-confirm="Annuler l\'invitation de Clinique du Nord ? '
+            'Son lien ne fonctionnera plus."') in page
 
     revoked = client.post(_revoke_url(invitation))
     again = client.post(_revoke_url(invitation), follow=True)
