@@ -12,8 +12,11 @@ practice, refreshes them when they expire, and reads every practice's conformity
 sent back to); ``sync`` reads every connected practice. Tokens are kept in a JSON file
 (``--store``, default ``practices.json``): keep it as secret as a password.
 
-Keeping the local copy up to date uses :func:`sync_from_conformity_list`, which reads the
-conformity list again; a change feed would let it fetch only what changed.
+Keeping the local copy up to date: :func:`sync_from_events` reads the whole conformity list once,
+then only the ``conformity.changed`` events that occurred since (``…/events/``, the same payloads
+webhooks carry), so a practice with nothing new costs one small request; it reads everything again
+once a day (:data:`FULL_READ_EVERY`), which also picks up processings created in between (a first
+evaluation is not a change, so it has no event). :func:`sync_from_conformity_list` is the full read.
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ import json
 import secrets
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 
 SCOPES = "conformity:read"
+#: How often :func:`sync_from_events` reads a practice's whole conformity list again.
+FULL_READ_EVERY = timedelta(days=1)
 
 
 @dataclass
@@ -160,6 +166,43 @@ def sync_from_conformity_list(http: httpx.Client, app: App, tokens: Tokens, copy
     return changes, tokens
 
 
+def sync_from_events(http: httpx.Client, app: App, tokens: Tokens, copy: dict) -> tuple[list, Tokens]:
+    """Bring the local copy of one practice up to date from the events that occurred since the last
+    run (a full read the first time and once a day); what changed: [(processing id, old, new)]."""
+    now = datetime.now(UTC)
+    full_read_at = copy.get("full_read_at")
+    if full_read_at is None or now - datetime.fromisoformat(full_read_at) >= FULL_READ_EVERY:
+        changes, tokens = sync_from_conformity_list(http, app, tokens, copy)
+        # Events from this instant on: one that lands during the read is applied again, harmlessly.
+        copy.update({"full_read_at": now.isoformat(), "events_since": now.isoformat(), "events_seen": []})
+        return changes, tokens
+    base = f"/api/v1/orgs/{tokens.organisation}"
+    seen = set(copy["events_seen"])  # "since" is inclusive: events of that very instant already applied
+    newest, at_newest = copy["events_since"], set(seen)
+    changes = []
+    url: str | None = f"{base}/events/"
+    params: dict | None = {"type": "conformity.changed", "since": copy["events_since"]}
+    while url:
+        page, tokens = api_get(http, app, tokens, url, params=params)
+        params = None  # "next" carries them
+        for event in page["results"]:
+            if event["id"] in seen:
+                continue
+            data = event["payload"]["data"]
+            key = str(data["processing"]["id"])
+            row = copy["processings"].setdefault(key, {"name": data["processing"]["name"], "status": None})
+            changes.append((int(key), row["status"], data["to_status"]))
+            row["status"] = data["to_status"]
+            if event["occurred_at"] != newest:
+                newest, at_newest = event["occurred_at"], set()
+            at_newest.add(event["id"])
+        url = page.get("next")
+    copy.update({"events_since": newest, "events_seen": sorted(at_newest)})
+    if changes:
+        copy["summary"], tokens = api_get(http, app, tokens, f"{base}/conformity/")
+    return changes, tokens
+
+
 # Command line -------------------------------------------------------------------------------------
 
 
@@ -196,7 +239,7 @@ def main(argv=None) -> int:
         else:
             for slug, practice in data["practices"].items():
                 tokens = Tokens(**practice["tokens"])
-                changes, tokens = sync_from_conformity_list(http, app, tokens, practice["copy"])
+                changes, tokens = sync_from_events(http, app, tokens, practice["copy"])
                 practice["tokens"] = asdict(tokens)
                 counts = practice["copy"]["summary"].get("by_status", {})
                 print(f"{slug}: {counts} — {len(changes)} change(s)")

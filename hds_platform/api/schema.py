@@ -18,6 +18,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 from hds_platform.api.idempotency import HEADER, WRITE_METHODS
+from hds_platform.ratelimit import ApiRateLimit
 from hds_platform.tenancy import introspection
 
 SCHEMA_LANGUAGE = "en"
@@ -60,7 +61,9 @@ ERROR_DESCRIPTIONS = {
     "413": "The body is larger than the server accepts (`request_too_large`, `evidence_too_large`).",
     "415": "The body's media type is not accepted: send `application/json` (files: `multipart/form-data`).",
     "422": "The `Idempotency-Key` was already used for another request (`idempotency_key_reused`).",
-    "429": "Too many attempts: wait for the number of seconds in `Retry-After`.",
+    "429": "Too many requests or attempts (`rate_limited`, or the operation's own limit): wait for the number "
+           "of seconds in `Retry-After`; `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` say "
+           "where the caller stands.",
 }
 
 
@@ -90,6 +93,8 @@ class AutoSchema(BaseAutoSchema):
             statuses.append("409")
         if has_body:
             statuses.extend(["413", "415"])
+        if "401" in statuses and any(isinstance(t, ApiRateLimit) for t in self.view.get_throttles()):
+            statuses.append("429")  # every authenticated caller is counted (hds_platform.ratelimit)
         return statuses
 
     def _get_response_bodies(self, direction="response"):
@@ -130,6 +135,20 @@ class TenantAutoSchema(AutoSchema):
                 statuses.insert(0, "400")
             statuses.append("422")
         return statuses
+
+    def get_auth(self):
+        """The scopes a connected app needs for this operation, in its ``oauth2`` requirement (the
+        same scopes open it to an API token); an operation reserved to people lists the session only."""
+        requirements = super().get_auth()
+        view = self.view
+        try:
+            wanted = list(view.required_scopes(view.request, view.required_permission(view.request)))
+        except Exception:
+            return requirements
+        if not wanted:
+            return [requirement for requirement in requirements if "cookieAuth" in requirement]
+        return [{name: (wanted if name == "oauth2" else value) for name, value in requirement.items()}
+                for requirement in requirements]
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()

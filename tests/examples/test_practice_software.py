@@ -109,3 +109,37 @@ def test_a_refused_authorisation_is_reported(example):
     with pytest.raises(RuntimeError, match="the state does not match"):
         example.code_from_answer(f"{REDIRECT_URI}?code=x&state=other", "abc")
     assert example.code_from_answer("  rawcode ", "abc") == "rawcode"
+
+
+def test_the_example_follows_the_event_feed_between_daily_full_reads(example, http, tenant):
+    from compliance import evaluation, services
+    from compliance.models import ConformityResult
+    from hds_platform.audit import Actor
+
+    registered = register_app(tenant.owner, name="Logiciel Cabinet")
+    app = example.App("http://testserver", registered.client_id, REDIRECT_URI, registered.client_secret)
+    with tenant.context():
+        processing = ProcessingFactory(name="Dossier patient", health_data=True)
+        evaluation.evaluate_processings([processing.pk])
+    tokens = _connect(example, http, app, tenant)
+    copy = {}
+
+    changes, tokens = example.sync_from_events(http, app, tokens, copy)  # the first run reads everything
+    first_status = copy["processings"][str(processing.pk)]["status"]
+    assert (len(changes), first_status is not None) == (1, True)
+
+    changes, tokens = example.sync_from_events(http, app, tokens, copy)  # nothing happened since
+    assert changes == []
+
+    with tenant.context():  # out of HDS scope: the answer changes, and an event says so
+        services.processing_update(processing=processing, actor=Actor.system("test"), health_data=False)
+        evaluation.evaluate_processings([processing.pk])
+        now = ConformityResult.objects.get(processing=processing).status
+    assert (first_status, now) == ("incomplete", "compliant")
+    changes, tokens = example.sync_from_events(http, app, tokens, copy)
+    assert changes == [(processing.pk, "incomplete", "compliant")]
+    assert copy["processings"][str(processing.pk)]["status"] == "compliant"
+    assert copy["summary"]["by_status"]["compliant"] == 1
+
+    changes, tokens = example.sync_from_events(http, app, tokens, copy)  # the same event is not applied twice
+    assert changes == []

@@ -129,17 +129,19 @@ def test_error_responses_are_declared_with_the_error_envelope(schema):
     def statuses(path, method):
         return sorted(code for code in operations[(path, method)]["responses"] if code.startswith("4"))
 
-    # A tenant write may also answer 422 when its Idempotency-Key was used for another request.
+    # A tenant write may also answer 422 when its Idempotency-Key was used for another request;
+    # every authenticated operation 429 past the caller's rate limit.
     assert statuses("/api/v1/orgs/{org}/suppliers/", "post") == [
-        "400", "401", "403", "404", "409", "413", "415", "422"]
-    assert statuses("/api/v1/orgs/{org}/suppliers/{id}/", "get") == ["401", "403", "404"]
-    assert statuses("/api/v1/orgs/{org}/processings/", "get") == ["400", "401", "403", "404"]
-    assert statuses("/api/v1/me/", "get") == ["401"]
+        "400", "401", "403", "404", "409", "413", "415", "422", "429"]
+    assert statuses("/api/v1/orgs/{org}/suppliers/{id}/", "get") == ["401", "403", "404", "429"]
+    assert statuses("/api/v1/orgs/{org}/processings/", "get") == ["400", "401", "403", "404", "429"]
+    assert statuses("/api/v1/me/", "get") == ["401", "429"]
     assert statuses("/api/v1/me/reauthenticate/", "post") == ["400", "401", "403", "409", "413", "415", "429"]
     assert statuses("/api/v1/orgs/{org}/webhooks/{id}/test/", "post") == [
         "400", "401", "403", "404", "409", "422", "429"]
     assert statuses("/api/v1/registry/snapshots/", "post") == [
-        "400", "401", "403", "409", "413", "415", "422"]
+        "400", "401", "403", "409", "413", "415", "422", "429"]
+    assert statuses("/api/v1/registry/hosts/", "get") == ["400", "401", "404", "429"]
     for (path, method), op in operations.items():
         for code, response in op["responses"].items():
             if code.startswith("4") and not (path, method, code) == ("/api/v1/registry/snapshots/", "post", "422"):
@@ -154,3 +156,27 @@ def test_names_and_titles_a_generator_turns_into_code_are_english(schema):
     assert [title for title in titles if not title.isascii()] == []
     assert {"Legal name", "Certifying body", "Retention period"} <= titles
     assert [op["operationId"] for _path, _method, op in _operations(schema) if not op["operationId"].isascii()] == []
+
+
+def test_each_operation_names_the_scopes_a_connected_app_needs(schema):
+    from hds_platform.scopes import SCOPES
+
+    operations = {(path, method): op for path, method, op in _operations(schema)}
+
+    def app_scopes(path, method):
+        return [req["oauth2"] for req in operations[(path, method)]["security"] if "oauth2" in req]
+
+    assert app_scopes("/api/v1/orgs/{org}/suppliers/", "get") == [["register:read"]]
+    assert app_scopes("/api/v1/orgs/{org}/suppliers/", "post") == [["register:write"]]
+    assert app_scopes("/api/v1/orgs/{org}/processings/{id}/conformity/", "get") == [["conformity:read"]]
+    assert app_scopes("/api/v1/orgs/{org}/evidence/", "post") == [["evidence:write"]]
+    assert app_scopes("/api/v1/orgs/{org}/webhooks/", "post") == [["webhooks:manage"]]
+    tenant = [(path, method) for path, method in operations if "{org}" in path]
+    # Every tenant operation either names known scopes or is reserved to people (session only).
+    for path, method in tenant:
+        requirements = app_scopes(path, method)
+        assert requirements == [] or (len(requirements) == 1 and requirements[0]
+                                      and set(requirements[0]) <= set(SCOPES)), (path, method, requirements)
+    reserved = [(path, method) for path, method in tenant if not app_scopes(path, method)]
+    assert all(operations[op]["security"] == [{"cookieAuth": []}] for op in reserved)
+    assert ("/api/v1/orgs/{org}/tokens/", "post") in reserved

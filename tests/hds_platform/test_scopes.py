@@ -99,3 +99,31 @@ def test_the_web_page_creates_a_token_of_one_scope(tenant):
     assert response.status_code == 302
     with tenant.context():
         assert list(ApiToken.objects.values_list("name", "scope")) == [("Conformité seule", "conformity:read")]
+
+
+@pytest.mark.django_db
+def test_the_event_feed_shows_conformity_changes_only_to_a_conformity_reader(tenant, client_for):
+    from compliance import services
+    from compliance.monitoring import alerts
+    from compliance.monitoring.webhooks import catalogue, events
+    from hds_platform.audit import Actor
+
+    with tenant.context():
+        supplier = services.supplier_create(actor=Actor.system("test"), name="Nuage")  # announces supplier.created
+        [alert] = alerts.raise_alerts(tenant.organisation, [alerts.Alert(
+            kind="conformity_changed", severity="error", dedupe_key="conformity:1", data={
+                "change": 1, "processing": {"id": 9, "name": "Agenda"}, "from_status": "compliant",
+                "to_status": "non_compliant", "changed_at": "2026-12-01T10:00:00+00:00", "appeared": [],
+                "disappeared": []})])
+        events.emit(tenant.organisation, catalogue.CONFORMITY_CHANGED, alert=alert)
+    url = f"/api/v1/orgs/{tenant.organisation.slug}/events/"
+
+    register = client_for(token=tenant.token(scope="register:read", name="register")).get(url).json()
+    conformity = client_for(token=tenant.token(scope="conformity:read", name="answers")).get(url).json()
+    asked = client_for(token=tenant.token(scope="conformity:read", name="asks")).get(url, {"type": "supplier.created"})
+
+    assert supplier.pk and {"supplier.created", "conformity.changed"} <= {e["type"] for e in register["results"]}
+    assert [e["type"] for e in conformity["results"]] == ["conformity.changed"]
+    assert (asked.status_code, asked.json()["results"]) == (200, [])
+    writer = client_for(token=tenant.token(scope="evidence:write", name="writer")).get(url)
+    assert (writer.status_code, writer.json()["code"]) == (403, "insufficient_scope")

@@ -13,6 +13,10 @@ from compliance.monitoring.webhooks.schema import WebhookPayloadSerializer
 from hds_platform.api.base import OrganisationGenericViewSet
 from hds_platform.api.filters import parse_timestamp
 from hds_platform.errors import ServiceError
+from hds_platform.scopes import CONFORMITY_READ, REGISTER_READ
+
+#: The events a caller with ``conformity:read`` alone reads: the answers, not the register.
+CONFORMITY_EVENTS = (catalogue.CONFORMITY_CHANGED,)
 
 
 class WebhookEventSerializer(serializers.ModelSerializer):
@@ -53,6 +57,8 @@ class WebhookEventViewSet(mixins.ListModelMixin, OrganisationGenericViewSet):
     ordering = ["occurred_at", "id"]
     lookup_field = "event_id"
     lookup_body_key = "id"  # the event's id in the body is its event_id
+    # register:read reads every event; conformity:read alone, the conformity changes only.
+    action_scopes = {"list": (REGISTER_READ, CONFORMITY_READ)}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -64,6 +70,10 @@ class WebhookEventViewSet(mixins.ListModelMixin, OrganisationGenericViewSet):
             raise ServiceError(_("Événement inconnu : %s.") % ", ".join(unknown), code="webhook_event_unknown",
                                field="type")
         since = parse_timestamp(params["since"], "since") if "since" in params else None
+        if self.granted_scopes is not None and REGISTER_READ not in self.granted_scopes:
+            types = [name for name in (types or CONFORMITY_EVENTS) if name in CONFORMITY_EVENTS]
+            if not types:
+                return WebhookEvent.objects.none()
         queryset = feed.events(types=types, since=since)
         if self._version() == catalogue.LEGACY:
             queryset = queryset.filter(legacy_payload__isnull=False)
