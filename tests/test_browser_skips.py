@@ -48,4 +48,10 @@ def test_without_playwright_every_browser_test_is_skipped_with_the_reason(tmp_pa
     browser_tests = [name for module in (test_shell, test_compliance_journey)
                      for name, _function in inspect.getmembers(module, inspect.isfunction) if name.startswith("test_")]
     assert "test_log_in_switch_to_english_and_log_out" in browser_tests
-    assert outcomes == {name: [("skipped", browser.NO_PLAYWRIGHT)] for name in browser_tests}
+    # Every test of every module of tests/browser_tests is skipped with the reason (none errors).
+    assert set(browser_tests) <= set(outcomes)
+    assert {name: result for name, result in outcomes.items() if result != [("skipped", browser.NO_PLAYWRIGHT)]} == {}
+    modules = sorted(path.stem for path in (ROOT / "tests" / "browser_tests").glob("test_*.py"))
+    reported = {case.get("classname", "").rsplit(".", 1)[-1] for case in ElementTree.parse(report).getroot().iter(
+        "testcase")} | {name.rsplit(".", 1)[-1] for name in outcomes}
+    assert [module for module in modules if module not in reported] == []

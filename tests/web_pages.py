@@ -43,7 +43,7 @@ EXCLUDED_NAMES = {"logout"}
 PK_OF = {
     "compliance:evidence-request-create": "supplier", "compliance:evidence-request-": "evidence_request",
     # The link routes of the network only answer POST: any number reverses them.
-    "compliance:client-": "processing", "compliance:provider-": "processing",
+    "compliance:client-": "processing", "compliance:provider-": "processing", "compliance:offer-": "offer",
     "compliance:processing-": "processing", "compliance:chain-": "processing",
     "compliance:supplier-": "supplier", "compliance:certificate-": "certificate",
     "compliance:evidence-": "contract", "reports:report-": "report",
@@ -80,6 +80,7 @@ class World:
     upload_token: str
     client_invitation_token: str
     app_connection: int
+    offer: int
 
 
 def build_world(tenant) -> World:
@@ -133,7 +134,8 @@ def build_world(tenant) -> World:
                  verification_token=verification_link(tenant.owner).rstrip("/").rsplit("/", 1)[1],
                  uidb64=urlsafe_base64_encode(force_bytes(tenant.owner.pk)),
                  reset_token=default_token_generator.make_token(tenant.owner), app_connection=connection.pk,
-                 evidence_request=request.pk, upload_token=upload_raw, client_invitation_token=client_raw)
+                 evidence_request=request.pk, upload_token=upload_raw, client_invitation_token=client_raw,
+                 offer=offer.pk)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,11 @@ def evidence_kind_label(kind: str) -> str:
 
 @register.filter
 def activity_label(number) -> str:
-    return ACTIVITY_LABELS.get(number, "")
+    """The label of an activity, given as a number or as its digit (``{% for n in "123456" %}``)."""
+    try:
+        return ACTIVITY_LABELS.get(int(number), "")
+    except (TypeError, ValueError):
+        return ""
 
 
 @register.filter

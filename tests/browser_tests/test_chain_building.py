@@ -9,7 +9,6 @@ import re
 from datetime import date
 
 import pytest
-from playwright.sync_api import expect
 
 from compliance.models import ConformityResult, Supplier
 from tests.browser import log_in, save_screenshot
@@ -28,6 +27,9 @@ CHAIN = (  # name in the ANS list, activities, outsourced backup
 
 
 def test_a_three_level_chain_from_the_editor_to_green(page, transactional_db, tenant, media):
+    # Imported here: where Playwright is missing, the page fixture skips the test with the reason.
+    from playwright.sync_api import expect
+
     for number, (name, activities, _backup) in enumerate(CHAIN):
         registry_host(name, f"HDS-{number}-2025", activities=activities, expires_on=date(2028, 6, 13))
     with tenant.context():

@@ -8,6 +8,7 @@ alerted and sent once, whoever comes second writes nothing.
 import json
 import re
 import threading
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -28,6 +29,7 @@ from hds_platform.schedules import ensure_schedules
 from hds_platform.tenancy import organisation_context
 from tests.compliance import builders
 from tests.compliance.monitoring.alerting import make_endpoint
+from tests.conftest import TEST_DB_OWNER
 
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 END = date(2026, 12, 10)  # the host's certificate is valid up to and including this day
@@ -328,6 +330,22 @@ def test_a_read_and_the_job_at_once_record_the_change_once(transactional_db, ten
 # The migration -------------------------------------------------------------------------------
 
 
+@contextmanager
+def _as_migration_owner():
+    """Migrate as the owner role where the suite's database has one (tests/conftest.py), so the
+    tables these migrations drop and create again keep the owner of production."""
+    if not TEST_DB_OWNER or connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {connection.ops.quote_name(TEST_DB_OWNER)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+
 def test_the_migration_marks_results_stored_before_as_due(transactional_db, tenant, media):
     """Rows stored before the two answers existed get empty statuses and a valid_until in the past,
     so the next read or the daily job evaluates them again (see the test above)."""
@@ -338,7 +356,8 @@ def test_the_migration_marks_results_stored_before_as_due(transactional_db, tena
     processing = _chain(tenant, expires_on=date(2027, 12, 1))
     before = [("compliance", "0003_certificate_perimeters")]
     executor = MigrationExecutor(connection)
-    executor.migrate(before)
+    with _as_migration_owner():
+        executor.migrate(before)
     old_state = executor.loader.project_state(before).apps
     try:
         with transaction.atomic():
@@ -349,7 +368,8 @@ def test_the_migration_marks_results_stored_before_as_due(transactional_db, tena
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         # Back to the latest state of every app (later migrations included), as the suite expects.
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        with _as_migration_owner():
+            executor.migrate(executor.loader.graph.leaf_nodes())
     with tenant.context():
         migrated = ConformityResult.objects.get()
         assert (migrated.hosting_status, migrated.register_status, migrated.valid_until) == (

@@ -23,6 +23,8 @@ from compliance.models import (
     OfferCertificate,
     Processing,
     ProviderProfile,
+    SubcontractorCoverage,
+    Supplier,
 )
 from compliance.web.views._shared import REFUSALS, _actor, _refused
 from hds_platform import crossing
@@ -87,6 +89,87 @@ def _ids(values) -> list[int]:
 
 @organisation_view(Perm.READ)
 @require_http_methods(["GET", "POST"])
+def offer_detail(request, pk):
+    """One offer: its subcontractors (certified with their certificate, or exempted under the
+    provider's audit with the guarantee table as evidence, as the v2 table words it) and the
+    documents it shares. Every change goes through the offer's service, so linked clients follow."""
+    offer = get_object_or_404(Offer.objects.prefetch_related("subcontractors", "documents"), pk=pk)
+    if request.method == "POST":
+        try:
+            _change_offer(request, offer)
+        except REFUSALS as exc:
+            _refused(request, exc)
+        else:
+            return redirect("compliance:offer-detail", org=request.organisation.slug, pk=offer.pk)
+        offer = Offer.objects.prefetch_related("subcontractors", "documents").get(pk=offer.pk)
+    subcontractors = list(offer.subcontractors.select_related("supplier", "certificate", "exemption_evidence"))
+    shared = {row.evidence_id for row in offer.documents.all()}
+    suppliers = list(Supplier.objects.order_by("name", "id"))
+    return render(request, "compliance/network_offer.html", {
+        "section": "network", "tab": "offers", "offer": offer, "subcontractors": subcontractors,
+        "suppliers": suppliers, "coverages": SubcontractorCoverage.choices,
+        "supplier_certificates": list(Certificate.objects.filter(supplier__isnull=False)
+                                      .select_related("supplier").order_by("supplier__name", "id")),
+        "guarantee_tables": list(Evidence.objects.filter(kind=EvidenceKind.EXEMPTION_PROOF, superseded_by__isnull=True)
+                                 .order_by("title", "id")),
+        "own_documents": [{"evidence": e, "shared": e.pk in shared} for e in
+                          Evidence.objects.filter(supplier__isnull=True, superseded_by__isnull=True)
+                          .order_by("title", "id")],
+    }, status=400 if request.method == "POST" else 200)
+
+
+_ACTIVITIES = frozenset("123456")
+
+
+def _subcontractor_items(offer: Offer) -> list[dict]:
+    return [{"supplier": row.supplier, "activities": row.activities, "coverage": row.coverage,
+             "certificate": row.certificate, "exemption_evidence": row.exemption_evidence,
+             "stores_health_data": row.stores_health_data}
+            for row in offer.subcontractors.select_related("supplier", "certificate", "exemption_evidence")]
+
+
+def _one(model, value):
+    """The row of the current organisation a form field names, or None (the service says what is missing)."""
+    row_id = parse_id(value)
+    return model.objects.filter(pk=row_id).first() if row_id is not None else None
+
+
+def _change_offer(request, offer: Offer) -> None:
+    action = request.POST.get("action")
+    if action == "documents":
+        services.offer_update(offer=offer, actor=_actor(request), documents=list(Evidence.objects.filter(
+            supplier__isnull=True, pk__in=_ids(request.POST.getlist("documents")))))
+        messages.success(request, _("Documents partagés enregistrés."))
+    elif action == "subcontractor_remove":
+        supplier_id = parse_id(request.POST.get("supplier"))
+        items = _subcontractor_items(offer)
+        kept = [item for item in items if item["supplier"].pk != supplier_id]
+        if len(kept) == len(items):
+            raise Http404
+        services.offer_update(offer=offer, actor=_actor(request), subcontractors=kept)
+        messages.success(request, _("Sous-traitant retiré de l'offre."))
+    elif action == "subcontractor":
+        supplier = _one(Supplier, request.POST.get("supplier"))
+        if supplier is None:
+            raise ValidationError(_("Choisissez un fournisseur."), code="supplier_required")
+        coverage = request.POST.get("coverage", "")
+        item = {"supplier": supplier, "coverage": coverage,
+                "activities": sorted({int(v) for v in request.POST.getlist("activities") if v in _ACTIVITIES}),
+                "certificate": _one(Certificate, request.POST.get("certificate"))
+                if coverage == SubcontractorCoverage.CERTIFIED else None,
+                "exemption_evidence": _one(Evidence, request.POST.get("exemption_evidence"))
+                if coverage == SubcontractorCoverage.EXEMPTED else None,
+                "stores_health_data": request.POST.get("stores_health_data") == "on"}
+        # Declaring a supplier already in the offer replaces its declaration.
+        items = [i for i in _subcontractor_items(offer) if i["supplier"].pk != supplier.pk] + [item]
+        services.offer_update(offer=offer, actor=_actor(request), subcontractors=items)
+        messages.success(request, _("Sous-traitant « %s » déclaré.") % supplier.name)
+    else:
+        raise ValidationError(_("Action inconnue."), code="unknown_action")
+
+
+@organisation_view(Perm.READ)
+@require_http_methods(["GET", "POST"])
 def client_list(request):
     if request.method == "POST":
         if Perm.ORGANISATION not in request.permissions:
@@ -121,6 +204,19 @@ def client_end(request, pk):
         _refused(request, exc)
     else:
         messages.success(request, _("Le lien avec %s a pris fin.") % link.client_organisation.name)
+    return redirect("compliance:client-list", org=request.organisation.slug)
+
+
+@organisation_view(Perm.ORGANISATION)
+@require_POST
+def client_invitation_revoke(request, pk):
+    invitation = get_object_or_404(ClientInvitation.objects.all(), pk=pk)
+    try:
+        services.client_invitation_revoke(invitation=invitation, actor=_actor(request))
+    except REFUSALS as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("L'invitation de %s est annulée.") % invitation.name)
     return redirect("compliance:client-list", org=request.organisation.slug)
 
 

@@ -16,7 +16,21 @@
       window.location = field.value;
     } else if (field.matches("select[data-autosubmit]")) {
       field.form.submit();
+    } else if (field.matches("select[data-switch]")) {
+      switchFields(field);
     }
+  }
+
+  /* Only the field that goes with the chosen value shows: ``data-switch`` on the select,
+     ``data-shown-when="<value>"`` on each dependent field's wrapper (all show without JavaScript). */
+  function switchFields(select) {
+    select.form.querySelectorAll("[data-shown-when]").forEach(function (wrapper) {
+      wrapper.hidden = wrapper.dataset.shownWhen !== select.value;
+    });
+  }
+
+  function switches(root) {
+    root.querySelectorAll("select[data-switch]").forEach(switchFields);
   }
 
   /* A drop on the zone fills the ordinary file input. */
@@ -81,6 +95,10 @@
   document.addEventListener("keydown", typeaheadKeys);
   document.addEventListener("click", pickActor);
   document.addEventListener("change", onChange);
-  document.addEventListener("DOMContentLoaded", function () { dropzones(document); copyButtons(document); });
-  document.addEventListener("htmx:load", function (event) { dropzones(event.target); copyButtons(event.target); });
+  document.addEventListener("DOMContentLoaded", function () {
+    dropzones(document); copyButtons(document); switches(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    dropzones(event.target); copyButtons(event.target); switches(event.target);
+  });
 })();
