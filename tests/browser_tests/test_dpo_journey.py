@@ -11,7 +11,6 @@ Screenshots in ``tests/artifacts/dpo-*.png``.
 from datetime import date
 
 import pytest
-from playwright.sync_api import expect
 
 from compliance.models import ConformityResult, Evidence, Processing, Supplier
 from hds_platform.models import Organisation, User
@@ -21,6 +20,7 @@ from tests.browser_tests.steps import (
     add_chain_from_the_editor,
     both_sizes,
     checklist,
+    expect,
     fill_sign_up,
     fix_labels,
     mailed_link,
