@@ -78,6 +78,22 @@ def checklist(page) -> list[str]:
     return [item.get_attribute("class") for item in page.locator("#first-run li").all()]
 
 
+def _type_until_suggested(page, word: str, suggestion, attempts: int = 3) -> None:
+    """Type ``word`` in the typeahead (replacing what the box holds) until ``suggestion`` shows; on a
+    loaded machine a keystroke can land while the editor is still being swapped in, and a person
+    would then type again."""
+    for attempt in range(attempts):
+        search = page.get_by_label("Chercher un acteur")
+        search.fill("")
+        search.press_sequentially(word, delay=30)
+        try:
+            suggestion.wait_for(state="visible", timeout=6000)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+
+
 def add_chain_from_the_editor(page, chain) -> None:
     """On the chain editor: each (name in the ANS list, activities, outsourced backup) found with the
     typeahead, created as a supplier from the list, then linked under the previous one. The page is
@@ -87,9 +103,8 @@ def add_chain_from_the_editor(page, chain) -> None:
     start = rows.count()
     parent = None
     for level, (name, activities, backup) in enumerate(chain, start=1):
-        search = page.get_by_label("Chercher un acteur")
-        search.press_sequentially(name.split()[0].lower(), delay=30)
         suggestion = page.locator("#actor-suggestions").get_by_role("button", name=f"Ajouter « {name} » (liste ANS)")
+        _type_until_suggested(page, name.split()[0].lower(), suggestion)
         suggestion.click()
         expect(page.locator("#chain-editor p.notice")).to_have_text(
             f"Fournisseur « {name} » créé et choisi comme acteur.")
