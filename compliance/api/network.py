@@ -41,6 +41,8 @@ from hds_platform.tenancy import organisation_context
 
 class ProviderProfileSerializer(StrictModelSerializer):
     trust_page_url = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                           help_text="null until the profile is first changed.")
 
     class Meta:
         model = ProviderProfile

@@ -6,6 +6,8 @@ bounds in the form, so a bad value answers ``{"code": "invalid", "errors": {fiel
 "max_value"|"min_value"|"invalid", …}]}}``.
 """
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.utils.dateparse import parse_datetime
@@ -70,8 +72,12 @@ def parse_timestamp(raw: str, parameter: str):
         value = parse_datetime(raw.strip().replace(" ", "+"))
     except ValueError:
         value = None
-    if value is None or value.tzinfo is None:
-        raise ServiceError(
-            _("Attendu : une date et heure ISO 8601 avec son décalage horaire, par exemple "
-              "2026-12-01T09:00:00+01:00."), code=f"invalid_{parameter}", field=parameter)
-    return value
+    if value is not None and value.tzinfo is not None:
+        try:
+            # In UTC: the database refuses offsets beyond ±15:59, which ISO 8601 allows.
+            return value.astimezone(UTC)
+        except OverflowError:  # an instant before year 1 once in UTC
+            pass
+    raise ServiceError(
+        _("Attendu : une date et heure ISO 8601 avec son décalage horaire, par exemple "
+          "2026-12-01T09:00:00+01:00."), code=f"invalid_{parameter}", field=parameter)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hds_platform.api.base import OrganisationReadOnlyViewSet
+from hds_platform.api.schema import error_response
 from hds_platform.oauth.models import AppConnection
 from hds_platform.oauth.registration import application_register
 from hds_platform.oauth.services import connection_revoke
@@ -39,7 +40,9 @@ class ApplicationListView(APIView):
     """Applications registered by the signed-in person (an integrator). A token or an app cannot
     register applications."""
 
-    @extend_schema(responses=ApplicationSerializer(many=True), summary="The applications you registered")
+    @extend_schema(responses={200: ApplicationSerializer(many=True),
+                              403: error_response(403, "A token or an app cannot manage applications.")},
+                   summary="The applications you registered")
     def get(self, request):
         refusal = _refuse_machine(request)
         if refusal:
@@ -47,7 +50,10 @@ class ApplicationListView(APIView):
         rows = get_application_model().objects.filter(user=request.user).order_by("-created")
         return Response([ApplicationSerializer(row).data for row in rows])
 
-    @extend_schema(request=ApplicationSerializer, responses={201: ApplicationCreatedSerializer},
+    @extend_schema(request=ApplicationSerializer, responses={
+                       201: ApplicationCreatedSerializer,
+                       403: error_response(403, "A token or an app cannot register applications; the e-mail "
+                                                "address must be verified.")},
                    summary="Register an application (authorization code with PKCE)")
     def post(self, request):
         refusal = _refuse_machine(request)
