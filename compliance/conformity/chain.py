@@ -27,12 +27,14 @@ from .inputs import (
     ActorKey,
     CertificateFacts,
     CertificateKind,
+    CertificateSource,
     EvaluationInput,
     ExemptionReason,
     HostingMode,
     Identifiability,
     LinkFacts,
     OrganisationKind,
+    ProviderShare,
     Role,
 )
 from .rules.scope import Scope, decide_scope, identifying_categories
@@ -77,7 +79,7 @@ class Chain:
         self._self_actor = data.actors.get(SELF) or ActorFacts(key=SELF, name=organisation.name)
         certificates_by_actor: dict[ActorKey, list[CertificateFacts]] = {}
         for certificate in data.certificates:
-            if certificate.kind is CertificateKind.HDS:
+            if certificate.kind is CertificateKind.HDS and not self._stale_share(data, certificate):
                 certificates_by_actor.setdefault(certificate.actor, []).append(certificate)
         self._certificates = certificates_by_actor
         self._valid: dict[tuple[ActorKey, frozenset[int]], dict[int, tuple[CertificateFacts, ...]]] = {}
@@ -88,6 +90,14 @@ class Chain:
         self.supplier_views = tuple(view for view in self.views if view.supplier is not None)
         self.hds_views = tuple(view for view in self.views if view.in_hds_scope)
         self.scope: Scope = decide_scope(self)
+
+    @staticmethod
+    def _stale_share(data: EvaluationInput, certificate: CertificateFacts) -> bool:
+        """A copy shared by a provider whose link or share has ended proves nothing any more, even
+        if it is still on file: the provider's current certificate is unknown."""
+        actor = data.actors.get(certificate.actor)
+        return (certificate.source is CertificateSource.PROVIDER and actor is not None
+                and actor.provider_share is ProviderShare.ENDED)
 
     def actor(self, key: ActorKey) -> ActorFacts:
         if key == SELF:

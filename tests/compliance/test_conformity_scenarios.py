@@ -299,6 +299,14 @@ SCENARIOS = [
         id="professional-host-link-ended-is-incomplete-not-compliant",
     ),
     pytest.param(
+        # A copy the ended provider shared is still on file: it proves nothing any more.
+        case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)],
+             certificates=[certificate(5, HOST, ALL_ACTIVITIES, source="provider", has_document=True)],
+             actors=[supplier(HOST, match="none", provider_share="ended")]),
+        (INCOMPLETE, INCOMPLETE, COMPLIANT), {"coverage.provider_share_ended"},
+        id="professional-stale-copy-of-an-ended-provider-is-not-proof",
+    ),
+    pytest.param(
         case(PROFESSIONAL, links=[link(1, HOST, ALL_ACTIVITIES)],
              certificates=[certificate(5, HOST, ALL_ACTIVITIES)]),
         (COMPLIANT, COMPLIANT, COMPLIANT), set(),
