@@ -74,16 +74,27 @@ LOOKUP_FUNCTIONS = {
     "compliance_evidencerequest": ("maillon_find_evidence_request", "text", "evidence_request"),
 }
 
-#: The link between a provider and a client organisation is the one tenant row both sides read:
-#: besides ``tenant_isolation`` (the provider's, which owns it), the client may read it and change
-#: it (its consent, ending the link), never create or delete one. table → {policy: (command, expression)}.
-CLIENT_EXPRESSION = (
-    f"(client_organisation_id = (NULLIF(current_setting('{RLS_SETTING}'::text, true), ''::text))::bigint)"
-)
+def reader_expression(column: str) -> str:
+    """How PostgreSQL prints back "``column`` names the current organisation"."""
+    return f"({column} = (NULLIF(current_setting('{RLS_SETTING}'::text, true), ''::text))::bigint)"
+
+
+#: Tenant rows another organisation than their owner may read, each through a column naming it.
+#: The link between a provider and a client organisation: besides ``tenant_isolation`` (the
+#: provider's, which owns it), the client may read it and change it (its consent, ending the
+#: link), never create or delete one. An evidence request addressed to a linked provider: the
+#: provider may read it (its inbox), never change it; its answer is written in the requester's
+#: organisation by the server (``compliance.services.evidence_requests``).
+#: table → {policy: (command, column)}; "r" is SELECT, "w" UPDATE (USING and WITH CHECK).
+CLIENT_EXPRESSION = reader_expression("client_organisation_id")
+ADDRESSED_EXPRESSION = reader_expression("addressed_organisation_id")
 LINK_POLICIES = {
     "compliance_clientlink": {
-        "network_link_read": ("r", CLIENT_EXPRESSION, None),
-        "network_link_update": ("w", CLIENT_EXPRESSION, CLIENT_EXPRESSION),
+        "network_link_read": ("r", "client_organisation_id"),
+        "network_link_update": ("w", "client_organisation_id"),
+    },
+    "compliance_evidencerequest": {
+        "evidence_request_addressed_read": ("r", "addressed_organisation_id"),
     },
 }
 _POLICY_COMMANDS = {"r": "SELECT", "w": "UPDATE"}
@@ -143,18 +154,18 @@ def install(connection, models_to_cover=None) -> list[str]:
 
 
 def _install_link_policies(connection, cursor, table: str) -> bool:
-    """Create the client's policies of a link table when missing; whether any was created."""
+    """Create the other side's policies of a shared table when missing; whether any was created."""
     created = False
-    for name, (command, _expression, _check) in LINK_POLICIES.get(table, {}).items():
+    for name, (command, column) in LINK_POLICIES.get(table, {}).items():
         cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = to_regclass(%s) AND polname = %s)",
                        [_quote(connection, table), name])
         if cursor.fetchone()[0]:
             continue
-        column = f"client_organisation_id = NULLIF(current_setting('{RLS_SETTING}', true), '')::bigint"
-        check = f" WITH CHECK ({column})" if command == "w" else ""
-        # Names and expressions are this module's constants.
+        expression = f"{_quote(connection, column)} = NULLIF(current_setting('{RLS_SETTING}', true), '')::bigint"
+        check = f" WITH CHECK ({expression})" if command == "w" else ""
+        # Names, columns and expressions are this module's constants.
         cursor.execute(f"CREATE POLICY {_quote(connection, name)} ON {_quote(connection, table)} "
-                       f"FOR {_POLICY_COMMANDS[command]} USING ({column}){check}")
+                       f"FOR {_POLICY_COMMANDS[command]} USING ({expression}){check}")
         created = True
     return created
 
@@ -219,9 +230,10 @@ class TableSecurity:
             expected = f"(current_setting('maillon.lookup'::text, true) = '{key}'::text)"
             if key is None or lookup[0] != "r" or "public" in lookup[2] or lookup[3] != expected or lookup[4]:
                 found.append(f"its {LOOKUP_POLICY_NAME} policy is not the expected one: {lookup!r}")
-        for name, (command, expression, check) in LINK_POLICIES.get(self.table, {}).items():
+        for name, (command, column) in LINK_POLICIES.get(self.table, {}).items():
             policy = policies.pop(name, None)
-            if policy != (command, True, ["public"], expression, check):
+            expression = reader_expression(column)
+            if policy != (command, True, ["public"], expression, expression if command == "w" else None):
                 found.append(f"its {name} policy is not the expected one: {policy!r}")
         for name in sorted(policies):
             found.append(f"it has an unexpected policy {name!r}, which could widen access")

@@ -46,6 +46,7 @@ from compliance.models.evidence import (
 from compliance.models.evidence_requests import (
     EvidenceRequest,
     EvidenceRequestStatus,
+    IncomingEvidenceRequest,
 )
 from compliance.models.network import (
     ClientInvitation,
@@ -118,6 +119,7 @@ __all__ = [
     "ExemptionReason",
     "HostingMode",
     "Identifiability",
+    "IncomingEvidenceRequest",
     "LinkSide",
     "LinkStatus",
     "NotificationPreference",

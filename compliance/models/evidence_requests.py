@@ -6,9 +6,13 @@ contact's file waits on the request (``submitted_*``) until the requester accept
 becomes :class:`~compliance.models.Evidence`, or rejects it, when it is deleted and the contact
 gets a fresh link.
 
-A request is addressed to a supplier's contact by e-mail. A request to a linked organisation's
-inbox will add a nullable reference to that link beside ``contact_email``; the statuses, the
-answer fields and the accept/reject flow stay the same.
+A request is addressed to a supplier's contact by e-mail. When the supplier stands for a provider
+organisation linked on this instance (an active :class:`~compliance.models.ClientLink`), the
+request is also addressed to that organisation (``addressed_organisation``, ``addressed_link_id``,
+set at creation, cleared when the link ends): it appears in the provider's inbox
+(:class:`IncomingEvidenceRequest`), which row-level security lets the provider read
+(``hds_platform.rls.LINK_POLICIES``), and the provider may answer from there with a
+document it holds. The statuses, the answer fields and the accept/reject flow stay the same.
 """
 
 from django.core.exceptions import ValidationError
@@ -19,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from compliance.models.certificates import Certificate
 from compliance.models.evidence import Evidence, EvidenceKind
 from compliance.models.suppliers import Supplier
-from hds_platform.models import User
+from hds_platform.models import Organisation, User
 from hds_platform.tenancy import TenantModel
 
 
@@ -82,6 +86,16 @@ class EvidenceRequest(TenantModel):
     overdue_alerted_at = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                      verbose_name=_("demandée par"))
+    # A linked provider's inbox: plain values, never joined from the provider's side.
+    addressed_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False,
+        help_text=_("The linked provider organisation whose inbox shows the request."))
+    addressed_link_id = models.BigIntegerField(
+        null=True, blank=True, editable=False,
+        help_text=_("The provider–client link through which the request is addressed."))
+    answered_from_id = models.BigIntegerField(
+        null=True, blank=True, editable=False,
+        help_text=_("Answered from the provider's inbox: the provider's document that was sent."))
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
@@ -112,3 +126,13 @@ class EvidenceRequest(TenantModel):
         if self.certificate_id is not None and self.certificate.supplier_id != self.supplier_id:
             raise ValidationError({"certificate": ValidationError(
                 _("Ce certificat appartient à un autre fournisseur."), code="certificate_supplier_mismatch")})
+
+
+class IncomingEvidenceRequest(EvidenceRequest):
+    """The same row as the provider it is addressed to reads it (``…/incoming-evidence-requests/``):
+    the requester's organisation owns it, the provider's is ``addressed_organisation``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("demande reçue")
+        verbose_name_plural = _("demandes reçues")

@@ -5,7 +5,7 @@ Every row belongs to the provider (``organisation``) except what a client holds 
 supplier standing for the provider, the shared copies of certificates and documents, which live in
 the client's organisation and say where they come from). :class:`ClientLink` is the one row both
 sides read: it carries the client's organisation id too, and its row-level security lets either
-organisation read it (``hds_platform.rls.NETWORK_LINK_POLICY``).
+organisation read it (``hds_platform.rls.LINK_POLICIES``).
 """
 
 from django.core.exceptions import ValidationError

@@ -346,3 +346,26 @@ def test_a_context_inside_a_longer_transaction_clears_the_setting_on_exit(tenant
             assert setting() == str(tenant.organisation.pk)
         assert setting() == ""
         assert Membership.all_organisations.count() == 0
+
+
+def test_the_policies_letting_another_party_read_a_row_are_checked_and_put_back(db):
+    """The client's read of a link, and a linked provider's read of a request addressed to it."""
+    require_roles()
+    assert {table: sorted(policies) for table, policies in rls.LINK_POLICIES.items()} == {
+        "compliance_clientlink": ["network_link_read", "network_link_update"],
+        "compliance_evidencerequest": ["evidence_request_addressed_read"],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("DROP POLICY evidence_request_addressed_read ON compliance_evidencerequest")
+    assert [m.msg for m in check_row_level_security(connection)] == [
+        "Tenant table compliance_evidencerequest: its evidence_request_addressed_read policy is not the expected "
+        "one: None."]
+    assert rls.install(connection) == ["compliance_evidencerequest"]
+    assert check_row_level_security(connection) == []
+    with connection.cursor() as cursor:
+        cursor.execute("DROP POLICY evidence_request_addressed_read ON compliance_evidencerequest")
+        cursor.execute("CREATE POLICY evidence_request_addressed_read ON compliance_evidencerequest "
+                       "USING (addressed_organisation_id IS NOT NULL)")
+    assert [m.msg for m in check_row_level_security(connection)] == [
+        "Tenant table compliance_evidencerequest: its evidence_request_addressed_read policy is not the expected "
+        "one: ('*', True, ['public'], '(addressed_organisation_id IS NOT NULL)', None)."]
