@@ -53,6 +53,13 @@ def network_link_sync(organisation, link_id: int) -> bool:
     return True
 
 
+@tenant_task(acks_late=True)
+def incoming_evidence_request_received(organisation, request_id: int) -> bool:
+    """In a linked provider's organisation: a request addressed to it arrived in its inbox (audit,
+    e-mail to the members who may answer). Idempotent: a second run does nothing."""
+    return services.incoming_evidence_request_received(organisation, request_id)
+
+
 @shared_task(name="compliance.tasks.reevaluate_dispatch", soft_time_limit=240, time_limit=300)
 def reevaluate_dispatch() -> int:
     """Daily: one re-evaluation per organisation, so that stored answers follow time (a

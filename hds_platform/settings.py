@@ -383,6 +383,9 @@ SPECTACULAR_SETTINGS = {
         {"name": "evidence-requests", "description": "Documents asked of a supplier's contact: a single-use upload "
                                                      "link by e-mail, then accepted (they become evidence) or "
                                                      "rejected with a reason."},
+        {"name": "incoming-evidence-requests", "description": "Evidence requests the organisation's linked clients "
+                                                              "address to it as their provider, answered with a "
+                                                              "document it holds."},
         {"name": "conformity", "description": "Conformity answers: per processing, the organisation's summary, "
                                               "the history of status changes."},
         {"name": "attestations", "description": "Signed conformity answers (compact JWS, EdDSA)."},

@@ -3,10 +3,15 @@ requester's review (accept, reject with a reason, cancel, download the file wait
 
 The contact's upload is not here: it needs no account and goes to the e-mailed link
 (``/depot/<token>/``, :mod:`compliance.web.views.evidence_request_upload`).
+
+``/api/v1/orgs/{org}/incoming-evidence-requests/`` is the other side: the requests addressed to
+the organisation as a linked provider (through an active link), and its answer with a document it
+holds or a new file.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.urls import reverse
@@ -21,14 +26,26 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, renderers, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
 
 from compliance import services
-from compliance.api.views import PassthroughRenderer, _Refetch
-from compliance.models import Certificate, EvidenceKind, EvidenceRequest, Supplier
+from compliance.api.views import EvidenceSizeLimitHandler, PassthroughRenderer, _Refetch
+from compliance.evidence_files import EvidenceFileError
+from compliance.models import (
+    Certificate,
+    Evidence,
+    EvidenceKind,
+    EvidenceRequest,
+    IncomingEvidenceRequest,
+    Supplier,
+)
 from compliance.models.evidence_requests import LANGUAGES
+from compliance.services import evidence_requests as request_services
 from hds_platform.api.base import OrganisationGenericViewSet
 from hds_platform.api.fields import TenantPrimaryKeyRelatedField
 from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
+from hds_platform.tenancy import organisation_context
 
 
 class SubmittedDocumentSerializer(StrictSerializer):
@@ -162,3 +179,119 @@ class EvidenceRequestViewSet(_Refetch, mixins.ListModelMixin, mixins.RetrieveMod
         response["Content-Security-Policy"] = "sandbox"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+# The linked provider's inbox -------------------------------------------------------------------
+
+
+class RequesterSerializer(StrictSerializer):
+    name = serializers.CharField()
+    siren = serializers.CharField()
+
+
+class IncomingSubmittedSerializer(StrictSerializer):
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+
+
+class IncomingEvidenceRequestSerializer(StrictModelSerializer):
+    """A request as the provider it is addressed to reads it: what is asked and where it stands,
+    nothing else of the requester's records."""
+
+    requester = serializers.SerializerMethodField()
+    answer_before = serializers.DateTimeField(source="link_expires_at", read_only=True,
+                                              help_text=_("After this, the request expires unanswered."))
+    submitted = serializers.SerializerMethodField()
+    answered_with = serializers.IntegerField(
+        source="answered_from_id", read_only=True, allow_null=True,
+        help_text=_("The organisation's own document sent from the inbox, if answered that way."))
+
+    class Meta:
+        model = IncomingEvidenceRequest
+        fields = ["id", "requester", "kinds", "message", "due_date", "status", "answer_before", "submitted",
+                  "answered_with", "rejection_reason", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(RequesterSerializer)
+    def get_requester(self, request: EvidenceRequest) -> dict:
+        return {"name": request.organisation.name, "siren": request.organisation.siren}
+
+    @extend_schema_field(IncomingSubmittedSerializer(allow_null=True))
+    def get_submitted(self, request: EvidenceRequest) -> dict | None:
+        if not request.submitted_file:
+            return None
+        return {"kind": request.submitted_kind, "name": request.submitted_name, "sha256": request.submitted_sha256,
+                "size": request.submitted_size, "content_type": request.submitted_content_type,
+                "submitted_at": serializers.DateTimeField().to_representation(request.submitted_at)}
+
+
+class IncomingAnswerSerializer(StrictSerializer):
+    evidence = TenantPrimaryKeyRelatedField(
+        model=Evidence, required=False, allow_null=True,
+        help_text=_("A current document of the organisation, of a kind asked (JSON or multipart)."))
+    file = serializers.FileField(required=False, help_text=_("Or a new file (multipart), checked like any upload."))
+    kind = serializers.ChoiceField(choices=EvidenceKind.choices, required=False,
+                                   help_text=_("The new file's kind; needed when several kinds are asked."))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Evidence requests addressed to the organisation by its linked clients"),
+    retrieve=extend_schema(summary="One evidence request addressed to the organisation"),
+)
+class IncomingEvidenceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganisationGenericViewSet):
+    """A linked provider's inbox. The rows are its clients' (row-level security lets the provider
+    read those addressed to it); they are found only through
+    :func:`compliance.services.evidence_requests.inbox`, through an active link."""
+
+    model = IncomingEvidenceRequest
+    serializer_class = IncomingEvidenceRequestSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["created_at", "due_date"]
+    ordering = ["-created_at", "-id"]
+
+    def initialize_request(self, request, *args, **kwargs):
+        request.upload_handlers.insert(0, EvidenceSizeLimitHandler(request))
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_parsers(self):
+        return [JSONParser(), MultiPartParser()]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return IncomingEvidenceRequest.all_organisations.none()
+        return request_services.inbox(self.organisation)
+
+    def _incoming(self, pk):
+        """The request as the inbox shows it, read again after a write."""
+        return IncomingEvidenceRequest.all_organisations.select_related("organisation").get(pk=pk)
+
+    @extend_schema(request=IncomingAnswerSerializer, responses=IncomingEvidenceRequestSerializer,
+                   summary="Answer with a document the organisation holds (or a new file): the requester reviews it")
+    @action(detail=True, methods=["post"])
+    def answer(self, request, *args, **kwargs):
+        # Addressed to this organisation, even through a link that ended (refused with its own code).
+        found = request_services.addressed_to(self.organisation, int(self.kwargs["pk"]))
+        if found is None:
+            raise Http404
+        if getattr(request._request, "evidence_too_large", False):
+            raise EvidenceFileError(
+                _("Le fichier dépasse la taille maximale de %(max)s octets.") % {"max": settings.EVIDENCE_MAX_BYTES},
+                code="evidence_too_large")
+        serializer = IncomingAnswerSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        # The answer is written on both sides, each in its own organisation's context, in one
+        # transaction the service opens: leave the request's context (nothing was written in it),
+        # and come back to it for the response.
+        self._tenant_stack.close()
+        self._in_tenant_transaction = False
+        try:
+            services.incoming_evidence_request_answer(request_id=found.pk, provider=self.organisation,
+                                                      actor=self.actor, **serializer.validated_data)
+        finally:
+            self._tenant_stack.enter_context(organisation_context(self.organisation))
+            self._in_tenant_transaction = True
+        return Response(self.get_serializer(self._incoming(found.pk)).data)

@@ -12,6 +12,8 @@ router.register("certificates", views.CertificateViewSet, basename="certificate"
 router.register("processings", views.ProcessingViewSet, basename="processing")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("evidence-requests", evidence_requests.EvidenceRequestViewSet, basename="evidence-request")
+router.register("incoming-evidence-requests", evidence_requests.IncomingEvidenceRequestViewSet,
+                basename="incoming-evidence-request")
 router.register("offers", network.OfferViewSet, basename="offer")
 router.register("clients/invitations", network.ClientInvitationViewSet, basename="client-invitation")
 router.register("clients", network.ClientLinkViewSet, basename="client-link")

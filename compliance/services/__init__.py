@@ -33,6 +33,8 @@ from compliance.services.evidence_requests import (
     evidence_request_reject,
     evidence_request_submit,
     evidence_requests_follow_up,
+    incoming_evidence_request_answer,
+    incoming_evidence_request_received,
 )
 from compliance.services.network import (
     client_invitation_accept,
@@ -89,6 +91,8 @@ __all__ = [
     "evidence_supersede",
     "evidence_update",
     "evidence_upload",
+    "incoming_evidence_request_answer",
+    "incoming_evidence_request_received",
     "link_end",
     "link_set_share_status",
     "link_sync",

@@ -13,6 +13,13 @@ refused file leaves nothing behind and the link stays usable; an accepted file c
 file waits on the request until the requester accepts it (it becomes evidence of the supplier,
 and of the certificate when one is named, with its sha256) or rejects it with a reason (the file
 is deleted, the contact is told why by e-mail and receives a fresh link to send another one).
+
+A request for a supplier that stands for a provider organisation linked on this instance (an
+active :class:`~compliance.models.ClientLink`) is also addressed to that organisation: it appears
+in the provider's inbox, its members are told by e-mail, and the provider may answer from there
+with a document it holds (or a new file, checked the same way). That answer is a submission like
+the link's: it consumes the link, makes the request ``submitted`` and is announced to the
+requester the same way; the requester accepts or rejects it as any other.
 """
 
 from __future__ import annotations
@@ -21,8 +28,10 @@ import hmac
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import PurePath
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -33,19 +42,24 @@ from django.utils.translation import gettext_lazy
 from compliance import evidence_files
 from compliance.models import (
     Certificate,
+    ClientLink,
+    Evidence,
     EvidenceKind,
     EvidenceRequest,
     EvidenceRequestStatus,
+    IncomingEvidenceRequest,
+    LinkStatus,
     evidence_storage_name,
 )
 from compliance.models.evidence_requests import LANGUAGES, OPEN_STATUSES
 from compliance.services._shared import _check_same_organisation, _discard_files_on_commit, _reevaluate, _validate
 from compliance.services.evidence import _record_evidence
 from compliance.signals import evidence_request_answered, evidence_request_overdue
-from hds_platform import audit, crossing, writes
+from hds_platform import audit, crossing, outbox, writes
 from hds_platform.audit import Actor
 from hds_platform.errors import Conflict, ServiceError
-from hds_platform.models import User
+from hds_platform.models import AuditEvent, Membership, Organisation, User
+from hds_platform.roles import ROLE_PERMISSIONS, Perm
 from hds_platform.tenancy import organisation_context, require_organisation
 from hds_platform.tokens import digest_secret, new_link_token
 
@@ -101,8 +115,21 @@ def _normalise(fields: dict) -> dict:
 
 
 def _summary(request: EvidenceRequest) -> dict:
-    return {"supplier": request.supplier_id, "kinds": request.kinds, "due_date": request.due_date,
-            "status": request.status, "link_expires_at": request.link_expires_at}
+    summary = {"supplier": request.supplier_id, "kinds": request.kinds, "due_date": request.due_date,
+               "status": request.status, "link_expires_at": request.link_expires_at}
+    if request.addressed_organisation_id is not None:
+        summary["addressed_organisation"] = request.addressed_organisation_id
+    return summary
+
+
+def _provider_link_of(organisation: Organisation, supplier) -> ClientLink | None:
+    """The active link through which ``supplier`` stands for a provider organisation, if any (a
+    provider's subcontractor copy is not the provider: its requests go to its contact only). The
+    client reads the link row the provider owns; row-level security lets it."""
+    if supplier is None or supplier.provider_link_id is None or supplier.shared_from_id is not None:
+        return None
+    return ClientLink.all_organisations.filter(pk=supplier.provider_link_id, client_organisation_id=organisation.pk,
+                                               status=LinkStatus.ACTIVE).first()
 
 
 # Requesting ------------------------------------------------------------------------------------
@@ -128,6 +155,9 @@ def evidence_request_create(*, actor: Actor, **fields) -> tuple[EvidenceRequest,
     with transaction.atomic():
         request = EvidenceRequest(organisation=organisation, requested_by=actor.user)
         writes.assign_changes(request, fields)
+        link = _provider_link_of(organisation, request.supplier)
+        if link is not None:
+            request.addressed_organisation_id, request.addressed_link_id = link.organisation_id, link.pk
         raw = _new_link(request)
         if request.due_date is not None:
             # A reminder whose day has already come would only repeat the request just sent.
@@ -138,6 +168,10 @@ def evidence_request_create(*, actor: Actor, **fields) -> tuple[EvidenceRequest,
         audit.record(organisation=organisation, actor=actor, action="evidence_request.created", target=request,
                      changes=_summary(request))
         _mail_on_commit(request, "request", raw)
+        if link is not None:
+            # The provider's side (its audit trail, its members' e-mail) is written in its own
+            # organisation, by a task after commit.
+            outbox.enqueue("compliance.tasks.incoming_evidence_request_received", link.organisation_id, request.pk)
     return request, raw
 
 
@@ -234,6 +268,167 @@ def _submitted_kind(request: EvidenceRequest, kind: str | None) -> str:
                            % ", ".join(str(EvidenceKind(value).label) for value in request.kinds),
                            code="kind_not_requested", field="kind")
     return kind
+
+
+# A linked provider's inbox ---------------------------------------------------------------------
+
+
+class ProviderLinkEnded(Conflict):
+    code = "provider_link_ended"
+
+
+def inbox(provider: Organisation | None = None):
+    """The requests addressed to ``provider`` (the current organisation) through a link still active,
+    newest first. The rows are the requesters': row-level security lets the provider read exactly
+    these (``evidence_request_addressed_read``); nothing else of the requester is joined."""
+    provider = provider or require_organisation()
+    active = ClientLink.objects.filter(organisation_id=provider.pk, status=LinkStatus.ACTIVE).values("pk")
+    return (IncomingEvidenceRequest.all_organisations.select_related("organisation")
+            .filter(addressed_organisation_id=provider.pk, addressed_link_id__in=active)
+            .order_by("-created_at", "-id"))
+
+
+def addressed_to(provider: Organisation, request_id: int) -> IncomingEvidenceRequest | None:
+    """A request addressed to ``provider``, whether or not its link is still active."""
+    return (IncomingEvidenceRequest.all_organisations.select_related("organisation")
+            .filter(pk=request_id, addressed_organisation_id=provider.pk).first())
+
+
+def documents_held(provider: Organisation, kinds: list[str]):
+    """The provider's own current documents of the kinds asked (not copies it holds from its own
+    providers: those files are theirs)."""
+    return (Evidence.objects.filter(organisation_id=provider.pk, kind__in=kinds, superseded_by__isnull=True,
+                                    shared_from_id__isnull=True)
+            .exclude(file="").order_by("kind", "-uploaded_at", "-id"))
+
+
+def _check_answerable(provider: Organisation, request: EvidenceRequest) -> None:
+    if request.addressed_organisation_id != provider.pk:
+        raise ServiceError(_("Objet introuvable."), code="does_not_exist")
+    if not ClientLink.all_organisations.filter(pk=request.addressed_link_id, organisation_id=provider.pk,
+                                               status=LinkStatus.ACTIVE).exists():
+        raise ProviderLinkEnded(_("Le lien avec ce client a pris fin : cette demande ne peut plus recevoir de "
+                                  "réponse depuis Maillon."))
+    if not request.is_open:
+        raise Conflict(_("Cette demande est close : aucun document n'est plus attendu."),
+                       code="evidence_request_closed")
+    if request.link_expires_at <= timezone.now():
+        raise Conflict(_("Cette demande a expiré : le client doit en envoyer une nouvelle."),
+                       code="evidence_request_expired")
+
+
+def _store_answer(request: EvidenceRequest, evidence: Evidence | None, file, kind: str | None):
+    """Copy the chosen document (or store the new file) among the requester's files; returns the
+    stored file, its kind, name and content type. The copy must hash as the document did."""
+    target = evidence_storage_name(request.organisation_id)
+    if evidence is not None:
+        if evidence.kind not in request.kinds:
+            raise ServiceError(_("Ce type de pièce n'est pas demandé : choisissez parmi %s.")
+                               % ", ".join(str(EvidenceKind(value).label) for value in request.kinds),
+                               code="kind_not_requested", field="evidence")
+        if evidence.superseded_by_id is not None or evidence.shared_from_id is not None or not evidence.file:
+            raise ServiceError(_("Choisissez la version en vigueur d'un document de votre organisation."),
+                               code="evidence_not_current", field="evidence")
+        suffix = PurePath(evidence.file.name).suffix
+        try:
+            with default_storage.open(evidence.file.name, "rb") as handle:
+                stored = evidence_files.store(handle, target + suffix)
+        except FileNotFoundError:
+            raise ServiceError(_("Le fichier de ce document est introuvable."), code="evidence_file_missing",
+                               field="evidence") from None
+        if stored.sha256 != evidence.sha256:
+            evidence_files.discard(stored.name)
+            raise ServiceError(_("Le fichier de ce document ne correspond plus à son empreinte : il n'est pas "
+                                 "transmis."), code="evidence_file_altered", field="evidence")
+        return stored, evidence.kind, evidence.original_name or "document", evidence.content_type
+    kind = _submitted_kind(request, kind)
+    detected = evidence_files.check_upload(file)
+    stored = evidence_files.store(file, target + detected.storage_suffix)
+    return stored, kind, (file.name or "document")[-255:], detected.content_type
+
+
+def incoming_evidence_request_answer(*, request_id: int, provider: Organisation, actor: Actor,
+                                     evidence: Evidence | None = None, file=None,
+                                     kind: str | None = None) -> EvidenceRequest:
+    """The provider answers a request in its inbox with a document it holds (``evidence``) or a
+    new ``file``: exactly one. Called outside any organisation context: the provider's side is
+    checked and audited in its organisation, then the submission is written in the requester's,
+    in one transaction (as accepting a client invitation writes on both sides of a link)."""
+    if (evidence is None) == (file is None):
+        raise ServiceError(_("Choisissez un document détenu ou joignez un fichier (un seul)."),
+                           code="answer_required", field="evidence")
+    stored = None
+    try:
+        with transaction.atomic():
+            with organisation_context(provider):
+                found = addressed_to(provider, request_id)
+                if found is None:
+                    raise ServiceError(_("Objet introuvable."), code="does_not_exist")
+                _check_same_organisation(provider, evidence=evidence)
+                _check_answerable(provider, found)
+                stored, kind, name, content_type = _store_answer(found, evidence, file, kind)
+                requester = found.organisation
+                audit.record(organisation=provider, actor=actor, action="incoming_evidence_request.answered",
+                             target=found, changes={"requester": requester.name, "kind": kind,
+                                                    "evidence": evidence.pk if evidence else None,
+                                                    "sha256": stored.sha256, "size": stored.size})
+            with organisation_context(requester):
+                request = EvidenceRequest.objects.select_for_update().get(pk=found.pk)
+                # The contact's link, a cancellation or the link's end may have come first.
+                _check_answerable(provider, request)
+                request.submitted_file = stored.name
+                request.submitted_name = name[-255:]
+                request.submitted_kind = kind
+                request.submitted_sha256 = stored.sha256
+                request.submitted_size = stored.size
+                request.submitted_content_type = content_type
+                request.submitted_at = request.link_used_at = timezone.now()
+                request.answered_from_id = evidence.pk if evidence else None
+                previous, request.status = request.status, EvidenceRequestStatus.SUBMITTED
+                request.save()
+                audit.record(organisation=requester, actor=Actor.system("linked_provider"),
+                             action="evidence_request.submitted", target=request,
+                             changes={"status": [previous, request.status], "kind": kind, "sha256": stored.sha256,
+                                      "size": stored.size, "content_type": content_type,
+                                      "provider": provider.name, "provider_organisation": provider.pk})
+                evidence_request_answered.send(sender=EvidenceRequest, request=request)
+    except BaseException:
+        if stored is not None:
+            evidence_files.discard(stored.name)
+        raise
+    return request
+
+
+def incoming_evidence_request_received(provider: Organisation, request_id: int) -> bool:
+    """In the provider's organisation, once a request addressed to it is committed: record it in
+    its audit trail and e-mail its members who may answer. Idempotent: a second run finds the
+    audit event and does nothing."""
+    found = inbox(provider).filter(pk=request_id).first()
+    if found is None:
+        return False
+    if AuditEvent.objects.filter(action="incoming_evidence_request.received", target_id=str(found.pk),
+                                 target_type=found._meta.label_lower).exists():
+        return False
+    audit.record(organisation=provider, actor=Actor.system("evidence_request_inbox"),
+                 action="incoming_evidence_request.received", target=found,
+                 changes={"requester": found.organisation.name, "kinds": found.kinds, "due_date": found.due_date})
+    answering = [role for role, permissions in ROLE_PERMISSIONS.items() if Perm.WRITE in permissions]
+    people = [(membership.user.email, membership.user.language) for membership in
+              Membership.objects.select_related("user").filter(role__in=answering, user__is_active=True)]
+    context = {"organisation": found.organisation.name, "provider": provider.name, "kinds": found.kinds,
+               "message": found.message, "due_date": found.due_date,
+               "link": f"{settings.SITE_URL.rstrip('/')}/o/{provider.slug}/demandes/recues/{found.pk}/"}
+    transaction.on_commit(lambda: [_send_received(email, language, context) for email, language in people],
+                          robust=True)
+    return True
+
+
+def _send_received(email: str, language: str, context: dict) -> None:
+    with translation.override(language if language in dict(LANGUAGES) else "fr"):
+        context = {**context, "kind_labels": [str(EvidenceKind(kind).label) for kind in context["kinds"]]}
+        body = render_to_string("compliance/email/evidence_request_received.txt", context)
+        send_mail(_("%(organisation)s vous demande des documents sur Maillon") % context, body,
+                  settings.DEFAULT_FROM_EMAIL, [email])
 
 
 # Review ----------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from compliance.models import (
     ClientLink,
     ConformityResult,
     Evidence,
+    EvidenceRequest,
     ExemptionReason,
     LinkSide,
     LinkStatus,
@@ -459,6 +460,11 @@ def link_sync(link: ClientLink, *, announce: bool = True) -> Supplier:
     owners = {None: provider_supplier, **subcontractors}
     certificates, changes = _sync_certificates(shared, owners)
     _sync_documents(shared, owners, certificates, active=link.status == LinkStatus.ACTIVE)
+    if link.status != LinkStatus.ACTIVE:
+        # The client's evidence requests are no longer addressed to the provider: its inbox loses
+        # them, and row-level security no longer shows them to it.
+        EvidenceRequest.objects.filter(addressed_link_id=link.pk, addressed_organisation__isnull=False).update(
+            addressed_organisation=None, updated_at=timezone.now())
     affected = sorted(processings_using_suppliers([s.pk for s in owners.values()]))
     before = dict(ConformityResult.objects.filter(processing_id__in=affected).values_list("processing_id", "status"))
     evaluation.evaluate_processings(affected, announce=not (announce and changes))

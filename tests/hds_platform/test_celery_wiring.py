@@ -54,6 +54,7 @@ def test_every_task_enqueued_by_name_is_registered_and_renamed_tasks_point_at_re
         "compliance.monitoring.tasks.webhook_retry",
         "compliance.monitoring.tasks.purge_webhook_events",
         "compliance.tasks.network_link_sync",
+        "compliance.tasks.incoming_evidence_request_received",
     }
     assert sorted(name for name in enqueued | set(RENAMED_TASKS.values()) if name not in current_app.tasks) == []
     assert not set(RENAMED_TASKS) & set(current_app.tasks)
