@@ -21,18 +21,21 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from compliance import evaluation, services
-from compliance.models import Alert
+from compliance.models import Alert, Supplier
 from compliance.monitoring import alerts
 from compliance.reports import services as report_services
 from hds_platform import services as platform_services
 from hds_platform.accounts.signup import verification_link
 from hds_platform.audit import Actor
-from hds_platform.models import Membership
+from hds_platform.models import Membership, OrganisationKind
 from hds_platform.oauth.services import connection_grant
 from hds_platform.roles import Role
+from hds_platform.tenancy import organisation_context
 from tests.compliance import builders
 from tests.compliance.monitoring.alerting import make_endpoint
+from tests.compliance.network_builders import HostOffer, linked_client
 from tests.compliance.web.pages import registry_host
+from tests.factories import UserFactory, make_organisation
 from tests.oauth_support import register_app
 
 # Not pages of the product: the admin (platform staff), the API and machine endpoints.
@@ -42,6 +45,7 @@ EXCLUDED_NAMES = {"logout"}
 # ``pk`` means a different row on each family of routes: the route name's prefix says which.
 PK_OF = {
     "compliance:evidence-request-create": "supplier", "compliance:evidence-request-": "evidence_request",
+    "compliance:incoming-evidence-request-": "incoming_request",
     # The link routes of the network only answer POST: any number reverses them.
     "compliance:client-": "processing", "compliance:provider-": "processing", "compliance:offer-": "offer",
     "compliance:processing-": "processing", "compliance:chain-": "processing",
@@ -77,10 +81,22 @@ class World:
     uidb64: str
     reset_token: str
     evidence_request: int
+    incoming_request: int
     upload_token: str
     client_invitation_token: str
     app_connection: int
     offer: int
+
+
+def _incoming_request(host: HostOffer) -> int:
+    owner = UserFactory(email="it@nadir.example")
+    client = make_organisation("Nadir", owner, kind=OrganisationKind.HEALTH_ESTABLISHMENT)
+    link = linked_client(host, client, owner)
+    with organisation_context(client):
+        request, _raw = services.evidence_request_create(
+            actor=Actor.for_user(owner), supplier=Supplier.objects.get(pk=link.client_supplier_id),
+            kinds=["hds_certificate"], contact_email="it@orbit.example")
+    return request.pk
 
 
 def build_world(tenant) -> World:
@@ -126,6 +142,8 @@ def build_world(tenant) -> World:
                                                                offers=[offer])
         request, upload_raw = services.evidence_request_create(actor=actor, supplier=beta, kinds=["dpa"],
                                                                contact_email="ops@beta.example")
+    # A linked client's request in the organisation's inbox ("Demandes reçues").
+    incoming = _incoming_request(HostOffer(tenant.organisation, offer, own, None, None))
     return World(slug=tenant.organisation.slug, processing=processing.pk, link_pk=middle.pk, supplier=alpha.pk,
                  certificate=certificate.pk, contract=contract.pk, membership=membership.pk,
                  invitation=invitation.pk, invitation_token=raw, token=token.pk, report=report.pk, alert=alert.pk,
@@ -134,7 +152,8 @@ def build_world(tenant) -> World:
                  verification_token=verification_link(tenant.owner).rstrip("/").rsplit("/", 1)[1],
                  uidb64=urlsafe_base64_encode(force_bytes(tenant.owner.pk)),
                  reset_token=default_token_generator.make_token(tenant.owner), app_connection=connection.pk,
-                 evidence_request=request.pk, upload_token=upload_raw, client_invitation_token=client_raw,
+                 evidence_request=request.pk, incoming_request=incoming, upload_token=upload_raw,
+                 client_invitation_token=client_raw,
                  offer=offer.pk)
 
 

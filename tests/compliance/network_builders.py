@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import TestCase
 
 from compliance import services
-from compliance.models import Certificate, ClientLink, Evidence, Offer
+from compliance.models import Certificate, ClientLink, Evidence, Offer, Supplier
 from hds_platform.audit import Actor
 from hds_platform.models import Organisation, OrganisationKind
 from hds_platform.tenancy import organisation_context
@@ -157,3 +157,25 @@ def _provider_link(tenant):
     host = hosting_offer(host_organisation(f"Hébergeur {serial}", f"hebergeur-{serial}"))
     link = linked_client(host, tenant.organisation, tenant.owner)
     return ProviderLink.all_organisations.get(pk=link.pk)
+
+
+READ_AS["compliance.EvidenceRequest"] = ("organisation", "addressed_organisation")
+READ_AS["compliance.IncomingEvidenceRequest"] = ("addressed_organisation",)
+
+
+@tenant_object("compliance.IncomingEvidenceRequest")
+def _incoming_evidence_request(tenant):
+    """A request a linked client addressed to ``tenant`` as its provider, as ``…/incoming-evidence-requests/``
+    reads it: the client's row, in ``tenant``'s inbox."""
+    from compliance.models import IncomingEvidenceRequest
+
+    host = _probe_host(tenant)
+    serial = next(_serial)
+    owner = UserFactory(email=f"asker{serial}@probe.example")
+    client = make_organisation(f"Client demandeur {serial}", owner, kind=OrganisationKind.HEALTH_ESTABLISHMENT)
+    link = linked_client(host, client, owner)
+    with organisation_context(client):
+        request, _raw = services.evidence_request_create(
+            actor=builders.ACTOR, supplier=Supplier.objects.get(pk=link.client_supplier_id),
+            kinds=["hds_certificate", "dpa"], contact_email=f"contact{serial}@probe.example")
+    return IncomingEvidenceRequest.all_organisations.get(pk=request.pk)
