@@ -37,6 +37,7 @@ import production
 from production import ROOT, free_port, manage, psql
 
 DATABASE = "maillon_bench_api"
+REDIS_URL = "redis://127.0.0.1:6379/14"
 SLUG = "bench"
 
 #: (key, label, path, how it authenticates, goal as a ratio to the bare view)
@@ -57,7 +58,13 @@ ROWS = [
 
 
 def app_environment(var_dir: str) -> dict[str, str]:
-    return production.app_environment(var_dir, DATABASE, MAILLON_TESTING="false")
+    # Production's shape: Redis for the cache and the rate limits, which are counted on every
+    # request as in production but set far above what wrk sends (a 429 would measure nothing).
+    unlimited = str(10**9)
+    return production.app_environment(
+        var_dir, DATABASE, MAILLON_TESTING="false", REDIS_URL=os.environ.get("BENCH_REDIS_URL", REDIS_URL),
+        RATE_LIMIT_STANDARD_PER_MINUTE=unlimited, RATE_LIMIT_LARGE_PER_MINUTE=unlimited,
+        RATE_LIMIT_SESSION_PER_MINUTE=unlimited)
 
 
 def prepare_database() -> None:
@@ -70,6 +77,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.utils import timezone
 from compliance import evaluation, services as compliance_services
 from compliance.models import CertificateStatus, Supplier
 from hds_platform import services
@@ -85,7 +93,8 @@ sample = settings.BASE_DIR / "registry" / "samples" / "ans_hosts_2026-10.csv"
 result = registry_import(data=sample.read_bytes(), source=sample.name, filename=sample.name)
 assert not result.rejected, result.reason
 
-owner = User.objects.create_user("owner@bench.example", password="bench-password-2026")
+owner = User.objects.create_user("owner@bench.example", password="bench-password-2026",
+                                 email_verified_at=timezone.now())
 actor = Actor.for_user(owner)
 organisation = services.organisation_create(name="Bench Santé", kind="software_editor", owner=owner,
                                             actor=Actor.system("bench"), slug="{slug}")

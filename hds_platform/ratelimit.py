@@ -1,8 +1,9 @@
 """API rate limits: per API token, per connected app and organisation, per signed-in person.
 
-Counted by django-ratelimit in fixed one-minute windows (staggered per key) in the default cache:
-Redis when ``REDIS_URL`` is set, the process's memory otherwise. A token or an app gets its
-organisation's plan (``Organisation.plan``, limits in ``settings.RATE_LIMIT_PLANS``), a person
+Counted in fixed one-minute windows, staggered per key, in the default cache: on Redis
+(``REDIS_URL``) by :meth:`hds_platform.cache.ResilientRedisCache.hit`, one round trip; in the
+process's memory otherwise, by django-ratelimit. A token or an app gets its organisation's plan
+(``Organisation.plan``, limits in ``settings.RATE_LIMIT_PLANS``), a person
 ``RATE_LIMIT_SESSION_PER_MINUTE``. Every counted answer carries ``RateLimit-Limit``,
 ``RateLimit-Remaining`` and ``RateLimit-Reset`` (seconds until the window ends); past the limit,
 429 ``rate_limited`` with ``Retry-After``. The cache is optional (:mod:`hds_platform.cache`):
@@ -11,9 +12,12 @@ with Redis down nothing is counted and every request is allowed, without the hea
 
 from __future__ import annotations
 
+import time
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import caches
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
@@ -21,6 +25,7 @@ from rest_framework.throttling import BaseThrottle
 from hds_platform.errors import RateLimited
 
 GROUP = "maillon-api"
+WINDOW = 60
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,17 @@ def count(request) -> Usage | None:
     if caller is None:
         return None
     key, limit = caller
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    if hasattr(cache, "hit"):
+        # Redis: one round trip (django-ratelimit's add then incr take three), the same windows:
+        # fixed, staggered per key, the limit in the key so that a new plan starts a new count.
+        now = time.time()
+        start = int(now) - (int(now) + zlib.crc32(key.encode())) % WINDOW
+        hits = cache.hit(f"{GROUP}:{key}:{limit}:{start}", WINDOW + 1)
+        if hits is None:
+            return None
+        return Usage(limit=limit, remaining=max(limit - hits, 0), reset=max(int(start + WINDOW - now), 0),
+                     exceeded=hits > limit)
     usage = get_usage(request, group=GROUP, key=lambda _group, _request: key, rate=f"{limit}/m", increment=True)
     if usage is None:
         return None

@@ -1,9 +1,11 @@
 """The cache is optional: with Redis down every read is a miss and writes succeed (hardening, point 2)."""
 
 import logging
+import os
+import uuid
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from compliance.models import Supplier
 from hds_platform import cache as resilient
@@ -30,6 +32,8 @@ def test_every_operation_on_a_dead_redis_behaves_as_an_empty_cache(redis_down, c
         assert cache.set_many({"a": 1}) == ["a"]
         assert cache.has_key("k") is False
         assert cache.delete("k") is False
+        assert cache.incr("k") is None
+        assert cache.hit("k", 60) is None
     # One warning, then Redis is left alone for CACHE_DOWN_SECONDS instead of timing out per call.
     messages = [record.getMessage() for record in caplog.records]
     assert len(messages) == 1 and messages[0].startswith("cache: Redis unavailable ("), messages
@@ -56,3 +60,29 @@ def test_the_web_supplier_form_with_redis_down_saves(tenant, client, redis_down)
     assert response.status_code == 302
     with tenant.context():
         assert Supplier.objects.get().name == "Nuage Souverain"
+
+
+@pytest.fixture
+def live_redis(settings):
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis (REDIS_URL): the embedded default has no Redis cache")
+    settings.CACHES = {"default": {"BACKEND": "hds_platform.cache.ResilientRedisCache", "LOCATION": url,
+                                   "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def test_the_redis_client_is_built_once_per_pool_and_counters_count_in_one_call(live_redis):
+    backend = live_redis._cache
+    assert backend.get_client("a") is backend.get_client("b")
+    assert backend.get_client("a", write=True) is backend.get_client("a", write=True)
+    assert [live_redis.hit("counter", 30) for _ in range(3)] == [1, 2, 3]
+    ttl = backend.get_client().ttl(live_redis.make_and_validate_key("counter"))
+    assert 0 < ttl <= 30
+    # Django's contract for incr: a missing key is an error, an existing one is incremented.
+    with pytest.raises(ValueError):
+        live_redis.incr("missing")
+    live_redis.set("present", 4)
+    assert live_redis.incr("present", 3) == 7
+    assert live_redis.get("present") == 7
