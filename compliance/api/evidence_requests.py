@@ -48,6 +48,11 @@ from hds_platform.api.strict import StrictModelSerializer, StrictSerializer
 from hds_platform.tenancy import organisation_context
 
 
+class OrganisationNameSerializer(StrictSerializer):
+    name = serializers.CharField()
+    siren = serializers.CharField()
+
+
 class SubmittedDocumentSerializer(StrictSerializer):
     kind = serializers.CharField()
     name = serializers.CharField()
@@ -63,13 +68,21 @@ class EvidenceRequestSerializer(StrictModelSerializer):
     """A request as the requester reads it (the link's secret is never shown again)."""
 
     submitted = serializers.SerializerMethodField()
+    addressed_to = serializers.SerializerMethodField(
+        help_text=_("The linked provider organisation that also receives the request in its inbox and may answer "
+                    "from there; null for a supplier not linked on Maillon."))
 
     class Meta:
         model = EvidenceRequest
         fields = ["id", "supplier", "certificate", "kinds", "message", "due_date", "contact_email", "language",
-                  "status", "link_expires_at", "submitted", "evidence", "rejection_reason", "reminders_sent",
-                  "created_at", "updated_at"]
+                  "addressed_to", "status", "link_expires_at", "submitted", "evidence", "rejection_reason",
+                  "reminders_sent", "created_at", "updated_at"]
         read_only_fields = fields
+
+    @extend_schema_field(OrganisationNameSerializer(allow_null=True))
+    def get_addressed_to(self, request: EvidenceRequest) -> dict | None:
+        provider = request.addressed_organisation
+        return None if provider is None else {"name": provider.name, "siren": provider.siren}
 
     @extend_schema_field(SubmittedDocumentSerializer(allow_null=True))
     def get_submitted(self, request: EvidenceRequest) -> dict | None:
@@ -122,7 +135,7 @@ class EvidenceRequestViewSet(_Refetch, mixins.ListModelMixin, mixins.RetrieveMod
     ordering = ["-created_at", "-id"]
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("organisation")
+        return queryset.select_related("organisation", "addressed_organisation")
 
     def create(self, request, *args, **kwargs):
         serializer = EvidenceRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -184,11 +197,6 @@ class EvidenceRequestViewSet(_Refetch, mixins.ListModelMixin, mixins.RetrieveMod
 # The linked provider's inbox -------------------------------------------------------------------
 
 
-class RequesterSerializer(StrictSerializer):
-    name = serializers.CharField()
-    siren = serializers.CharField()
-
-
 class IncomingSubmittedSerializer(StrictSerializer):
     kind = serializers.CharField()
     name = serializers.CharField()
@@ -216,7 +224,7 @@ class IncomingEvidenceRequestSerializer(StrictModelSerializer):
                   "answered_with", "rejection_reason", "created_at", "updated_at"]
         read_only_fields = fields
 
-    @extend_schema_field(RequesterSerializer)
+    @extend_schema_field(OrganisationNameSerializer)
     def get_requester(self, request: EvidenceRequest) -> dict:
         return {"name": request.organisation.name, "siren": request.organisation.siren}
 

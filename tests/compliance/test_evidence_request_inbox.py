@@ -96,7 +96,8 @@ def test_choose_a_held_document_then_the_requester_accepts_it(tenant, client_for
     # The requester sees it as any submission, and the webhook announces it.
     client = client_for(user=tenant.owner)
     seen = client.get(f"/api/v1/orgs/tilleuls/evidence-requests/{request.pk}/").json()
-    assert (seen["status"], seen["submitted"]["sha256"]) == ("submitted", document.sha256)
+    assert (seen["status"], seen["submitted"]["sha256"], seen["addressed_to"]) == (
+        "submitted", document.sha256, {"name": "Hébergeur Azur", "siren": host.organisation.siren})
     with tenant.context():
         assert WebhookDelivery.objects.get().event == "evidence_request.answered"
     # The link e-mailed to the contact is used up.
@@ -183,6 +184,7 @@ def test_a_request_to_an_unlinked_supplier_goes_to_its_contact_only(tenant, clie
             "supplier": supplier.pk, "kinds": ["dpa"], "contact_email": "c@infogerant.example"}, format="json")
     assert response.status_code == 201
     assert EvidenceRequest.all_organisations.get(pk=response.json()["id"]).addressed_organisation_id is None
+    assert response.json()["addressed_to"] is None
     assert host_client.get(INBOX).json()["results"] == []
     assert [message.to for message in mail.outbox] == [["c@infogerant.example"]]
 
