@@ -199,12 +199,54 @@ def run_wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": latency_ms("50%"),
         "p99": latency_ms("99%"),
         "errors": (int(errors.group(1)) if errors else 0)
         + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes(match) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            if match(int(entry), name, int(fields[2])):
+                pids.append(int(entry))
+    return pids
+
+
+def cpu_snapshot(server_group: int) -> dict[str, float]:
+    """CPU seconds used so far by the app's gunicorn (its process group) and by PostgreSQL (every
+    ``postgres`` process of the machine: the bench's backends, the server's own work)."""
+    if not os.path.isdir("/proc"):
+        return {}
+    app = _processes(lambda pid, name, _s: os.getpgid(pid) == server_group if _pid_alive(pid) else False)
+    database = _processes(lambda _pid, name, _s: name == "postgres")
+    return {"app": sum(map(_cpu_seconds, app)), "db": sum(map(_cpu_seconds, database))}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.getpgid(pid)
+    except OSError:
+        return False
+    return True
 
 
 def headers_for(auth: str, setup: dict) -> dict[str, str]:
@@ -219,14 +261,19 @@ def headers_for(auth: str, setup: dict) -> dict[str, str]:
 
 def print_table(summary: dict, bare: dict, queries: dict, rows: list, heading: str) -> None:
     print(f"\n{heading}\n")
-    print("| row | req/s | p50 ms | p99 ms | queries | ratio to bare | goal |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
-    print(f"| bare DRF view | {bare['rps']:.0f} | {bare['p50']:.1f} | {bare['p99']:.1f} | 0 | 1.00× | |")
+    print("| row | req/s | p50 ms | p99 ms | queries | app CPU ms/req | db CPU ms/req | ratio to bare | goal |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+
+    def cpu(row: dict, side: str) -> str:
+        return f"{row[side]:.2f}" if side in row else "–"
+
+    print(f"| bare DRF view | {bare['rps']:.0f} | {bare['p50']:.1f} | {bare['p99']:.1f} | 0 | {cpu(bare, 'app_ms')} | "
+          f"0 | 1.00× | |")
     for key, label, _path, _auth, goal in rows:
         row = summary[key]
         mark = "met" if row["ratio"] >= goal else "NOT met"
         print(f"| `{label}` | {row['rps']:.0f} | {row['p50']:.1f} | {row['p99']:.1f} | {queries[key]} | "
-              f"{row['ratio']:.2f}× | ≥ {goal}× ({mark}) |")
+              f"{cpu(row, 'app_ms')} | {cpu(row, 'db_ms')} | {row['ratio']:.2f}× | ≥ {goal}× ({mark}) |")
 
 
 def main() -> None:
@@ -270,11 +317,20 @@ def main() -> None:
             runs: dict[str, list[dict]] = {"bare": [], **{key: [] for key, *_ in rows}}
             for _round in range(args.rounds):
                 run_wrk(bare_url, {}, 2, args.connections)  # warm-up
-                runs["bare"].append(run_wrk(bare_url, {}, args.seconds, args.connections))
+                before = cpu_snapshot(servers[1].pid)
+                bare_run = run_wrk(bare_url, {}, args.seconds, args.connections)
+                after = cpu_snapshot(servers[1].pid)
+                if before:
+                    bare_run["app_ms"] = (after["app"] - before["app"]) * 1000 / max(bare_run["requests"], 1)
+                runs["bare"].append(bare_run)
                 for key, _l, _p, auth, _g in rows:
                     headers = headers_for(auth, setup)
                     run_wrk(urls[key], headers, 2, args.connections)  # warm-up
+                    before = cpu_snapshot(servers[0].pid)
                     run = run_wrk(urls[key], headers, args.seconds, args.connections)
+                    after = cpu_snapshot(servers[0].pid)
+                    for side in before:
+                        run[f"{side}_ms"] = (after[side] - before[side]) * 1000 / max(run["requests"], 1)
                     run["ratio"] = run["rps"] / runs["bare"][-1]["rps"]
                     runs[key].append(run)
         finally:
