@@ -6,8 +6,9 @@
 - Nuage Santé Hébergement (hosting provider): certified itself, over a certified datacenter; it
   shares an offer (its certificate, contract and DPA templates) with two linked clients, the
   Centre de santé des Lilas (the offer applied to its patient record, its status shared with the
-  host) and MédiSoft Éditions (linked, status not shared), and has one invitation pending; its
-  trust page is published at /confiance/nuage-sante/.
+  host) and MédiSoft Éditions (linked, status not shared, which asks it for an audit report: the
+  request waits in the host's inbox, Demandes reçues), and has one invitation pending; its trust
+  page is published at /confiance/nuage-sante/.
 
 Suppliers found in the ANS list (loaded by the registry's own demo) are matched to it; without
 the list, their certificates are recorded by hand with their documents. Loading twice changes
@@ -20,7 +21,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from compliance import evaluation, services
-from compliance.models import Certificate, ClientLink, ContractClause, Evidence, EvidenceKind, Offer, Processing
+from compliance.models import (
+    Certificate,
+    ClientLink,
+    ContractClause,
+    Evidence,
+    EvidenceKind,
+    Offer,
+    Processing,
+    Supplier,
+)
 from hds_platform.tenancy import organisation_context
 from registry.matching import normalise_name
 from registry.models import CertifiedHost
@@ -270,3 +280,11 @@ def _network(context) -> None:
         services.offer_apply(link=link, offer_id=offer.pk, processing=processing, actor=actor)
         services.link_set_share_status(link=link, share_status=True, actor=actor)
         evaluation.evaluate_all()
+    with organisation_context(medisoft):
+        # MédiSoft asks its linked host for a document: the request reaches Nuage Santé's inbox
+        # (Demandes reçues), where the host answers with a document it already holds.
+        link = ClientLink.all_organisations.get(client_organisation=medisoft)
+        services.evidence_request_create(
+            actor=actor, supplier=Supplier.objects.get(pk=link.client_supplier_id), kinds=["audit_report"],
+            contact_email="conformite@nuage-sante.example", due_date=timezone.localdate() + timedelta(days=10),
+            message="Bonjour, pourriez-vous nous transmettre votre dernier rapport d'audit HDS ?")

@@ -2,7 +2,16 @@
 
 from django.core.management import call_command
 
-from compliance.models import Certificate, ClientInvitation, ClientLink, ConformityResult, Evidence, Supplier
+from compliance.models import (
+    Certificate,
+    ClientInvitation,
+    ClientLink,
+    ConformityResult,
+    Evidence,
+    EvidenceRequest,
+    Supplier,
+)
+from compliance.services import evidence_requests
 from hds_platform.models import Organisation
 from hds_platform.tenancy import organisation_context
 
@@ -68,3 +77,13 @@ def test_demo_shows_a_hosting_company_with_two_linked_clients(db, media):
     with organisation_context(Organisation.objects.get(slug="centre-lilas")):
         assert list(Certificate.objects.values_list("source", "certificate_number")) == [
             ("provider", "AFNOR 2025/60001")]
+    # Two pending evidence requests: MédiSoft's to Clever Cloud (by e-mail only) and MédiSoft's to
+    # its linked host, which also waits in Nuage Santé's inbox.
+    medisoft = Organisation.objects.get(slug="medisoft")
+    with organisation_context(medisoft):
+        assert sorted((r.supplier.name, r.kinds, r.status, r.addressed_organisation_id)
+                      for r in EvidenceRequest.objects.select_related("supplier")) == [
+            ("Clever Cloud", ["hds_certificate"], "requested", None),
+            ("Nuage Santé Hébergement", ["audit_report"], "requested", host.pk)]
+    with organisation_context(host):
+        assert [(r.organisation_id, r.kinds) for r in evidence_requests.inbox()] == [(medisoft.pk, ["audit_report"])]
