@@ -53,13 +53,18 @@ class OrganisationNameSerializer(StrictSerializer):
     siren = serializers.CharField()
 
 
-class SubmittedDocumentSerializer(StrictSerializer):
+class IncomingSubmittedSerializer(StrictSerializer):
+    """A submitted document as the linked provider sees it (no download link: the file is the requester's)."""
+
     kind = serializers.CharField()
     name = serializers.CharField()
     sha256 = serializers.CharField()
     size = serializers.IntegerField()
     content_type = serializers.CharField()
     submitted_at = serializers.DateTimeField()
+
+
+class SubmittedDocumentSerializer(IncomingSubmittedSerializer):
     file = serializers.CharField(help_text=_("Download URL of the file waiting for review."))
 
 
@@ -195,15 +200,6 @@ class EvidenceRequestViewSet(_Refetch, mixins.ListModelMixin, mixins.RetrieveMod
 
 
 # The linked provider's inbox -------------------------------------------------------------------
-
-
-class IncomingSubmittedSerializer(StrictSerializer):
-    kind = serializers.CharField()
-    name = serializers.CharField()
-    sha256 = serializers.CharField()
-    size = serializers.IntegerField()
-    content_type = serializers.CharField()
-    submitted_at = serializers.DateTimeField()
 
 
 class IncomingEvidenceRequestSerializer(StrictModelSerializer):
