@@ -82,3 +82,11 @@ def register() -> None:
         "compliance:certificate-list", kwargs={"org": org}))
     register_target("compliance.evidence", _("Pièce"), lambda obj, org: reverse(
         "compliance:evidence-download", kwargs={"org": org, "pk": obj.pk}))
+    register_target("compliance.evidencerequest", _("Demande de pièces"), lambda obj, org: reverse(
+        "compliance:evidence-request-detail", kwargs={"org": org, "pk": obj.pk}),
+        name=lambda obj: obj.supplier.name, related=("supplier",))
+    register_target("compliance.offer", _("Offre"), lambda obj, org: reverse(
+        "compliance:offer-detail", kwargs={"org": org, "pk": obj.pk}))
+    register_target("compliance.clientlink", _("Lien client"), lambda obj, org: reverse(
+        "compliance:client-list", kwargs={"org": org}),
+        name=lambda obj: obj.client_organisation.name, related=("client_organisation",))

@@ -3,6 +3,8 @@
 import re
 from html import unescape
 
+from django.utils import translation
+
 from compliance import services
 from hds_platform.audit import Actor
 from tests.compliance import builders
@@ -57,3 +59,21 @@ def test_the_log_filters_by_object_and_author_and_sorts(client, tenant):
     oldest = text(client.get(base, {"tri": "anciens"}))
     seqs = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', oldest)]
     assert seqs == sorted(seqs) and len(seqs) >= 2
+
+
+def test_an_evidence_request_reads_in_words_and_links_to_its_page(client, tenant):
+    import datetime
+
+    actor = Actor.for_user(tenant.owner)
+    with tenant.context():
+        supplier = services.supplier_create(actor=actor, name="Nuage Santé", country="FR")
+        request, _link = services.evidence_request_create(
+            actor=actor, supplier=supplier, kinds=["hds_certificate"], contact_email="contact@nuage.example",
+            due_date=datetime.date.today() + datetime.timedelta(days=10), message="Votre certificat, svp.")
+    client.force_login(tenant.members["auditor"])
+    newest = rows(text(client.get(f"/o/{tenant.organisation.slug}/journal/")))[0]
+    assert "<td>Pièces demandées à un fournisseur</td>" in newest.replace("\n      ", "")
+    assert f'Demande de pièces <a href="/o/tilleuls/demandes/{request.pk}/">Nuage Santé</a>' in newest
+    with translation.override("en"):
+        english = rows(text(client.get(f"/o/{tenant.organisation.slug}/journal/", HTTP_ACCEPT_LANGUAGE="en")))[0]
+    assert "Documents requested from a supplier" in english
