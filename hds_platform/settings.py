@@ -361,7 +361,7 @@ SPECTACULAR_SETTINGS = {
         "SourceEnum": "compliance.models.CertificateSource",
         "AlertStatusEnum": "compliance.models.AlertStatus",
         "WebhookDeliveryStatusEnum": "compliance.models.DeliveryStatus",
-        "EvidenceRequestStatusEnum": "compliance.models.EvidenceRequestStatus",
+        "EvidenceRequestItemStatusEnum": "compliance.models.EvidenceRequestStatus",
         "ScopeEnum": "hds_platform.roles.TokenScope",
     },
     # The webhook payloads first (components and x-webhooks), so that the enum hooks name theirs too.
