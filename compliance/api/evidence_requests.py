@@ -64,6 +64,13 @@ class IncomingSubmittedSerializer(StrictSerializer):
     submitted_at = serializers.DateTimeField()
 
 
+def _submitted(request: EvidenceRequest) -> dict:
+    """The document waiting on a request, as both sides read it (the requester adds its download link)."""
+    return {"kind": request.submitted_kind, "name": request.submitted_name, "sha256": request.submitted_sha256,
+            "size": request.submitted_size, "content_type": request.submitted_content_type,
+            "submitted_at": serializers.DateTimeField().to_representation(request.submitted_at)}
+
+
 class SubmittedDocumentSerializer(IncomingSubmittedSerializer):
     file = serializers.CharField(help_text=_("Download URL of the file waiting for review."))
 
@@ -95,10 +102,7 @@ class EvidenceRequestSerializer(StrictModelSerializer):
             return None
         http_request = self.context.get("request")
         url = reverse("evidence-request-file", kwargs={"org": request.organisation.slug, "pk": request.pk})
-        return {"kind": request.submitted_kind, "name": request.submitted_name, "sha256": request.submitted_sha256,
-                "size": request.submitted_size, "content_type": request.submitted_content_type,
-                "submitted_at": serializers.DateTimeField().to_representation(request.submitted_at),
-                "file": http_request.build_absolute_uri(url) if http_request is not None else url}
+        return {**_submitted(request), "file": url if http_request is None else http_request.build_absolute_uri(url)}
 
 
 class EvidenceRequestCreateSerializer(StrictSerializer):
@@ -226,11 +230,7 @@ class IncomingEvidenceRequestSerializer(StrictModelSerializer):
 
     @extend_schema_field(IncomingSubmittedSerializer(allow_null=True))
     def get_submitted(self, request: EvidenceRequest) -> dict | None:
-        if not request.submitted_file:
-            return None
-        return {"kind": request.submitted_kind, "name": request.submitted_name, "sha256": request.submitted_sha256,
-                "size": request.submitted_size, "content_type": request.submitted_content_type,
-                "submitted_at": serializers.DateTimeField().to_representation(request.submitted_at)}
+        return _submitted(request) if request.submitted_file else None
 
 
 class IncomingAnswerSerializer(StrictSerializer):

@@ -35,6 +35,7 @@ from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -417,7 +418,8 @@ def incoming_evidence_request_received(provider: Organisation, request_id: int) 
               Membership.objects.select_related("user").filter(role__in=answering, user__is_active=True)]
     context = {"organisation": found.organisation.name, "provider": provider.name, "kinds": found.kinds,
                "message": found.message, "due_date": found.due_date,
-               "link": f"{settings.SITE_URL.rstrip('/')}/o/{provider.slug}/demandes/recues/{found.pk}/"}
+               "link": settings.SITE_URL.rstrip("/") + reverse("compliance:incoming-evidence-request-detail",
+                                                                kwargs={"org": provider.slug, "pk": found.pk})}
     transaction.on_commit(lambda: [_send_received(email, language, context) for email, language in people],
                           robust=True)
     return True
