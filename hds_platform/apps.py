@@ -25,6 +25,7 @@ class PlatformConfig(AppConfig):
 def _install_row_level_security(sender, using, **kwargs):
     from django.db import connections
 
-    from hds_platform import rls
+    from hds_platform import generations, rls
 
     rls.install(connections[using])
+    generations.install(connections[using])

@@ -7,6 +7,8 @@ another's, and so that tables can be distributed by ``organisation_id``);
 ``maillon.E003`` (database, PostgreSQL) every tenant table has row-level
 security enabled, forced and exactly its policy — run with
 ``manage.py check --database default``;
+``maillon.E005`` (database, PostgreSQL) every table of an organisation's data has the trigger that
+moves its data generation (:mod:`hds_platform.generations`);
 ``maillon.W001`` (database, PostgreSQL) the app connects as a role that
 bypasses row-level security (superuser, BYPASSRLS, or owner of tenant tables).
 """
@@ -20,7 +22,7 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
 
-from hds_platform import rls
+from hds_platform import generations, rls
 from hds_platform.tenancy import TenantModel
 
 ORGANISATION_MODEL = "hds_platform.Organisation"
@@ -50,6 +52,7 @@ SHARED_MODELS = {
     "hds_platform.OAuthAccessToken": "OAuth access tokens, found by their digest before any organisation context",
     "hds_platform.OAuthRefreshToken": "OAuth refresh tokens, found by their digest before any organisation context",
     "hds_platform.AuditAnchor": "signed chain heads (ids and hashes only), written across organisations",
+    "hds_platform.DataGeneration": "a counter per organisation, read with the token before any organisation context",
 }
 
 
@@ -179,4 +182,15 @@ def row_level_security_check(app_configs=None, databases=None, **kwargs):
             continue
         messages += check_row_level_security(connections[alias])
         messages += check_runtime_role(connections[alias])
+        messages += check_generation_triggers(connections[alias])
     return messages
+
+
+def check_generation_triggers(connection) -> list[checks.CheckMessage]:
+    """E005: a table of an organisation's data without the trigger that moves its generation would
+    let the cache answer with what the table said before a write."""
+    return [checks.Error(
+        f"Table {table} has no {generations.TRIGGER_NAME} trigger: cached answers would not see its writes.",
+        hint="Run manage.py migrate --database owner: it installs the trigger on every tracked table.",
+        obj=table, id="maillon.E005",
+    ) for table in generations.missing_triggers(connection)]

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models
 
+from hds_platform import generations
 from hds_platform.models import ApiToken, Invitation, Membership, Organisation, User
 
 CROSS_TENANT_ALIAS = "cross_tenant"
@@ -59,9 +60,11 @@ def cross_tenant_alias(reader: str) -> str:
 
 def find_api_tokens(prefix: str) -> list[ApiToken]:
     """The tokens with this public prefix (unique per organisation, so practically one),
-    each with its organisation, in one indexed query."""
+    each with its organisation, in one indexed query. On PostgreSQL the same query reads the data
+    generations of the token's organisation and of the registry (``organisation.data_generations``,
+    :mod:`hds_platform.generations`), which name the answers the cache may hold for it."""
     if connections["default"].vendor == "postgresql":
-        return _through_function(ApiToken, "maillon_find_api_tokens", prefix)
+        return _through_function(ApiToken, "maillon_find_api_tokens", prefix, with_generations=True)
     return list(ApiToken.all_organisations.select_related("organisation").filter(prefix=prefix))
 
 
@@ -97,21 +100,26 @@ def memberships_of(user: User) -> list[Membership]:
     )
 
 
-def _through_function(model: type[models.Model], function: str, argument, order_by: str = "t.id"):
-    """Rows of ``model`` returned by a lookup function, with their organisation, as model instances."""
+def _through_function(model: type[models.Model], function: str, argument, order_by: str = "t.id",
+                      with_generations: bool = False):
+    """Rows of ``model`` returned by a lookup function, with their organisation, as model instances
+    (and the organisation's data generations when asked)."""
     connection = connections["default"]
     sql, own_names, own_converters, organisation_names, organisation_converters = _function_read(
-        connection, model, function, order_by)
+        connection, model, function, order_by, with_generations)
     with connection.cursor() as cursor:
         cursor.execute(sql, [argument])
         rows = cursor.fetchall()
     split = len(own_names)
+    end = split + len(organisation_names)
     instances = []
     for row in rows:
         instance = model.from_db("default", own_names, _convert(connection, own_converters, row[:split]))
         instance.organisation = Organisation.from_db(
-            "default", organisation_names, _convert(connection, organisation_converters, row[split:]),
+            "default", organisation_names, _convert(connection, organisation_converters, row[split:end]),
         )
+        if with_generations:
+            instance.organisation.data_generations = generations.Generations(*row[end:])
         instances.append(instance)
     return instances
 
@@ -119,16 +127,20 @@ def _through_function(model: type[models.Model], function: str, argument, order_
 _FUNCTION_READS: dict = {}
 
 
-def _function_read(connection, model, function: str, order_by: str):
+def _function_read(connection, model, function: str, order_by: str, with_generations: bool):
     """The statement and the row conversions of a lookup function, built once per process (the
     token lookup runs on every API request)."""
-    key = (connection.alias, connection.vendor, model, function, order_by)
+    key = (connection.alias, connection.vendor, model, function, order_by, with_generations)
     prepared = _FUNCTION_READS.get(key)
     if prepared is None:
         qn = connection.ops.quote_name
         own_fields = model._meta.concrete_fields
         organisation_fields = Organisation._meta.concrete_fields
         columns = [f"t.{qn(f.column)}" for f in own_fields] + [f"o.{qn(f.column)}" for f in organisation_fields]
+        if with_generations:
+            counters = qn(generations.TABLE)
+            columns += [f"coalesce((SELECT g.value FROM {counters} g WHERE g.scope = o.id), 0)",
+                        f"coalesce((SELECT g.value FROM {counters} g WHERE g.scope = {generations.REGISTRY_SCOPE}), 0)"]
         # Identifiers come from model metadata and this module's constants; the value is a parameter.
         sql = (
             f"SELECT {', '.join(columns)} FROM {function}(%s) AS t "  # noqa: S608

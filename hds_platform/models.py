@@ -410,3 +410,16 @@ from hds_platform.oauth.models import (  # noqa: E402
 __all__ = ["ApiToken", "AppConnection", "AuditAnchor", "AuditEvent", "IdempotencyKey", "Invitation", "Membership",
            "OAuthAccessToken", "OAuthApplication", "OAuthGrant", "OAuthIDToken", "OAuthRefreshToken", "Organisation",
            "OutboxMessage", "PersonRecord", "User"]
+
+
+class DataGeneration(models.Model):
+    """A number that changes, in the same commit, whenever one scope's data changes: an
+    organisation's (``scope`` is its id) or the ANS list's (``scope`` 0). Written by database
+    triggers only (:mod:`hds_platform.generations`); answers kept in the cache are filed under it."""
+
+    scope = models.BigIntegerField(primary_key=True)
+    value = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("génération de données")
+        verbose_name_plural = _("générations de données")

@@ -101,8 +101,9 @@ _POLICY_COMMANDS = {"r": "SELECT", "w": "UPDATE"}
 
 #: Tables the runtime role may add to but never change or empty.
 APPEND_ONLY_TABLES = ("hds_platform_auditevent", "hds_platform_auditanchor")
-#: Tables the runtime role may only read (the schema's history belongs to the owner).
-READ_ONLY_TABLES = ("django_migrations",)
+#: Tables the runtime role may only read (the schema's history belongs to the owner; data
+#: generations are moved by triggers, through a function of the owner).
+READ_ONLY_TABLES = ("django_migrations", "hds_platform_datageneration")
 
 
 def tenant_models() -> list[type[models.Model]]:

@@ -329,11 +329,16 @@ def api_token_revoke(*, token: ApiToken, actor: Actor, reason: str = "") -> ApiT
     return token
 
 
+def api_token_touch_due(token: ApiToken) -> bool:
+    """Whether this use of the token is to be recorded (once per resolution window)."""
+    window = settings.API_TOKEN_LAST_USED_RESOLUTION_SECONDS
+    return token.last_used_at is None or (timezone.now() - token.last_used_at).total_seconds() >= window
+
+
 def api_token_touch(token: ApiToken) -> None:
     """Record use at most once per resolution window, with a conditional update (no read-modify-write)."""
-    now = timezone.now()
-    window = settings.API_TOKEN_LAST_USED_RESOLUTION_SECONDS
-    if token.last_used_at is not None and (now - token.last_used_at).total_seconds() < window:
+    if not api_token_touch_due(token):
         return
+    now = timezone.now()
     ApiToken.all_organisations.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now

@@ -86,6 +86,7 @@ class SupplierViewSet(_Refetch, OrganisationModelViewSet):
     model = Supplier
     serializer_class = SupplierSerializer
     filterset_class = filters.SupplierFilter
+    cached_actions = frozenset({"list", "retrieve"})
     ordering_fields = ["name", "created_at", "updated_at", "country"]
     ordering = ["name", "id"]
 
@@ -223,6 +224,7 @@ class ProcessingViewSet(_Refetch, OrganisationModelViewSet):
     model = Processing
     serializer_class = ProcessingSerializer
     filterset_class = filters.ProcessingFilter
+    cached_actions = frozenset({"list", "retrieve", "conformity"})
     # A conformity reader must know which processings the answers are about (and their status).
     action_scopes = {"list": (scopes.REGISTER_READ, scopes.CONFORMITY_READ),
                      "retrieve": (scopes.REGISTER_READ, scopes.CONFORMITY_READ),
@@ -350,6 +352,7 @@ class ConformitySummaryView(OrganisationViewMixin, APIView):
     """The organisation's summary: an aggregate, not a list of rows."""
 
     action_scopes = {"GET": scopes.CONFORMITY_READ}
+    cached_actions = frozenset({"GET"})
 
     @extend_schema(responses=ConformitySummarySerializer,
                    summary="Organisation summary: counts by status, most frequent findings, certificates expiring")

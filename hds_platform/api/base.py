@@ -24,7 +24,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, viewsets
 from rest_framework.permissions import SAFE_METHODS
 
-from hds_platform import scopes
+from hds_platform import generations, response_cache, scopes
 from hds_platform.api import idempotency
 from hds_platform.api.schema import TenantAutoSchema
 from hds_platform.audit import Actor
@@ -32,7 +32,7 @@ from hds_platform.models import ApiToken, AppConnection, Membership, Organisatio
 from hds_platform.oauth.authentication import AppPrincipal
 from hds_platform.oauth.services import app_label, connection_touch
 from hds_platform.roles import ROLE_PERMISSIONS, Perm
-from hds_platform.services import api_token_touch
+from hds_platform.services import api_token_touch, api_token_touch_due
 from hds_platform.tenancy import organisation_context
 
 ORG_PARAMETER = OpenApiParameter(
@@ -60,7 +60,7 @@ class OutsideScope(exceptions.PermissionDenied):
     default_code = "insufficient_scope"
 
 
-class OrganisationViewMixin:
+class OrganisationViewMixin(response_cache.CachedReads):
     """Resolves the organisation, enters its context, checks the role table (people) or the
     scopes (API tokens and connected apps)."""
 
@@ -81,6 +81,7 @@ class OrganisationViewMixin:
     def dispatch(self, request, *args, **kwargs):
         self._tenant_stack = ExitStack()
         self._in_tenant_transaction = False
+        self._deferred_token = None
         self._idempotency = None
         # What must wait until the request's transaction has ended (an idempotency key's lock).
         after_request = self._after_request = ExitStack()
@@ -95,7 +96,9 @@ class OrganisationViewMixin:
                 transaction.set_rollback(True)
             elif self._idempotency is not None and self._idempotency.stored is None and response.status_code < 300:
                 idempotency.record(self._idempotency, response)
-            return response
+        # Kept once the transaction has committed: never an answer of data that did not.
+        self.keep_answer(response)
+        return response
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -105,14 +108,14 @@ class OrganisationViewMixin:
             self._check_scope(request, needed)
         elif needed not in self.permissions:
             raise Forbidden()
+        self.answer_from_cache(request, organisation_id=self.organisation.pk, found=self._generations(),
+                               variant=" ".join(sorted(self.granted_scopes or self.permissions)))
+        if self._deferred_token is not None:
+            # Not answered from the cache: now the token's organisation context (its transaction).
+            self._enter_token_context(self._deferred_token)
         self._idempotency = idempotency.claim(request, self.organisation, self._after_request)
         if self._idempotency is not None and self._idempotency.stored is not None:
             raise idempotency.Replay(self._idempotency.stored)
-
-    def handle_exception(self, exc):
-        if isinstance(exc, idempotency.Replay):
-            return idempotency.replay(exc.stored)
-        return super().handle_exception(exc)
 
     def required_scopes(self, request, permission: str) -> tuple[str, ...]:
         """The scopes any of which opens this action to a token or an app; () if none does."""
@@ -150,9 +153,9 @@ class OrganisationViewMixin:
             if token.organisation.slug != slug:
                 raise Http404
             self.organisation = token.organisation
-            self._tenant_stack.enter_context(organisation_context(self.organisation))
-            self._in_tenant_transaction = True
-            api_token_touch(token)
+            # The context is entered once the checks are done, unless the cache answers: the
+            # token alone says which organisation this is and what it may do.
+            self._deferred_token = token
             self.membership = None
             self.granted_scopes = scopes.parse(token.scope)
             self._legacy_token = token.scope in scopes.LEGACY_ALIASES
@@ -191,6 +194,32 @@ class OrganisationViewMixin:
         self.membership = None
         self.granted_scopes = frozenset(access_token.scope.split()) & frozenset(connection.scopes)
         self.permissions = scopes.permissions_of(self.granted_scopes)
+
+    def _enter_token_context(self, token) -> None:
+        self._deferred_token = None
+        self._tenant_stack.enter_context(organisation_context(self.organisation))
+        self._in_tenant_transaction = True
+        api_token_touch(token)
+
+    def _generations(self) -> generations.Generations | None:
+        """The data generations a cached answer must have been built from (read with the token,
+        else in the organisation's context); None when nothing may be cached."""
+        if not self.cacheable(self.request):
+            return None
+        found = getattr(self.organisation, "data_generations", None)
+        return found if found is not None else generations.current(self.organisation.pk)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            return idempotency.replay(exc.stored)
+        if getattr(self, "_deferred_token", None) is not None:
+            # Answered without the organisation's transaction (from the cache, or refused by the
+            # checks): the token's use is still recorded, once per window.
+            token, self._deferred_token = self._deferred_token, None
+            if api_token_touch_due(token):
+                with organisation_context(self.organisation):
+                    api_token_touch(token)
+        return super().handle_exception(exc)
 
     def required_permission(self, request) -> str:
         action = getattr(self, "action", None)

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from hds_platform import generations, response_cache
 from hds_platform.api.pagination import only_paging
 from hds_platform.api.schema import error_response
 from hds_platform.audit import Actor
@@ -72,8 +73,25 @@ HOST_EXAMPLE = {
 
 
 @extend_schema(tags=["registry"])
-class HostViewSet(viewsets.ReadOnlyModelViewSet):
+class HostViewSet(response_cache.CachedReads, viewsets.ReadOnlyModelViewSet):
     """Hosts of the official ANS list of HDS-certified hosts, with their certificates."""
+
+    cached_actions = frozenset({"list", "retrieve"})
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.cacheable(request):
+            # The list is the same for every caller: filed under the registry's generation only.
+            organisation = getattr(request.auth, "organisation", None)
+            found = getattr(organisation, "data_generations", None) or generations.current(None)
+            self.answer_from_cache(request, organisation_id=None, found=found)
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if self._cache_key is not None and response.status_code == 200:
+            response.render()
+        self.keep_answer(response)
+        return response
 
     serializer_class = HostSerializer
     filter_backends = [DjangoFilterBackend]

@@ -21,7 +21,8 @@ def test_the_project_passes_the_check():
 def test_the_shared_allow_list_is_explicit():
     assert sorted(SHARED_APPS) == ["admin", "auth", "axes", "contenttypes", "django_celery_beat",
                                    "oauth2_provider", "otp_static", "otp_totp", "registry", "sessions"]
-    assert sorted(SHARED_MODELS) == ["hds_platform.AuditAnchor", "hds_platform.OAuthAccessToken",
+    assert sorted(SHARED_MODELS) == ["hds_platform.AuditAnchor", "hds_platform.DataGeneration",
+                                     "hds_platform.OAuthAccessToken",
                                      "hds_platform.OAuthApplication", "hds_platform.OAuthGrant",
                                      "hds_platform.OAuthIDToken", "hds_platform.OAuthRefreshToken",
                                      "hds_platform.Organisation", "hds_platform.OutboxMessage",

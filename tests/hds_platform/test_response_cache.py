@@ -1,0 +1,316 @@
+"""Hot reads answered from the cache, and never after their data changed.
+
+These tests commit for real (``transaction=True``): the data generations move at commit, which the
+rest of the suite, inside transactions that never commit, cannot see. PostgreSQL only: the
+generations are kept by its triggers, and there is no cache without them.
+"""
+
+from datetime import date, datetime, timedelta
+
+import psycopg
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from compliance import evaluation
+from compliance.models import ChainLink, ClientLink, Supplier
+from hds_platform import generations
+from hds_platform.checks import check_generation_triggers
+from hds_platform.models import ApiToken, Organisation
+from registry.models import CertifiedHost
+from tests.rls_support import assert_subject_to_rls, connect_as, require_roles
+from tests.compliance.test_scenarios_db import compliant_chain
+from tests.factories import HostCertificateFactory, SupplierFactory
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql",
+                       reason="data generations are kept by PostgreSQL triggers; without them nothing is cached"),
+    pytest.mark.django_db(transaction=True),
+]
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.get_fixed_timezone(60))
+TODAY = date(2026, 11, 28)
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    settings.RESPONSE_CACHE = True
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def rows(tenant, frozen, media):
+    """Two suppliers, one matched to the ANS list; a compliant processing (everything on file),
+    evaluated."""
+    host = HostCertificateFactory(host__name="Nuage Santé", certificate_number="HDS-N-1",
+                                  activities=frozenset({1, 2, 3, 4, 5, 6}), expires_on=date(2027, 6, 1)).host
+    with tenant.context():
+        matched = SupplierFactory(name="Nuage Santé", confirmed_host=host)
+        SupplierFactory(name="Archives Sûres")
+        processing = compliant_chain(tenant)
+        evaluation.evaluate_all(on=TODAY)
+    return {"processing": processing, "matched": matched, "host": host}
+
+
+def _paths(tenant, rows):
+    slug = tenant.organisation.slug
+    return {
+        "suppliers": f"/api/v1/orgs/{slug}/suppliers/?page_size=25",
+        "processings": f"/api/v1/orgs/{slug}/processings/?page_size=25",
+        "summary": f"/api/v1/orgs/{slug}/conformity/",
+        "answer": f"/api/v1/orgs/{slug}/processings/{rows['processing'].pk}/conformity/",
+        "registry": "/api/v1/registry/hosts/?q=nuage&page_size=25",
+    }
+
+
+def _generations(organisation) -> generations.Generations:
+    return generations.current(organisation.pk)
+
+
+def _count(client, path, **headers):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, **headers)
+    return response, len(queries)
+
+
+@pytest.mark.parametrize("name", ["suppliers", "processings", "summary", "answer", "registry"])
+def test_a_second_read_is_the_same_answer_from_one_query(tenant, client_for, rows, name):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)[name]
+    first, first_queries = _count(client, path)
+    second, second_queries = _count(client, path)
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"] == "application/json"
+    assert second.get("ETag") == first.get("ETag")
+    assert second["Cache-Control"] == first["Cache-Control"]
+    assert first_queries > 1
+    assert second_queries == 1  # the token, with the generations: no transaction, no data read
+
+
+def test_the_conformity_answer_from_the_cache_still_answers_304(tenant, client_for, rows):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["answer"]
+    tag = client.get(path)["ETag"]
+    response, queries = _count(client, path, HTTP_IF_NONE_MATCH=tag)
+    assert (response.status_code, response["ETag"], response.content, queries) == (304, tag, b"", 1)
+    response, queries = _count(client, path, HTTP_IF_NONE_MATCH='"another"')
+    assert (response.status_code, response["ETag"], queries) == (200, tag, 1)
+
+
+def test_a_write_through_the_api_is_read_at_once(tenant, client_for, rows):
+    reader = client_for(token=tenant.token(scope="read"))
+    writer = client_for(token=tenant.token(scope="read-write", name="writer"))
+    path = _paths(tenant, rows)["suppliers"]
+    before = reader.get(path).json()
+    assert [s["name"] for s in before["results"]] == ["Archives Sûres", "Nuage Santé", "Nuage Souverain"]
+    created = writer.post(f"/api/v1/orgs/{tenant.organisation.slug}/suppliers/",
+                          {"name": "Bloc Opératoire Cloud", "country": "FR"}, format="json")
+    assert created.status_code == 201
+    after = reader.get(path).json()
+    assert [s["name"] for s in after["results"]] == ["Archives Sûres", "Bloc Opératoire Cloud", "Nuage Santé",
+                                                     "Nuage Souverain"]
+    renamed = writer.patch(f"/api/v1/orgs/{tenant.organisation.slug}/suppliers/{created.json()['id']}/",
+                           {"name": "Bloc Cloud"}, format="json")
+    assert renamed.status_code == 200
+    assert [s["name"] for s in reader.get(path).json()["results"]] == ["Archives Sûres", "Bloc Cloud", "Nuage Santé",
+                                                                       "Nuage Souverain"]
+
+
+def test_a_chain_broken_outside_any_request_is_not_answered_compliant(tenant, client_for, rows):
+    """The first rule: a cached "compliant" must not outlive the data that proved it. Here the
+    chain loses its only link from a shell (no request, no signal: a plain queryset delete)."""
+    client = client_for(token=tenant.token(scope="read"))
+    paths = _paths(tenant, rows)
+    assert client.get(paths["answer"]).json()["status"] == "compliant"
+    assert client.get(paths["summary"]).json()["by_status"]["compliant"] == 1
+    with tenant.context():
+        ChainLink.objects.filter(processing=rows["processing"]).delete()
+        evaluation.evaluate_all(on=TODAY)
+    answer = client.get(paths["answer"]).json()
+    assert answer["status"] != "compliant"
+    assert client.get(paths["summary"]).json()["by_status"]["compliant"] == 0
+
+
+def test_raw_sql_moves_the_generation_too(tenant, client_for, rows):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["suppliers"]
+    assert "Archives Sûres" in client.get(path).content.decode()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE compliance_supplier SET name = 'Archives Nouvelles' WHERE name = 'Archives Sûres'")
+    body = client.get(path).content.decode()
+    assert "Archives Nouvelles" in body
+    assert "Archives Sûres" not in body
+
+
+def test_a_registry_change_is_read_at_once(tenant, client_for, rows):
+    client = client_for(token=tenant.token(scope="read"))
+    paths = _paths(tenant, rows)
+    assert [h["name"] for h in client.get(paths["registry"]).json()["results"]] == ["Nuage Santé"]
+    supplier_before = client.get(paths["suppliers"]).json()["results"][1]["registry_match"]["host"]
+    assert supplier_before["name"] == "Nuage Santé"
+    CertifiedHost.objects.filter(pk=rows["host"].pk).update(name="Nuage Santé Plus")
+    assert [h["name"] for h in client.get(paths["registry"]).json()["results"]] == ["Nuage Santé Plus"]
+    assert client.get(paths["suppliers"]).json()["results"][1]["registry_match"]["host"]["name"] == "Nuage Santé Plus"
+
+
+def test_the_next_day_is_built_again(tenant, client_for, rows, frozen):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["summary"]
+    first = client.get(path)
+    frozen.move_to(NOW + timedelta(days=1))
+    response, queries = _count(client, path)
+    assert response.status_code == 200
+    assert queries > 1
+    days_left = first.json()["expiring_certificates"]
+    assert response.json()["expiring_certificates"] == days_left  # nothing expires within the horizon
+
+
+def test_each_language_has_its_own_answer(tenant, client_for, rows):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["answer"]
+    with tenant.context():
+        ChainLink.objects.filter(processing=rows["processing"], supplier=None).update(activities=[5])
+        evaluation.evaluate_all(on=TODAY)
+    french = client.get(path, HTTP_ACCEPT_LANGUAGE="fr").json()
+    english = client.get(path, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert french["findings"] and english["findings"]
+    assert [f["code"] for f in french["findings"]] == [f["code"] for f in english["findings"]]
+    assert french["findings"][0]["message"] != english["findings"][0]["message"]
+    assert client.get(path, HTTP_ACCEPT_LANGUAGE="fr").json() == french
+    assert client.get(path, HTTP_ACCEPT_LANGUAGE="en").json() == english
+
+
+def test_a_revoked_token_is_refused_even_with_an_answer_in_the_cache(tenant, client_for, rows):
+    raw = tenant.token(scope="read")
+    client = client_for(token=raw)
+    path = _paths(tenant, rows)["answer"]
+    assert client.get(path).status_code == 200
+    ApiToken.all_organisations.filter(organisation=tenant.organisation).update(revoked_at=timezone.now())
+    response = client.get(path)
+    assert (response.status_code, response.json()["code"]) == (401, "token_revoked")
+
+
+def test_another_organisation_and_a_narrower_scope_get_nothing_from_the_cache(tenant, other_tenant, client_for,
+                                                                              rows):
+    paths = _paths(tenant, rows)
+    reader = client_for(token=tenant.token(scope="read"))
+    assert reader.get(paths["answer"]).status_code == 200
+    assert reader.get(paths["suppliers"]).status_code == 200
+    outsider = client_for(token=other_tenant.token(scope="read"))
+    assert outsider.get(paths["answer"]).status_code == 404
+    assert outsider.get(paths["suppliers"]).status_code == 404
+    register_only = client_for(token=tenant.token(scope="register:read", name="register"))
+    response = register_only.get(paths["answer"])
+    assert (response.status_code, response.json()["code"]) == (403, "insufficient_scope")
+
+
+def test_answers_from_the_cache_are_still_counted_against_the_rate_limit(tenant, client_for, rows, settings):  # noqa: F811
+    settings.RATE_LIMIT_PLANS = {"standard": 3, "large": 3}
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["answer"]
+    statuses = [client.get(path) for _ in range(4)]
+    assert [r.status_code for r in statuses] == [200, 200, 200, 429]
+    assert [r.get("RateLimit-Remaining") for r in statuses[:3]] == ["2", "1", "0"]
+
+
+def test_the_token_use_is_recorded_when_answered_from_the_cache(tenant, client_for, rows, frozen):
+    raw = tenant.token(scope="read")
+    client = client_for(token=raw)
+    path = _paths(tenant, rows)["suppliers"]
+    client.get(path)
+    ApiToken.all_organisations.filter(organisation=tenant.organisation).update(last_used_at=None)
+    response, queries = _count(client, path)
+    # The token; then BEGIN, the organisation setting, its use recorded, COMMIT.
+    assert (response.status_code, queries) == (200, 5)
+    assert ApiToken.all_organisations.get(organisation=tenant.organisation).last_used_at == NOW
+
+
+def test_generations_move_at_commit_for_the_organisations_a_row_names(tenant, other_tenant, frozen):
+    own, other = _generations(tenant.organisation), _generations(other_tenant.organisation)
+    with tenant.context():
+        supplier = SupplierFactory(name="Un")
+        Supplier.objects.filter(pk=supplier.pk).update(name="Deux")
+    moved = _generations(tenant.organisation)
+    assert moved.organisation > own.organisation
+    assert _generations(other_tenant.organisation) == other
+    assert moved.registry == own.registry
+    with pytest.raises(RuntimeError), tenant.context():
+        Supplier.objects.filter(pk=supplier.pk).update(name="Trois")
+        raise RuntimeError("rolled back")
+    assert _generations(tenant.organisation) == moved
+    link = ClientLink.all_organisations.create(organisation=tenant.organisation,
+                                               client_organisation=other_tenant.organisation)
+    assert _generations(tenant.organisation).organisation > moved.organisation
+    assert _generations(other_tenant.organisation).organisation > other.organisation
+    assert link.pk is not None
+
+
+def test_organisation_and_registry_rows_move_their_generations(tenant, frozen):
+    before = _generations(tenant.organisation)
+    Organisation.objects.filter(pk=tenant.organisation.pk).update(name="Clinique des Tilleuls (Lyon)")
+    renamed = _generations(tenant.organisation)
+    assert renamed.organisation > before.organisation
+    HostCertificateFactory(host__name="Nouvel Hébergeur")
+    listed = _generations(tenant.organisation)
+    assert (listed.organisation, listed.registry > renamed.registry) == (renamed.organisation, True)
+
+
+def test_the_token_use_does_not_move_the_generation(tenant, frozen):
+    tenant.token(scope="read")
+    before = _generations(tenant.organisation)
+    with tenant.context():
+        ApiToken.objects.update(last_used_at=timezone.now())
+    assert _generations(tenant.organisation) == before
+
+
+def test_a_table_without_its_trigger_is_reported_and_migrate_puts_it_back(db):
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER maillon_generation ON compliance_supplier")
+    assert [(m.id, m.obj) for m in check_generation_triggers(connection)] == [
+        ("maillon.E005", "compliance_supplier")]
+    call_command("migrate", verbosity=0)
+    assert check_generation_triggers(connection) == []
+
+
+def test_the_runtime_role_reads_the_counters_and_cannot_set_them(tenant):
+    require_roles()
+    with connect_as(settings.DATABASE_RUNTIME_ROLE, "DATABASE_RUNTIME_PASSWORD") as session, \
+            session.cursor() as cursor:
+        assert_subject_to_rls(cursor, settings.DATABASE_RUNTIME_ROLE)
+        cursor.execute("SELECT count(*) FROM hds_platform_datageneration WHERE scope = %s", [tenant.organisation.pk])
+        assert cursor.fetchone() == (1,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            cursor.execute("UPDATE hds_platform_datageneration SET value = 1")
+        session.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            cursor.execute("SELECT maillon_generation_bump(%s)", [tenant.organisation.pk])
+
+
+def test_nothing_is_cached_when_the_setting_is_off(tenant, client_for, rows, settings):
+    settings.RESPONSE_CACHE = False
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["suppliers"]
+    client.get(path)
+    _response, queries = _count(client, path)
+    assert queries > 1
+
+
+def test_reads_that_are_not_cached_read_the_data_each_time(tenant, client_for, rows):
+    client = client_for(token=tenant.token(scope="read"))
+    path = f"/api/v1/orgs/{tenant.organisation.slug}/certificates/"
+    client.get(path)  # the token's first use is recorded
+    first, first_queries = _count(client, path)
+    second, second_queries = _count(client, path)
+    assert first.status_code == second.status_code == 200
+    assert first_queries == second_queries > 1
