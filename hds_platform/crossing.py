@@ -139,8 +139,9 @@ def _function_read(connection, model, function: str, order_by: str, with_generat
         columns = [f"t.{qn(f.column)}" for f in own_fields] + [f"o.{qn(f.column)}" for f in organisation_fields]
         if with_generations:
             counters = qn(generations.TABLE)
-            columns += [f"coalesce((SELECT g.value FROM {counters} g WHERE g.scope = o.id), 0)",
-                        f"coalesce((SELECT g.value FROM {counters} g WHERE g.scope = {generations.REGISTRY_SCOPE}), 0)"]
+            columns += [f"coalesce((SELECT g.value FROM {counters} g WHERE g.scope = o.id), 0)",  # noqa: S608
+                        f"coalesce((SELECT g.value FROM {counters} g "  # noqa: S608
+                        f"WHERE g.scope = {generations.REGISTRY_SCOPE}), 0)"]
         # Identifiers come from model metadata and this module's constants; the value is a parameter.
         sql = (
             f"SELECT {', '.join(columns)} FROM {function}(%s) AS t "  # noqa: S608

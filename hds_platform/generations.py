@@ -90,9 +90,10 @@ BEGIN
     ON CONFLICT (scope) DO UPDATE SET value = greatest({table}.value + 1, excluded.value);
   PERFORM set_config('maillon_generation.s' || p_scope, '1', true);
 END
-$body$""",
+$body$""",  # noqa: S608 (identifiers from this module; no outside value)
+        # The triggers' functions run as their owner, who alone may call the counter's.
         f"""CREATE OR REPLACE FUNCTION {schema}.{ROW_FUNCTION}() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $body$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
   p_column text;
 BEGIN
@@ -108,7 +109,7 @@ BEGIN
 END
 $body$""",
         f"""CREATE OR REPLACE FUNCTION {schema}.{STATEMENT_FUNCTION}() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $body$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 BEGIN
   PERFORM {schema}.{BUMP_FUNCTION}({REGISTRY_SCOPE});
   RETURN NULL;

@@ -423,3 +423,6 @@ class DataGeneration(models.Model):
     class Meta:
         verbose_name = _("génération de données")
         verbose_name_plural = _("générations de données")
+
+    def __str__(self):
+        return f"{self.scope}: {self.value}"

@@ -47,7 +47,9 @@ class Stored:
     headers: tuple[tuple[str, str], ...]
 
 
-class Hit(Exception):  # noqa: N818 (raised to end a view's checks with the stored answer)
+class Hit(Exception):
+    """Raised to end a view's checks with the stored answer."""
+
     def __init__(self, stored: Stored):
         super().__init__("cached answer")
         self.stored = stored

@@ -21,9 +21,9 @@ from hds_platform import generations
 from hds_platform.checks import check_generation_triggers
 from hds_platform.models import ApiToken, Organisation
 from registry.models import CertifiedHost
-from tests.rls_support import assert_subject_to_rls, connect_as, require_roles
 from tests.compliance.test_scenarios_db import compliant_chain
 from tests.factories import HostCertificateFactory, SupplierFactory
+from tests.rls_support import assert_subject_to_rls, connect_as, require_roles
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql",
@@ -213,7 +213,7 @@ def test_another_organisation_and_a_narrower_scope_get_nothing_from_the_cache(te
     assert (response.status_code, response.json()["code"]) == (403, "insufficient_scope")
 
 
-def test_answers_from_the_cache_are_still_counted_against_the_rate_limit(tenant, client_for, rows, settings):  # noqa: F811
+def test_answers_from_the_cache_are_still_counted_against_the_rate_limit(tenant, client_for, rows, settings):
     settings.RATE_LIMIT_PLANS = {"standard": 3, "large": 3}
     client = client_for(token=tenant.token(scope="read"))
     path = _paths(tenant, rows)["answer"]
@@ -283,11 +283,22 @@ def test_a_table_without_its_trigger_is_reported_and_migrate_puts_it_back(db):
     assert check_generation_triggers(connection) == []
 
 
-def test_the_runtime_role_reads_the_counters_and_cannot_set_them(tenant):
+def test_the_runtime_role_moves_the_counters_by_writing_and_cannot_set_them(tenant, frozen):
     require_roles()
+    with tenant.context():
+        SupplierFactory(name="Un")
+    before = _generations(tenant.organisation)
     with connect_as(settings.DATABASE_RUNTIME_ROLE, "DATABASE_RUNTIME_PASSWORD") as session, \
             session.cursor() as cursor:
         assert_subject_to_rls(cursor, settings.DATABASE_RUNTIME_ROLE)
+        cursor.execute("SELECT set_config('app.organisation_id', %s, true)", [str(tenant.organisation.pk)])
+        cursor.execute("UPDATE compliance_supplier SET name = 'Deux'")
+        cursor.execute("INSERT INTO registry_change (kind, snapshot_id, host_id, before, after) "
+                       "SELECT 'renamed', s.id, NULL, '{}', '{}' FROM registry_snapshot s LIMIT 0")
+        session.commit()
+        after = _generations(tenant.organisation)
+        assert after.organisation > before.organisation
+        assert after.registry > before.registry
         cursor.execute("SELECT count(*) FROM hds_platform_datageneration WHERE scope = %s", [tenant.organisation.pk])
         assert cursor.fetchone() == (1,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
