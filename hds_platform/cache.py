@@ -76,6 +76,17 @@ return count
 """
 
 
+#: Count one hit (when a counter is named) and read one value, in one round trip.
+_HIT_AND_GET = """
+local count = false
+if ARGV[1] ~= '' then
+  count = redis.call('INCR', KEYS[1])
+  if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+end
+return {count, redis.call('GET', KEYS[2])}
+"""
+
+
 class ReusedClientRedisCacheClient(RedisCacheClient):
     """Django's Redis cache client, keeping one ``redis.Redis`` per connection pool.
 
@@ -114,6 +125,12 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         client = self.get_client(key, write=True)
         return int(self._script(client, _HIT)(keys=[key], args=[timeout]))
 
+    def hit_and_get(self, counter, timeout, key):
+        client = self.get_client(key, write=True)
+        count, value = self._script(client, _HIT_AND_GET)(keys=[counter or key, key],
+                                                            args=[timeout if counter else ""])
+        return (None if count is None else int(count)), (None if value is None else self._serializer.loads(value))
+
 
 class ResilientRedisCache(RedisCache):
     _down_until = 0.0
@@ -140,3 +157,10 @@ class ResilientRedisCache(RedisCache):
         """Add one to the counter ``key`` (created at 1, kept ``timeout`` seconds from then): its new
         value, or None with Redis down. One round trip, where ``add`` then ``incr`` take three."""
         return self._cache.hit(self.make_and_validate_key(key, version=version), timeout)
+
+    @_optional(_none)
+    def hit_and_get(self, counter: str | None, timeout: int, key: str, version=None) -> tuple[int | None, object]:
+        """``hit(counter, timeout)`` (skipped when ``counter`` is None) and ``get(key)`` in one round
+        trip: (the counter's new value or None, the value or None); None with Redis down."""
+        counter_key = None if counter is None else self.make_and_validate_key(counter, version=version)
+        return self._cache.hit_and_get(counter_key, timeout, self.make_and_validate_key(key, version=version))

@@ -19,10 +19,13 @@ through :func:`cross_tenant_alias`.
 
 from __future__ import annotations
 
+import functools
+
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models
+from django.db.backends.utils import CursorDebugWrapper
 
 from hds_platform import generations
 from hds_platform.models import ApiToken, Invitation, Membership, Organisation, User
@@ -107,7 +110,7 @@ def _through_function(model: type[models.Model], function: str, argument, order_
     connection = connections["default"]
     sql, own_names, own_converters, organisation_names, organisation_converters = _function_read(
         connection, model, function, order_by, with_generations)
-    with connection.cursor() as cursor:
+    with _prepared_cursor(connection) as cursor:
         cursor.execute(sql, [argument])
         rows = cursor.fetchall()
     split = len(own_names)
@@ -125,6 +128,41 @@ def _through_function(model: type[models.Model], function: str, argument, order_
 
 
 _FUNCTION_READS: dict = {}
+
+
+def _prepared_cursor(connection):
+    """A cursor (logged like any other) whose statements PostgreSQL parses and plans once per
+    connection: the lookups run on every request, and their planning cost as much as their
+    execution. Only where the connection allows it (``prepare_threshold``, set by
+    ``DATABASE_PREPARED_LOOKUPS``): Django keeps prepared statements off for the sake of poolers
+    that share server connections per transaction."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        return connection.cursor()
+    raw = _preparing_cursor_class()(connection.connection)
+    return _LoggedStatement(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+
+
+class _LoggedStatement(CursorDebugWrapper):
+    """Logged with its SQL as written: a prepared statement's execution leaves psycopg no query
+    text, which Django's debug cursor would log as None."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params, use_last_executed_query=False):
+            return super(CursorDebugWrapper, self).execute(sql, params)
+
+
+@functools.cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
 
 
 def _function_read(connection, model, function: str, order_by: str, with_generations: bool):

@@ -22,17 +22,21 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = request_id
+        request.request_id = request_id(request)
         request.client_address = client_address(request)
-        token = set_meta(RequestMeta(ip=request.client_address, request_id=request_id))
+        token = set_meta(RequestMeta(ip=request.client_address, request_id=request.request_id))
         try:
             response = self.get_response(request)
         finally:
             reset_meta(token)
-        response["X-Request-ID"] = request_id
+        response["X-Request-ID"] = request.request_id
         return response
+
+
+def request_id(request) -> str:
+    """The request's id: its ``X-Request-ID`` when well-formed, else a new one."""
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 
 class ApiCacheControlMiddleware:

@@ -56,7 +56,11 @@ def plan_limit(organisation) -> int:
 
 
 def count(request) -> Usage | None:
-    """Count this request; its usage, or None when it is not counted (anonymous, cache down, disabled)."""
+    """Count this request; its usage, or None when it is not counted (anonymous, cache down, disabled).
+    A request already counted on its way in (:mod:`hds_platform.response_cache`) is not counted again."""
+    counted = getattr(request, "counted_usage", None)
+    if counted is not None:
+        return counted
     if not settings.RATE_LIMIT_ENABLED:
         return None
     caller = caller_key(request)
@@ -65,20 +69,29 @@ def count(request) -> Usage | None:
     key, limit = caller
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     if hasattr(cache, "hit"):
-        # Redis: one round trip (django-ratelimit's add then incr take three), the same windows:
-        # fixed, staggered per key, the limit in the key so that a new plan starts a new count.
-        now = time.time()
-        start = int(now) - (int(now) + zlib.crc32(key.encode())) % WINDOW
-        hits = cache.hit(f"{GROUP}:{key}:{limit}:{start}", WINDOW + 1)
-        if hits is None:
-            return None
-        return Usage(limit=limit, remaining=max(limit - hits, 0), reset=max(int(start + WINDOW - now), 0),
-                     exceeded=hits > limit)
+        # Redis: one round trip (django-ratelimit's add then incr take three).
+        counter, start, now = window(key, limit)
+        return usage_of(cache.hit(counter, WINDOW + 1), limit, start, now)
     usage = get_usage(request, group=GROUP, key=lambda _group, _request: key, rate=f"{limit}/m", increment=True)
     if usage is None:
         return None
     return Usage(limit=limit, remaining=max(limit - usage["count"], 0), reset=max(usage["time_left"], 0),
                  exceeded=usage["should_limit"])
+
+
+def window(key: str, limit: int) -> tuple[str, int, float]:
+    """The counter of the caller's current window, the window's start, and now. Windows are fixed,
+    staggered per caller, and the limit is in the counter's name: a new plan starts a new count."""
+    now = time.time()
+    start = int(now) - (int(now) + zlib.crc32(key.encode())) % WINDOW
+    return f"{GROUP}:{key}:{limit}:{start}", start, now
+
+
+def usage_of(hits: int | None, limit: int, start: int, now: float) -> Usage | None:
+    if hits is None:
+        return None
+    return Usage(limit=limit, remaining=max(limit - hits, 0), reset=max(int(start + WINDOW - now), 0),
+                 exceeded=hits > limit)
 
 
 class ApiRateLimit(BaseThrottle):

@@ -29,12 +29,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseNotModified
+from django.core.cache import cache, caches
+from django.core.exceptions import DisallowedHost
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http.response import ResponseHeaders
+from django.urls import resolve
 from django.utils import timezone, translation
 from django.utils.http import parse_etags
+from rest_framework.exceptions import AuthenticationFailed
 
-from hds_platform import generations
+from hds_platform import generations, ratelimit
+from hds_platform.api.authentication import usable_token
+from hds_platform.middleware import request_id
+from hds_platform.services import api_token_touch_due
 
 NAMESPACE = "maillon:answer"
 #: Headers of a stored answer that its view set (the middleware sets the others on every answer).
@@ -118,12 +125,14 @@ class CachedReads:
 
     cached_actions: frozenset[str] = frozenset()
     _cache_key: str | None = None
+    _answer_kept = False
 
     def answer_from_cache(self, request, *, organisation_id: int | None,
                           found: generations.Generations | None, variant: str = "") -> None:
         self._cache_key = None
         if found is None or not self.cacheable(request):
             return
+        self._answer_kept = True
         self._cache_key = key(request, organisation_id=organisation_id, found=found, variant=variant)
         stored = load(self._cache_key)
         if stored is not None:
@@ -145,6 +154,138 @@ class CachedReads:
         return super().handle_exception(exc)
 
     def keep_answer(self, response) -> None:
+        if self._answer_kept:
+            # The front door (FrontDoorMiddleware) may keep it too, with its final headers.
+            response.keep_in_front = True
         if self._cache_key is not None:
             store(self._cache_key, response)
             self._cache_key = None
+
+
+#: Headers that belong to one request and are never kept: set afresh on every answer.
+_PER_REQUEST_HEADERS = frozenset({"x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset",
+                                  "date", "set-cookie"})
+FRONT_NAMESPACE = "maillon:front"
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_route(path: str) -> bool:
+    """Whether ``path`` leads to a view that keeps answers in the cache."""
+    try:
+        match = resolve(path)
+    except Http404:
+        return False
+    view_class = getattr(match.func, "cls", None) or getattr(match.func, "view_class", None)
+    return bool(view_class is not None and getattr(view_class, "cached_actions", None))
+
+
+class FrontDoorMiddleware:
+    """The stored answer of an API token's read, found before the rest of the middleware runs.
+
+    First in ``MIDDLEWARE``. A ``GET`` under ``/api/`` with an API token (``Bearer mln_…``), no
+    cookie, to a route that keeps its answers: the token is checked as its authentication does
+    (found, not revoked, not expired; one query, which reads the data generations too), its use
+    counted against the rate limit and the answer looked up in one Redis round trip. The answer
+    is filed under what decides it: the token's organisation, scopes and the data generations, the
+    day, the URL (host included), the ``Accept`` and ``Accept-Language`` headers, the code version.
+    An answer is only ever filed by the full path, which checked the organisation and the scopes
+    for exactly these inputs; it is kept with the headers the whole middleware gave it, minus
+    those of one request (``X-Request-ID``, ``RateLimit-*``), which are set afresh.
+
+    Anything else goes the full way: a miss, a token to be recorded as used (once per window), a
+    request over its limit, a token refused, Redis down. The full way then neither looks up the
+    token again nor counts the request twice.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        cache_key = self._front_key(request)
+        if cache_key is None:
+            return self.get_response(request)
+        if isinstance(cache_key, HttpResponse):
+            return cache_key
+        request.front_cache_key = cache_key
+        response = self.get_response(request)
+        if getattr(response, "keep_in_front", False):
+            self._store(cache_key, response)
+        return response
+
+    def _front_key(self, request):
+        """The answer's key (or the answer itself when stored); None when this request goes the
+        full way without being stored."""
+        if request.method != "GET" or not request.path.startswith("/api/") or request.META.get("HTTP_COOKIE"):
+            return None
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        keyword, _sep, raw = header.partition(" ")
+        raw = raw.strip()
+        if keyword.lower() != "bearer" or not raw.startswith("mln_") or not enabled():
+            return None
+        cache = caches["default"]
+        if not hasattr(cache, "hit_and_get") or not _cached_route(request.path_info):
+            return None
+        try:
+            uri = request.build_absolute_uri()
+            token = usable_token(raw)
+        except (DisallowedHost, AuthenticationFailed):
+            return None  # the full way answers the refusal
+        request.found_api_token = (raw, token)
+        organisation = token.organisation
+        found = getattr(organisation, "data_generations", None)
+        if found is None:
+            return None
+        parts = (code_version(), str(organisation.pk), token.scope, str(found.organisation), str(found.registry),
+                 timezone.localdate().isoformat(), request.META.get("HTTP_ACCEPT", ""),
+                 request.META.get("HTTP_ACCEPT_LANGUAGE", ""), uri)
+        cache_key = f"{FRONT_NAMESPACE}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()}"
+        counter = start = now = None
+        limit = ratelimit.plan_limit(organisation)
+        if settings.RATE_LIMIT_ENABLED:
+            counter, start, now = ratelimit.window(f"token:{token.pk}", limit)
+        answer = cache.hit_and_get(counter, ratelimit.WINDOW + 1, cache_key)
+        if answer is None:
+            return None  # Redis down: nothing counted, nothing found
+        hits, stored = answer
+        usage = None if counter is None else ratelimit.usage_of(hits, limit, start, now)
+        if usage is not None:
+            request.counted_usage = usage
+        if (not isinstance(stored, HttpResponse) or (usage is not None and usage.exceeded)
+                or api_token_touch_due(token)):
+            # The whole way: to build the answer, refuse the request, or record the token's use.
+            return cache_key
+        response = self._respond(request, stored)
+        if usage is not None:
+            response["RateLimit-Limit"] = str(usage.limit)
+            response["RateLimit-Remaining"] = str(usage.remaining)
+            response["RateLimit-Reset"] = str(usage.reset)
+        response["X-Request-ID"] = request_id(request)
+        return response
+
+    @staticmethod
+    def _respond(request, stored):
+        """The stored response (a fresh copy from the cache), or ``304`` with its headers but
+        those of the body when the caller already holds it."""
+        tag = stored.get("ETag")
+        wanted = request.META.get("HTTP_IF_NONE_MATCH")
+        if tag and wanted:
+            tags = parse_etags(wanted)
+            if wanted.strip() == "*" or tag in tags or f"W/{tag}" in tags:
+                response = HttpResponseNotModified()
+                headers = stored.headers  # the stored copy's own: moved, not copied one by one
+                headers.pop("Content-Type", None)
+                headers["Content-Length"] = "0"
+                response.headers = headers
+                return response
+        return stored
+
+    @staticmethod
+    def _store(cache_key: str, response) -> None:
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return
+        kept = HttpResponse(response.content, status=200)
+        kept.headers = ResponseHeaders({})
+        for name, value in response.items():
+            if name.lower() not in _PER_REQUEST_HEADERS:
+                kept.headers[name] = value
+        cache.set(cache_key, kept, settings.RESPONSE_CACHE_SECONDS)

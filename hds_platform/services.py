@@ -342,3 +342,11 @@ def api_token_touch(token: ApiToken) -> None:
     now = timezone.now()
     ApiToken.all_organisations.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+def api_token_record_use(token: ApiToken) -> None:
+    """Record the token's use (when due) from outside its organisation's context: a read answered
+    without one (from the cache, a refusal, the ANS list)."""
+    if api_token_touch_due(token):
+        with organisation_context(token.organisation):
+            api_token_touch(token)

@@ -72,6 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an API token's read already answered is served from the cache with the headers the
+    # rest of this list gave it (hds_platform/response_cache.py); everything else passes through.
+    "hds_platform.response_cache.FrontDoorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hds_platform.uploads.RequestSizeLimitMiddleware",
@@ -152,6 +155,12 @@ DATABASE_CROSS_TENANT_ROLE = env_str("DATABASE_CROSS_TENANT_ROLE") or (
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The lookups that run on every request (an API token, a user's memberships: hds_platform/
+    # crossing.py) are prepared statements, parsed and planned once per connection; every other
+    # query is bound on the client as Django does, and never prepared (its cursors cannot be).
+    # Off behind a pooler that shares server connections per transaction.
+    if env_bool("DATABASE_PREPARED_LOOKUPS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 else:
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -30,21 +30,33 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if not raw.strip().startswith("mln_"):
             return None  # not an API token: a connected app's access token (hds_platform.oauth)
-        parts = split_token(raw.strip())
-        if parts is None:
-            raise TokenAuthenticationFailed(_("Jeton d'API mal formé."), code="invalid_token")
-        prefix, secret = parts
-        token = next((t for t in crossing.find_api_tokens(prefix) if secret_matches(secret, t.digest)), None)
-        if token is None:
-            raise TokenAuthenticationFailed(_("Jeton d'API inconnu."), code="invalid_token")
-        if token.revoked_at is not None:
-            raise TokenAuthenticationFailed(_("Ce jeton d'API a été révoqué."), code="token_revoked")
-        if token.expires_at is not None and token.expires_at <= timezone.now():
-            raise TokenAuthenticationFailed(_("Ce jeton d'API a expiré."), code="token_expired")
+        raw = raw.strip()
+        found = getattr(request, "found_api_token", None)
+        if found is not None and found[0] == raw:
+            token = found[1]  # found on the way in (hds_platform.response_cache): the same checks, passed
+        else:
+            token = usable_token(raw)
         return TokenPrincipal(token), token
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def usable_token(raw: str):
+    """The API token ``raw`` names, with its organisation (and the organisation's data generations
+    on PostgreSQL), if it may be used now; else ``TokenAuthenticationFailed`` saying why."""
+    parts = split_token(raw)
+    if parts is None:
+        raise TokenAuthenticationFailed(_("Jeton d'API mal formé."), code="invalid_token")
+    prefix, secret = parts
+    token = next((t for t in crossing.find_api_tokens(prefix) if secret_matches(secret, t.digest)), None)
+    if token is None:
+        raise TokenAuthenticationFailed(_("Jeton d'API inconnu."), code="invalid_token")
+    if token.revoked_at is not None:
+        raise TokenAuthenticationFailed(_("Ce jeton d'API a été révoqué."), code="token_revoked")
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        raise TokenAuthenticationFailed(_("Ce jeton d'API a expiré."), code="token_expired")
+    return token
 
 
 class TokenPrincipal:

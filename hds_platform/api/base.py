@@ -32,7 +32,7 @@ from hds_platform.models import ApiToken, AppConnection, Membership, Organisatio
 from hds_platform.oauth.authentication import AppPrincipal
 from hds_platform.oauth.services import app_label, connection_touch
 from hds_platform.roles import ROLE_PERMISSIONS, Perm
-from hds_platform.services import api_token_touch, api_token_touch_due
+from hds_platform.services import api_token_record_use, api_token_touch
 from hds_platform.tenancy import organisation_context
 
 ORG_PARAMETER = OpenApiParameter(
@@ -216,9 +216,7 @@ class OrganisationViewMixin(response_cache.CachedReads):
             # Answered without the organisation's transaction (from the cache, or refused by the
             # checks): the token's use is still recorded, once per window.
             token, self._deferred_token = self._deferred_token, None
-            if api_token_touch_due(token):
-                with organisation_context(self.organisation):
-                    api_token_touch(token)
+            api_token_record_use(token)
         return super().handle_exception(exc)
 
     def required_permission(self, request) -> str:

@@ -20,6 +20,8 @@ from hds_platform.api.pagination import only_paging
 from hds_platform.api.schema import error_response
 from hds_platform.audit import Actor
 from hds_platform.errors import ServiceError
+from hds_platform.models import ApiToken
+from hds_platform.services import api_token_record_use
 from registry import selectors
 from registry.api import readers
 from registry.api.filters import HostFilter
@@ -80,6 +82,8 @@ class HostViewSet(response_cache.CachedReads, viewsets.ReadOnlyModelViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if isinstance(request.auth, ApiToken):
+            api_token_record_use(request.auth)  # as every organisation's read records it
         if self.cacheable(request):
             # The list is the same for every caller: filed under the registry's generation only.
             organisation = getattr(request.auth, "organisation", None)

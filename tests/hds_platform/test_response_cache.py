@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.views import APIView
 
 from compliance import evaluation
 from compliance.models import ChainLink, ClientLink, Supplier
@@ -325,3 +326,97 @@ def test_reads_that_are_not_cached_read_the_data_each_time(tenant, client_for, r
     second, second_queries = _count(client, path)
     assert first.status_code == second.status_code == 200
     assert first_queries == second_queries > 1
+
+
+# The front door (FrontDoorMiddleware): an API token's read already answered is served before the
+# rest of the middleware and the view run.
+
+#: Headers of one request, set afresh on every answer.
+_PER_REQUEST = {"X-Request-ID", "RateLimit-Remaining", "RateLimit-Reset"}
+
+
+@pytest.fixture
+def views_reached(monkeypatch):
+    """How many requests reached a DRF view (the front door answers before any)."""
+    reached = []
+    dispatch = APIView.dispatch
+
+    def counted(self, request, *args, **kwargs):
+        reached.append(request.path)
+        return dispatch(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(APIView, "dispatch", counted)
+    return reached
+
+
+def _headers(response) -> dict[str, str]:
+    return {name: value for name, value in response.items() if name not in _PER_REQUEST}
+
+
+@pytest.mark.parametrize("name", ["suppliers", "processings", "summary", "answer", "registry"])
+def test_the_front_door_answers_what_the_whole_stack_answered(tenant, client_for, rows, views_reached, name):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)[name]
+    first = client.get(path, HTTP_X_REQUEST_ID="first-call")
+    second, queries = _count(client, path, HTTP_X_REQUEST_ID="second-call")
+    assert (first.status_code, second.status_code, views_reached, queries) == (200, 200, [path.split("?")[0]], 1)
+    assert second.content == first.content
+    assert _headers(second) == _headers(first)
+    assert "Content-Security-Policy" in second and "X-Content-Type-Options" in second
+    assert (first["X-Request-ID"], second["X-Request-ID"]) == ("first-call", "second-call")
+    assert (first["RateLimit-Remaining"], second["RateLimit-Remaining"]) == ("599", "598")
+
+
+def test_the_front_door_304_is_the_one_the_view_gives(tenant, client_for, rows, settings, views_reached):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["answer"]
+    settings.RESPONSE_CACHE = False
+    tag = client.get(path)["ETag"]
+    from_view = client.get(path, HTTP_IF_NONE_MATCH=tag)
+    settings.RESPONSE_CACHE = True
+    client.get(path)
+    reached_before = len(views_reached)
+    from_front, queries = _count(client, path, HTTP_IF_NONE_MATCH=tag)
+    assert (from_view.status_code, from_front.status_code, from_front.content, queries) == (304, 304, b"", 1)
+    assert len(views_reached) == reached_before
+    assert _headers(from_front) == _headers(from_view)
+    assert "Content-Type" not in from_front
+
+
+def test_an_expired_token_is_refused_even_with_an_answer_in_the_cache(tenant, client_for, rows, frozen):
+    client = client_for(token=tenant.token(scope="read", expires_at=NOW + timedelta(hours=1)))
+    path = _paths(tenant, rows)["summary"]
+    assert client.get(path).status_code == 200
+    frozen.move_to(NOW + timedelta(hours=2))
+    response = client.get(path)
+    assert (response.status_code, response.json()["code"]) == (401, "token_expired")
+
+
+def test_a_request_with_cookies_goes_the_whole_way(tenant, client_for, rows, views_reached):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["summary"]
+    client.get(path)
+    client.cookies["preference"] = "1"
+    response, queries = _count(client, path)
+    # Through the view; the view's own cache still answers (the token, no transaction).
+    assert (response.status_code, len(views_reached), queries) == (200, 2, 1)
+
+
+def test_a_miss_looks_the_token_up_once_and_counts_the_request_once(tenant, client_for, rows):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["answer"]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    lookups = [q["sql"] for q in queries.captured_queries if "maillon_find_api_tokens" in q["sql"]]
+    assert (response.status_code, len(lookups), response["RateLimit-Remaining"]) == (200, 1, "599")
+
+
+def test_the_token_lookup_is_prepared_once_per_connection(tenant, client_for, rows):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["suppliers"]
+    client.get(path)
+    client.get(path)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ["%maillon_find_api_tokens%"])
+        assert cursor.fetchone()[0] == 1
