@@ -35,7 +35,7 @@ class RequestIdMiddleware:
 
 def request_id(request) -> str:
     """The request's id: its ``X-Request-ID`` when well-formed, else a new one."""
-    incoming = request.headers.get("X-Request-ID", "")
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")
     return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import DisallowedHost
+from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.http.response import ResponseHeaders
 from django.urls import resolve
@@ -179,6 +180,27 @@ def _cached_route(path: str) -> bool:
     return bool(view_class is not None and getattr(view_class, "cached_actions", None))
 
 
+def _lookup_checking_connection(raw: str):
+    """The token lookup, as the request's first statement, is its own connection health check.
+
+    Django checks a persistent connection (``CONN_HEALTH_CHECKS``) with a ``SELECT 1`` before the
+    first query of each request: a round trip as dear as the lookup itself. Here the lookup goes
+    first; if the connection turns out broken (the server restarted), it is closed and the
+    lookup, which only reads, runs once more on a new one."""
+    connection = connections["default"]
+    unchecked = connection.health_check_enabled and not connection.health_check_done
+    if not unchecked:
+        return usable_token(raw)
+    connection.health_check_done = True
+    try:
+        return usable_token(raw)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return usable_token(raw)
+
+
 class FrontDoorMiddleware:
     """The stored answer of an API token's read, found before the rest of the middleware runs.
 
@@ -227,7 +249,7 @@ class FrontDoorMiddleware:
             return None
         try:
             uri = request.build_absolute_uri()
-            token = usable_token(raw)
+            token = _lookup_checking_connection(raw)
         except (DisallowedHost, AuthenticationFailed):
             return None  # the full way answers the refusal
         request.found_api_token = (raw, token)

@@ -420,3 +420,21 @@ def test_the_token_lookup_is_prepared_once_per_connection(tenant, client_for, ro
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
                        ["%maillon_find_api_tokens%"])
         assert cursor.fetchone()[0] == 1
+
+
+def test_a_connection_the_server_dropped_is_replaced_before_the_token_is_looked_up(tenant, client_for, rows):
+    """The lookup stands in for Django's health check: a broken persistent connection is closed and
+    the lookup made again on a new one; the caller sees nothing."""
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["summary"]
+    expected = client.get(path).content
+    connection.ensure_connection()
+    old_pid = connection.connection.info.backend_pid
+    connection.health_check_enabled, connection.health_check_done = True, False
+    admin = psycopg.connect(host=connection.settings_dict["HOST"], port=connection.settings_dict["PORT"] or 5432,
+                            user="postgres", dbname=connection.settings_dict["NAME"], autocommit=True)
+    with admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [old_pid])
+    response = client.get(path)
+    assert (response.status_code, response.content) == (200, expected)
+    assert connection.connection.info.backend_pid != old_pid
