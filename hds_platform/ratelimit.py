@@ -117,9 +117,12 @@ class RateLimitHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        usage = getattr(request, "rate_limit", None)
-        if usage is not None:
-            response["RateLimit-Limit"] = str(usage.limit)
-            response["RateLimit-Remaining"] = str(usage.remaining)
-            response["RateLimit-Reset"] = str(usage.reset)
+        write_headers(response, getattr(request, "rate_limit", None))
         return response
+
+
+def write_headers(response, usage: Usage | None) -> None:
+    if usage is not None:
+        response["RateLimit-Limit"] = str(usage.limit)
+        response["RateLimit-Remaining"] = str(usage.remaining)
+        response["RateLimit-Reset"] = str(usage.reset)

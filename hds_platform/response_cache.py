@@ -106,14 +106,20 @@ def respond(request, stored: Stored):
     """The stored answer, or ``304`` when the caller already holds it."""
     headers = dict(stored.headers)
     tag = headers.get("ETag")
-    wanted = request.headers.get("If-None-Match")
-    if tag and wanted:
-        tags = parse_etags(wanted)
-        if wanted.strip() == "*" or tag in tags or f"W/{tag}" in tags:
-            response = HttpResponseNotModified()
-            response["ETag"] = tag
-            return response
+    if _held(request, tag):
+        response = HttpResponseNotModified()
+        response["ETag"] = tag
+        return response
     return HttpResponse(stored.content, headers=headers)
+
+
+def _held(request, tag: str | None) -> bool:
+    """Whether the caller's ``If-None-Match`` names ``tag`` (weakly or not, or ``*``)."""
+    wanted = request.META.get("HTTP_IF_NONE_MATCH")
+    if not tag or not wanted:
+        return False
+    tags = parse_etags(wanted)
+    return wanted.strip() == "*" or tag in tags or f"W/{tag}" in tags
 
 
 class CachedReads:
@@ -277,10 +283,7 @@ class FrontDoorMiddleware:
             # The whole way: to build the answer, refuse the request, or record the token's use.
             return cache_key
         response = self._respond(request, stored)
-        if usage is not None:
-            response["RateLimit-Limit"] = str(usage.limit)
-            response["RateLimit-Remaining"] = str(usage.remaining)
-            response["RateLimit-Reset"] = str(usage.reset)
+        ratelimit.write_headers(response, usage)
         response["X-Request-ID"] = request_id(request)
         return response
 
@@ -288,18 +291,14 @@ class FrontDoorMiddleware:
     def _respond(request, stored):
         """The stored response (a fresh copy from the cache), or ``304`` with its headers but
         those of the body when the caller already holds it."""
-        tag = stored.get("ETag")
-        wanted = request.META.get("HTTP_IF_NONE_MATCH")
-        if tag and wanted:
-            tags = parse_etags(wanted)
-            if wanted.strip() == "*" or tag in tags or f"W/{tag}" in tags:
-                response = HttpResponseNotModified()
-                headers = stored.headers  # the stored copy's own: moved, not copied one by one
-                headers.pop("Content-Type", None)
-                headers["Content-Length"] = "0"
-                response.headers = headers
-                return response
-        return stored
+        if not _held(request, stored.get("ETag")):
+            return stored
+        response = HttpResponseNotModified()
+        headers = stored.headers  # the stored copy's own: moved, not copied one by one
+        headers.pop("Content-Type", None)
+        headers["Content-Length"] = "0"
+        response.headers = headers
+        return response
 
     @staticmethod
     def _store(cache_key: str, response) -> None:

@@ -438,3 +438,14 @@ def test_a_connection_the_server_dropped_is_replaced_before_the_token_is_looked_
     response = client.get(path)
     assert (response.status_code, response.content) == (200, expected)
     assert connection.connection.info.backend_pid != old_pid
+
+
+def test_a_registry_read_records_the_token_use_then_the_front_door_answers(tenant, client_for, rows, views_reached):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["registry"]
+    assert ApiToken.all_organisations.get(organisation=tenant.organisation).last_used_at is None
+    first = client.get(path)
+    assert ApiToken.all_organisations.get(organisation=tenant.organisation).last_used_at == NOW
+    second, queries = _count(client, path)
+    assert (first.status_code, second.status_code, len(views_reached), queries) == (200, 200, 1, 1)
+    assert second.content == first.content
