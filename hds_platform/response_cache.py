@@ -40,7 +40,7 @@ from django.utils.http import parse_etags
 from rest_framework.exceptions import AuthenticationFailed
 
 from hds_platform import generations, ratelimit
-from hds_platform.api.authentication import usable_token
+from hds_platform.api.authentication import presented_api_token, usable_token
 from hds_platform.middleware import request_id
 from hds_platform.services import api_token_touch_due
 
@@ -245,10 +245,8 @@ class FrontDoorMiddleware:
         full way without being stored."""
         if request.method != "GET" or not request.path.startswith("/api/") or request.META.get("HTTP_COOKIE"):
             return None
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        keyword, _sep, raw = header.partition(" ")
-        raw = raw.strip()
-        if keyword.lower() != "bearer" or not raw.startswith("mln_") or not enabled():
+        raw = presented_api_token(request)
+        if raw is None or not enabled():
             return None
         cache = caches["default"]
         if not hasattr(cache, "hit_and_get") or not _cached_route(request.path_info):

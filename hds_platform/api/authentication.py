@@ -21,16 +21,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).decode("latin-1")
-        if not header:
-            return None
-        keyword, _sep, raw = header.partition(" ")
-        # The scheme is case-insensitive (RFC 9110, section 11.1): "bearer" is "Bearer".
-        if keyword.lower() != self.keyword.lower():
-            return None
-        if not raw.strip().startswith("mln_"):
-            return None  # not an API token: a connected app's access token (hds_platform.oauth)
-        raw = raw.strip()
+        raw = presented_api_token(request)
+        if raw is None:
+            return None  # no bearer credential, or a connected app's access token (hds_platform.oauth)
         found = getattr(request, "found_api_token", None)
         if found is not None and found[0] == raw:
             token = found[1]  # found on the way in (hds_platform.response_cache): the same checks, passed
@@ -40,6 +33,16 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def presented_api_token(request) -> str | None:
+    """The API token of ``Authorization: Bearer mln_…`` as presented, else None. The scheme is
+    case-insensitive (RFC 9110, section 11.1): "bearer" is "Bearer"."""
+    keyword, _sep, raw = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    raw = raw.strip()
+    if keyword.lower() != "bearer" or not raw.startswith("mln_"):
+        return None
+    return raw
 
 
 def usable_token(raw: str):
