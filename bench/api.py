@@ -77,7 +77,9 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from compliance import evaluation, services as compliance_services
 from compliance.models import CertificateStatus, Supplier
 from hds_platform import services
@@ -133,7 +135,9 @@ session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 sessions.start(session, has_mfa=False)
 session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
 session.create()
-print(json.dumps({{"token": raw, "session": session.session_key, "processing": processings[0].pk}}))
+# A browser holds the CSRF cookie it was given with the login form.
+csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+print(json.dumps({{"token": raw, "session": session.session_key, "csrf": csrf, "processing": processings[0].pk}}))
 """
 
 COUNT_QUERIES = """
@@ -149,6 +153,7 @@ for key, path, auth in {rows!r}:
     headers = {{"Authorization": "Bearer " + setup["token"]}} if auth.startswith("token") else {{}}
     if auth == "session":
         client.cookies["sessionid"] = setup["session"]
+        client.cookies["csrftoken"] = setup["csrf"]
     first = client.get(path, headers=headers)
     if auth == "token-etag":
         headers["If-None-Match"] = first["ETag"]
@@ -255,7 +260,7 @@ def headers_for(auth: str, setup: dict) -> dict[str, str]:
     if auth == "token-etag":
         return {"Authorization": f"Bearer {setup['token']}", "If-None-Match": setup["etag"]}
     if auth == "session":
-        return {"Cookie": f"sessionid={setup['session']}"}
+        return {"Cookie": f"sessionid={setup['session']}; csrftoken={setup['csrf']}"}
     return {}
 
 

@@ -20,6 +20,7 @@ through :func:`cross_tenant_alias`.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
@@ -207,3 +208,81 @@ def _convert(connection, converters, values):
             value = function(value, column, connection)
         converted.append(value)
     return converted
+
+
+def session_data(session_key: str, now) -> str | None:
+    """The encoded data of a login session still valid at ``now`` (Django's session table, read
+    as its database engine does, in one prepared statement)."""
+    from django.contrib.sessions.models import Session
+
+    connection = connections["default"]
+    qn = connection.ops.quote_name
+    table = qn(Session._meta.db_table)
+    with _prepared_cursor(connection) as cursor:
+        cursor.execute(f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608
+                       [session_key, now])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A logged-in person as a page answered from the cache needs them (:mod:`hds_platform.page_cache`):
+    their row, whether the second factor their session names is still theirs, and each of their
+    organisations with its role there and its data generation."""
+
+    user: User
+    device_confirmed: bool | None
+    #: (organisation id, slug, role, second factor required, data generation), by organisation id.
+    memberships: tuple[tuple[int, str, str, bool, int], ...]
+    registry_generation: int
+
+
+def page_caller(user_id: int, device: tuple[type[models.Model], int] | None = None) -> Caller | None:
+    """One prepared query, PostgreSQL only: the user, their second-factor device (``device``: its
+    model and id, as their session names it), their memberships across organisations (through
+    ``maillon_memberships_of``) with the generations, and the registry's generation."""
+    connection = connections["default"]
+    sql, names, converters = _caller_read(connection, device[0] if device else None)
+    params = [device[1], user_id] if device else [user_id]
+    with _prepared_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(names)
+    user = User.from_db("default", names, _convert(connection, converters, row[:split]))
+    memberships, registry, *confirmed = row[split:]
+    parsed = []
+    for entry in (memberships or "").split(",") if memberships else ():
+        organisation_id, slug, role, require_mfa, generation = entry.split(":")
+        parsed.append((int(organisation_id), slug, role, require_mfa == "1", int(generation)))
+    return Caller(user=user, device_confirmed=confirmed[0] if confirmed else None, memberships=tuple(parsed),
+                  registry_generation=registry)
+
+
+_CALLER_READS: dict = {}
+
+
+def _caller_read(connection, device_model):
+    key = (connection.alias, device_model)
+    prepared = _CALLER_READS.get(key)
+    if prepared is None:
+        qn = connection.ops.quote_name
+        fields = User._meta.concrete_fields
+        counters = qn(generations.TABLE)
+        columns = [f"u.{qn(f.column)}" for f in fields] + [
+            # Slugs are [-a-z0-9], roles words: ':' and ',' cannot occur inside an entry.
+            "(SELECT string_agg(concat_ws(':', o.id, o.slug, t.role, o.require_mfa::int, "  # noqa: S608
+            f"coalesce(g.value, 0)), ',' ORDER BY o.id) FROM maillon_memberships_of(u.id) AS t "
+            f"JOIN {qn(Organisation._meta.db_table)} AS o ON o.id = t.organisation_id "
+            f"LEFT JOIN {counters} AS g ON g.scope = o.id)",
+            f"coalesce((SELECT g.value FROM {counters} g WHERE g.scope = {generations.REGISTRY_SCOPE}), 0)",  # noqa: S608
+        ]
+        if device_model is not None:
+            columns.append(f"(SELECT d.confirmed FROM {qn(device_model._meta.db_table)} AS d "  # noqa: S608
+                           "WHERE d.id = %s AND d.user_id = u.id)")
+        # Identifiers come from model metadata and this module's constants; values are parameters.
+        sql = f"SELECT {', '.join(columns)} FROM {qn(User._meta.db_table)} AS u WHERE u.id = %s"  # noqa: S608
+        prepared = _CALLER_READS[key] = (sql, [f.attname for f in fields], _converters(connection, fields))
+    return prepared

@@ -186,25 +186,26 @@ def _cached_route(path: str) -> bool:
     return bool(view_class is not None and getattr(view_class, "cached_actions", None))
 
 
-def _lookup_checking_connection(raw: str):
-    """The token lookup, as the request's first statement, is its own connection health check.
+def first_statement(lookup, *args):
+    """``lookup(*args)``, which only reads, run as the request's first statement and its
+    connection health check.
 
     Django checks a persistent connection (``CONN_HEALTH_CHECKS``) with a ``SELECT 1`` before the
-    first query of each request: a round trip as dear as the lookup itself. Here the lookup goes
-    first; if the connection turns out broken (the server restarted), it is closed and the
-    lookup, which only reads, runs once more on a new one."""
+    first query of each request: a round trip as dear as a front door's lookup itself. Here the
+    lookup goes first; if the connection turns out broken (the server restarted), it is closed
+    and the lookup runs once more on a new one."""
     connection = connections["default"]
     unchecked = connection.health_check_enabled and not connection.health_check_done
     if not unchecked:
-        return usable_token(raw)
+        return lookup(*args)
     connection.health_check_done = True
     try:
-        return usable_token(raw)
+        return lookup(*args)
     except (OperationalError, InterfaceError):
         if connection.in_atomic_block:
             raise
         connection.close()
-        return usable_token(raw)
+        return lookup(*args)
 
 
 class FrontDoorMiddleware:
@@ -248,12 +249,14 @@ class FrontDoorMiddleware:
         raw = presented_api_token(request)
         if raw is None or not enabled():
             return None
+        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+            return None  # SecurityMiddleware redirects it
         cache = caches["default"]
         if not hasattr(cache, "hit_and_get") or not _cached_route(request.path_info):
             return None
         try:
             uri = request.build_absolute_uri()
-            token = _lookup_checking_connection(raw)
+            token = first_statement(usable_token, raw)
         except (DisallowedHost, AuthenticationFailed):
             return None  # the full way answers the refusal
         request.found_api_token = (raw, token)

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # First: an API token's read already answered is served from the cache with the headers the
     # rest of this list gave it (hds_platform/response_cache.py); everything else passes through.
     "hds_platform.response_cache.FrontDoorMiddleware",
+    # Then a page a person already saw, for the same data (hds_platform/page_cache.py).
+    "hds_platform.page_cache.PageFrontDoorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hds_platform.uploads.RequestSizeLimitMiddleware",

@@ -16,13 +16,17 @@ from hds_platform.roles import ROLE_PERMISSIONS, Perm
 from hds_platform.tenancy import organisation_context
 
 
-def organisation_view(perm: str = Perm.READ, *, write_perm: str | None = Perm.WRITE):
+def organisation_view(perm: str = Perm.READ, *, write_perm: str | None = Perm.WRITE, page_cache: bool = False):
     """Run a view for ``/o/<org>/…`` inside its organisation's context.
 
     A person who is not a member gets 404, as for a missing organisation;
     a member whose role lacks ``perm`` (or ``write_perm`` for POST) gets 403; a member who has not
     entered a second factor, in an organisation that requires one, is sent to enrol one.
     The view must render eagerly (``render``), inside the context.
+
+    ``page_cache``: the page's ``GET`` may be answered from the cache, for the same person and
+    data (:mod:`hds_platform.page_cache`). Only for a page that shows nothing but the
+    organisation's data, the ANS list, the person and the day.
     """
 
     def decorator(view):
@@ -48,8 +52,12 @@ def organisation_view(perm: str = Perm.READ, *, write_perm: str | None = Perm.WR
                 request.organisation = organisation
                 request.membership = membership
                 request.permissions = allowed
-                return view(request, *args, **kwargs)
+                response = view(request, *args, **kwargs)
+                if page_cache and request.method == "GET":
+                    response.keep_in_front = True
+                return response
 
+        wrapper.page_cache = page_cache
         return wrapper
 
     return decorator

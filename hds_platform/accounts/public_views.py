@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hds_platform import services
-from hds_platform.accounts import ratelimit, signup, throttling
+from hds_platform.accounts import ratelimit, sessions, signup, throttling
 from hds_platform.accounts.events import record_for_person
 from hds_platform.accounts.forms import (
     InvitationSignupForm,
@@ -35,7 +35,6 @@ from hds_platform.accounts.forms import (
 from hds_platform.forms import add_service_error
 from hds_platform.models import User
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 #: Broken invitation links one client address may try an hour.
 INVITATION_LINK_FAILURES_PER_HOUR = 20
 
@@ -97,7 +96,7 @@ def verify_email(request, token):
     if request.user.is_authenticated and request.user.pk != user.pk:
         logout(request)
     if not request.user.is_authenticated:
-        login(request, user, backend=MODEL_BACKEND)
+        login(request, user, backend=sessions.MODEL_BACKEND)
     messages.success(request, _("Adresse e-mail confirmée : bienvenue sur Maillon."))
     return redirect("home")
 
@@ -233,7 +232,7 @@ def _invitation_for_new_person(request, token, context):
         except services.ServiceError as exc:
             add_service_error(form, exc)
         else:
-            login(request, membership.user, backend=MODEL_BACKEND)
+            login(request, membership.user, backend=sessions.MODEL_BACKEND)
             messages.success(request, _("Bienvenue : vous avez rejoint %s.") % membership.organisation.name)
             return redirect("dashboard", org=membership.organisation.slug)
     return render(request, "hds_platform/invitation.html", {**context, "form": form},

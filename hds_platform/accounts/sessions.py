@@ -13,6 +13,8 @@ import time
 
 from django.conf import settings
 
+#: The backend a login names in its session (django-axes' backend only refuses).
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 LOGIN_AT = "maillon_login_at"
 SEEN_AT = "maillon_seen_at"
 AUTH_AT = "maillon_auth_at"
@@ -56,7 +58,11 @@ def expiry_reason(session) -> str:
     return ""
 
 
+def touch_due(session) -> bool:
+    """Whether this request writes the last-seen stamp (and so the session)."""
+    return time.time() - session.get(SEEN_AT, 0) >= SEEN_RESOLUTION_SECONDS
+
+
 def touch(session) -> None:
-    now = time.time()
-    if now - session.get(SEEN_AT, 0) >= SEEN_RESOLUTION_SECONDS:
-        session[SEEN_AT] = now
+    if touch_due(session):
+        session[SEEN_AT] = time.time()

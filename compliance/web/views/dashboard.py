@@ -21,7 +21,7 @@ CARD_ORDER = (ConformityStatus.NON_COMPLIANT, ConformityStatus.INCOMPLETE, Confo
               ConformityStatus.NOT_APPLICABLE, "")
 
 
-@organisation_view(Perm.READ)
+@organisation_view(Perm.READ, page_cache=True)
 @require_GET
 def dashboard(request):
     today = timezone.localdate()

@@ -23,7 +23,7 @@ from hds_platform.web import organisation_view
 from registry.models import CertifiedHost
 
 
-@organisation_view(Perm.READ)
+@organisation_view(Perm.READ, page_cache=True)
 @require_GET
 def supplier_list(request):
     filters = SupplierFilter(request.GET or None, queryset=selectors.suppliers())
