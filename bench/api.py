@@ -9,9 +9,11 @@ through the services: the sample ANS list (300 hosts), one organisation with 25 
 matched to it (one certificate each, copied from the list) and 25 processings whose chains have
 three levels, all evaluated. Starts Maillon (gunicorn, 2 sync workers, ``DEBUG=false``) and the
 bare DRF view of bench/bare_drf.py (gunicorn, 2 sync workers) side by side, checks every URL
-answers 200, then, in each round, loads the bare view and every row in turn with wrk
-(1 thread, ``--connections`` connections). Each row's ratio is its requests/s divided by the
-bare view's in the same round; the table shows the median over the rounds. Queries per request
+answers 200, then, in each round, loads every row in turn with wrk (1 thread,
+``--connections`` connections), each right after the bare view. Each row's ratio is its
+requests/s divided by that of the bare view measured just before it (the machine's speed drifts
+within a round; a pair measured together drifts alike); the table shows the median over the
+rounds. Queries per request
 come from one more request per row, made in-process (Django test client,
 ``CaptureQueriesContext``) against the same database with the same settings.
 
@@ -281,6 +283,17 @@ def print_table(summary: dict, bare: dict, queries: dict, rows: list, heading: s
               f"{cpu(row, 'app_ms')} | {cpu(row, 'db_ms')} | {row['ratio']:.2f}× | ≥ {goal}× ({mark}) |")
 
 
+def measure(url: str, headers: dict, pid: int, args) -> dict:
+    """One wrk measurement after a warm-up, with the CPU the server (and PostgreSQL) spent on it."""
+    run_wrk(url, headers, 2, args.connections)  # warm-up
+    before = cpu_snapshot(pid)
+    run = run_wrk(url, headers, args.seconds, args.connections)
+    after = cpu_snapshot(pid)
+    for side in before:
+        run[f"{side}_ms"] = (after[side] - before[side]) * 1000 / max(run["requests"], 1)
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="length of one measurement")
@@ -321,22 +334,14 @@ def main() -> None:
                     wait_until_serving(urls[key], headers_for(auth, setup))
             runs: dict[str, list[dict]] = {"bare": [], **{key: [] for key, *_ in rows}}
             for _round in range(args.rounds):
-                run_wrk(bare_url, {}, 2, args.connections)  # warm-up
-                before = cpu_snapshot(servers[1].pid)
-                bare_run = run_wrk(bare_url, {}, args.seconds, args.connections)
-                after = cpu_snapshot(servers[1].pid)
-                if before:
-                    bare_run["app_ms"] = (after["app"] - before["app"]) * 1000 / max(bare_run["requests"], 1)
-                runs["bare"].append(bare_run)
                 for key, _l, _p, auth, _g in rows:
-                    headers = headers_for(auth, setup)
-                    run_wrk(urls[key], headers, 2, args.connections)  # warm-up
-                    before = cpu_snapshot(servers[0].pid)
-                    run = run_wrk(urls[key], headers, args.seconds, args.connections)
-                    after = cpu_snapshot(servers[0].pid)
-                    for side in before:
-                        run[f"{side}_ms"] = (after[side] - before[side]) * 1000 / max(run["requests"], 1)
-                    run["ratio"] = run["rps"] / runs["bare"][-1]["rps"]
+                    # The bare view right before each row: the machine's speed drifts within a round
+                    # (other tenants of the host), and a pair measured together drifts alike.
+                    bare_run = measure(bare_url, {}, servers[1].pid, args)
+                    bare_run.pop("db_ms", None)  # it reads no database
+                    runs["bare"].append(bare_run)
+                    run = measure(urls[key], headers_for(auth, setup), servers[0].pid, args)
+                    run["ratio"] = run["rps"] / bare_run["rps"]
                     runs[key].append(run)
         finally:
             for server in servers:

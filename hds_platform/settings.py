@@ -463,9 +463,10 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
 
-# Hot reads answered from the cache under the data generations they were built from
-# (hds_platform.response_cache; PostgreSQL only). Off in the test suite by default, whose
-# transactions never commit (so generations never move); its own tests turn it on.
+# Hot reads and pages already seen answered from the cache under the data generations they were
+# built from (hds_platform.response_cache, hds_platform.page_cache; PostgreSQL only). Off in the
+# test suite by default, whose transactions never commit (so generations never move); its own
+# tests turn it on.
 RESPONSE_CACHE = env_bool("RESPONSE_CACHE", default=not TESTING)
 RESPONSE_CACHE_SECONDS = env_int("RESPONSE_CACHE_SECONDS", 3600, minimum=1)
 
