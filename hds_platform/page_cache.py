@@ -92,14 +92,14 @@ def _kept_route(path: str) -> str | None:
     return match.kwargs.get("org")
 
 
+_ALLOWED = frozenset(CSRF_ALLOWED_CHARS)
+
+
 def _secret(value: str | None) -> str | None:
     """The CSRF cookie's secret when it has the form Django issues today (no legacy mask)."""
     if value and len(value) == CSRF_SECRET_LENGTH and set(value) <= _ALLOWED:
         return value
     return None
-
-
-_ALLOWED = frozenset(CSRF_ALLOWED_CHARS)
 
 
 @functools.lru_cache(maxsize=16)
@@ -164,7 +164,7 @@ def page_key(request) -> str | None:
     if device is False:
         return None
     try:
-        user_id = int(session[SESSION_KEY])
+        user_id = int(session.get(SESSION_KEY))
     except (TypeError, ValueError):
         return None
     caller = crossing.page_caller(user_id, device)
