@@ -281,3 +281,14 @@ def test_without_a_csrf_cookie_the_whole_way_gives_one(tenant, pages, served):
     response = client.get(pages["dashboard"])
     assert (response.status_code, served) == (200, [])
     assert len(response.cookies[settings.CSRF_COOKIE_NAME].value) == 32
+
+
+def test_plain_http_is_redirected_to_https_even_with_a_page_in_the_cache(tenant, pages, served, settings):
+    client = _client(tenant.owner)
+    _warm(client, pages["dashboard"])
+    settings.SECURE_SSL_REDIRECT = True
+    plain = Client()  # a new handler: SecurityMiddleware reads the setting when it is built
+    plain.cookies = client.cookies
+    response = plain.get(pages["dashboard"])
+    assert (response.status_code, response["Location"], served) == (
+        301, f"https://testserver{pages['dashboard']}", [])

@@ -449,3 +449,14 @@ def test_a_registry_read_records_the_token_use_then_the_front_door_answers(tenan
     second, queries = _count(client, path)
     assert (first.status_code, second.status_code, len(views_reached), queries) == (200, 200, 1, 1)
     assert second.content == first.content
+
+
+def test_plain_http_is_redirected_to_https_even_with_an_answer_in_the_cache(tenant, client_for, rows, settings,
+                                                                            views_reached):
+    client = client_for(token=tenant.token(scope="read"))
+    path = _paths(tenant, rows)["summary"]
+    assert client.get(path).status_code == 200
+    settings.SECURE_SSL_REDIRECT = True
+    # A new handler: SecurityMiddleware reads the setting when it is built.
+    response = client_for(token=tenant.token(scope="read", name="second")).get(path)
+    assert (response.status_code, response["Location"], views_reached) == (301, f"https://testserver{path}", [path])
