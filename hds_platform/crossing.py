@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models
 from django.db.backends.utils import CursorDebugWrapper
@@ -213,8 +214,6 @@ def _convert(connection, converters, values):
 def session_data(session_key: str, now) -> str | None:
     """The encoded data of a login session still valid at ``now`` (Django's session table, read
     as its database engine does, in one prepared statement)."""
-    from django.contrib.sessions.models import Session
-
     connection = connections["default"]
     qn = connection.ops.quote_name
     table = qn(Session._meta.db_table)
@@ -253,11 +252,10 @@ def page_caller(user_id: int, device: tuple[type[models.Model], int] | None = No
     split = len(names)
     user = User.from_db("default", names, _convert(connection, converters, row[:split]))
     memberships, registry, *confirmed = row[split:]
-    parsed = []
-    for entry in (memberships or "").split(",") if memberships else ():
-        organisation_id, slug, role, require_mfa, generation = entry.split(":")
-        parsed.append((int(organisation_id), slug, role, require_mfa == "1", int(generation)))
-    return Caller(user=user, device_confirmed=confirmed[0] if confirmed else None, memberships=tuple(parsed),
+    parsed = tuple((int(organisation_id), slug, role, require_mfa == "1", int(generation))
+                   for organisation_id, slug, role, require_mfa, generation
+                   in (entry.split(":") for entry in (memberships.split(",") if memberships else ())))
+    return Caller(user=user, device_confirmed=confirmed[0] if confirmed else None, memberships=parsed,
                   registry_generation=registry)
 
 

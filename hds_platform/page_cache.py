@@ -143,7 +143,8 @@ def _session(request):
 def page_key(request) -> str | None:
     """The key of the page this request asks for, when everything the stack checks holds."""
     if (request.method != "GET" or request.path.startswith("/api/") or "HTTP_HX_REQUEST" in request.META
-            or settings.SESSION_ENGINE != SESSION_ENGINE or not enabled()):
+            or settings.SESSION_ENGINE != SESSION_ENGINE
+            or sessions.MODEL_BACKEND not in settings.AUTHENTICATION_BACKENDS or not enabled()):
         return None
     if (_secret(request.COOKIES.get(settings.CSRF_COOKIE_NAME)) is None
             or CookieStorage.cookie_name in request.COOKIES):
@@ -158,7 +159,7 @@ def page_key(request) -> str | None:
     except DisallowedHost:
         return None
     session = _session(request)
-    if session is None or sessions.MODEL_BACKEND not in settings.AUTHENTICATION_BACKENDS:
+    if session is None:
         return None
     device = _device(session)
     if device is False:
