@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import threading
 import time
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -100,6 +103,7 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         super().__init__(*args, **kwargs)
         self._clients = {}
         self._scripts = {}
+        self._own = threading.local()
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -126,10 +130,28 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         return int(self._script(client, _HIT)(keys=[key], args=[timeout]))
 
     def hit_and_get(self, counter, timeout, key):
-        client = self.get_client(key, write=True)
-        count, value = self._script(client, _HIT_AND_GET)(keys=[counter or key, key],
-                                                            args=[timeout if counter else ""])
+        count, value = self._direct("EVAL", _HIT_AND_GET, 2, counter or key, key, timeout if counter else "")
         return (None if count is None else int(count)), (None if value is None else self._serializer.loads(value))
+
+    def _direct(self, *command):
+        """One command on this thread's own connection to the primary, without the client's work
+        around each command (taking a connection from the pool and checking it, retries,
+        instrumentation), which costs twice the round trip: the front door sends one per request.
+        A connection the server closed is opened again and the command sent once more; any other
+        failure is the caller's."""
+        own = self._own
+        connection = getattr(own, "connection", None)
+        if connection is None or own.pid != os.getpid():  # a forked worker opens its own
+            pool = self._get_connection_pool(True)
+            own.connection, own.pid = pool.connection_class(**pool.connection_kwargs), os.getpid()
+            connection = own.connection
+        try:
+            connection.send_command(*command)
+            return connection.read_response()
+        except RedisConnectionError:
+            connection.disconnect()
+        connection.send_command(*command)
+        return connection.read_response()
 
 
 class ResilientRedisCache(RedisCache):

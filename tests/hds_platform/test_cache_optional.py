@@ -39,6 +39,13 @@ def test_every_operation_on_a_dead_redis_behaves_as_an_empty_cache(redis_down, c
     assert len(messages) == 1 and messages[0].startswith("cache: Redis unavailable ("), messages
 
 
+def test_the_front_doors_count_and_read_on_a_dead_redis_is_a_miss(redis_down, caplog):
+    with caplog.at_level(logging.WARNING, logger="hds_platform.cache"):
+        assert cache.hit_and_get("counter", 60, "answer") is None
+    [message] = [record.getMessage() for record in caplog.records]
+    assert message.startswith("cache: Redis unavailable (Error 111 connecting to 127.0.0.1:1"), message
+
+
 def test_creating_and_renaming_a_supplier_with_redis_down_answer_2xx(tenant, client_for, redis_down):
     builders.registry_host("Nuage Souverain", "HDS-1")
     client = client_for(user=tenant.owner)
@@ -86,3 +93,41 @@ def test_the_redis_client_is_built_once_per_pool_and_counters_count_in_one_call(
     live_redis.set("present", 4)
     assert live_redis.incr("present", 3) == 7
     assert live_redis.get("present") == 7
+
+
+def test_hit_and_get_counts_and_reads_in_one_command_on_its_own_connection(live_redis):
+    live_redis.set("answer", ("body", (("ETag", '"1"'),)))
+    assert live_redis.hit_and_get("calls", 30, "answer") == (1, ("body", (("ETag", '"1"'),)))
+    assert live_redis.hit_and_get("calls", 30, "nothing") == (2, None)
+    assert live_redis.hit_and_get(None, 30, "answer") == (None, ("body", (("ETag", '"1"'),)))
+    assert live_redis.get("calls") == 2
+    ttl = live_redis._cache.get_client().ttl(live_redis.make_and_validate_key("calls"))
+    assert 0 < ttl <= 30
+    # Not one of the pool's connections: the pool's are for every other operation.
+    own = live_redis._cache._own.connection
+    pool = live_redis._cache._get_connection_pool(True)
+    assert own not in pool._available_connections and own not in pool._in_use_connections
+
+
+def _client_id(connection) -> int:
+    connection.send_command("CLIENT", "ID")
+    return connection.read_response()
+
+
+def test_hit_and_get_opens_its_connection_again_when_the_server_closed_it(live_redis):
+    live_redis.set("answer", "kept")
+    assert live_redis.hit_and_get("calls", 30, "answer") == (1, "kept")
+    own = live_redis._cache._own.connection
+    first_id = _client_id(own)
+    assert live_redis._cache.get_client().client_kill_filter(_id=first_id) == 1
+    assert live_redis.hit_and_get("calls", 30, "answer") == (2, "kept")
+    assert live_redis._cache._own.connection is own
+    assert _client_id(own) != first_id
+
+
+def test_a_forked_process_opens_its_own_connection(live_redis, monkeypatch):
+    assert live_redis.hit_and_get(None, 30, "answer") == (None, None)
+    parent = live_redis._cache._own.connection
+    monkeypatch.setattr(resilient.os, "getpid", lambda: -1)
+    assert live_redis.hit_and_get(None, 30, "answer") == (None, None)
+    assert live_redis._cache._own.connection is not parent
