@@ -5,8 +5,8 @@ token) and of a bare DRF view in the same process, with an optional cProfile of 
 
 Builds and seeds its own PostgreSQL database like bench/api.py (``maillon_bench_fixed``), then,
 in one Django process with the production settings (``DEBUG=false``, the runtime role), calls
-both through Django's test client (the whole middleware stack) and prints the CPU time per
-request (``time.process_time``, the best of 5 batches). The bare view is an ``APIView`` returning a
+both as gunicorn does (the WSGI application of ``hds_platform.wsgi``, front door included, and a
+plain Django handler for the bare view) and prints the CPU time per request (``time.process_time``, the best of 5 batches). The bare view is an ``APIView`` returning a
 small dict, served with Django's default middleware and DRF's default authentication, as
 bench/bare_drf.py is, but inside the same process.
 """
@@ -25,8 +25,10 @@ import api
 api.DATABASE = "maillon_bench_fixed"
 
 MEASURE = """
-import cProfile, json, os, pstats, statistics, time
-from django.test import Client, override_settings
+import cProfile, io, json, os, pstats, statistics, sys, time
+from django.core.handlers.wsgi import WSGIHandler
+from django.test import override_settings
+import hds_platform.wsgi
 from django.urls import path
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.permissions import AllowAny
@@ -94,35 +96,48 @@ def per_request(call):
     return min(batches)
 
 
-client = Client(HTTP_HOST="127.0.0.1")
+def environ(path, **headers):
+    # What gunicorn hands the WSGI application for a GET (headers as HTTP_*).
+    return {{"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SCRIPT_NAME": "",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000",
+            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "HTTP_ACCEPT": "*/*", **headers}}
+
+
+def served(application, path, expected, **headers):
+    # One request as a WSGI server makes it: start the response, read the body, close it.
+    started = []
+    body = application(environ(path, **headers), lambda *response: started.append(response))
+    content = b"".join(body)
+    getattr(body, "close", lambda: None)()
+    assert started[0][0].startswith(expected), (started, content[:300])
+    return dict(started[0][1])
+
+
+application = hds_platform.wsgi.application  # as gunicorn serves it, front door included
 answer = "/api/v1/orgs/bench/processings/%d/conformity/" % setup["processing"]
+summary = "/api/v1/orgs/bench/conformity/"
 auth = {{"HTTP_AUTHORIZATION": "Bearer " + setup["token"]}}
-first = client.get(answer, **auth)
-assert first.status_code == 200, first.content
-etag = first["ETag"]
+served(application, answer, "200", **auth)
+etag = served(application, answer, "200", **auth)["ETag"]
 
 
 def get_answer():
-    response = client.get(answer, **auth)
-    assert response.status_code == 200
+    served(application, answer, "200", **auth)
 
 
 def get_304():
-    response = client.get(answer, HTTP_IF_NONE_MATCH=etag, **auth)
-    assert response.status_code == 304
-
-
-summary = "/api/v1/orgs/bench/conformity/"
+    served(application, answer, "304", HTTP_IF_NONE_MATCH=etag, **auth)
 
 
 def get_summary():
-    assert client.get(summary, **auth).status_code == 200
+    served(application, summary, "200", **auth)
 
 
 with override_settings(ROOT_URLCONF=urls, MIDDLEWARE=BARE_MIDDLEWARE):
-    bare_client = Client(HTTP_HOST="127.0.0.1")
-    assert bare_client.get("/bare/").status_code == 200
-    bare = per_request(lambda: bare_client.get("/bare/"))
+    bare_application = WSGIHandler()
+    served(bare_application, "/bare/", "200")
+    bare = per_request(lambda: served(bare_application, "/bare/", "200"))
 results = {{"bare": bare, "answer": per_request(get_answer), "answer_304": per_request(get_304),
            "summary": per_request(get_summary)}}
 print("CPU ms per request, Django process + its PostgreSQL backend (best of 5 batches of %d):" % (ITER // 5))

@@ -63,14 +63,71 @@ def cross_tenant_alias(reader: str) -> str:
     return CROSS_TENANT_ALIAS if CROSS_TENANT_ALIAS in settings.DATABASES else "default"
 
 
-def find_api_tokens(prefix: str) -> list[ApiToken]:
-    """The tokens with this public prefix (unique per organisation, so practically one),
-    each with its organisation, in one indexed query. On PostgreSQL the same query reads the data
-    generations of the token's organisation and of the registry (``organisation.data_generations``,
-    :mod:`hds_platform.generations`), which name the answers the cache may hold for it."""
-    if connections["default"].vendor == "postgresql":
-        return _through_function(ApiToken, "maillon_find_api_tokens", prefix, with_generations=True)
-    return list(ApiToken.all_organisations.select_related("organisation").filter(prefix=prefix))
+class FoundToken:
+    """An API token found by its prefix: the columns its checks and the front door read
+    (:mod:`hds_platform.response_cache`), and its model instance with its organisation built only
+    when the whole stack asks for it (:meth:`model`). A cached answer then costs no model."""
+
+    __slots__ = (
+        "_build",
+        "_model",
+        "data_generations",
+        "digest",
+        "expires_at",
+        "last_used_at",
+        "organisation_id",
+        "pk",
+        "plan",
+        "revoked_at",
+        "scope",
+    )
+
+    def __init__(self, digest, expires_at, last_used_at, revoked_at, scope, pk, organisation_id, plan,
+                 data_generations: generations.Generations | None, build):
+        self.digest, self.expires_at, self.last_used_at, self.revoked_at = digest, expires_at, last_used_at, revoked_at
+        self.scope, self.pk, self.organisation_id, self.plan = scope, pk, organisation_id, plan
+        self.data_generations = data_generations
+        self._build = build
+        self._model = None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> FoundToken:
+        return cls(token.digest, token.expires_at, token.last_used_at, token.revoked_at, token.scope, token.pk,
+                   token.organisation_id, token.organisation.plan,
+                   getattr(token.organisation, "data_generations", None), lambda: token)
+
+    def model(self) -> ApiToken:
+        """The token, with its organisation (and the organisation's data generations)."""
+        if self._model is None:
+            self._model = self._build()
+        return self._model
+
+
+#: The columns of :class:`FoundToken`, in its constructor's order, before the generations.
+_FOUND_TOKEN_COLUMNS = (("t", "digest"), ("t", "expires_at"), ("t", "last_used_at"), ("t", "revoked_at"),
+                        ("t", "scope"), ("t", "id"), ("o", "id"), ("o", "plan"))
+
+
+def find_api_tokens(prefix: str) -> list[FoundToken]:
+    """The tokens with this public prefix (unique per organisation, so practically one), each
+    with its organisation, in one indexed query. On PostgreSQL the same query reads the data
+    generations of the token's organisation and of the registry (:mod:`hds_platform.generations`),
+    which name the answers the cache may hold for it: one prepared statement, binary results."""
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return [FoundToken.of(token) for token in
+                ApiToken.all_organisations.select_related("organisation").filter(prefix=prefix)]
+    read = _function_read(connection, ApiToken, "maillon_find_api_tokens", "t.id", True)
+    with _prepared_cursor(connection, binary=True) as cursor:
+        cursor.execute(read.sql, [prefix])
+        rows = cursor.fetchall()
+    positions = read.positions(_FOUND_TOKEN_COLUMNS)
+    found = []
+    for row in rows:
+        columns = [row[i] for i in positions]
+        found.append(FoundToken(*columns, generations.Generations(*row[-2:]),
+                                functools.partial(_instances_of, connection, read, row)))
+    return found
 
 
 def find_invitation(digest: str) -> Invitation | None:
@@ -105,46 +162,104 @@ def memberships_of(user: User) -> list[Membership]:
     )
 
 
-def _through_function(model: type[models.Model], function: str, argument, order_by: str = "t.id",
-                      with_generations: bool = False):
-    """Rows of ``model`` returned by a lookup function, with their organisation, as model instances
-    (and the organisation's data generations when asked)."""
+def _through_function(model: type[models.Model], function: str, argument, order_by: str = "t.id"):
+    """Rows of ``model`` returned by a lookup function, with their organisation, as model instances."""
     connection = connections["default"]
-    sql, own_names, own_converters, organisation_names, organisation_converters = _function_read(
-        connection, model, function, order_by, with_generations)
+    read = _function_read(connection, model, function, order_by, False)
     with _prepared_cursor(connection) as cursor:
-        cursor.execute(sql, [argument])
+        cursor.execute(read.sql, [argument])
         rows = cursor.fetchall()
-    split = len(own_names)
-    end = split + len(organisation_names)
-    instances = []
-    for row in rows:
-        instance = model.from_db("default", own_names, _convert(connection, own_converters, row[:split]))
-        instance.organisation = Organisation.from_db(
-            "default", organisation_names, _convert(connection, organisation_converters, row[split:end]),
-        )
-        if with_generations:
-            instance.organisation.data_generations = generations.Generations(*row[end:])
-        instances.append(instance)
-    return instances
+    return [_instances_of(connection, read, row) for row in rows]
+
+
+def _instances_of(connection, read: _FunctionRead, row):
+    """The model instance of one row of a lookup function, with its organisation (and the
+    organisation's data generations, when the read has them)."""
+    split = len(read.own_names)
+    end = split + len(read.organisation_names)
+    instance = read.model.from_db("default", read.own_names, _convert(connection, read.own_converters, row[:split]))
+    instance.organisation = Organisation.from_db(
+        "default", read.organisation_names, _convert(connection, read.organisation_converters, row[split:end]),
+    )
+    if read.with_generations:
+        instance.organisation.data_generations = generations.Generations(*row[end:])
+    return instance
+
+
+@dataclass(frozen=True, eq=False)
+class _FunctionRead:
+    """A lookup function's statement (the looked-up model's columns, then its organisation's, then
+    the generations when asked) and how to turn a row into instances."""
+
+    model: type[models.Model]
+    sql: str
+    own_names: list[str]
+    own_converters: list
+    organisation_names: list[str]
+    organisation_converters: list
+    with_generations: bool
+
+    @functools.cache  # noqa: B019 -- a handful of reads per process, kept for its life
+    def positions(self, columns: tuple[tuple[str, str], ...]) -> tuple[int, ...]:
+        """Where each (``"t"`` for the model or ``"o"`` for the organisation, column) is in a row."""
+        split = len(self.own_names)
+        return tuple(self.own_names.index(name) if side == "t" else split + self.organisation_names.index(name)
+                     for side, name in columns)
 
 
 _FUNCTION_READS: dict = {}
 
 
-def _prepared_cursor(connection):
+def _prepared_cursor(connection, *, binary: bool = False):
     """A cursor (logged like any other) whose statements PostgreSQL parses and plans once per
     connection: the lookups run on every request, and their planning cost as much as their
     execution. Only where the connection allows it (``prepare_threshold``, set by
     ``DATABASE_PREPARED_LOOKUPS``): Django keeps prepared statements off for the sake of poolers
-    that share server connections per transaction."""
+    that share server connections per transaction.
+
+    When no query is logged and no execute wrapper installed, psycopg's cursor is used as it is,
+    without Django's wrapper around each call; its errors are still Django's. ``binary``: results
+    in PostgreSQL's binary format (no text to parse for dates)."""
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.ensure_connection()
     if connection.connection.prepare_threshold is None:
         return connection.cursor()
-    raw = _preparing_cursor_class()(connection.connection)
-    return _LoggedStatement(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    raw = _preparing_cursor_class(binary)(connection.connection)
+    if connection.queries_logged:
+        return _LoggedStatement(raw, connection)
+    if connection.execute_wrappers:
+        return connection.make_cursor(raw)
+    return _Unwrapped(raw, connection)
+
+
+class _Unwrapped:
+    """psycopg's cursor as it is, its errors turned into Django's (``wrap_database_errors``, which
+    also marks the connection as unusable on a lost connection)."""
+
+    __slots__ = ("connection", "cursor")
+
+    def __init__(self, cursor, connection):
+        self.cursor, self.connection = cursor, connection
+
+    def execute(self, sql, params):
+        self.connection.validate_no_broken_transaction()
+        with self.connection.wrap_database_errors:
+            return self.cursor.execute(sql, params)
+
+    def fetchall(self):
+        with self.connection.wrap_database_errors:
+            return self.cursor.fetchall()
+
+    def fetchone(self):
+        with self.connection.wrap_database_errors:
+            return self.cursor.fetchone()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.cursor.close()
 
 
 class _LoggedStatement(CursorDebugWrapper):
@@ -157,11 +272,11 @@ class _LoggedStatement(CursorDebugWrapper):
 
 
 @functools.cache
-def _preparing_cursor_class():
+def _preparing_cursor_class(binary: bool = False):
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     class PreparingCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
+        def execute(self, query, params=None, *, prepare=None, binary=binary):
             return super().execute(query, params, prepare=True, binary=binary)
 
     return PreparingCursor
@@ -187,9 +302,9 @@ def _function_read(connection, model, function: str, order_by: str, with_generat
             f"SELECT {', '.join(columns)} FROM {function}(%s) AS t "  # noqa: S608
             f"JOIN {qn(Organisation._meta.db_table)} AS o ON o.id = t.organisation_id ORDER BY {order_by}"
         )
-        prepared = _FUNCTION_READS[key] = (
-            sql, [f.attname for f in own_fields], _converters(connection, own_fields),
-            [f.attname for f in organisation_fields], _converters(connection, organisation_fields),
+        prepared = _FUNCTION_READS[key] = _FunctionRead(
+            model, sql, [f.attname for f in own_fields], _converters(connection, own_fields),
+            [f.attname for f in organisation_fields], _converters(connection, organisation_fields), with_generations,
         )
     return prepared
 

@@ -52,7 +52,11 @@ def caller_key(request) -> tuple[str, int] | None:
 
 
 def plan_limit(organisation) -> int:
-    return settings.RATE_LIMIT_PLANS.get(organisation.plan, settings.RATE_LIMIT_PLANS["standard"])
+    return limit_of_plan(organisation.plan)
+
+
+def limit_of_plan(plan: str) -> int:
+    return settings.RATE_LIMIT_PLANS.get(plan, settings.RATE_LIMIT_PLANS["standard"])
 
 
 def count(request) -> Usage | None:
@@ -122,7 +126,13 @@ class RateLimitHeadersMiddleware:
 
 
 def write_headers(response, usage: Usage | None) -> None:
-    if usage is not None:
-        response["RateLimit-Limit"] = str(usage.limit)
-        response["RateLimit-Remaining"] = str(usage.remaining)
-        response["RateLimit-Reset"] = str(usage.reset)
+    for name, value in header_items(usage):
+        response[name] = value
+
+
+def header_items(usage: Usage | None) -> list[tuple[str, str]]:
+    """The ``RateLimit-*`` headers of a counted request (none when it was not counted)."""
+    if usage is None:
+        return []
+    return [("RateLimit-Limit", str(usage.limit)), ("RateLimit-Remaining", str(usage.remaining)),
+            ("RateLimit-Reset", str(usage.reset))]

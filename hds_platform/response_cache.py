@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.http.response import ResponseHeaders
@@ -40,9 +42,11 @@ from django.utils.http import parse_etags
 from rest_framework.exceptions import AuthenticationFailed
 
 from hds_platform import generations, ratelimit
-from hds_platform.api.authentication import presented_api_token, usable_token
+from hds_platform.api.authentication import presented_api_token, usable_token_row
 from hds_platform.middleware import request_id
 from hds_platform.services import api_token_touch_due
+
+logger = logging.getLogger(__name__)
 
 NAMESPACE = "maillon:answer"
 #: Headers of a stored answer that its view set (the middleware sets the others on every answer).
@@ -208,106 +212,162 @@ def first_statement(lookup, *args):
         return lookup(*args)
 
 
+#: Where the WSGI front door (:class:`FrontDoorHandler`) leaves what it learnt of a request it did
+#: not answer: the WSGI environment, which is the request's ``META``.
+FRONT_CHECK = "maillon.front_check"
+
+
+@dataclass(frozen=True)
+class FrontCheck:
+    """What the front door learnt of a request it does not answer: where the whole stack's answer
+    is to be kept (None: nowhere), the token it checked and the use it counted, which the rest of
+    the way neither looks up nor counts again."""
+
+    cache_key: str | None = None
+    found_api_token: tuple | None = None
+    counted_usage: ratelimit.Usage | None = None
+
+    def apply(self, request) -> None:
+        if self.found_api_token is not None:
+            request.found_api_token = self.found_api_token
+        if self.counted_usage is not None:
+            request.counted_usage = self.counted_usage
+
+
+@dataclass(frozen=True)
+class FrontAnswer:
+    """An answer the front door gives: the stored one, or ``304`` when the caller holds it, with
+    this request's own headers added."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    content: bytes
+
+    def status_line(self) -> str:
+        return "200 OK" if self.status == 200 else "304 Not Modified"
+
+    def response(self) -> HttpResponse:
+        response = HttpResponse(self.content) if self.status == 200 else HttpResponseNotModified()
+        response.headers = ResponseHeaders(self.headers)
+        return response
+
+
+def front_door(request) -> FrontAnswer | FrontCheck:
+    """The stored answer of an API token's read, found before anything else of the stack runs.
+
+    A ``GET`` under ``/api/`` with an API token (``Bearer mln_…``), no cookie, to a route that keeps
+    its answers: the token is checked as its authentication does (found, not revoked, not expired;
+    one query, which reads the data generations too), its use counted against the rate limit and
+    the answer looked up in one Redis round trip. The answer is filed under what decides it: the
+    token's organisation, scopes and the data generations, the day, the URL (host included), the
+    ``Accept`` and ``Accept-Language`` headers, the code version. An answer is only ever filed by
+    the whole stack, which checked the organisation and the scopes for exactly these inputs; it is
+    kept with the headers the whole middleware gave it, minus those of one request
+    (``X-Request-ID``, ``RateLimit-*``), which are set afresh.
+
+    Anything else goes the whole way (a :class:`FrontCheck`): a miss, a token to be recorded as
+    used (once per window), a request over its limit, a token refused, Redis down.
+    """
+    if request.method != "GET" or not request.path.startswith("/api/") or request.META.get("HTTP_COOKIE"):
+        return FrontCheck()
+    raw = presented_api_token(request)
+    if raw is None or not enabled():
+        return FrontCheck()
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+        return FrontCheck()  # SecurityMiddleware redirects it
+    cache = caches["default"]
+    if not hasattr(cache, "hit_and_get") or not _cached_route(request.path_info):
+        return FrontCheck()
+    try:
+        uri = request.build_absolute_uri()
+        token = first_statement(usable_token_row, raw)
+    except (DisallowedHost, AuthenticationFailed):
+        return FrontCheck()  # the whole way answers the refusal
+    found = token.data_generations
+    if found is None:
+        return FrontCheck(found_api_token=(raw, token))
+    parts = (code_version(), str(token.organisation_id), token.scope, str(found.organisation), str(found.registry),
+             timezone.localdate().isoformat(), request.META.get("HTTP_ACCEPT", ""),
+             request.META.get("HTTP_ACCEPT_LANGUAGE", ""), uri)
+    cache_key = f"{FRONT_NAMESPACE}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()}"
+    counter = start = now = None
+    limit = ratelimit.limit_of_plan(token.plan)
+    if settings.RATE_LIMIT_ENABLED:
+        counter, start, now = ratelimit.window(f"token:{token.pk}", limit)
+    answer = cache.hit_and_get(counter, ratelimit.WINDOW + 1, cache_key)
+    if answer is None:
+        return FrontCheck(cache_key, (raw, token))  # Redis down: nothing counted, nothing found
+    hits, stored = answer
+    usage = None if counter is None else ratelimit.usage_of(hits, limit, start, now)
+    if (not isinstance(stored, tuple) or (usage is not None and usage.exceeded)
+            or api_token_touch_due(token)):
+        # The whole way: to build the answer, refuse the request, or record the token's use.
+        return FrontCheck(cache_key, (raw, token), usage)
+    content, headers = stored
+    status = 200
+    if _held(request, next((value for name, value in headers if name.lower() == "etag"), None)):
+        # As the view's 304: the answer's headers, but those of its body.
+        status, content = 304, b""
+        body_headers = ("content-type", "content-length")
+        headers = [*((name, value) for name, value in headers if name.lower() not in body_headers),
+                   ("Content-Length", "0")]
+    headers = [*headers, *ratelimit.header_items(usage), ("X-Request-ID", request_id(request))]
+    return FrontAnswer(status, headers, content)
+
+
 class FrontDoorMiddleware:
-    """The stored answer of an API token's read, found before the rest of the middleware runs.
+    """The front door (:func:`front_door`) as the first middleware, and where the whole stack's
+    answers are kept.
 
-    First in ``MIDDLEWARE``. A ``GET`` under ``/api/`` with an API token (``Bearer mln_…``), no
-    cookie, to a route that keeps its answers: the token is checked as its authentication does
-    (found, not revoked, not expired; one query, which reads the data generations too), its use
-    counted against the rate limit and the answer looked up in one Redis round trip. The answer
-    is filed under what decides it: the token's organisation, scopes and the data generations, the
-    day, the URL (host included), the ``Accept`` and ``Accept-Language`` headers, the code version.
-    An answer is only ever filed by the full path, which checked the organisation and the scopes
-    for exactly these inputs; it is kept with the headers the whole middleware gave it, minus
-    those of one request (``X-Request-ID``, ``RateLimit-*``), which are set afresh.
-
-    Anything else goes the full way: a miss, a token to be recorded as used (once per window), a
-    request over its limit, a token refused, Redis down. The full way then neither looks up the
-    token again nor counts the request twice.
+    Under gunicorn the door has already run in :class:`FrontDoorHandler`, before Django's request
+    handling; what it learnt comes along in ``META``. Elsewhere (the test client, ASGI) the door
+    runs here.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        cache_key = self._front_key(request)
-        if cache_key is None:
-            return self.get_response(request)
-        if isinstance(cache_key, HttpResponse):
-            return cache_key
-        request.front_cache_key = cache_key
+        check = request.META.get(FRONT_CHECK)
+        if check is None:
+            check = front_door(request)
+            if isinstance(check, FrontAnswer):
+                return check.response()
+        check.apply(request)
         response = self.get_response(request)
-        if getattr(response, "keep_in_front", False):
-            self._store(cache_key, response)
-        return response
-
-    def _front_key(self, request):
-        """The answer's key (or the answer itself when stored); None when this request goes the
-        full way without being stored."""
-        if request.method != "GET" or not request.path.startswith("/api/") or request.META.get("HTTP_COOKIE"):
-            return None
-        raw = presented_api_token(request)
-        if raw is None or not enabled():
-            return None
-        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
-            return None  # SecurityMiddleware redirects it
-        cache = caches["default"]
-        if not hasattr(cache, "hit_and_get") or not _cached_route(request.path_info):
-            return None
-        try:
-            uri = request.build_absolute_uri()
-            token = first_statement(usable_token, raw)
-        except (DisallowedHost, AuthenticationFailed):
-            return None  # the full way answers the refusal
-        request.found_api_token = (raw, token)
-        organisation = token.organisation
-        found = getattr(organisation, "data_generations", None)
-        if found is None:
-            return None
-        parts = (code_version(), str(organisation.pk), token.scope, str(found.organisation), str(found.registry),
-                 timezone.localdate().isoformat(), request.META.get("HTTP_ACCEPT", ""),
-                 request.META.get("HTTP_ACCEPT_LANGUAGE", ""), uri)
-        cache_key = f"{FRONT_NAMESPACE}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()}"
-        counter = start = now = None
-        limit = ratelimit.plan_limit(organisation)
-        if settings.RATE_LIMIT_ENABLED:
-            counter, start, now = ratelimit.window(f"token:{token.pk}", limit)
-        answer = cache.hit_and_get(counter, ratelimit.WINDOW + 1, cache_key)
-        if answer is None:
-            return None  # Redis down: nothing counted, nothing found
-        hits, stored = answer
-        usage = None if counter is None else ratelimit.usage_of(hits, limit, start, now)
-        if usage is not None:
-            request.counted_usage = usage
-        if (not isinstance(stored, HttpResponse) or (usage is not None and usage.exceeded)
-                or api_token_touch_due(token)):
-            # The whole way: to build the answer, refuse the request, or record the token's use.
-            return cache_key
-        response = self._respond(request, stored)
-        ratelimit.write_headers(response, usage)
-        response["X-Request-ID"] = request_id(request)
-        return response
-
-    @staticmethod
-    def _respond(request, stored):
-        """The stored response (a fresh copy from the cache), or ``304`` with its headers but
-        those of the body when the caller already holds it."""
-        if not _held(request, stored.get("ETag")):
-            return stored
-        response = HttpResponseNotModified()
-        headers = stored.headers  # the stored copy's own: moved, not copied one by one
-        headers.pop("Content-Type", None)
-        headers["Content-Length"] = "0"
-        response.headers = headers
+        if check.cache_key is not None and getattr(response, "keep_in_front", False):
+            self._store(check.cache_key, response)
         return response
 
     @staticmethod
     def _store(cache_key: str, response) -> None:
         if response.status_code != 200 or response.streaming or response.cookies:
             return
-        kept = HttpResponse(response.content, status=200)
-        kept.headers = ResponseHeaders({})
-        for name, value in response.items():
-            if name.lower() not in _PER_REQUEST_HEADERS:
-                kept.headers[name] = value
-        cache.set(cache_key, kept, settings.RESPONSE_CACHE_SECONDS)
+        headers = tuple((name, value) for name, value in response.items() if name.lower() not in _PER_REQUEST_HEADERS)
+        cache.set(cache_key, (bytes(response.content), headers), settings.RESPONSE_CACHE_SECONDS)
+
+
+class FrontDoorHandler(WSGIHandler):
+    """Django's WSGI handler with the front door ahead of it (``hds_platform.wsgi``).
+
+    An answer found is written straight to the server: no request object for the stack, no
+    ``request_started`` or ``request_finished`` signal, no middleware. What those would have done
+    for the request's only resource, the default database connection, is done here: the
+    connection is closed when it is broken or past its age, and checked again before the next
+    request's first statement. Anything else goes the whole way, with what the door learnt.
+    """
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" not in environ:
+            return super().__call__(environ, start_response)  # not for the door: no request built
+        try:
+            check = front_door(self.request_class(environ))
+        except Exception:  # the whole way answers, or reports, the same failure
+            logger.exception("front door: the request goes the whole way")
+            check = FrontCheck()
+        if isinstance(check, FrontAnswer):
+            connections["default"].close_if_unusable_or_obsolete()
+            start_response(check.status_line(), check.headers)
+            return [check.content]
+        environ[FRONT_CHECK] = check
+        return super().__call__(environ, start_response)

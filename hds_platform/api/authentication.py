@@ -26,7 +26,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None  # no bearer credential, or a connected app's access token (hds_platform.oauth)
         found = getattr(request, "found_api_token", None)
         if found is not None and found[0] == raw:
-            token = found[1]  # found on the way in (hds_platform.response_cache): the same checks, passed
+            token = found[1].model()  # found on the way in (hds_platform.response_cache): the same checks, passed
         else:
             token = usable_token(raw)
         return TokenPrincipal(token), token
@@ -48,6 +48,11 @@ def presented_api_token(request) -> str | None:
 def usable_token(raw: str):
     """The API token ``raw`` names, with its organisation (and the organisation's data generations
     on PostgreSQL), if it may be used now; else ``TokenAuthenticationFailed`` saying why."""
+    return usable_token_row(raw).model()
+
+
+def usable_token_row(raw: str) -> crossing.FoundToken:
+    """:func:`usable_token` as the row it was read from (its model is built on demand)."""
     parts = split_token(raw)
     if parts is None:
         raise TokenAuthenticationFailed(_("Jeton d'API mal formé."), code="invalid_token")

@@ -1,11 +1,14 @@
 """Reads across organisations: only the named ones, and the admin only reads."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from hds_platform import crossing
-from hds_platform.models import ApiToken, Membership, User
+from hds_platform.models import ApiToken, Membership, Organisation, User
 from tests.second_factor import login_with_second_factor
 
 
@@ -28,8 +31,27 @@ def test_token_lookup_returns_every_organisations_token_of_that_prefix(tenant, o
     other_tenant.token(name="b")
     token = ApiToken.all_organisations.get(name="b")
     found = crossing.find_api_tokens(token.prefix)
-    assert [(t.pk, t.organisation.slug, t.digest) for t in found] == [(token.pk, "voisin", token.digest)]
+    assert [(t.pk, t.model().organisation.slug, t.digest) for t in found] == [(token.pk, "voisin", token.digest)]
     assert crossing.find_api_tokens("zzzzzzzzzz") == []
+
+
+def test_a_found_token_reads_as_the_orm_reads_it(other_tenant):
+    other_tenant.token(name="b", scope="conformity:read reports:read", expires_at=timezone.now() + timedelta(days=3))
+    stored = ApiToken.all_organisations.select_related("organisation").get(name="b")
+    ApiToken.all_organisations.filter(pk=stored.pk).update(last_used_at=timezone.now() - timedelta(hours=1))
+    stored.refresh_from_db()
+    [found] = crossing.find_api_tokens(stored.prefix)
+    checked = ("digest", "expires_at", "last_used_at", "revoked_at", "scope", "pk", "organisation_id")
+    assert [getattr(found, name) for name in checked] == [getattr(stored, name) for name in checked]
+    assert found.plan == stored.organisation.plan == "standard"
+    model = found.model()
+    assert model is found.model()  # built once
+    fields = [f.attname for f in ApiToken._meta.concrete_fields]
+    assert [getattr(model, name) for name in fields] == [getattr(stored, name) for name in fields]
+    organisation_fields = [f.attname for f in Organisation._meta.concrete_fields]
+    assert ([getattr(model.organisation, name) for name in organisation_fields]
+            == [getattr(stored.organisation, name) for name in organisation_fields])
+    assert model._state.adding is False and model.organisation._state.adding is False
 
 
 def test_staff_read_tenant_rows_in_the_admin_and_change_none(tenant, other_tenant, client):

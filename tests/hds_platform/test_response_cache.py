@@ -5,15 +5,20 @@ rest of the suite, inside transactions that never commit, cannot see. PostgreSQL
 generations are kept by its triggers, and there is no cache without them.
 """
 
+import json
 from datetime import date, datetime, timedelta
 
 import psycopg
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.cache import caches
+from django.core.signals import request_started
 from django.db import connection, transaction
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from compliance import evaluation
@@ -21,6 +26,8 @@ from compliance.models import ChainLink, ClientLink, Supplier
 from hds_platform import generations
 from hds_platform.checks import check_generation_triggers
 from hds_platform.models import ApiToken, Organisation
+from hds_platform.response_cache import FrontDoorHandler
+from hds_platform.wsgi import application
 from registry.models import CertifiedHost
 from tests.compliance.test_scenarios_db import compliant_chain
 from tests.factories import HostCertificateFactory, SupplierFactory
@@ -460,3 +467,144 @@ def test_plain_http_is_redirected_to_https_even_with_an_answer_in_the_cache(tena
     # A new handler: SecurityMiddleware reads the setting when it is built.
     response = client_for(token=tenant.token(scope="read", name="second")).get(path)
     assert (response.status_code, response["Location"], views_reached) == (301, f"https://testserver{path}", [path])
+
+
+# The front door ahead of Django's request handling (FrontDoorHandler, the WSGI application that
+# gunicorn serves): an answer found is written to the server without the stack.
+
+
+def _wsgi(path, **headers):
+    """(status line, headers, body) of ``path`` served by a new WSGI application."""
+    handler = FrontDoorHandler()
+    environ = RequestFactory().get(path, **headers).environ
+    seen = []
+    body = handler(environ, lambda status, response_headers, exc_info=None: seen.append((status, response_headers)))
+    try:
+        content = b"".join(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+    [(status, response_headers)] = seen
+    return status, dict(response_headers), content
+
+
+def _wsgi_counted(path, **headers):
+    with CaptureQueriesContext(connection) as queries:
+        answer = _wsgi(path, **headers)
+    return answer, len(queries)
+
+
+def _without_per_request(headers: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name not in _PER_REQUEST}
+
+
+@pytest.fixture
+def handled():
+    """How many requests Django's request handling saw (``request_started``)."""
+    seen = []
+
+    def started(**kwargs):
+        seen.append(kwargs["environ"]["PATH_INFO"])
+
+    request_started.connect(started)
+    yield seen
+    request_started.disconnect(started)
+
+
+def test_gunicorn_serves_the_application_with_the_front_door_ahead():
+    assert isinstance(application, FrontDoorHandler)
+
+
+@pytest.mark.parametrize("name", ["suppliers", "processings", "summary", "answer", "registry"])
+def test_the_wsgi_front_door_answers_what_the_whole_stack_answered(tenant, rows, views_reached, handled, name):
+    raw = tenant.token(scope="read")
+    path = _paths(tenant, rows)[name]
+    auth = f"Bearer {raw}"
+    (status, headers, content), first_queries = _wsgi_counted(path, HTTP_AUTHORIZATION=auth,
+                                                              HTTP_X_REQUEST_ID="first-call")
+    (status_2, headers_2, content_2), queries = _wsgi_counted(path, HTTP_AUTHORIZATION=auth,
+                                                              HTTP_X_REQUEST_ID="second-call")
+    assert (status, status_2, views_reached, queries) == ("200 OK", "200 OK", [path.split("?")[0]], 1)
+    assert handled == [path.split("?")[0]]  # the second one never reached Django's handling
+    assert first_queries > 1
+    assert content_2 == content
+    assert _without_per_request(headers_2) == _without_per_request(headers)
+    assert headers_2["Content-Type"] == "application/json"
+    assert headers_2["Content-Length"] == str(len(content))
+    assert "Content-Security-Policy" in headers_2 and "X-Content-Type-Options" in headers_2
+    assert (headers["X-Request-ID"], headers_2["X-Request-ID"]) == ("first-call", "second-call")
+    assert (headers["RateLimit-Remaining"], headers_2["RateLimit-Remaining"]) == ("599", "598")
+    assert headers_2["RateLimit-Limit"] == headers["RateLimit-Limit"] == "600"
+    # The same answer as the test client's (the middleware's door) gets.
+    via_middleware = APIClient(HTTP_AUTHORIZATION=auth).get(path)
+    assert (via_middleware.status_code, via_middleware.content, len(views_reached)) == (200, content, 1)
+
+
+def test_the_wsgi_front_door_304_is_the_one_the_view_gives(tenant, rows, settings, views_reached):
+    auth = f"Bearer {tenant.token(scope='read')}"
+    path = _paths(tenant, rows)["answer"]
+    settings.RESPONSE_CACHE = False
+    tag = _wsgi(path, HTTP_AUTHORIZATION=auth)[1]["ETag"]
+    from_view = _wsgi(path, HTTP_AUTHORIZATION=auth, HTTP_IF_NONE_MATCH=tag)
+    settings.RESPONSE_CACHE = True
+    _wsgi(path, HTTP_AUTHORIZATION=auth)
+    reached_before = len(views_reached)
+    from_front, queries = _wsgi_counted(path, HTTP_AUTHORIZATION=auth, HTTP_IF_NONE_MATCH=tag)
+    assert (from_view[0], from_front[0], from_front[2], queries) == ("304 Not Modified", "304 Not Modified", b"", 1)
+    assert len(views_reached) == reached_before
+    assert _without_per_request(from_front[1]) == _without_per_request(from_view[1])
+    assert "Content-Type" not in from_front[1]
+
+
+def test_a_wsgi_miss_looks_the_token_up_once_and_counts_the_request_once(tenant, rows, views_reached):
+    auth = f"Bearer {tenant.token(scope='read')}"
+    path = _paths(tenant, rows)["answer"]
+    with CaptureQueriesContext(connection) as queries:
+        status, headers, _content = _wsgi(path, HTTP_AUTHORIZATION=auth)
+    lookups = [q["sql"] for q in queries.captured_queries if "maillon_find_api_tokens" in q["sql"]]
+    assert (status, len(lookups), headers["RateLimit-Remaining"], len(views_reached)) == ("200 OK", 1, "599", 1)
+
+
+def test_a_token_revoked_after_its_answer_was_kept_is_refused_at_the_wsgi_door(tenant, rows):
+    auth = f"Bearer {tenant.token(scope='read')}"
+    path = _paths(tenant, rows)["summary"]
+    assert _wsgi(path, HTTP_AUTHORIZATION=auth)[0] == "200 OK"
+    ApiToken.all_organisations.filter(organisation=tenant.organisation).update(revoked_at=NOW)
+    status, _headers, content = _wsgi(path, HTTP_AUTHORIZATION=auth)
+    assert (status, json.loads(content)["code"]) == ("401 Unauthorized", "token_revoked")
+
+
+def test_after_a_wsgi_answer_the_connection_is_checked_again_before_the_next_lookup(tenant, rows, settings):
+    """No ``request_finished`` is sent for an answer found: the door does its part for the
+    database connection (checked again before the next request's first statement), so that a
+    connection the server dropped in between is replaced; the caller sees nothing."""
+    auth = f"Bearer {tenant.token(scope='read')}"
+    path = _paths(tenant, rows)["summary"]
+    expected = _wsgi(path, HTTP_AUTHORIZATION=auth)[2]
+    connection.health_check_enabled = True
+    assert _wsgi(path, HTTP_AUTHORIZATION=auth)[2] == expected
+    assert connection.health_check_done is False
+    old_pid = connection.connection.info.backend_pid
+    admin = psycopg.connect(host=connection.settings_dict["HOST"], port=connection.settings_dict["PORT"] or 5432,
+                            user="postgres", dbname=connection.settings_dict["NAME"], autocommit=True)
+    with admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [old_pid])
+    status, _headers, content = _wsgi(path, HTTP_AUTHORIZATION=auth)
+    assert (status, content) == ("200 OK", expected)
+    assert connection.connection.info.backend_pid != old_pid
+
+
+def test_a_failure_in_the_wsgi_door_is_logged_and_the_request_goes_the_whole_way(tenant, rows, monkeypatch, caplog,
+                                                                                views_reached):
+    auth = f"Bearer {tenant.token(scope='read')}"
+    path = _paths(tenant, rows)["summary"]
+    expected = _wsgi(path, HTTP_AUTHORIZATION=auth)[2]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the cache client broke")
+
+    monkeypatch.setattr(type(caches["default"]), "hit_and_get", broken)
+    status, _headers, content = _wsgi(path, HTTP_AUTHORIZATION=auth)
+    assert (status, content, len(views_reached)) == ("200 OK", expected, 2)
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelname == "ERROR"] == [
+        ("hds_platform.response_cache", "front door: the request goes the whole way")]
