@@ -138,7 +138,8 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         around each command (taking a connection from the pool and checking it, retries,
         instrumentation), which costs twice the round trip: the front door sends one per request.
         A connection the server closed is opened again and the command sent once more; any other
-        failure is the caller's."""
+        failure is the caller's, and closes the connection: a reply left unread (a timeout) must
+        never be taken for the next command's."""
         own = self._own
         connection = getattr(own, "connection", None)
         if connection is None or own.pid != os.getpid():  # a forked worker opens its own
@@ -146,12 +147,18 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
             own.connection, own.pid = pool.connection_class(**pool.connection_kwargs), os.getpid()
             connection = own.connection
         try:
+            return self._send(connection, command)
+        except RedisConnectionError:
+            return self._send(connection, command)  # on a new connection: it reopens when used
+
+    @staticmethod
+    def _send(connection, command):
+        try:
             connection.send_command(*command)
             return connection.read_response()
-        except RedisConnectionError:
+        except BaseException:
             connection.disconnect()
-        connection.send_command(*command)
-        return connection.read_response()
+            raise
 
 
 class ResilientRedisCache(RedisCache):

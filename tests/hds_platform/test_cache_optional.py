@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.core.cache import cache, caches
+from redis import exceptions as redis_errors
 
 from compliance.models import Supplier
 from hds_platform import cache as resilient
@@ -131,3 +132,20 @@ def test_a_forked_process_opens_its_own_connection(live_redis, monkeypatch):
     monkeypatch.setattr(resilient.os, "getpid", lambda: -1)
     assert live_redis.hit_and_get(None, 30, "answer") == (None, None)
     assert live_redis._cache._own.connection is not parent
+
+
+def test_a_reply_left_unread_is_never_taken_for_the_next_commands(live_redis, monkeypatch):
+    live_redis.set("first", "first answer")
+    live_redis.set("second", "second answer")
+    assert live_redis.hit_and_get(None, 30, "first") == (None, "first answer")
+    own = live_redis._cache._own.connection
+    read = own.read_response
+
+    def timed_out(*args, **kwargs):
+        raise redis_errors.TimeoutError("Timeout reading from socket")  # the reply stays in the socket
+
+    monkeypatch.setattr(own, "read_response", timed_out)
+    assert live_redis.hit_and_get(None, 30, "first") is None  # Redis treated as down: a miss
+    monkeypatch.setattr(own, "read_response", read)
+    monkeypatch.setattr(live_redis, "_down_until", 0.0)
+    assert live_redis.hit_and_get(None, 30, "second") == (None, "second answer")
