@@ -6,8 +6,9 @@ token) and of a bare DRF view in the same process, with an optional cProfile of 
 Builds and seeds its own PostgreSQL database like bench/api.py (``maillon_bench_fixed``), then,
 in one Django process with the production settings (``DEBUG=false``, the runtime role), calls
 both as gunicorn does (the WSGI application of ``hds_platform.wsgi``, front door included, and a
-plain Django handler for the bare view) and prints the CPU time per request (``time.process_time``, the best of 5 batches). The bare view is an ``APIView`` returning a
-small dict, served with Django's default middleware and DRF's default authentication, as
+plain Django handler for the bare view) and prints the CPU time per request
+(``time.process_time``, the best of 5 batches). The bare view is an ``APIView`` returning a small
+dict, served with Django's default middleware and DRF's default authentication, as
 bench/bare_drf.py is, but inside the same process.
 """
 
