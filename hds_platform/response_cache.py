@@ -361,7 +361,9 @@ class FrontDoorHandler(WSGIHandler):
         if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" not in environ:
             return super().__call__(environ, start_response)  # not for the door: no request built
         try:
-            check = front_door(self.request_class(environ))
+            # On a copy: a request writes its decoded path back into the environment it is given,
+            # which the handler's own request would then decode a second time.
+            check = front_door(self.request_class(dict(environ)))
         except Exception:  # the whole way answers, or reports, the same failure
             logger.exception("front door: the request goes the whole way")
             check = FrontCheck()

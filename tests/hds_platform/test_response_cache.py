@@ -7,6 +7,7 @@ generations are kept by its triggers, and there is no cache without them.
 
 import json
 from datetime import date, datetime, timedelta
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import psycopg
 import pytest
@@ -476,7 +477,10 @@ def test_plain_http_is_redirected_to_https_even_with_an_answer_in_the_cache(tena
 def _wsgi(path, **headers):
     """(status line, headers, body) of ``path`` served by a new WSGI application."""
     handler = FrontDoorHandler()
-    environ = RequestFactory().get(path, **headers).environ
+    environ = dict(RequestFactory().get(path, **headers).environ)
+    # As a server gives it (PEP 3333): the path's bytes as ISO-8859-1 text. The factory's request
+    # has written its decoded path back.
+    environ["PATH_INFO"] = unquote_to_bytes(urlsplit(path).path).decode("iso-8859-1")
     seen = []
     body = handler(environ, lambda status, response_headers, exc_info=None: seen.append((status, response_headers)))
     try:
@@ -608,3 +612,14 @@ def test_a_failure_in_the_wsgi_door_is_logged_and_the_request_goes_the_whole_way
     assert (status, content, len(views_reached)) == ("200 OK", expected, 2)
     assert [(r.name, r.getMessage()) for r in caplog.records if r.levelname == "ERROR"] == [
         ("hds_platform.response_cache", "front door: the request goes the whole way")]
+
+
+def test_a_path_beyond_ascii_is_decoded_once_through_the_wsgi_door(tenant, rows):
+    """The door's request must leave the WSGI environment as the server gave it (the path as
+    ISO-8859-1 text), or the handler's request decodes the path twice."""
+    auth = f"Bearer {tenant.token(scope='read')}"
+    path = f"/api/v1/orgs/{tenant.organisation.slug}/suppliers/%C4%80/"
+    status, headers, content = _wsgi(path, HTTP_AUTHORIZATION=auth)
+    via_client = APIClient(HTTP_AUTHORIZATION=auth).get(path)
+    assert (status, headers["Content-Type"]) == ("404 Not Found", "application/json")
+    assert json.loads(content) == via_client.json()
